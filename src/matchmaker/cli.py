@@ -1,0 +1,282 @@
+"""The ``matchmaker`` command line: a thin layer over the core modules.
+
+Commands parse options, call ``engine``/``store``/``ranking`` and print.
+User mistakes (unknown id, missing database or model, bad file) end with a
+one-line ``Error: ...`` and a non-zero exit, never a traceback.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+import click
+
+from . import config, engine
+from .embedding import ModelNotFoundError, embed_profiles
+from .importing import EXPORT_FORMATS, detect_format, export_profiles, parse_file
+from .profiles import PARTNERSHIP_TYPES, normalise_country
+from .ranking import Filters, Match
+from .store import Store, StoreError
+
+
+def db_option(command: Callable) -> Callable:
+    return click.option(
+        "--db",
+        "db_path",
+        envvar="MATCHMAKER_DB",
+        default=config.get("db"),
+        show_default=True,
+        type=click.Path(dir_okay=False),
+        help="SQLite database (or set MATCHMAKER_DB).",
+    )(command)
+
+
+def user_errors(command: Callable) -> Callable:
+    """Turn the errors a user can fix into a one-line message and exit code 1."""
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except (StoreError, ModelNotFoundError, KeyError, ValueError, OSError) as exc:
+            message = exc.args[0] if isinstance(exc, KeyError) and exc.args else str(exc)
+            raise click.ClickException(str(message)) from None
+
+    return wrapper
+
+
+@contextmanager
+def open_store(db_path: str, create: bool = False) -> Iterator[Store]:
+    store = Store.open(db_path, create=create)
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+def progress_printer(label: str) -> engine.Progress | None:
+    """A progress bar on stderr when it is a terminal, else nothing."""
+    if not sys.stderr.isatty():
+        return None
+    state: dict = {}
+
+    def report(done: int, total: int) -> None:
+        bar = state.get("bar")
+        if bar is None:
+            bar = state["bar"] = click.progressbar(length=total, label=label, file=sys.stderr)
+            bar.__enter__()
+        bar.update(done - bar.pos)
+        if done >= total:
+            bar.__exit__(None, None, None)
+
+    return report
+
+
+@click.group()
+@click.version_option(package_name="matchmaker")
+def cli() -> None:
+    """Find partner companies across Latvia and South Korea."""
+
+
+@cli.command(name="import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["jsonl", "json", "csv"]),
+    help="File format (default: from the file name).",
+)
+@click.option("--dry-run", is_flag=True, help="Validate only; write nothing.")
+@click.option("--actor", default="cli", show_default=True, help="Name recorded in the audit log.")
+@db_option
+@user_errors
+def import_cmd(path: str, fmt: str | None, dry_run: bool, actor: str, db_path: str) -> None:
+    """Import (upsert by id) profiles from a .jsonl, .json or .csv file.
+
+    Every row is validated first; if any row is invalid, each error is printed
+    as 'row N, field F: problem' and nothing is written.
+    """
+    parsed = parse_file(path, fmt or detect_format(path))
+    if not parsed.ok:
+        for error in parsed.errors:
+            click.echo(str(error), err=True)
+        raise click.ClickException(f"{len(parsed.errors)} error(s) in {path}; nothing was imported")
+    if dry_run:
+        click.echo(f"{len(parsed.profiles)} profiles are valid; nothing was written (dry run)")
+        return
+    embedder = engine.make_embedder()
+    with open_store(db_path, create=True) as store:
+        summary = engine.import_profiles(
+            store, embedder, parsed, actor=actor, progress=progress_printer("Embedding")
+        )
+    click.echo(
+        f"Imported {path}: {summary.created} new, {summary.updated} updated, "
+        f"{summary.unchanged} unchanged"
+    )
+
+
+@cli.command()
+@click.option(
+    "--format", "fmt", type=click.Choice(EXPORT_FORMATS), default="jsonl", show_default=True
+)
+@click.option("--out", type=click.Path(dir_okay=False), help="Output file (default: stdout).")
+@click.option("--country", type=click.Choice(["LV", "KR"]), help="Only this country.")
+@db_option
+@user_errors
+def export(fmt: str, out: str | None, country: str | None, db_path: str) -> None:
+    """Export profiles in a form that 'matchmaker import' reads back."""
+    with open_store(db_path) as store:
+        profiles = store.list(country=country)
+    if out:
+        with open(out, "w", encoding="utf-8", newline="") as handle:
+            count = export_profiles(profiles, fmt, handle)
+        click.echo(f"Exported {count} profiles to {out}", err=True)
+    else:
+        export_profiles(profiles, fmt, sys.stdout)
+
+
+def ranking_options(command: Callable) -> Callable:
+    options = [
+        click.option(
+            "--top",
+            "-k",
+            default=10,
+            show_default=True,
+            type=click.IntRange(1, 1000),
+            help="Number of results.",
+        ),
+        click.option("--json", "as_json", is_flag=True, help="Print a JSON list."),
+        click.option(
+            "--sector", "sectors", multiple=True, help="Only candidates with this sector."
+        ),
+        click.option(
+            "--type",
+            "partnership_types",
+            multiple=True,
+            type=click.Choice(PARTNERSHIP_TYPES, case_sensitive=False),
+            help="Only candidates open to this partnership type.",
+        ),
+        click.option("--verified-only", is_flag=True, help="Only verified profiles."),
+        click.option("--min-employees", type=click.IntRange(0), help="Minimum company size."),
+        db_option,
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def make_filters(sectors, partnership_types, verified_only, min_employees, country=None) -> Filters:
+    canonical = {t.lower(): t for t in PARTNERSHIP_TYPES}
+    return Filters(
+        country=country,
+        sectors=list(sectors),
+        partnership_types=[canonical[t.lower()] for t in partnership_types],
+        verified_only=verified_only,
+        min_employees=min_employees,
+    )
+
+
+@cli.command()
+@click.argument("company_id")
+@ranking_options
+@user_errors
+def match(company_id: str, top: int, as_json: bool, db_path: str, **filter_args) -> None:
+    """Partners for COMPANY_ID in the other country, best first, with reasons."""
+    with open_store(db_path) as store:
+        store.get(company_id)
+        ranker = engine.build_ranker(
+            store, engine.make_embedder(), progress=progress_printer("Embedding")
+        )
+    print_matches(ranker.match(company_id, top=top, filters=make_filters(**filter_args)), as_json)
+
+
+@cli.command()
+@click.argument("text")
+@click.option("--country", required=True, help="Country to search: LV or KR.")
+@ranking_options
+@user_errors
+def query(text: str, country: str, top: int, as_json: bool, db_path: str, **filter_args) -> None:
+    """Companies in --country for a need described in TEXT."""
+    if not text.strip():
+        raise click.BadParameter("describe what you need", param_hint="TEXT")
+    country = normalise_country(country)
+    with open_store(db_path) as store:
+        ranker = engine.build_ranker(
+            store, engine.make_embedder(), progress=progress_printer("Embedding")
+        )
+    filters = make_filters(**filter_args, country=country)
+    print_matches(ranker.query(text, country=country, top=top, filters=filters), as_json)
+
+
+@cli.command()
+@click.argument("company_id")
+@click.option("--country", type=click.Choice(["LV", "KR"]), help="Only this country.")
+@ranking_options
+@user_errors
+def similar(
+    company_id: str, country: str | None, top: int, as_json: bool, db_path: str, **filter_args
+) -> None:
+    """Companies whose profile reads like COMPANY_ID's: peers and competitors."""
+    with open_store(db_path) as store:
+        store.get(company_id)
+        ranker = engine.build_ranker(
+            store, engine.make_embedder(), progress=progress_printer("Embedding")
+        )
+    filters = make_filters(**filter_args, country=country)
+    print_matches(ranker.similar(company_id, top=top, filters=filters), as_json)
+
+
+def print_matches(matches: list[Match], as_json: bool) -> None:
+    if as_json:
+        click.echo(json.dumps([m.to_dict() for m in matches], ensure_ascii=False, indent=2))
+        return
+    if not matches:
+        click.echo("No companies pass these filters; try fewer filters.")
+    for rank, m in enumerate(matches, start=1):
+        where = ", ".join(x for x in (m.city, m.country) if x)
+        click.echo(f"{rank:>2}. {m.name} ({where})  score {m.score:.3f}  [{m.id}]")
+        for reason in m.reasons:
+            click.echo(f"      - {reason}")
+
+
+@cli.command()
+@db_option
+@user_errors
+def embed(db_path: str) -> None:
+    """Embed profiles whose text changed since they were last embedded."""
+    embedder = engine.make_embedder()
+    with open_store(db_path) as store:
+        done = embed_profiles(store, embedder, progress=progress_printer("Embedding"))
+    click.echo(f"Embedded {done} stale field(s) with {embedder.model_id}")
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@db_option
+@user_errors
+def stats(as_json: bool, db_path: str) -> None:
+    """Counts of companies, countries, verification and embeddings."""
+    embedder = engine.make_embedder()
+    with open_store(db_path) as store:
+        figures = store.stats(model_id=embedder.model_id)
+        figures["model"] = embedder.model_id
+        figures["stale_fields"] = engine.count_stale(store, embedder)
+    if as_json:
+        click.echo(json.dumps(figures, ensure_ascii=False, indent=2))
+        return
+    for key, value in figures.items():
+        if isinstance(value, dict):
+            value = ", ".join(f"{k} {v}" for k, v in sorted(value.items()))
+        click.echo(f"{key:>20}: {value}")
+
+
+def main() -> None:  # pragma: no cover - console entry point for python -m
+    cli()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,114 @@
+"""The core operations that the CLI, the web app and reports share.
+
+Each front end only parses input and renders output; what it means to
+import a file, to bring embeddings up to date or to get a fitted ranker is
+written once, here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from . import config
+from .embedding import (
+    FIELDS,
+    Embedder,
+    HashingEmbedder,
+    SentenceTransformerEmbedder,
+    embed_profiles,
+    stale_fields,
+)
+from .importing import ParsedFile
+from .profiles import Profile
+from .ranking import PartnerRanker, Weights
+from .store import Store, UpsertSummary
+
+Progress = Callable[[int, int], None]
+
+
+def make_embedder(setting: str | None = None) -> Embedder:
+    """The embedder named by the setting: a local model folder, or 'hashing' for tests."""
+    setting = setting if setting is not None else config.get("model")
+    if setting == "hashing":
+        return HashingEmbedder()
+    return SentenceTransformerEmbedder(setting)
+
+
+def import_profiles(
+    store: Store,
+    embedder: Embedder,
+    parsed: ParsedFile,
+    actor: str,
+    progress: Progress | None = None,
+) -> UpsertSummary:
+    """Write a fully validated file in one transaction, then embed what changed."""
+    if not parsed.ok:
+        raise ValueError("refusing to import a file with errors")
+    summary = store.upsert_many(parsed.profiles, actor=actor)
+    changed = [p for p in parsed.profiles if p.id in set(summary.changed_ids)]
+    embed_profiles(store, embedder, changed, progress=progress)
+    return summary
+
+
+def save_and_embed(
+    store: Store,
+    embedder: Embedder,
+    profile: Profile,
+    actor: str,
+    expected_version: int | None = None,
+    create: bool = False,
+) -> Profile:
+    """Save one edited (or new) profile and re-embed it so search reflects it at once."""
+    if create:
+        saved = store.create(profile, actor)
+    else:
+        saved = store.save(profile, actor, expected_version=expected_version)
+    embed_profiles(store, embedder, [saved])
+    return saved
+
+
+def count_stale(store: Store, embedder: Embedder) -> int:
+    return len(stale_fields(store, store.list(), embedder.model_id))
+
+
+def load_vectors(store: Store, model_id: str) -> dict[str, dict[str, np.ndarray]]:
+    """vectors[field][company_id] for every embedded field."""
+    return {
+        field: {cid: row.vectors for cid, row in store.load_vectors(model_id, field).items()}
+        for field in FIELDS
+    }
+
+
+def build_ranker(
+    store: Store,
+    embedder: Embedder,
+    weights: Weights | None = None,
+    progress: Progress | None = None,
+) -> PartnerRanker:
+    """A ranker fitted on all live profiles, embedding any stale ones first."""
+    profiles = store.list()
+    embed_profiles(store, embedder, profiles, progress=progress)
+    ranker = PartnerRanker(embedder=embedder, weights=weights)
+    return ranker.fit(profiles, load_vectors(store, embedder.model_id))
+
+
+def fit_in_memory(
+    profiles: list[Profile], embedder: Embedder, weights: Weights | None = None
+) -> PartnerRanker:
+    """A ranker over profiles that are not in a database (evaluation, benchmarks)."""
+    vectors: dict[str, dict[str, np.ndarray]] = {field: {} for field in FIELDS}
+    texts, owners = [], []
+    for profile in profiles:
+        for field, texts_of in FIELDS.items():
+            for text in texts_of(profile):
+                texts.append(text)
+                owners.append((field, profile.id))
+    encoded = embedder.encode(texts)
+    grouped: dict[tuple[str, str], list[np.ndarray]] = {}
+    for (field, cid), vec in zip(owners, encoded, strict=True):
+        grouped.setdefault((field, cid), []).append(vec)
+    for (field, cid), vecs in grouped.items():
+        vectors[field][cid] = np.vstack(vecs)
+    return PartnerRanker(embedder=embedder, weights=weights).fit(profiles, vectors)

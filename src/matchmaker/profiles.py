@@ -1,0 +1,366 @@
+"""Company profiles: the schema, validation and normalisation.
+
+Everything that enters matchmaker (an import file, a web form, an API call)
+passes through :func:`validate_profile`, which either returns a clean
+:class:`Profile` or raises :class:`ProfileError` listing *every* problem
+with the field it belongs to, so a user can fix a row in one pass.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from typing import Any
+from urllib.parse import urlsplit
+
+COUNTRIES = {"LV": "Latvia", "KR": "South Korea"}
+
+COUNTRY_ALIASES = {
+    "lv": "LV",
+    "lva": "LV",
+    "latvia": "LV",
+    "latvija": "LV",
+    "republic of latvia": "LV",
+    "kr": "KR",
+    "kor": "KR",
+    "korea": "KR",
+    "south korea": "KR",
+    "republic of korea": "KR",
+    "korea, republic of": "KR",
+    "대한민국": "KR",
+    "한국": "KR",
+}
+
+PARTNERSHIP_TYPES = (
+    "distribution",
+    "licensing",
+    "contract manufacturing",
+    "clinical trials",
+    "R&D",
+    "supply",
+    "investment",
+    "joint venture",
+    "services",
+    "technology integration",
+    "logistics",
+    "export",
+)
+_PARTNERSHIP_LOOKUP = {p.lower(): p for p in PARTNERSHIP_TYPES}
+
+#: Fields a user may supply, in the order exports write them.
+INPUT_FIELDS = (
+    "id",
+    "name",
+    "name_local",
+    "country",
+    "city",
+    "sectors",
+    "description",
+    "offers",
+    "seeks",
+    "partnership_types",
+    "website",
+    "employees",
+    "founded",
+    "certifications",
+    "source",
+    "verified",
+)
+#: Fields the store maintains; accepted on input (so exports re-import) but ignored.
+MANAGED_FIELDS = ("created_at", "updated_at", "version", "incomplete")
+LIST_FIELDS = ("sectors", "partnership_types", "certifications")
+REQUIRED_FIELDS = ("name", "country", "description")
+
+MAX_LENGTHS = {
+    "id": 100,
+    "name": 200,
+    "name_local": 200,
+    "city": 100,
+    "description": 5000,
+    "offers": 2000,
+    "seeks": 2000,
+    "website": 500,
+    "source": 2000,
+}
+MAX_LIST_ITEMS = 30
+MAX_LIST_ITEM_LENGTH = 100
+
+_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+_FORBIDDEN_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
+_PHRASE_SPLIT = re.compile(r"[;\n•]+")
+_TRUE = {"true", "yes", "1", "y", "t"}
+_FALSE = {"false", "no", "0", "n", "f", ""}
+
+
+@dataclass
+class Profile:
+    """One company or organisation, as stored and ranked."""
+
+    id: str
+    name: str
+    country: str
+    description: str
+    name_local: str | None = None
+    city: str | None = None
+    sectors: list[str] = field(default_factory=list)
+    offers: str = ""
+    seeks: str = ""
+    partnership_types: list[str] = field(default_factory=list)
+    website: str | None = None
+    employees: int | None = None
+    founded: int | None = None
+    certifications: list[str] = field(default_factory=list)
+    source: str | None = None
+    verified: bool = False
+    created_at: str | None = None
+    updated_at: str | None = None
+    version: int = 0
+
+    @property
+    def incomplete(self) -> bool:
+        """A profile with neither offers nor seeks cannot be matched reciprocally."""
+        return not (self.offers.strip() or self.seeks.strip())
+
+    @property
+    def offer_phrases(self) -> list[str]:
+        return split_phrases(self.offers)
+
+    @property
+    def seek_phrases(self) -> list[str]:
+        return split_phrases(self.seeks)
+
+    def content(self) -> dict[str, Any]:
+        """The user-editable fields only: what an edit or import can change."""
+        data = asdict(self)
+        return {name: data[name] for name in INPUT_FIELDS}
+
+    def to_dict(self) -> dict[str, Any]:
+        data = self.content()
+        data.update(
+            created_at=self.created_at,
+            updated_at=self.updated_at,
+            version=self.version,
+            incomplete=self.incomplete,
+        )
+        return data
+
+
+@dataclass(frozen=True)
+class FieldError:
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"field {self.field}: {self.message}"
+
+
+class ProfileError(ValueError):
+    """Raised with every problem found in one profile."""
+
+    def __init__(self, errors: list[FieldError]):
+        self.errors = errors
+        super().__init__("; ".join(str(e) for e in errors))
+
+
+def split_phrases(text: str) -> list[str]:
+    """Split an offers/seeks field into short phrases ('a; b; c' or one per line)."""
+    return [p.strip(" .,\t") for p in _PHRASE_SPLIT.split(text or "") if p.strip(" .,\t")]
+
+
+def slugify(text: str) -> str:
+    """ASCII slug: 'Paula Stradiņa slimnīca' -> 'paula-stradina-slimnica'."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+
+
+def make_id(name: str, country: str) -> str:
+    """A stable id from name and country; names without Latin letters get a hash."""
+    base = slugify(name) or "company-" + hashlib.sha1(name.encode()).hexdigest()[:8]
+    return f"{base[:80]}-{country.lower()}"
+
+
+def normalise_country(value: Any) -> str:
+    """Map 'Latvia', 'Latvija', 'Republic of Korea', '대한민국'... to LV or KR."""
+    key = " ".join(str(value or "").split()).lower()
+    if key in COUNTRY_ALIASES:
+        return COUNTRY_ALIASES[key]
+    raise ValueError(
+        "must be LV or KR (Latvia, Latvija, South Korea, Korea, 대한민국 are accepted)"
+    )
+
+
+def validate_profile(raw: Mapping[str, Any]) -> Profile:
+    """Check and normalise one input record; raise ProfileError listing all problems."""
+    errors: list[FieldError] = []
+    if not isinstance(raw, Mapping):
+        raise ProfileError([FieldError("(row)", "must be an object with named fields")])
+    for key in raw:
+        if key not in INPUT_FIELDS and key not in MANAGED_FIELDS:
+            errors.append(FieldError(str(key), "unknown field"))
+
+    clean: dict[str, Any] = {}
+    for name in INPUT_FIELDS:
+        if name == "id":
+            continue
+        try:
+            clean[name] = _PARSERS[name](raw.get(name))
+        except ValueError as exc:
+            errors.append(FieldError(name, str(exc)))
+    for name in REQUIRED_FIELDS:
+        if name not in [e.field for e in errors] and not clean.get(name):
+            errors.append(FieldError(name, "is required"))
+    try:
+        given_id = _parse_id(raw.get("id"))
+    except ValueError as exc:
+        errors.append(FieldError("id", str(exc)))
+        given_id = None
+    if errors:
+        raise ProfileError(errors)
+    clean["id"] = given_id or make_id(clean["name"], clean["country"])
+    return Profile(**clean)
+
+
+def _text(value: Any, name: str, required: bool = False) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise ValueError("must be text")
+    text = unicodedata.normalize("NFC", str(value)).lstrip("\ufeff").strip()
+    if _FORBIDDEN_CHARS.search(text):
+        raise ValueError("contains control or bidirectional-override characters")
+    limit = MAX_LENGTHS.get(name)
+    if limit and len(text) > limit:
+        raise ValueError(f"is {len(text)} characters long; the limit is {limit}")
+    return text
+
+
+def _optional_text(name: str):
+    def parse(value: Any) -> str | None:
+        return _text(value, name) or None
+
+    return parse
+
+
+def _parse_id(value: Any) -> str | None:
+    text = _text(value, "id")
+    if not text:
+        return None
+    if not _ID_PATTERN.match(text):
+        raise ValueError("may contain only letters, digits, '.', '_' and '-' (no spaces)")
+    return text
+
+
+def _parse_country(value: Any) -> str:
+    if value is None or str(value).strip() == "":
+        return ""
+    return normalise_country(value)
+
+
+def _parse_list(value: Any) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        items = value.split(";")
+    elif isinstance(value, list | tuple):
+        items = value
+    else:
+        raise ValueError("must be a list or a ';'-separated text")
+    cleaned = []
+    for item in items:
+        if not isinstance(item, str | int | float) or isinstance(item, bool):
+            raise ValueError("every item must be text")
+        text = _text(item, "")
+        if ";" in text:
+            raise ValueError(f"item '{text[:30]}' contains ';', which separates items")
+        if len(text) > MAX_LIST_ITEM_LENGTH:
+            raise ValueError(
+                f"item '{text[:30]}…' is longer than {MAX_LIST_ITEM_LENGTH} characters"
+            )
+        if text and text not in cleaned:
+            cleaned.append(text)
+    if len(cleaned) > MAX_LIST_ITEMS:
+        raise ValueError(f"has {len(cleaned)} items; the limit is {MAX_LIST_ITEMS}")
+    return cleaned
+
+
+def _parse_sectors(value: Any) -> list[str]:
+    return list(dict.fromkeys(s.lower() for s in _parse_list(value)))
+
+
+def _parse_partnership_types(value: Any) -> list[str]:
+    result = []
+    for item in _parse_list(value):
+        canonical = _PARTNERSHIP_LOOKUP.get(" ".join(item.split()).lower())
+        if canonical is None:
+            allowed = ", ".join(PARTNERSHIP_TYPES)
+            raise ValueError(f"'{item}' is not a partnership type; allowed: {allowed}")
+        if canonical not in result:
+            result.append(canonical)
+    return result
+
+
+def _parse_website(value: Any) -> str | None:
+    text = _text(value, "website")
+    if not text:
+        return None
+    parts = urlsplit(text)
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc or " " in text:
+        raise ValueError("must be an http:// or https:// address")
+    return text
+
+
+def _parse_int(low: int, high: int):
+    def parse(value: Any) -> int | None:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        if isinstance(value, bool):
+            raise ValueError("must be a whole number")
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        try:
+            number = int(str(value).strip().replace(",", "").replace(" ", ""))
+        except ValueError:
+            raise ValueError("must be a whole number") from None
+        if not low <= number <= high:
+            raise ValueError(f"must be between {low} and {high}")
+        return number
+
+    return parse
+
+
+def _parse_bool(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    if value is None:
+        return False
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value)
+    text = str(value).strip().lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise ValueError("must be true or false")
+
+
+_PARSERS = {
+    "name": lambda v: _text(v, "name"),
+    "name_local": _optional_text("name_local"),
+    "country": _parse_country,
+    "city": _optional_text("city"),
+    "sectors": _parse_sectors,
+    "description": lambda v: _text(v, "description"),
+    "offers": lambda v: _text(v, "offers"),
+    "seeks": lambda v: _text(v, "seeks"),
+    "partnership_types": _parse_partnership_types,
+    "website": _parse_website,
+    "employees": _parse_int(0, 10_000_000),
+    "founded": _parse_int(1500, date.today().year),
+    "certifications": _parse_list,
+    "source": _optional_text("source"),
+    "verified": _parse_bool,
+}

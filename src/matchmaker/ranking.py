@@ -1,0 +1,546 @@
+"""Ranking: partner fit, free-text search and similar companies.
+
+A partner is not the most *similar* company. For company A, a candidate B
+scores well when B's offers meet A's needs (``need_fit``) **and** A's offers
+meet B's needs (``offer_fit``); the two are combined with a harmonic mean so
+that a one-sided match ranks below a two-sided one. Whole-profile
+similarity, a lexical signal (TF-IDF, for product terms and acronyms such as
+EU-GMP or CE-IVD), shared partnership types and sectors add smaller amounts,
+and a *competitor* signal (B offers what A offers **and** seeks what A
+seeks) is subtracted.
+
+Ranking runs in two stages so it scales: a coarse pass over whole-field
+vectors with one matrix product picks ``candidates`` companies, then the
+phrase-level and lexical signals are computed on those only.
+
+:class:`PartnerRanker` follows the scikit-learn convention: the constructor
+only stores parameters, :meth:`fit` sets attributes ending in ``_``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+from .embedding import Embedder, profile_text
+from .explaining import Explanation, explain_match, explain_query, explain_similar
+from .profiles import Profile, split_phrases
+
+
+@dataclass(frozen=True)
+class Weights:
+    """How much each signal adds to a partner score. The one place to tune ranking.
+
+    Each signal lies roughly in [0, 1]; a score is the weighted sum, and the
+    contributions are reported per result as ``score_parts``.
+    """
+
+    reciprocal: float = 0.60  # harmonic mean of need_fit and offer_fit (phrase level)
+    lexical: float = 0.15  # TF-IDF of needs vs offers, both directions
+    profile: float = 0.10  # whole-profile cosine: same field of business
+    partnership: float = 0.05  # share of the query's partnership types the candidate also wants
+    sector: float = 0.05  # share of sectors in common
+    competitor: float = 0.35  # penalty: offers alike AND seeks alike
+    #: free-text queries: how much "the candidate offers it" counts against "it seeks it"
+    query_offers: float = 0.65
+    query_seeks: float = 0.35
+    #: similar-companies mode: dense whole-profile cosine vs TF-IDF
+    similar_dense: float = 0.6
+    similar_lexical: float = 0.4
+
+
+@dataclass
+class Filters:
+    """Applied before ranking, so K results come back whenever K companies pass."""
+
+    country: str | None = None
+    sectors: Sequence[str] = ()
+    partnership_types: Sequence[str] = ()
+    verified_only: bool = False
+    min_employees: int | None = None
+    exclude: Sequence[str] = ()
+
+
+@dataclass
+class Match:
+    id: str
+    name: str
+    country: str
+    score: float
+    reasons: list[str]
+    score_parts: dict[str, float]
+    name_local: str | None = None
+    city: str | None = None
+    sectors: list[str] = field(default_factory=list)
+    verified: bool = False
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+UNKNOWN_SIDE = 0.2  # fit assumed for a side that states no needs/offers: weak, not zero
+_FLOOR = 0.01
+
+
+class NotFittedError(RuntimeError):
+    pass
+
+
+class PartnerRanker:
+    """Rank partners, free-text matches and similar companies over a fitted set of profiles."""
+
+    def __init__(
+        self,
+        embedder: Embedder | None = None,
+        weights: Weights | None = None,
+        candidates: int = 300,
+    ):
+        self.embedder = embedder
+        self.weights = weights
+        self.candidates = candidates
+
+    # -- fitting --------------------------------------------------------------
+
+    def fit(
+        self, profiles: Sequence[Profile], vectors: Mapping[str, Mapping[str, np.ndarray]]
+    ) -> PartnerRanker:
+        """Keep profiles and their vectors (``vectors[field][company_id]``) as matrices."""
+        self.profiles_ = list(profiles)
+        self.index_ = {p.id: i for i, p in enumerate(self.profiles_)}
+        self.dim_ = _dimension(vectors)
+        self.countries_ = np.array([p.country for p in self.profiles_])
+        self.profile_vecs_ = self._field_matrix(vectors.get("profile", {}))
+        self.offer_vecs_ = self._field_matrix(vectors.get("offers", {}))
+        self.seek_vecs_ = self._field_matrix(vectors.get("seeks", {}))
+        self.has_offers_ = np.array([bool(p.offer_phrases) for p in self.profiles_])
+        self.has_seeks_ = np.array([bool(p.seek_phrases) for p in self.profiles_])
+        self.offer_phrases_ = _PhraseTable.build(
+            self.profiles_, vectors.get("offer_phrases", {}), self.dim_
+        )
+        self.seek_phrases_ = _PhraseTable.build(
+            self.profiles_, vectors.get("seek_phrases", {}), self.dim_
+        )
+        self._fit_lexical()
+        return self
+
+    def _field_matrix(self, rows: Mapping[str, np.ndarray]) -> np.ndarray:
+        matrix = np.zeros((len(self.profiles_), self.dim_), dtype=np.float32)
+        for i, profile in enumerate(self.profiles_):
+            vec = rows.get(profile.id)
+            if vec is not None and len(vec):
+                matrix[i] = vec[0]
+        return matrix
+
+    def _fit_lexical(self) -> None:
+        self.vectorizer_ = TfidfVectorizer(
+            sublinear_tf=True,
+            ngram_range=(1, 2),
+            min_df=1,
+            stop_words="english",
+            token_pattern=r"(?u)\b[\w][\w\-+/.]*[\w+]\b|\b\w\b",
+        )
+        corpus = [profile_text(p) for p in self.profiles_]
+        self.lex_profiles_ = self.vectorizer_.fit_transform(corpus or [""])
+        self.lex_offers_ = self.vectorizer_.transform([p.offers for p in self.profiles_])
+        self.lex_seeks_ = self.vectorizer_.transform([p.seeks for p in self.profiles_])
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "profiles_"):
+            raise NotFittedError("call fit() before ranking")
+
+    @property
+    def weights_(self) -> Weights:
+        return self.weights or Weights()
+
+    # -- public ranking API ---------------------------------------------------
+
+    def match(self, company_id: str, top: int = 10, filters: Filters | None = None) -> list[Match]:
+        """Partners for a known company, in the other country unless filters say otherwise."""
+        self._check_fitted()
+        a = self._position(company_id)
+        query = self.profiles_[a]
+        filters = filters or Filters()
+        if filters.country is None:
+            filters = Filters(**{**asdict(filters), "country": _other_country(query.country)})
+        mask = self._mask(filters, exclude={company_id})
+        return self._rank_partner(a, mask, top)
+
+    def query(
+        self, text: str, country: str | None = None, top: int = 10, filters: Filters | None = None
+    ) -> list[Match]:
+        """Companies (in ``country``) that offer what the text describes, or seek it."""
+        self._check_fitted()
+        if self.embedder is None:
+            raise NotFittedError("free-text queries need an embedder")
+        filters = filters or Filters()
+        if country:
+            filters = Filters(**{**asdict(filters), "country": country})
+        mask = self._mask(filters)
+        phrases = split_phrases(text) or [text]
+        if len(phrases) > 1:
+            phrases = [text, *phrases]
+        vecs = self.embedder.encode(phrases)
+        return self._rank_text(text, phrases, vecs, mask, top)
+
+    def similar(
+        self, company_id: str, top: int = 10, filters: Filters | None = None
+    ) -> list[Match]:
+        """Peers and competitors: companies whose whole profile reads alike (any country)."""
+        self._check_fitted()
+        a = self._position(company_id)
+        mask = self._mask(filters or Filters(), exclude={company_id})
+        w = self.weights_
+        dense = self.profile_vecs_ @ self.profile_vecs_[a]
+        lexical = (self.lex_profiles_ @ self.lex_profiles_[a].T).toarray().ravel()
+        score = w.similar_dense * dense + w.similar_lexical * lexical
+        order = _top_k(np.where(mask, score, -np.inf), top)
+        return [
+            self._result(
+                b,
+                float(score[b]),
+                {
+                    "dense": float(w.similar_dense * dense[b]),
+                    "lexical": float(w.similar_lexical * lexical[b]),
+                },
+                explain_similar(self.profiles_[a], self.profiles_[b], float(dense[b])),
+            )
+            for b in order
+        ]
+
+    # -- partner ranking ------------------------------------------------------
+
+    def _rank_partner(self, a: int, mask: np.ndarray, top: int) -> list[Match]:
+        pool = self._coarse(a, mask)
+        parts = self.partner_signals(a, pool)
+        score = sum(parts.values())
+        order = np.argsort(-score, kind="stable")[:top]
+        query = self.profiles_[a]
+        results = []
+        for j in order:
+            b = int(pool[j])
+            explanation = self._explain_partner(a, b)
+            results.append(
+                self._result(
+                    b,
+                    float(score[j]),
+                    {k: float(v[j]) for k, v in parts.items()},
+                    explain_match(query, self.profiles_[b], explanation),
+                )
+            )
+        return results
+
+    def _coarse(self, a: int, mask: np.ndarray) -> np.ndarray:
+        """Stage 1: whole-field vectors, one matrix product each, keep the best `candidates`."""
+        eligible = np.flatnonzero(mask)
+        if len(eligible) <= self.candidates:
+            return eligible
+        need = self.offer_vecs_[eligible] @ self.seek_vecs_[a]
+        give = self.seek_vecs_[eligible] @ self.offer_vecs_[a]
+        rough = _harmonic(need, give) + 0.2 * (self.profile_vecs_[eligible] @ self.profile_vecs_[a])
+        return eligible[_top_k(rough, self.candidates)]
+
+    def partner_signals(self, a: int, pool: np.ndarray) -> dict[str, np.ndarray]:
+        """Weighted signal contributions for candidates ``pool`` of company at position a."""
+        w = self.weights_
+        query = self.profiles_[a]
+        seeks_of_a = self.seek_phrases_.matrix(a)
+        offers_of_a = self.offer_phrases_.matrix(a)
+        need_fit = _coverage_of_needs(seeks_of_a, self.offer_phrases_, pool)
+        offer_fit = _coverage_by_candidates(offers_of_a, self.seek_phrases_, pool)
+        need_fit = need_fit if self.has_seeks_[a] else np.full(len(pool), UNKNOWN_SIDE)
+        offer_fit = (
+            np.where(self.has_seeks_[pool], offer_fit, UNKNOWN_SIDE)
+            if self.has_offers_[a]
+            else np.full(len(pool), UNKNOWN_SIDE)
+        )
+        reciprocal = _harmonic(need_fit, offer_fit)
+
+        lex_need = _sparse_dot(self.lex_offers_[pool], self.lex_seeks_[a])
+        lex_give = _sparse_dot(self.lex_seeks_[pool], self.lex_offers_[a])
+        lexical = (lex_need + lex_give) / 2
+
+        profile_sim = self.profile_vecs_[pool] @ self.profile_vecs_[a]
+        offers_alike = np.clip(self.offer_vecs_[pool] @ self.offer_vecs_[a], 0, 1)
+        seeks_alike = np.clip(self.seek_vecs_[pool] @ self.seek_vecs_[a], 0, 1)
+        competitor = np.sqrt(offers_alike * seeks_alike)
+
+        partnership = np.array(
+            [_share(query.partnership_types, self.profiles_[b].partnership_types) for b in pool]
+        )
+        sector = np.array([_share(query.sectors, self.profiles_[b].sectors) for b in pool])
+        return {
+            "reciprocal": w.reciprocal * reciprocal,
+            "lexical": w.lexical * lexical,
+            "profile": w.profile * profile_sim,
+            "partnership": w.partnership * partnership,
+            "sector": w.sector * sector,
+            "competitor": -w.competitor * competitor,
+        }
+
+    def _explain_partner(self, a: int, b: int) -> Explanation:
+        return Explanation(
+            need_pairs=_best_pairs(
+                self.profiles_[a].seek_phrases,
+                self.seek_phrases_.matrix(a),
+                self.profiles_[b].offer_phrases,
+                self.offer_phrases_.matrix(b),
+            ),
+            offer_pairs=_best_pairs(
+                self.profiles_[b].seek_phrases,
+                self.seek_phrases_.matrix(b),
+                self.profiles_[a].offer_phrases,
+                self.offer_phrases_.matrix(a),
+            ),
+            competitor=float(
+                np.sqrt(
+                    max(0.0, float(self.offer_vecs_[a] @ self.offer_vecs_[b]))
+                    * max(0.0, float(self.seek_vecs_[a] @ self.seek_vecs_[b]))
+                )
+            ),
+            shared_terms=self._shared_terms(self.lex_seeks_[a], self.lex_offers_[b])
+            + self._shared_terms(self.lex_seeks_[b], self.lex_offers_[a]),
+        )
+
+    # -- free-text ranking ----------------------------------------------------
+
+    def _rank_text(
+        self, text: str, phrases: list[str], vecs: np.ndarray, mask: np.ndarray, top: int
+    ) -> list[Match]:
+        w = self.weights_
+        eligible = np.flatnonzero(mask)
+        whole = vecs[0]
+        if len(eligible) > self.candidates:
+            rough = np.maximum(
+                self.offer_vecs_[eligible] @ whole, self.seek_vecs_[eligible] @ whole
+            )
+            eligible = eligible[_top_k(rough, self.candidates)]
+        offers_fit = _coverage_of_needs(vecs, self.offer_phrases_, eligible)
+        seeks_fit = _coverage_of_needs(vecs, self.seek_phrases_, eligible)
+        lex_query = self.vectorizer_.transform([text])
+        lexical = np.maximum(
+            _sparse_dot(self.lex_offers_[eligible], lex_query),
+            _sparse_dot(self.lex_seeks_[eligible], lex_query),
+        )
+        profile_sim = self.profile_vecs_[eligible] @ whole
+        parts = {
+            "offers_fit": w.reciprocal * w.query_offers * offers_fit,
+            "seeks_fit": w.reciprocal * w.query_seeks * seeks_fit,
+            "lexical": w.lexical * lexical,
+            "profile": w.profile * profile_sim,
+        }
+        score = sum(parts.values())
+        order = np.argsort(-score, kind="stable")[:top]
+        results = []
+        for j in order:
+            b = int(eligible[j])
+            candidate = self.profiles_[b]
+            explanation = Explanation(
+                need_pairs=_best_pairs(
+                    phrases, vecs, candidate.offer_phrases, self.offer_phrases_.matrix(b)
+                ),
+                offer_pairs=_best_pairs(
+                    phrases, vecs, candidate.seek_phrases, self.seek_phrases_.matrix(b)
+                ),
+                shared_terms=self._shared_terms(lex_query, self.lex_profiles_[b]),
+            )
+            results.append(
+                self._result(
+                    b,
+                    float(score[j]),
+                    {k: float(v[j]) for k, v in parts.items()},
+                    explain_query(candidate, explanation),
+                )
+            )
+        return results
+
+    # -- helpers --------------------------------------------------------------
+
+    def _position(self, company_id: str) -> int:
+        try:
+            return self.index_[company_id]
+        except KeyError:
+            raise KeyError(f"no company with id '{company_id}'") from None
+
+    def _mask(self, filters: Filters, exclude: set[str] | None = None) -> np.ndarray:
+        mask = np.ones(len(self.profiles_), dtype=bool)
+        if filters.country:
+            mask &= self.countries_ == filters.country
+        wanted_sectors = {s.lower() for s in filters.sectors}
+        wanted_types = set(filters.partnership_types)
+        excluded = set(filters.exclude) | (exclude or set())
+        for i, p in enumerate(self.profiles_):
+            if not mask[i]:
+                continue
+            if (
+                (wanted_sectors and not wanted_sectors & set(p.sectors))
+                or (wanted_types and not wanted_types & set(p.partnership_types))
+                or (filters.verified_only and not p.verified)
+                or (filters.min_employees and (p.employees or 0) < filters.min_employees)
+                or p.id in excluded
+            ):
+                mask[i] = False
+        return mask
+
+    def _shared_terms(self, left, right, limit: int = 4) -> list[str]:
+        """Terms that carry the lexical match, heaviest first."""
+        product = left.multiply(right)
+        if product.nnz == 0:
+            return []
+        coo = product.tocoo()
+        order = np.argsort(-coo.data)[:limit]
+        names = self.vectorizer_.get_feature_names_out()
+        return [str(names[coo.col[i]]) for i in order]
+
+    def _result(self, b: int, score: float, parts: dict[str, float], reasons: list[str]) -> Match:
+        p = self.profiles_[b]
+        return Match(
+            id=p.id,
+            name=p.name,
+            country=p.country,
+            score=round(score, 4),
+            reasons=reasons,
+            score_parts={k: round(v, 4) for k, v in parts.items()},
+            name_local=p.name_local,
+            city=p.city,
+            sectors=list(p.sectors),
+            verified=p.verified,
+        )
+
+
+@dataclass
+class _PhraseTable:
+    """All phrases of one kind (offers or seeks) stacked in one matrix, company by company."""
+
+    vectors: np.ndarray
+    starts: np.ndarray
+    ends: np.ndarray
+
+    @classmethod
+    def build(
+        cls, profiles: Sequence[Profile], rows: Mapping[str, np.ndarray], dim: int
+    ) -> _PhraseTable:
+        blocks, starts, ends, offset = [], [], [], 0
+        for profile in profiles:
+            block = rows.get(profile.id)
+            n = 0 if block is None or block.size == 0 else len(block)
+            if n:
+                blocks.append(block)
+            starts.append(offset)
+            ends.append(offset + n)
+            offset += n
+        vectors = np.vstack(blocks).astype(np.float32) if blocks else np.zeros((0, dim), np.float32)
+        return cls(vectors, np.array(starts), np.array(ends))
+
+    def matrix(self, i: int) -> np.ndarray:
+        return self.vectors[self.starts[i] : self.ends[i]]
+
+    def gather(self, pool: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Rows of the pool's phrases, plus each pool member's segment start and length."""
+        lengths = self.ends[pool] - self.starts[pool]
+        rows = (
+            np.concatenate([np.arange(self.starts[b], self.ends[b]) for b in pool])
+            if len(pool)
+            else np.zeros(0, dtype=int)
+        )
+        seg_starts = np.concatenate([[0], np.cumsum(lengths)[:-1]]) if len(pool) else lengths
+        return self.vectors[rows.astype(int)], seg_starts, lengths
+
+
+def _coverage_of_needs(needs: np.ndarray, offers: _PhraseTable, pool: np.ndarray) -> np.ndarray:
+    """For each candidate: how well its phrases cover the given needs (max and mean of best)."""
+    result = np.zeros(len(pool), dtype=np.float32)
+    if len(needs) == 0 or len(pool) == 0:
+        return result
+    phrases, seg_starts, lengths = offers.gather(pool)
+    has = lengths > 0
+    if not has.any():
+        return result
+    sims = needs @ phrases.T  # needs x candidate phrases
+    best = np.maximum.reduceat(sims, seg_starts[has], axis=1)  # needs x candidates-with-phrases
+    best = np.clip(best, 0, 1)
+    result[has] = 0.5 * best.max(axis=0) + 0.5 * best.mean(axis=0)
+    return result
+
+
+def _coverage_by_candidates(
+    offers: np.ndarray, needs: _PhraseTable, pool: np.ndarray
+) -> np.ndarray:
+    """For each candidate: how well the given offers cover the candidate's own needs."""
+    result = np.zeros(len(pool), dtype=np.float32)
+    if len(offers) == 0 or len(pool) == 0:
+        return result
+    phrases, seg_starts, lengths = needs.gather(pool)
+    has = lengths > 0
+    if not has.any():
+        return result
+    best_per_need = np.clip((phrases @ offers.T).max(axis=1), 0, 1)  # one value per need phrase
+    starts = seg_starts[has]
+    maxima = np.maximum.reduceat(best_per_need, starts)
+    means = np.add.reduceat(best_per_need, starts) / lengths[has]
+    result[has] = 0.5 * maxima + 0.5 * means
+    return result
+
+
+def _best_pairs(
+    left: list[str],
+    left_vecs: np.ndarray,
+    right: list[str],
+    right_vecs: np.ndarray,
+    limit: int = 2,
+) -> list[tuple[str, str, float]]:
+    """The best-matching (left phrase, right phrase, cosine) pairs, each phrase used once."""
+    if not len(left_vecs) or not len(right_vecs):
+        return []
+    sims = left_vecs @ right_vecs.T
+    pairs, used_left, used_right = [], set(), set()
+    for flat in np.argsort(-sims, axis=None):
+        i, j = divmod(int(flat), sims.shape[1])
+        if i in used_left or j in used_right:
+            continue
+        pairs.append((left[i], right[j], float(sims[i, j])))
+        used_left.add(i)
+        used_right.add(j)
+        if len(pairs) == limit:
+            break
+    return pairs
+
+
+def _harmonic(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    x = np.clip(x, _FLOOR, 1)
+    y = np.clip(y, _FLOOR, 1)
+    return 2 * x * y / (x + y)
+
+
+def _share(query_items: Sequence[str], candidate_items: Sequence[str]) -> float:
+    if not query_items or not candidate_items:
+        return 0.0
+    return len(set(query_items) & set(candidate_items)) / len(set(query_items))
+
+
+def _sparse_dot(matrix, row) -> np.ndarray:
+    return np.asarray((matrix @ row.T).todense()).ravel()
+
+
+def _top_k(scores: np.ndarray, k: int) -> np.ndarray:
+    """Indices of the k highest finite scores, best first (argpartition, then a small sort)."""
+    finite = np.flatnonzero(np.isfinite(scores))
+    if len(finite) == 0 or k <= 0:
+        return np.zeros(0, dtype=int)
+    k = min(k, len(finite))
+    part = finite[np.argpartition(-scores[finite], k - 1)[:k]]
+    return part[np.argsort(-scores[part], kind="stable")]
+
+
+def _dimension(vectors: Mapping[str, Mapping[str, np.ndarray]]) -> int:
+    for rows in vectors.values():
+        for matrix in rows.values():
+            if matrix.ndim == 2 and matrix.shape[1]:
+                return int(matrix.shape[1])
+    return 1
+
+
+def _other_country(country: str) -> str:
+    return "KR" if country == "LV" else "LV"

@@ -1,0 +1,541 @@
+"""Storage: every SQL statement matchmaker runs lives in this module.
+
+The rest of the code talks to :class:`Store` (get, list, upsert, save,
+delete, vectors, audit, users), so a PostgreSQL backend could replace it
+without touching ranking, CLI or web.
+
+SQLite is used the way its authors recommend: WAL mode, an explicit busy
+timeout, foreign keys on, every multi-row write in one transaction, and
+read-modify-write under ``BEGIN IMMEDIATE`` with a version column so that a
+stale edit is refused instead of silently overwriting someone else's.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import sqlite_utils
+
+from .profiles import INPUT_FIELDS, LIST_FIELDS, Profile
+
+BUSY_TIMEOUT_MS = 5000
+
+
+class StoreError(Exception):
+    """A problem a user can fix (missing database, unknown id...)."""
+
+
+class NotFoundError(StoreError):
+    pass
+
+
+class StaleEditError(StoreError):
+    """Someone else saved the profile after the editor loaded it."""
+
+    def __init__(self, company_id: str, expected: int, actual: int):
+        self.company_id, self.expected, self.actual = company_id, expected, actual
+        super().__init__(
+            f"{company_id} was changed by someone else (version {actual}, you edited "
+            f"version {expected}); reload it and apply your change again"
+        )
+
+
+@dataclass
+class UpsertSummary:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    changed_ids: list[str] = field(default_factory=list)
+
+
+@dataclass
+class VectorRow:
+    """Embeddings of one field of one company (one row per phrase for phrase fields)."""
+
+    company_id: str
+    field: str
+    text_hash: str
+    vectors: np.ndarray
+    texts: list[str]
+
+
+def now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+# Versioned migrations: each runs once, recorded in the `migrations` table.
+MIGRATIONS: list[tuple[int, str]] = [
+    (
+        1,
+        """
+        CREATE TABLE companies (
+            id TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            name_local TEXT,
+            country TEXT NOT NULL CHECK (country IN ('LV', 'KR')),
+            city TEXT,
+            sectors TEXT NOT NULL DEFAULT '[]',
+            description TEXT NOT NULL,
+            offers TEXT NOT NULL DEFAULT '',
+            seeks TEXT NOT NULL DEFAULT '',
+            partnership_types TEXT NOT NULL DEFAULT '[]',
+            website TEXT,
+            employees INTEGER,
+            founded INTEGER,
+            certifications TEXT NOT NULL DEFAULT '[]',
+            source TEXT,
+            verified INTEGER NOT NULL DEFAULT 0,
+            version INTEGER NOT NULL DEFAULT 1,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            deleted_at TEXT
+        );
+        CREATE INDEX companies_country ON companies (country);
+        CREATE TABLE vectors (
+            company_id TEXT NOT NULL REFERENCES companies (id) ON DELETE CASCADE,
+            model_id TEXT NOT NULL,
+            field TEXT NOT NULL,
+            text_hash TEXT NOT NULL,
+            rows INTEGER NOT NULL,
+            dim INTEGER NOT NULL,
+            data BLOB NOT NULL,
+            texts TEXT NOT NULL DEFAULT '[]',
+            PRIMARY KEY (company_id, model_id, field)
+        );
+        CREATE TABLE audit (
+            id INTEGER PRIMARY KEY,
+            company_id TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            action TEXT NOT NULL,
+            at TEXT NOT NULL,
+            changed TEXT NOT NULL DEFAULT '[]',
+            before TEXT,
+            after TEXT
+        );
+        CREATE INDEX audit_company ON audit (company_id, id);
+        CREATE TABLE users (
+            username TEXT PRIMARY KEY,
+            password_hash TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            failed_logins INTEGER NOT NULL DEFAULT 0,
+            locked_until TEXT
+        );
+        CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        INSERT INTO meta (key, value) VALUES ('revision', '0');
+        """,
+    ),
+]
+
+
+def connect(path: str | Path) -> sqlite3.Connection:
+    """Open a connection with the pragmas every connection needs."""
+    conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    conn.execute("PRAGMA foreign_keys = ON")
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = NORMAL")
+    return conn
+
+
+class Store:
+    """The matchmaker database. Open with :meth:`open`; call :meth:`close` when done."""
+
+    def __init__(self, db: sqlite_utils.Database, path: str):
+        self.db = db
+        self.path = path
+
+    @classmethod
+    def open(cls, path: str | Path, create: bool = False) -> Store:
+        """Open (and migrate) the database; refuse a missing file unless create=True."""
+        path = Path(path)
+        if str(path) != ":memory:" and not path.exists():
+            if not create:
+                raise StoreError(
+                    f"no database at {path}; create it with "
+                    "'matchmaker import data/companies.jsonl'"
+                )
+            path.parent.mkdir(parents=True, exist_ok=True)
+        store = cls(sqlite_utils.Database(connect(path)), str(path))
+        store.migrate()
+        return store
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- schema ---------------------------------------------------------------
+
+    def migrate(self) -> list[int]:
+        """Apply pending migrations; safe to call on every start."""
+        self.db.execute(
+            "CREATE TABLE IF NOT EXISTS migrations (version INTEGER PRIMARY KEY, applied_at TEXT)"
+        )
+        done = {row[0] for row in self.db.execute("SELECT version FROM migrations").fetchall()}
+        applied = []
+        for version, sql in MIGRATIONS:
+            if version in done:
+                continue
+            with self._immediate():
+                if self.db.execute(
+                    "SELECT 1 FROM migrations WHERE version = ?", [version]
+                ).fetchone():
+                    continue  # another process migrated meanwhile
+                for statement in _statements(sql):
+                    self.db.execute(statement)
+                self.db.execute("INSERT INTO migrations VALUES (?, ?)", [version, now()])
+            applied.append(version)
+        return applied
+
+    @contextmanager
+    def _immediate(self) -> Iterator[None]:
+        """A write transaction that takes the write lock up front."""
+        conn = self.db.conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            conn.rollback()
+            raise
+        conn.commit()
+
+    def _bump_revision(self) -> None:
+        self.db.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'revision'")
+
+    def revision(self) -> int:
+        """Increases on every write to companies: a cheap 'has anything changed?' check."""
+        return int(self.db.execute("SELECT value FROM meta WHERE key = 'revision'").fetchone()[0])
+
+    # -- companies ------------------------------------------------------------
+
+    def get(self, company_id: str, include_deleted: bool = False) -> Profile:
+        row = self._row(company_id)
+        if row is None or (row["deleted_at"] and not include_deleted):
+            raise NotFoundError(f"no company with id '{company_id}'")
+        return _profile_from_row(row)
+
+    def exists(self, company_id: str) -> bool:
+        return self._row(company_id) is not None
+
+    def is_deleted(self, company_id: str) -> bool:
+        row = self._row(company_id)
+        return bool(row and row["deleted_at"])
+
+    def list(
+        self, country: str | None = None, include_deleted: bool = False, deleted_only: bool = False
+    ) -> list[Profile]:
+        where, params = [], []
+        if country:
+            where.append("country = ?")
+            params.append(country)
+        if deleted_only:
+            where.append("deleted_at IS NOT NULL")
+        elif not include_deleted:
+            where.append("deleted_at IS NULL")
+        sql = "SELECT * FROM companies"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        sql += " ORDER BY id"
+        return [_profile_from_row(r) for r in self.db.query(sql, params)]
+
+    def upsert_many(self, profiles: Iterable[Profile], actor: str) -> UpsertSummary:
+        """Insert or update profiles by id, all in one transaction, with an audit entry each.
+
+        An unchanged profile is left alone (no new version, no audit entry), so
+        re-importing the same file is a no-op. A soft-deleted profile that is
+        imported again is restored.
+        """
+        summary = UpsertSummary()
+        with self._immediate():
+            for profile in profiles:
+                outcome = self._write(profile, actor, action="import")
+                if outcome == "created":
+                    summary.created += 1
+                elif outcome == "updated":
+                    summary.updated += 1
+                else:
+                    summary.unchanged += 1
+                    continue
+                summary.changed_ids.append(profile.id)
+            if summary.changed_ids:
+                self._bump_revision()
+        return summary
+
+    def save(self, profile: Profile, actor: str, expected_version: int | None = None) -> Profile:
+        """Create or edit one profile; refuse it if the stored version moved on."""
+        with self._immediate():
+            row = self._row(profile.id)
+            if expected_version is not None:
+                actual = row["version"] if row else 0
+                if actual != expected_version:
+                    raise StaleEditError(profile.id, expected_version, actual)
+            if self._write(profile, actor, action="edit") != "unchanged":
+                self._bump_revision()
+        return self.get(profile.id)
+
+    def create(self, profile: Profile, actor: str) -> Profile:
+        """Add a new profile; refuse an id that is already taken."""
+        with self._immediate():
+            if self._row(profile.id) is not None:
+                raise StoreError(f"a company with id '{profile.id}' already exists")
+            self._write(profile, actor, action="create")
+            self._bump_revision()
+        return self.get(profile.id)
+
+    def set_deleted(
+        self, company_id: str, deleted: bool, actor: str, expected_version: int | None = None
+    ) -> Profile:
+        """Soft-delete (deleted=True) or restore a profile; the row and its history stay."""
+        with self._immediate():
+            row = self._row(company_id)
+            if row is None:
+                raise NotFoundError(f"no company with id '{company_id}'")
+            if expected_version is not None and row["version"] != expected_version:
+                raise StaleEditError(company_id, expected_version, row["version"])
+            if bool(row["deleted_at"]) != deleted:
+                stamp = now()
+                self.db.execute(
+                    "UPDATE companies SET deleted_at = ?, version = version + 1, updated_at = ? "
+                    "WHERE id = ?",
+                    [stamp if deleted else None, stamp, company_id],
+                )
+                self._audit(company_id, actor, "delete" if deleted else "restore", [], None, None)
+                self._bump_revision()
+        return self.get(company_id, include_deleted=True)
+
+    def _row(self, company_id: str) -> dict[str, Any] | None:
+        rows = list(self.db.query("SELECT * FROM companies WHERE id = ?", [company_id]))
+        return rows[0] if rows else None
+
+    def _write(self, profile: Profile, actor: str, action: str) -> str:
+        """Write one profile inside the caller's transaction; return what happened."""
+        row = self._row(profile.id)
+        stamp = now()
+        new = profile.content()
+        if row is None:
+            record = _row_from_content(new) | {
+                "version": 1,
+                "created_at": stamp,
+                "updated_at": stamp,
+                "deleted_at": None,
+            }
+            self.db["companies"].insert(record)
+            self._audit(
+                profile.id, actor, action if action != "edit" else "create", list(new), None, new
+            )
+            return "created"
+        old = _profile_from_row(row).content()
+        changed = [k for k in INPUT_FIELDS if old[k] != new[k]]
+        if not changed and not row["deleted_at"]:
+            return "unchanged"
+        record = _row_from_content(new) | {
+            "version": row["version"] + 1,
+            "updated_at": stamp,
+            "deleted_at": None,
+        }
+        self.db["companies"].update(profile.id, record)
+        if changed:
+            self._audit(
+                profile.id,
+                actor,
+                action,
+                changed,
+                {k: old[k] for k in changed},
+                {k: new[k] for k in changed},
+            )
+        if row["deleted_at"]:
+            self._audit(profile.id, actor, "restore", [], None, None)
+        return "updated"
+
+    # -- audit ----------------------------------------------------------------
+
+    def _audit(
+        self,
+        company_id: str,
+        actor: str,
+        action: str,
+        changed: list[str],
+        before: dict[str, Any] | None,
+        after: dict[str, Any] | None,
+    ) -> None:
+        self.db["audit"].insert(
+            {
+                "company_id": company_id,
+                "actor": actor,
+                "action": action,
+                "at": now(),
+                "changed": json.dumps(changed),
+                "before": None if before is None else json.dumps(before, ensure_ascii=False),
+                "after": None if after is None else json.dumps(after, ensure_ascii=False),
+            }
+        )
+
+    def history(self, company_id: str | None = None, limit: int = 200) -> list[dict[str, Any]]:
+        """Audit entries, newest first: who did what, when, with before and after values."""
+        sql, params = "SELECT * FROM audit", []
+        if company_id is not None:
+            sql += " WHERE company_id = ?"
+            params.append(company_id)
+        sql += " ORDER BY id DESC LIMIT ?"
+        params.append(limit)
+        entries = []
+        for row in self.db.query(sql, params):
+            for key in ("changed", "before", "after"):
+                row[key] = json.loads(row[key]) if row[key] is not None else None
+            entries.append(row)
+        return entries
+
+    # -- vectors --------------------------------------------------------------
+
+    def vector_hashes(self, model_id: str) -> dict[tuple[str, str], str]:
+        """(company_id, field) -> hash of the text that was embedded, for staleness checks."""
+        rows = self.db.execute(
+            "SELECT company_id, field, text_hash FROM vectors WHERE model_id = ?", [model_id]
+        ).fetchall()
+        return {(c, f): h for c, f, h in rows}
+
+    def save_vectors(self, model_id: str, rows: Iterable[VectorRow]) -> int:
+        """Store embeddings (replacing older ones for the same field) in one transaction."""
+        count = 0
+        with self._immediate():
+            for row in rows:
+                matrix = np.ascontiguousarray(row.vectors, dtype=np.float32)
+                self.db.execute(
+                    "INSERT OR REPLACE INTO vectors "
+                    "(company_id, model_id, field, text_hash, rows, dim, data, texts) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    [
+                        row.company_id,
+                        model_id,
+                        row.field,
+                        row.text_hash,
+                        matrix.shape[0],
+                        matrix.shape[1],
+                        matrix.tobytes(),
+                        json.dumps(row.texts, ensure_ascii=False),
+                    ],
+                )
+                count += 1
+        return count
+
+    def load_vectors(self, model_id: str, field: str) -> dict[str, VectorRow]:
+        """All stored vectors of one field for live companies, keyed by company id."""
+        sql = (
+            "SELECT v.company_id, v.text_hash, v.rows, v.dim, v.data, v.texts FROM vectors v "
+            "JOIN companies c ON c.id = v.company_id "
+            "WHERE v.model_id = ? AND v.field = ? AND c.deleted_at IS NULL"
+        )
+        result = {}
+        for company_id, text_hash, n, dim, data, texts in self.db.execute(sql, [model_id, field]):
+            matrix = np.frombuffer(data, dtype=np.float32).reshape(n, dim)
+            result[company_id] = VectorRow(company_id, field, text_hash, matrix, json.loads(texts))
+        return result
+
+    # -- users ----------------------------------------------------------------
+
+    def add_user(self, username: str, password_hash: str) -> None:
+        with self._immediate():
+            if self.get_user(username):
+                raise StoreError(f"user '{username}' already exists")
+            self.db["users"].insert(
+                {"username": username, "password_hash": password_hash, "created_at": now()}
+            )
+
+    def set_password(self, username: str, password_hash: str) -> None:
+        with self._immediate():
+            self.db["users"].update(
+                username, {"password_hash": password_hash, "failed_logins": 0, "locked_until": None}
+            )
+
+    def get_user(self, username: str) -> dict[str, Any] | None:
+        rows = list(self.db.query("SELECT * FROM users WHERE username = ?", [username]))
+        return rows[0] if rows else None
+
+    def list_users(self) -> list[str]:
+        return [r[0] for r in self.db.execute("SELECT username FROM users ORDER BY username")]
+
+    def record_login(self, username: str, success: bool, lock_after: int, lock_until: str) -> None:
+        """Count failed logins; lock the account once `lock_after` failures pile up."""
+        with self._immediate():
+            if success:
+                self.db.execute(
+                    "UPDATE users SET failed_logins = 0, locked_until = NULL WHERE username = ?",
+                    [username],
+                )
+                return
+            self.db.execute(
+                "UPDATE users SET failed_logins = failed_logins + 1 WHERE username = ?", [username]
+            )
+            self.db.execute(
+                "UPDATE users SET locked_until = ?, failed_logins = 0 "
+                "WHERE username = ? AND failed_logins >= ?",
+                [lock_until, username, lock_after],
+            )
+
+    # -- statistics -----------------------------------------------------------
+
+    def stats(self, model_id: str | None = None) -> dict[str, Any]:
+        one = lambda sql, *p: self.db.execute(sql, p).fetchone()[0]  # noqa: E731
+        by_country = dict(
+            self.db.execute(
+                "SELECT country, COUNT(*) FROM companies WHERE deleted_at IS NULL GROUP BY country"
+            ).fetchall()
+        )
+        result = {
+            "database": self.path,
+            "companies": one("SELECT COUNT(*) FROM companies WHERE deleted_at IS NULL"),
+            "by_country": by_country,
+            "verified": one(
+                "SELECT COUNT(*) FROM companies WHERE deleted_at IS NULL AND verified = 1"
+            ),
+            "incomplete": one(
+                "SELECT COUNT(*) FROM companies WHERE deleted_at IS NULL "
+                "AND trim(offers) = '' AND trim(seeks) = ''"
+            ),
+            "deleted": one("SELECT COUNT(*) FROM companies WHERE deleted_at IS NOT NULL"),
+            "audit_entries": one("SELECT COUNT(*) FROM audit"),
+            "users": one("SELECT COUNT(*) FROM users"),
+            "last_change": one("SELECT MAX(updated_at) FROM companies"),
+            "revision": self.revision(),
+        }
+        if model_id:
+            result["embedded_companies"] = one(
+                "SELECT COUNT(DISTINCT company_id) FROM vectors WHERE model_id = ?", model_id
+            )
+        return result
+
+
+def _statements(sql: str) -> list[str]:
+    return [s.strip() for s in sql.split(";") if s.strip()]
+
+
+def _row_from_content(content: dict[str, Any]) -> dict[str, Any]:
+    row = dict(content)
+    for name in LIST_FIELDS:
+        row[name] = json.dumps(row[name], ensure_ascii=False)
+    row["verified"] = int(row["verified"])
+    return row
+
+
+def _profile_from_row(row: dict[str, Any]) -> Profile:
+    data = {name: row[name] for name in INPUT_FIELDS}
+    for name in LIST_FIELDS:
+        data[name] = json.loads(data[name])
+    data["verified"] = bool(data["verified"])
+    data["offers"] = data["offers"] or ""
+    data["seeks"] = data["seeks"] or ""
+    return Profile(
+        **data, created_at=row["created_at"], updated_at=row["updated_at"], version=row["version"]
+    )
