@@ -19,7 +19,7 @@ only stores parameters, :meth:`fit` sets attributes ending in ``_``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
@@ -212,8 +212,39 @@ class PartnerRanker:
 
     # -- partner ranking ------------------------------------------------------
 
+    def match_many(
+        self,
+        company_ids: Sequence[str],
+        top: int = 10,
+        filters: Filters | None = None,
+        chunk: int = 128,
+    ) -> Iterator[tuple[str, list[Match]]]:
+        """Partners for many companies, yielded in the given order; same results as match().
+
+        Stage 1 runs as matrix products over chunks of companies, so memory stays
+        bounded (chunk x candidates floats) whatever the number of profiles.
+        """
+        self._check_fitted()
+        positions = [self._position(cid) for cid in company_ids]
+        filters = filters or Filters()
+        masks: dict[str, np.ndarray] = {}
+        for start in range(0, len(positions), chunk):
+            block = positions[start : start + chunk]
+            pools = self._coarse_block(block, filters, masks)
+            for a, pool in zip(block, pools, strict=True):
+                yield self.profiles_[a].id, self._rerank(a, pool, top)
+
+    def _country_mask(self, country: str, filters: Filters, cache: dict[str, np.ndarray]):
+        if country not in cache:
+            cache[country] = self._mask(Filters(**{**asdict(filters), "country": country}))
+        return cache[country]
+
     def _rank_partner(self, a: int, mask: np.ndarray, top: int) -> list[Match]:
         pool = self._coarse(a, mask)
+        return self._rerank(a, pool, top)
+
+    def _rerank(self, a: int, pool: np.ndarray, top: int) -> list[Match]:
+        """Stage 2: all signals on the candidate pool, explanations for the top results."""
         parts = self.partner_signals(a, pool)
         score = sum(parts.values())
         order = np.argsort(-score, kind="stable")[:top]
@@ -237,10 +268,38 @@ class PartnerRanker:
         eligible = np.flatnonzero(mask)
         if len(eligible) <= self.candidates:
             return eligible
-        need = self.offer_vecs_[eligible] @ self.seek_vecs_[a]
-        give = self.seek_vecs_[eligible] @ self.offer_vecs_[a]
-        rough = _harmonic(need, give) + 0.2 * (self.profile_vecs_[eligible] @ self.profile_vecs_[a])
+        rough = self._rough_scores(eligible, np.array([a]))[:, 0]
         return eligible[_top_k(rough, self.candidates)]
+
+    def _coarse_block(
+        self, block: list[int], filters: Filters, masks: dict[str, np.ndarray]
+    ) -> list[np.ndarray]:
+        """Stage 1 for a block of companies: one matrix product per country group."""
+        pools: list[np.ndarray] = [np.zeros(0, dtype=int)] * len(block)
+        groups: dict[str, list[int]] = {}
+        for k, a in enumerate(block):
+            target = filters.country or _other_country(self.profiles_[a].country)
+            groups.setdefault(target, []).append(k)
+        for target, members in groups.items():
+            queries = np.array([block[k] for k in members])
+            eligible = np.flatnonzero(self._country_mask(target, filters, masks))
+            if len(eligible) <= self.candidates:
+                for k, a in zip(members, queries, strict=True):
+                    pools[k] = eligible[eligible != a]
+                continue
+            rough = self._rough_scores(eligible, queries)
+            rough[eligible[:, None] == queries[None, :]] = -np.inf  # never one's own partner
+            top_rows = np.argpartition(-rough, self.candidates - 1, axis=0)[: self.candidates]
+            for column, k in enumerate(members):
+                pools[k] = eligible[top_rows[:, column]]
+        return pools
+
+    def _rough_scores(self, eligible: np.ndarray, queries: np.ndarray) -> np.ndarray:
+        """Stage-1 scores, candidates x queries: reciprocal fit of whole offers/seeks fields."""
+        need = self.offer_vecs_[eligible] @ self.seek_vecs_[queries].T
+        give = self.seek_vecs_[eligible] @ self.offer_vecs_[queries].T
+        same_field = self.profile_vecs_[eligible] @ self.profile_vecs_[queries].T
+        return _harmonic(need, give) + 0.2 * same_field
 
     def partner_signals(self, a: int, pool: np.ndarray) -> dict[str, np.ndarray]:
         """Weighted signal contributions for candidates ``pool`` of company at position a."""
