@@ -12,6 +12,7 @@ import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import click
 
@@ -280,3 +281,64 @@ def main() -> None:  # pragma: no cover - console entry point for python -m
 
 if __name__ == "__main__":  # pragma: no cover
     main()
+
+
+@cli.command(name="eval")
+@click.option(
+    "--judgements",
+    default="eval/partner_judgements.jsonl",
+    show_default=True,
+    type=click.Path(exists=True, dir_okay=False),
+    help="Labelled partner queries.",
+)
+@click.option(
+    "--profiles",
+    default="data/companies.jsonl",
+    show_default=True,
+    type=click.Path(exists=True, dir_okay=False),
+    help="Candidate pool (any import file).",
+)
+@click.option(
+    "--peers",
+    default="../shared/benchmarks/sp500-peers/companies.jsonl",
+    show_default=True,
+    type=click.Path(dir_okay=False),
+    help="sp500-peers file for the similar-companies measurement (skipped if absent).",
+)
+@click.option("--per-query", is_flag=True, help="Also print nDCG@5 of each query.")
+@user_errors
+def eval_cmd(judgements: str, profiles: str, peers: str, per_query: bool) -> None:
+    """Measure partner ranking and similar companies against keyword and semantic baselines."""
+    from . import evaluation
+
+    parsed = parse_file(profiles)
+    if not parsed.ok:
+        raise click.ClickException(f"{profiles}: {parsed.errors[0]}")
+    embedder = engine.make_embedder()
+    ranker = engine.fit_in_memory(parsed.profiles, embedder)
+    queries = evaluation.load_judgements(judgements)
+    run = evaluation.PartnerEvaluation(parsed.profiles, ranker, embedder)
+    click.echo(
+        f"Partner fit: {len(queries)} queries over {len(parsed.profiles)} profiles "
+        f"({embedder.model_id})"
+    )
+    click.echo(f"{'system':<28} {'nDCG@5':>7} {'nDCG@10':>8} {'MRR':>7} {'P@5':>6} {'comp@5':>8}")
+    for scores in run.run(queries):
+        click.echo(scores.row())
+    if per_query:
+        for q in queries:
+            mine = evaluation.ndcg_at(run.rank_matchmaker(q), q.gains, 5)
+            dense = evaluation.ndcg_at(run.rank_dense(q), q.gains, 5)
+            bm25 = evaluation.ndcg_at(run.rank_bm25(q), q.gains, 5)
+            click.echo(
+                f"  {q.qid:<5} {q.company or q.text!s:<50.50} "
+                f"mm {mine:.2f}  dense {dense:.2f}  bm25 {bm25:.2f}"
+            )
+    if Path(peers).is_file():
+        companies = evaluation.load_peers(peers)
+        click.echo(f"\nSimilar companies: sp500-peers, {len(companies)} companies")
+        click.echo(f"{'system':<28} {'nDCG@10':>8} {'P@10':>7}")
+        for s in evaluation.evaluate_similar(companies, embedder):
+            click.echo(f"{s.system:<28} {s.ndcg10:>8.3f} {s.p5:>7.3f}")
+    else:
+        click.echo(f"\n(similar companies not measured: {peers} not found)")

@@ -48,8 +48,8 @@ class Weights:
     query_offers: float = 0.65
     query_seeks: float = 0.35
     #: similar-companies mode: dense whole-profile cosine vs TF-IDF
-    similar_dense: float = 0.6
-    similar_lexical: float = 0.4
+    similar_dense: float = 0.3
+    similar_lexical: float = 0.7
 
 
 @dataclass
@@ -143,7 +143,14 @@ class PartnerRanker:
             token_pattern=r"(?u)\b[\w][\w\-+/.]*[\w+]\b|\b\w\b",
         )
         corpus = [profile_text(p) for p in self.profiles_]
-        self.lex_profiles_ = self.vectorizer_.fit_transform(corpus or [""])
+        self.vectorizer_.fit(corpus or [""])
+        self.lex_profiles_ = self.vectorizer_.transform(corpus)
+        # Peers share vocabulary, not phrases: unigrams, and words in over half of
+        # all profiles carry no signal (measured on sp500-peers, docs/ranking.md).
+        self.peer_vectorizer_ = TfidfVectorizer(
+            sublinear_tf=True, stop_words="english", max_df=0.5 if len(corpus) >= 20 else 1.0
+        )
+        self.lex_peers_ = self.peer_vectorizer_.fit_transform(corpus or [""])
         self.lex_offers_ = self.vectorizer_.transform([p.offers for p in self.profiles_])
         self.lex_seeks_ = self.vectorizer_.transform([p.seeks for p in self.profiles_])
 
@@ -194,7 +201,7 @@ class PartnerRanker:
         mask = self._mask(filters or Filters(), exclude={company_id})
         w = self.weights_
         dense = self.profile_vecs_ @ self.profile_vecs_[a]
-        lexical = (self.lex_profiles_ @ self.lex_profiles_[a].T).toarray().ravel()
+        lexical = (self.lex_peers_ @ self.lex_peers_[a].T).toarray().ravel()
         score = w.similar_dense * dense + w.similar_lexical * lexical
         order = _top_k(np.where(mask, score, -np.inf), top)
         return [

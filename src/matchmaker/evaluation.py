@@ -1,0 +1,288 @@
+"""Evaluation: is partner ranking better than what a user would otherwise use?
+
+Two measurements, each printed next to its baselines in the same run:
+
+* **Partner fit** on a labelled set (``eval/partner_judgements.jsonl``): graded
+  judgements (2 strong partner, 1 useful, 0 not) for company and free-text
+  queries. matchmaker is compared with BM25 over the whole profile text and
+  with plain all-MiniLM-L6-v2 cosine over the whole profile text
+  (``sentence_transformers.util.semantic_search``), all restricted to the
+  target country.
+* **Similar companies** on ``sp500-peers`` (same sub-industry gain 2, same
+  sector gain 1), against BM25 and TF-IDF on the same descriptions.
+
+Metrics: nDCG@k with exponential gain (2^grade - 1), MRR of the first result
+with grade >= 1, precision@k counting grades >= 1.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
+
+from .embedding import Embedder, profile_text
+from .profiles import Profile
+from .ranking import PartnerRanker
+
+Ranking = Callable[["JudgedQuery"], list[str]]
+
+
+@dataclass
+class JudgedQuery:
+    qid: str
+    target_country: str
+    gains: dict[str, int]
+    company: str | None = None
+    text: str | None = None
+    competitors: list[str] = field(default_factory=list)
+
+
+def load_judgements(path: str | Path) -> list[JudgedQuery]:
+    queries = []
+    for line in Path(path).read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
+        record = json.loads(line)
+        queries.append(
+            JudgedQuery(
+                qid=record["qid"],
+                target_country=record["target_country"],
+                gains={k: int(v) for k, v in record["judgements"].items()},
+                company=record["query"].get("company"),
+                text=record["query"].get("text"),
+                competitors=list(record.get("competitors", [])),
+            )
+        )
+    return queries
+
+
+# -- metrics ----------------------------------------------------------------
+
+
+def dcg(grades: Sequence[int]) -> float:
+    return sum((2**g - 1) / math.log2(i + 2) for i, g in enumerate(grades))
+
+
+def ndcg_at(ranked: Sequence[str], gains: dict[str, int], k: int) -> float:
+    ideal = dcg(sorted(gains.values(), reverse=True)[:k])
+    if ideal == 0:
+        return 0.0
+    return dcg([gains.get(cid, 0) for cid in ranked[:k]]) / ideal
+
+
+def reciprocal_rank(ranked: Sequence[str], gains: dict[str, int]) -> float:
+    for i, cid in enumerate(ranked):
+        if gains.get(cid, 0) >= 1:
+            return 1 / (i + 1)
+    return 0.0
+
+
+def precision_at(ranked: Sequence[str], gains: dict[str, int], k: int) -> float:
+    return sum(1 for cid in ranked[:k] if gains.get(cid, 0) >= 1) / k
+
+
+def competitor_rate_at(ranked: Sequence[str], competitors: Sequence[str], k: int) -> float:
+    """Share of the top k that are labelled competitors: lower is better."""
+    return sum(1 for cid in ranked[:k] if cid in set(competitors)) / k
+
+
+@dataclass
+class Scores:
+    system: str
+    ndcg5: float
+    ndcg10: float
+    mrr: float
+    p5: float
+    competitors5: float | None = None
+
+    def row(self) -> str:
+        comp = "" if self.competitors5 is None else f" {self.competitors5:>8.3f}"
+        return (
+            f"{self.system:<28} {self.ndcg5:>7.3f} {self.ndcg10:>8.3f} {self.mrr:>7.3f}"
+            f" {self.p5:>6.3f}{comp}"
+        )
+
+
+def score_system(name: str, queries: list[JudgedQuery], rank: Ranking) -> Scores:
+    runs = [(q, rank(q)) for q in queries]
+    return Scores(
+        system=name,
+        ndcg5=float(np.mean([ndcg_at(r, q.gains, 5) for q, r in runs])),
+        ndcg10=float(np.mean([ndcg_at(r, q.gains, 10) for q, r in runs])),
+        mrr=float(np.mean([reciprocal_rank(r, q.gains) for q, r in runs])),
+        p5=float(np.mean([precision_at(r, q.gains, 5) for q, r in runs])),
+        competitors5=float(np.mean([competitor_rate_at(r, q.competitors, 5) for q, r in runs])),
+    )
+
+
+# -- baselines ----------------------------------------------------------------
+
+
+class BM25:
+    """Okapi BM25 over a fixed corpus (k1=1.5, b=0.75), built on scikit-learn's counts."""
+
+    def __init__(self, k1: float = 1.5, b: float = 0.75):
+        self.k1, self.b = k1, b
+
+    def fit(self, corpus: Sequence[str]) -> BM25:
+        self.vectorizer_ = CountVectorizer(stop_words="english")
+        counts = self.vectorizer_.fit_transform(corpus).tocsc().astype(np.float64)
+        n_docs = counts.shape[0]
+        lengths = np.asarray(counts.sum(axis=1)).ravel()
+        df = np.bincount(counts.indices, minlength=counts.shape[1])
+        self.idf_ = np.log(1 + (n_docs - df + 0.5) / (df + 0.5))
+        norm = self.k1 * (1 - self.b + self.b * lengths / max(lengths.mean(), 1e-9))
+        weighted = counts.tocsr()
+        rows = np.repeat(np.arange(n_docs), np.diff(weighted.indptr))
+        tf = weighted.data
+        weighted.data = tf * (self.k1 + 1) / (tf + norm[rows])
+        self.weights_ = weighted
+        return self
+
+    def scores(self, query: str) -> np.ndarray:
+        terms = (self.vectorizer_.transform([query]) > 0).astype(np.float64)
+        idf_query = terms.multiply(self.idf_).tocsr()
+        return np.asarray((self.weights_ @ idf_query.T).todense()).ravel()
+
+
+def _ranked_ids(scores: np.ndarray, ids: Sequence[str], allowed: np.ndarray) -> list[str]:
+    order = np.argsort(-np.where(allowed, scores, -np.inf), kind="stable")
+    return [ids[i] for i in order if allowed[i]]
+
+
+class PartnerEvaluation:
+    """Runs matchmaker and the two baselines on one labelled set over one candidate pool."""
+
+    def __init__(self, profiles: list[Profile], ranker: PartnerRanker, embedder: Embedder):
+        self.profiles = profiles
+        self.ranker = ranker
+        self.embedder = embedder
+        self.ids = [p.id for p in profiles]
+        self.by_id = {p.id: p for p in profiles}
+        self.countries = np.array([p.country for p in profiles])
+        self.texts = [profile_text(p) for p in profiles]
+        self.bm25 = BM25().fit(self.texts)
+        self.profile_vecs = ranker.profile_vecs_
+
+    def query_text(self, q: JudgedQuery) -> str:
+        return self.texts[self.ids.index(q.company)] if q.company else q.text or ""
+
+    def allowed(self, q: JudgedQuery) -> np.ndarray:
+        allowed = self.countries == q.target_country
+        if q.company:
+            allowed &= np.array([cid != q.company for cid in self.ids])
+        return allowed
+
+    def rank_matchmaker(self, q: JudgedQuery) -> list[str]:
+        top = len(self.profiles)
+        if q.company:
+            return [m.id for m in self.ranker.match(q.company, top=top)]
+        return [m.id for m in self.ranker.query(q.text or "", country=q.target_country, top=top)]
+
+    def rank_bm25(self, q: JudgedQuery) -> list[str]:
+        return _ranked_ids(self.bm25.scores(self.query_text(q)), self.ids, self.allowed(q))
+
+    def rank_dense(self, q: JudgedQuery) -> list[str]:
+        from sentence_transformers import util
+
+        if q.company:
+            query_vec = self.profile_vecs[self.ids.index(q.company)][None, :]
+        else:
+            query_vec = self.embedder.encode([q.text or ""])
+        allowed = np.flatnonzero(self.allowed(q))
+        hits = util.semantic_search(query_vec, self.profile_vecs[allowed], top_k=len(allowed))[0]
+        return [self.ids[allowed[h["corpus_id"]]] for h in hits]
+
+    def run(self, queries: list[JudgedQuery]) -> list[Scores]:
+        return [
+            score_system("BM25 (whole profile)", queries, self.rank_bm25),
+            score_system("MiniLM cosine (whole)", queries, self.rank_dense),
+            score_system("matchmaker partner fit", queries, self.rank_matchmaker),
+        ]
+
+
+# -- similar companies on sp500-peers ------------------------------------------
+
+
+@dataclass
+class Peer:
+    id: str
+    name: str
+    description: str
+    sector: str
+    sub_industry: str
+
+
+def load_peers(path: str | Path) -> list[Peer]:
+    peers = []
+    for line in Path(path).read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            r = json.loads(line)
+            peers.append(Peer(r["id"], r["name"], r["description"], r["sector"], r["sub_industry"]))
+    return peers
+
+
+def peer_gains(peers: list[Peer], i: int) -> dict[str, int]:
+    me = peers[i]
+    return {
+        p.id: 2 if p.sub_industry == me.sub_industry else 1
+        for j, p in enumerate(peers)
+        if j != i and p.sector == me.sector
+    }
+
+
+def evaluate_similar(peers: list[Peer], embedder: Embedder) -> list[Scores]:
+    """nDCG@10 and P@10 (same sub-industry) for similar(), BM25 and TF-IDF on sp500-peers.
+
+    Profiles carry only name and description: sector labels are the answer key
+    and are never shown to any system.
+    """
+    from .engine import fit_in_memory
+
+    profiles = [
+        Profile(id=p.id, name=p.name, country="LV", description=p.description) for p in peers
+    ]
+    ranker = fit_in_memory(profiles, embedder)
+    texts = [profile_text(p) for p in profiles]
+    bm25 = BM25().fit(texts)
+    tfidf = TfidfVectorizer(sublinear_tf=True, stop_words="english").fit(texts)
+    tfidf_matrix = tfidf.transform(texts)
+    ids = [p.id for p in peers]
+    everyone = np.ones(len(peers), dtype=bool)
+
+    def without(i: int) -> np.ndarray:
+        mask = everyone.copy()
+        mask[i] = False
+        return mask
+
+    systems: dict[str, Callable[[int], list[str]]] = {
+        "BM25": lambda i: _ranked_ids(bm25.scores(texts[i]), ids, without(i)),
+        "TF-IDF cosine": lambda i: _ranked_ids(
+            (tfidf_matrix @ tfidf_matrix[i].T).toarray().ravel(), ids, without(i)
+        ),
+        "matchmaker similar": lambda i: [m.id for m in ranker.similar(ids[i], top=10)],
+    }
+    results = []
+    for name, rank in systems.items():
+        ndcg10, p10 = [], []
+        for i in range(len(peers)):
+            ranked = rank(i)[:10]
+            gains = peer_gains(peers, i)
+            ndcg10.append(ndcg_at(ranked, gains, 10))
+            p10.append(sum(1 for cid in ranked if gains.get(cid) == 2) / 10)
+        results.append(
+            Scores(
+                name,
+                ndcg5=float("nan"),
+                ndcg10=float(np.mean(ndcg10)),
+                mrr=float("nan"),
+                p5=float(np.mean(p10)),
+            )
+        )
+    return results
