@@ -342,3 +342,8 @@ def eval_cmd(judgements: str, profiles: str, peers: str, per_query: bool) -> Non
             click.echo(f"{s.system:<28} {s.ndcg10:>8.3f} {s.p5:>7.3f}")
     else:
         click.echo(f"\n(similar companies not measured: {peers} not found)")
+
+
+from .report_commands import report  # noqa: E402
+
+cli.add_command(report)

@@ -1,0 +1,239 @@
+"""Charts for the HTML report, drawn as inline SVG so the page needs nothing else.
+
+No chart library and no CDN: a report is mailed, archived and printed, so it
+must render offline, identically, years later. Each function takes figures
+from :func:`reports.summarise` and returns SVG markup. Numbers are written on
+the marks themselves, so a chart still reads when printed in grey.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from html import escape
+
+from markupsafe import Markup
+
+from .reports import DIRECTION_LABELS, Heatmap, PartnerCount, ScoreBin
+
+COUNTRY_COLOURS = {"LV": "#9e3039", "KR": "#0047a0"}  # the flags' carmine and blue
+DIRECTION_COLOURS = {DIRECTION_LABELS[c]: colour for c, colour in COUNTRY_COLOURS.items()}
+FONT = "font-family='system-ui, -apple-system, Segoe UI, Roboto, sans-serif'"
+CHAR_WIDTH = 6.6  # average width of a 12px character, for laying out labels
+LABEL_CHARS = 30
+
+
+def heatmap_svg(heatmap: Heatmap, cell: int = 34) -> Markup:
+    """LV sectors down, KR sectors across; darker = more strong matches, count in each cell."""
+    if not heatmap.counts:
+        return _empty("No strong matches to chart.")
+    rows, cols = heatmap.lv_sectors, heatmap.kr_sectors
+    left = _label_width(rows) + 12
+    top = int(_label_width(cols) * 0.72) + 28
+    width = left + cell * len(cols) + 150
+    height = top + cell * len(rows) + 12
+    peak = max(max(r) for r in heatmap.counts) or 1
+    parts = [_open(width, height, "Strong matches by sector, Latvia against Korea")]
+    for i, name in enumerate(rows):
+        y = top + i * cell + cell / 2 + 4
+        parts.append(_text(left - 8, y, _short(name), anchor="end", title=name))
+    for j, name in enumerate(cols):
+        x, y = left + j * cell + cell / 2, top - 6
+        parts.append(
+            f"<text x='{x:.1f}' y='{y}' font-size='12' transform='rotate(-45 {x:.1f} {y})'>"
+            f"<title>{escape(name)}</title>{escape(_short(name))}</text>"
+        )
+    for i, row in enumerate(heatmap.counts):
+        for j, count in enumerate(row):
+            x, y = left + j * cell, top + i * cell
+            share = count / peak
+            fill = _blend("#f3f6fa", "#08306b", share) if count else "#fafafa"
+            label = f"{rows[i]} (LV) × {cols[j]} (KR): {count} strong matches"
+            parts.append(
+                f"<rect x='{x}' y='{y}' width='{cell - 2}' height='{cell - 2}' fill='{fill}'>"
+                f"<title>{escape(label)}</title></rect>"
+            )
+            if count:
+                colour = "#ffffff" if share > 0.5 else "#1a1a1a"
+                parts.append(
+                    _text(
+                        x + (cell - 2) / 2,
+                        y + cell / 2 + 3,
+                        str(count),
+                        anchor="middle",
+                        size=11,
+                        fill=colour,
+                    )
+                )
+    parts.append(_text(left - 8, top - 10, "LV ↓  KR →", anchor="end", size=11, fill="#555"))
+    parts.append(_scale_legend(left + cell * len(cols) + 20, top, peak))
+    return _close(parts)
+
+
+def histogram_svg(bins: Sequence[ScoreBin], strong: float | None) -> Markup:
+    """Matches per score band, stacked by direction, with the 'strong' threshold marked."""
+    if not bins:
+        return _empty("No matches to chart.")
+    width, height = 640, 280
+    left, right, top, bottom = 48, 16, 30, 44
+    plot_w, plot_h = width - left - right, height - top - bottom
+    totals = [sum(b.counts.values()) for b in bins]
+    y_max, step = _nice_axis(max(totals))
+    bar_w = plot_w / len(bins)
+    low, high = bins[0].low, bins[-1].high
+
+    def x_of(score: float) -> float:
+        return left + (score - low) / (high - low) * plot_w
+
+    def y_of(count: float) -> float:
+        return top + plot_h - count / y_max * plot_h
+
+    parts = [_open(width, height, "Distribution of match scores")]
+    for tick in range(0, y_max + 1, step):
+        y = y_of(tick)
+        parts.append(
+            f"<line x1='{left}' x2='{width - right}' y1='{y:.1f}' y2='{y:.1f}' stroke='#e3e3e3'/>"
+        )
+        parts.append(_text(left - 6, y + 4, str(tick), anchor="end", size=11, fill="#555"))
+    for i, b in enumerate(bins):
+        base = 0
+        for direction, colour in DIRECTION_COLOURS.items():
+            n = b.counts.get(direction, 0)
+            if not n:
+                continue
+            y0, y1 = y_of(base), y_of(base + n)
+            tip = f"{direction}: {n} matches scoring {b.low:.3f} to {b.high:.3f}"
+            parts.append(
+                f"<rect x='{left + i * bar_w + 1:.1f}' y='{y1:.1f}' width='{bar_w - 2:.1f}' "
+                f"height='{y0 - y1:.1f}' fill='{colour}'><title>{escape(tip)}</title></rect>"
+            )
+            base += n
+    label_every = max(1, math.ceil(len(bins) / 8))
+    for i in range(0, len(bins) + 1, label_every):
+        edge = low + i * (high - low) / len(bins)
+        parts.append(_text(x_of(edge), top + plot_h + 16, f"{edge:.2f}", anchor="middle", size=11))
+    parts.append(
+        f"<line x1='{left}' x2='{width - right}' y1='{top + plot_h}' y2='{top + plot_h}' "
+        "stroke='#333'/>"
+    )
+    parts.append(_text(left + plot_w / 2, height - 6, "score", anchor="middle", size=12))
+    parts.append(_text(12, top - 12, "matches", size=12))
+    if strong is not None and low <= strong <= high:
+        x = x_of(strong)
+        parts.append(
+            f"<line x1='{x:.1f}' x2='{x:.1f}' y1='{top - 4}' y2='{top + plot_h}' stroke='#222' "
+            "stroke-dasharray='4 3'/>"
+        )
+        parts.append(_text(x + 4, top + 8, f"strong ≥ {strong:.3f}", size=11))
+    parts.append(_legend(width - right - 200, 8, DIRECTION_COLOURS))
+    return _close(parts)
+
+
+def top_partners_svg(partners: Sequence[PartnerCount]) -> Markup:
+    """Companies named most often as a partner: horizontal bars, count at the end."""
+    if not partners:
+        return _empty("No partners to chart.")
+    row = 22
+    names = [f"{p.name} ({p.country})" for p in partners]
+    left = _label_width(names) + 14
+    width = max(640, left + 320)
+    plot_w = width - left - 50
+    height = 30 + row * len(partners) + 10
+    peak = max(p.count for p in partners)
+    parts = [_open(width, height, "Companies that appear most often as partners")]
+    for i, (p, name) in enumerate(zip(partners, names, strict=True)):
+        y = 24 + i * row
+        bar = max(2.0, p.count / peak * plot_w)
+        parts.append(_text(left - 8, y + 14, _short(name), anchor="end", title=name))
+        parts.append(
+            f"<rect x='{left}' y='{y + 3}' width='{bar:.1f}' height='{row - 6}' "
+            f"fill='{COUNTRY_COLOURS.get(p.country, '#777')}'>"
+            f"<title>{escape(name)}: partner of {p.count} companies</title></rect>"
+        )
+        parts.append(_text(left + bar + 6, y + 15, str(p.count), size=12))
+    parts.append(
+        _legend(left, 4, {"Latvian": COUNTRY_COLOURS["LV"], "Korean": COUNTRY_COLOURS["KR"]})
+    )
+    return _close(parts)
+
+
+# -- drawing helpers ---------------------------------------------------------------
+
+
+def _open(width: float, height: float, title: str) -> str:
+    return (
+        f"<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 {width:.0f} {height:.0f}' "
+        f"width='{width:.0f}' height='{height:.0f}' role='img' aria-label='{escape(title)}' "
+        f"{FONT} style='max-width:100%;height:auto'><title>{escape(title)}</title>"
+    )
+
+
+def _close(parts: list[str]) -> Markup:
+    return Markup("".join(parts) + "</svg>")
+
+
+def _empty(message: str) -> Markup:
+    return Markup(f"<p class='empty-chart'>{escape(message)}</p>")
+
+
+def _text(
+    x: float,
+    y: float,
+    content: str,
+    anchor: str = "start",
+    size: int = 12,
+    fill: str = "#1a1a1a",
+    title: str | None = None,
+) -> str:
+    tip = f"<title>{escape(title)}</title>" if title and title != content else ""
+    return (
+        f"<text x='{x:.1f}' y='{y:.1f}' font-size='{size}' text-anchor='{anchor}' "
+        f"fill='{fill}'>{tip}{escape(content)}</text>"
+    )
+
+
+def _legend(x: float, y: float, colours: dict[str, str]) -> str:
+    parts, offset = [], 0.0
+    for label, colour in colours.items():
+        parts.append(f"<rect x='{x + offset:.1f}' y='{y}' width='12' height='12' fill='{colour}'/>")
+        parts.append(_text(x + offset + 16, y + 10, label, size=11))
+        offset += 16 + len(label) * CHAR_WIDTH + 14
+    return "".join(parts)
+
+
+def _scale_legend(x: float, y: float, peak: int) -> str:
+    steps = 5
+    parts = [_text(x, y - 6, "strong matches", size=11, fill="#555")]
+    for k in range(steps):
+        value = peak * (k + 1) / steps
+        parts.append(
+            f"<rect x='{x}' y='{y + k * 18}' width='16' height='16' "
+            f"fill='{_blend('#f3f6fa', '#08306b', value / peak)}'/>"
+        )
+        parts.append(_text(x + 22, y + k * 18 + 12, f"{value:.0f}", size=11))
+    return "".join(parts)
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= LABEL_CHARS else text[: LABEL_CHARS - 1] + "…"
+
+
+def _label_width(labels: Sequence[str]) -> float:
+    return max(len(_short(label)) for label in labels) * CHAR_WIDTH
+
+
+def _blend(start: str, end: str, share: float) -> str:
+    """A colour between two hex colours; share 0 gives start, 1 gives end."""
+    a = [int(start[i : i + 2], 16) for i in (1, 3, 5)]
+    b = [int(end[i : i + 2], 16) for i in (1, 3, 5)]
+    share = min(max(share, 0.0), 1.0)
+    return "#" + "".join(f"{round(x + (y - x) * share):02x}" for x, y in zip(a, b, strict=True))
+
+
+def _nice_axis(peak: int, ticks: int = 5) -> tuple[int, int]:
+    """An axis maximum and tick step in round numbers (1, 2, 5 x 10^n) covering peak."""
+    raw = max(peak, 1) / ticks
+    magnitude = 10 ** math.floor(math.log10(raw)) if raw >= 1 else 1
+    step = next(m * magnitude for m in (1, 2, 5, 10) if m * magnitude >= raw)
+    step = max(int(step), 1)
+    return step * math.ceil(max(peak, 1) / step), step

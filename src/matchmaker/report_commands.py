@@ -1,0 +1,127 @@
+"""``matchmaker report``: parse options, call :mod:`reports`, write the file, print a summary.
+
+Registered on the main group at the end of :mod:`cli` (so import ``cli``
+first; this module borrows its option and error helpers).
+"""
+
+from __future__ import annotations
+
+import time
+
+import click
+
+from . import engine
+from .cli import db_option, make_filters, open_store, progress_printer, user_errors
+from .profiles import PARTNERSHIP_TYPES
+from .report_formats import FORMATS, guess_format, read_previous, write_report
+from .reports import DIRECTIONS, ReportSpec, generate
+
+
+@click.command()
+@click.option(
+    "--top",
+    "-k",
+    default=10,
+    show_default=True,
+    type=click.IntRange(1, 1000),
+    help="Partners per company.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    help="Output format (default: from the --out extension).",
+)
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help="File to write.")
+@click.option(
+    "--direction",
+    type=click.Choice(list(DIRECTIONS)),
+    default="both",
+    show_default=True,
+    help="lv-kr: Latvian companies get Korean partners; kr-lv the reverse.",
+)
+@click.option("--company", "company_ids", multiple=True, help="Only this company (repeatable).")
+@click.option("--sector", "sectors", multiple=True, help="Only companies with this sector.")
+@click.option(
+    "--changed-since",
+    metavar="DATE",
+    help="Only companies whose profile changed on or after DATE (YYYY-MM-DD, UTC).",
+)
+@click.option(
+    "--partner-sector", "partner_sectors", multiple=True, help="Only partners with this sector."
+)
+@click.option(
+    "--type",
+    "partnership_types",
+    multiple=True,
+    type=click.Choice(PARTNERSHIP_TYPES, case_sensitive=False),
+    help="Only partners open to this partnership type.",
+)
+@click.option("--verified-only", is_flag=True, help="Only verified partners.")
+@click.option("--min-employees", type=click.IntRange(0), help="Minimum partner size.")
+@click.option(
+    "--new-since",
+    "previous",
+    type=click.Path(dir_okay=False),
+    metavar="REPORT",
+    help="Mark matches not in this earlier report (any format) as new.",
+)
+@click.option("--only-new", is_flag=True, help="With --new-since: list only the new matches.")
+@click.option(
+    "--strong-score",
+    type=float,
+    help="Score of a strong match in the charts (default: the report's top quarter).",
+)
+@db_option
+@user_errors
+def report(
+    top: int,
+    fmt: str | None,
+    out: str,
+    direction: str,
+    company_ids: tuple[str, ...],
+    sectors: tuple[str, ...],
+    changed_since: str | None,
+    partner_sectors: tuple[str, ...],
+    partnership_types: tuple[str, ...],
+    verified_only: bool,
+    min_employees: int | None,
+    previous: str | None,
+    only_new: bool,
+    strong_score: float | None,
+    db_path: str,
+) -> None:
+    """Top partners of many companies, as CSV, XLSX, JSON or HTML (with charts)."""
+    started = time.perf_counter()
+    fmt = fmt or guess_format(out)
+    if only_new and not previous:
+        raise click.UsageError("--only-new needs --new-since REPORT")
+    spec = ReportSpec(
+        top=top,
+        direction=direction,
+        company_ids=company_ids,
+        sectors=sectors,
+        changed_since=changed_since,
+        partner_filters=make_filters(
+            partner_sectors, partnership_types, verified_only, min_employees
+        ),
+        strong_score=strong_score,
+        only_new=only_new,
+    )
+    earlier = read_previous(previous) if previous else None
+    with open_store(db_path) as store:
+        result = generate(
+            store,
+            engine.make_embedder(),
+            spec,
+            previous=earlier,
+            progress=progress_printer("Ranking"),
+            embed_progress=progress_printer("Embedding"),
+        )
+    write_report(result, fmt, out)
+    new = sum(bool(e.new) for s in result.sections for e in s.entries)
+    news = f" ({new} new)" if earlier else ""
+    click.echo(
+        f"Report: {len(result.sections)} companies, {result.match_count} matches{news} "
+        f"in {time.perf_counter() - started:.1f} s -> {out}"
+    )
