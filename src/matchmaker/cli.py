@@ -347,3 +347,9 @@ def eval_cmd(judgements: str, profiles: str, peers: str, per_query: bool) -> Non
 from .report_commands import report  # noqa: E402
 
 cli.add_command(report)
+
+
+from .web.commands import serve, user  # noqa: E402  (web commands build on the CLI group)
+
+cli.add_command(serve)
+cli.add_command(user)

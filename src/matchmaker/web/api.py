@@ -1,0 +1,269 @@
+"""The JSON API: read endpoints for everyone, write endpoints for logged-in staff.
+
+Matches and search results are the objects the CLI prints with ``--json``
+(``Match.to_dict()``); companies are ``Profile.to_dict()``. Writes need a
+staff session and the session's CSRF token in ``X-CSRF-Token`` (get both from
+``/api/session``), and name the version they change so a stale write is a
+409, never an overwrite. Documented in ``docs/openapi.yaml``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Blueprint, g, jsonify, request, send_file, session, url_for
+
+from .. import engine
+from ..importing import FORMATS, parse_bytes
+from ..profiles import ProfileError, validate_profile
+from ..ranking import Match
+from ..store import StaleEditError, StoreError
+from . import auth, security
+from .forms import parse_search
+from .lookup import fold
+from .resources import get_directory, get_embedder, get_ranker, get_store
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+
+OPENAPI = Path(__file__).parents[3] / "docs" / "openapi.yaml"
+MAX_LIST = 1000
+
+
+def _error(status: int, message: str, **extra: Any):
+    response = jsonify(error=message, **extra)
+    response.status_code = status
+    return response
+
+
+def _matches(matches: list[Match]):
+    return jsonify([m.to_dict() for m in matches])
+
+
+# -- documentation and session ----------------------------------------------
+
+
+@bp.get("/openapi.yaml")
+def openapi():
+    return send_file(OPENAPI, mimetype="application/yaml")
+
+
+@bp.get("/session")
+def session_info():
+    return jsonify(user=g.user, csrf_token=security.csrf_token())
+
+
+@bp.post("/session")
+def login():
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        return _error(400, "send a JSON object with username and password")
+    try:
+        user = auth.authenticate(str(body.get("username", "")), str(body.get("password", "")))
+    except auth.LoginThrottled:
+        return _error(429, "too many failed logins from your address; wait a few minutes")
+    if user is None:
+        return _error(401, auth.LOGIN_ERROR)
+    token = auth.start_session(user)
+    return jsonify(user=user, csrf_token=token)
+
+
+@bp.delete("/session")
+def logout():
+    session.clear()
+    return jsonify(user=None, csrf_token=security.csrf_token())
+
+
+# -- reading ----------------------------------------------------------------
+
+
+@bp.get("/suggest")
+def suggest():
+    """Type-ahead: companies whose name (Latin, Latvian or Hangul) fits what was typed."""
+    entries = get_directory().suggest(request.args.get("q", "")[:200])
+    return jsonify([e.to_dict() for e in entries])
+
+
+@bp.get("/companies")
+def companies():
+    params = parse_search(request.args)
+    limit = _bounded_int("limit", 100, 1, MAX_LIST)
+    offset = _bounded_int("offset", 0, 0, 10_000_000)
+    if params.errors or isinstance(limit, str) or isinstance(offset, str):
+        return _error(400, "bad parameters", errors=_param_errors(params.errors, limit, offset))
+    profiles = get_store().list(country=params.country)
+    text = fold(params.q)
+    if text:
+        profiles = [p for p in profiles if text in fold(f"{p.id} {p.name} {p.name_local or ''}")]
+    return jsonify([p.to_dict() for p in profiles[offset : offset + limit]])
+
+
+@bp.get("/companies/<company_id>")
+def company(company_id: str):
+    return jsonify(get_store().get(company_id).to_dict())
+
+
+@bp.get("/companies/<company_id>/matches")
+def matches(company_id: str):
+    params = parse_search(request.args)
+    if params.errors:
+        return _error(400, "bad parameters", errors=params.errors)
+    get_store().get(company_id)
+    return _matches(get_ranker().match(company_id, top=params.top, filters=params.filters()))
+
+
+@bp.get("/companies/<company_id>/similar")
+def similar(company_id: str):
+    params = parse_search(request.args)
+    if params.errors:
+        return _error(400, "bad parameters", errors=params.errors)
+    get_store().get(company_id)
+    return _matches(get_ranker().similar(company_id, top=params.top, filters=params.filters()))
+
+
+@bp.get("/search")
+def search():
+    params = parse_search(request.args)
+    if not params.q:
+        params.errors["q"] = "describe what you need in q"
+    if not params.country:
+        params.errors.setdefault("country", "choose the country to search: LV or KR")
+    if params.errors:
+        return _error(400, "bad parameters", errors=params.errors)
+    ranker = get_ranker()
+    return _matches(ranker.query(params.q, params.country, params.top, params.filters()))
+
+
+@bp.get("/companies/<company_id>/history")
+def history(company_id: str):
+    if not g.user:
+        return auth.login_needed()
+    store = get_store()
+    store.get(company_id, include_deleted=True)
+    return jsonify(store.history(company_id))
+
+
+# -- writing (staff, CSRF: enforced app-wide by auth and security) ----------
+
+
+@bp.post("/companies")
+def create():
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        return _error(400, "send the profile as a JSON object")
+    try:
+        profile = validate_profile(body)
+        saved = engine.save_and_embed(get_store(), get_embedder(), profile, g.user, create=True)
+    except ProfileError as exc:
+        return _invalid(exc)
+    except StoreError as exc:
+        return _error(409, str(exc))
+    response = jsonify(saved.to_dict())
+    response.status_code = 201
+    response.headers["Location"] = url_for("api.company", company_id=saved.id)
+    return response
+
+
+@bp.patch("/companies/<company_id>")
+def update(company_id: str):
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        return _error(400, "send the changed fields and 'version' as a JSON object")
+    version = _required_version(body.get("version"))
+    if isinstance(version, str):
+        return _error(428, version)
+    store = get_store()
+    current = store.get(company_id, include_deleted=True)
+    if body.get("id", company_id) != company_id:
+        return _error(422, "invalid profile", errors=[_field("id", "cannot be changed")])
+    changes = {k: v for k, v in body.items() if k != "version"}
+    try:
+        profile = validate_profile(current.content() | changes)
+        saved = engine.save_and_embed(
+            store, get_embedder(), profile, g.user, expected_version=version
+        )
+    except ProfileError as exc:
+        return _invalid(exc)
+    except StaleEditError as exc:
+        return _error(409, str(exc), version=exc.actual)
+    return jsonify(saved.to_dict())
+
+
+@bp.delete("/companies/<company_id>")
+def delete(company_id: str):
+    return _set_deleted(company_id, True)
+
+
+@bp.post("/companies/<company_id>/restore")
+def restore(company_id: str):
+    return _set_deleted(company_id, False)
+
+
+def _set_deleted(company_id: str, deleted: bool):
+    version = _required_version(request.args.get("version"))
+    if isinstance(version, str):
+        return _error(428, version)
+    try:
+        profile = get_store().set_deleted(company_id, deleted, g.user, expected_version=version)
+    except StaleEditError as exc:
+        return _error(409, str(exc), version=exc.actual)
+    return jsonify(profile.to_dict() | {"deleted": deleted})
+
+
+@bp.post("/imports")
+def import_file():
+    """Validate a whole file (the request body); write it only if every row is valid."""
+    fmt = request.args.get("format", "")
+    if fmt not in FORMATS:
+        return _error(400, "give ?format=jsonl, json or csv")
+    parsed = parse_bytes(request.get_data(cache=False), fmt)
+    if not parsed.ok:
+        errors = [{"row": e.row, "field": e.field, "message": e.message} for e in parsed.errors]
+        return _error(422, f"{len(errors)} error(s); nothing was imported", errors=errors)
+    if request.args.get("dry_run", "").lower() in ("1", "true", "yes"):
+        return jsonify(valid=len(parsed.profiles), written=False)
+    summary = engine.import_profiles(get_store(), get_embedder(), parsed, actor=g.user)
+    return jsonify(
+        valid=len(parsed.profiles),
+        written=True,
+        created=summary.created,
+        updated=summary.updated,
+        unchanged=summary.unchanged,
+    )
+
+
+# -- helpers ----------------------------------------------------------------
+
+
+def _invalid(exc: ProfileError):
+    return _error(422, "invalid profile", errors=[_field(e.field, e.message) for e in exc.errors])
+
+
+def _field(name: str, message: str) -> dict[str, str]:
+    return {"field": name, "message": message}
+
+
+def _required_version(value: Any) -> int | str:
+    """The version the client read, or a message saying it is needed."""
+    if isinstance(value, bool):
+        value = None
+    try:
+        return int(value)
+    except (TypeError, ValueError, OverflowError):
+        return "give the 'version' you read, so a stale change is refused instead of overwriting"
+
+
+def _bounded_int(name: str, default: int, low: int, high: int) -> int | str:
+    raw = request.args.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        number = int(raw)
+    except ValueError:
+        return f"{name} must be a whole number"
+    return number if low <= number <= high else f"{name} must be between {low} and {high}"
+
+
+def _param_errors(errors: dict[str, str], *values: int | str) -> dict[str, str]:
+    names = ("limit", "offset")
+    return errors | {n: v for n, v in zip(names, values, strict=True) if isinstance(v, str)}

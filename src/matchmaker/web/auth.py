@@ -1,0 +1,213 @@
+"""Staff accounts: password hashing, login and logout, lockout, and the login requirement.
+
+Accounts are made only from the CLI (``matchmaker user add``); there is no
+default account. Passwords are hashed with scrypt (Werkzeug's default KDF).
+Every failed login answers with the same message, whether the name exists,
+the password is wrong or the account is locked, so the form cannot be used
+to discover user names. An account locks for a while after repeated failures,
+and a client address that keeps failing is throttled.
+
+Any state-changing request needs a logged-in staff member unless its endpoint
+is one of :data:`LOGIN_ENDPOINTS`: safe by default for routes added later.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections import deque
+from datetime import UTC, datetime, timedelta
+
+from flask import (
+    Blueprint,
+    Flask,
+    current_app,
+    flash,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from . import security
+from .resources import get_store
+
+bp = Blueprint("auth", __name__)
+
+MIN_PASSWORD_LENGTH = 12
+USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+LOGIN_ERROR = (
+    "Wrong user name or password. After repeated failures an account is locked for a "
+    "while; ask another staff member if you cannot log in."
+)
+#: Endpoints that change state without a login: logging in itself (CSRF still applies).
+LOGIN_ENDPOINTS = frozenset({"auth.login", "api.login"})
+_DUMMY_HASH = generate_password_hash("timing-equaliser-not-a-password")
+
+
+class LoginThrottled(Exception):
+    """Too many failed logins from one client address."""
+
+
+def init_app(app: Flask) -> None:
+    app.config.setdefault("LOGIN_LOCK_AFTER", 5)
+    app.config.setdefault("LOGIN_LOCK_MINUTES", 15)
+    app.config.setdefault("LOGIN_THROTTLE_FAILURES", 20)
+    app.extensions["matchmaker_throttle"] = _Throttle()
+    app.before_request(load_user)
+    app.before_request(require_login_for_writes)
+
+
+# -- passwords --------------------------------------------------------------
+
+
+def check_username(username: str) -> str:
+    if not USERNAME.match(username or ""):
+        raise ValueError(
+            "a user name is 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit"
+        )
+    return username
+
+
+def hash_password(password: str) -> str:
+    """A scrypt hash of a long-enough password; raise ValueError for a weak one."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise ValueError(f"a password needs at least {MIN_PASSWORD_LENGTH} characters")
+    return generate_password_hash(password)
+
+
+def authenticate(username: str, password: str) -> str | None:
+    """The user name if the password is right and the account not locked, else None."""
+    throttle: _Throttle = current_app.extensions["matchmaker_throttle"]
+    client = request.remote_addr or "unknown"
+    if throttle.blocked(client, current_app.config["LOGIN_THROTTLE_FAILURES"], _window()):
+        raise LoginThrottled()
+    store = get_store()
+    user = store.get_user(username) if USERNAME.match(username or "") else None
+    # Hash even for an unknown name, so the answer takes as long either way.
+    valid = check_password_hash(user["password_hash"] if user else _DUMMY_HASH, password or "")
+    locked = bool(user and user["locked_until"] and user["locked_until"] > _now())
+    if user and valid and not locked:
+        store.record_login(username, True, 0, "")
+        return username
+    throttle.fail(client)
+    if user and not locked:
+        until = (datetime.now(UTC) + _window()).isoformat(timespec="seconds")
+        store.record_login(username, False, current_app.config["LOGIN_LOCK_AFTER"], until)
+    return None
+
+
+def start_session(username: str) -> str:
+    """A fresh session for the user (no fixation), with a new CSRF token."""
+    session.clear()
+    session.permanent = True
+    session["user"] = username
+    return security.rotate_csrf_token()
+
+
+def _window() -> timedelta:
+    return timedelta(minutes=current_app.config["LOGIN_LOCK_MINUTES"])
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+class _Throttle:
+    """Failed logins per client address in a sliding window, bounded in memory."""
+
+    MAX_CLIENTS = 10_000
+
+    def __init__(self) -> None:
+        self._failures: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def fail(self, client: str) -> None:
+        with self._lock:
+            if client not in self._failures and len(self._failures) >= self.MAX_CLIENTS:
+                self._failures.pop(next(iter(self._failures)))
+            self._failures.setdefault(client, deque(maxlen=1000)).append(time.monotonic())
+
+    def blocked(self, client: str, limit: int, window: timedelta) -> bool:
+        with self._lock:
+            failures = self._failures.get(client)
+            if not failures:
+                return False
+            horizon = time.monotonic() - window.total_seconds()
+            while failures and failures[0] < horizon:
+                failures.popleft()
+            return len(failures) >= limit
+
+
+# -- the login requirement --------------------------------------------------
+
+
+def load_user() -> None:
+    """g.user: the logged-in staff member, if the account still exists."""
+    g.user = None
+    username = session.get("user")
+    if username:
+        if get_store().get_user(username):
+            g.user = username
+        else:
+            session.clear()
+
+
+def require_login_for_writes():
+    """Every state-changing request needs a staff login, except logging in."""
+    if request.method in security.SAFE_METHODS or request.endpoint in LOGIN_ENDPOINTS:
+        return None
+    return None if g.user else login_needed()
+
+
+def login_needed():
+    """401 JSON for the API, else a redirect to the login page that comes back here."""
+    if request.blueprint == "api" or request.path.startswith("/api/"):
+        response = jsonify(error="log in as staff first (POST /api/session)")
+        response.status_code = 401
+        return response
+    target = request.full_path if request.method == "GET" else request.referrer
+    next_path = target.rstrip("?") if target and security.is_local_path(target) else None
+    flash("Log in as staff to continue.", "info")
+    return redirect(url_for("auth.login", next=next_path))
+
+
+# -- views ------------------------------------------------------------------
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    next_path = request.values.get("next")
+    if not security.is_local_path(next_path):
+        next_path = None
+    if request.method == "GET":
+        return render_template("login.html", next=next_path, username="")
+    username = request.form.get("username", "").strip()
+    try:
+        user = authenticate(username, request.form.get("password", ""))
+    except LoginThrottled:
+        return render_template(
+            "login.html",
+            next=next_path,
+            username=username,
+            error="Too many failed logins from your address; wait a few minutes and try again.",
+        ), 429
+    if user is None:
+        return render_template(
+            "login.html", next=next_path, username=username, error=LOGIN_ERROR
+        ), 401
+    start_session(user)
+    flash(f"Logged in as {user}.", "success")
+    return redirect(next_path or url_for("curation.companies"))
+
+
+@bp.post("/logout")
+def logout():
+    session.clear()
+    flash("Logged out.", "info")
+    return redirect(url_for("search.index"))

@@ -1,0 +1,121 @@
+"""``matchmaker serve`` and ``matchmaker user``: running the web app and making staff accounts.
+
+``serve`` runs the app under waitress, a production WSGI server, after
+loading the model and fitting the ranker so the first search is fast; the
+Flask development server is used only with ``--debug``. Staff accounts exist
+only if someone makes them here: there are no default accounts.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable
+
+import click
+
+from .. import config
+from ..embedding import ModelNotFoundError
+from ..store import Store, StoreError
+from . import ConfigError, auth, create_app, resources
+
+# Not imported from ..cli: cli imports this module, and either may be imported first.
+db_option = click.option(
+    "--db",
+    "db_path",
+    envvar="MATCHMAKER_DB",
+    default=config.get("db"),
+    show_default=True,
+    type=click.Path(dir_okay=False),
+    help="SQLite database (or set MATCHMAKER_DB).",
+)
+
+
+def user_errors(command: Callable) -> Callable:
+    """A fixable problem (bad name, weak password, missing database) is one line, exit 1."""
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except (StoreError, ModelNotFoundError, ConfigError, ValueError, OSError) as exc:
+            raise click.ClickException(str(exc)) from None
+
+    return wrapper
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--threads", default=4, show_default=True, type=click.IntRange(1, 64))
+@click.option("--debug", is_flag=True, help="Flask's development server with reloading.")
+@db_option
+@user_errors
+def serve(host: str, port: int, threads: int, debug: bool, db_path: str) -> None:
+    """Serve the web app (partner search, staff curation, JSON API)."""
+    app = create_app({"DB": db_path})
+    if debug and app.config["ENV"] == "production":
+        raise click.ClickException("--debug is refused when MATCHMAKER_ENV=production")
+    with app.app_context():
+        store = resources.get_store()
+        companies = store.stats()["companies"]
+        click.echo(f"Loading the model and fitting the ranker on {companies} companies...")
+        resources.get_ranker()
+        resources.close_store()
+    url = f"http://{host}:{port}"
+    if debug:
+        app.run(host=host, port=port, debug=True, use_reloader=False)
+        return
+    import waitress
+
+    click.echo(f"Serving matchmaker on {url} (waitress, {threads} threads); Ctrl+C stops it.")
+    waitress.serve(app, host=host, port=port, threads=threads, ident="matchmaker")
+
+
+@click.group()
+def user() -> None:
+    """Staff accounts for the curation pages and the write API."""
+
+
+def _read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    return click.prompt("Password", hide_input=True, confirmation_prompt=True)
+
+
+@user.command(name="add")
+@click.argument("username")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@db_option
+@user_errors
+def user_add(username: str, password_stdin: bool, db_path: str) -> None:
+    """Create a staff account; the password is prompted for (or read with --password-stdin)."""
+    auth.check_username(username)
+    password_hash = auth.hash_password(_read_password(password_stdin))
+    with Store.open(db_path, create=True) as store:
+        store.add_user(username, password_hash)
+    click.echo(f"Created staff user {username}")
+
+
+@user.command(name="passwd")
+@click.argument("username")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@db_option
+@user_errors
+def user_passwd(username: str, password_stdin: bool, db_path: str) -> None:
+    """Set a staff user's password (this also lifts a lockout)."""
+    with Store.open(db_path) as store:
+        if not store.get_user(username):
+            raise click.ClickException(f"no staff user '{username}'")
+        store.set_password(username, auth.hash_password(_read_password(password_stdin)))
+    click.echo(f"Changed the password of {username}")
+
+
+@user.command(name="list")
+@db_option
+@user_errors
+def user_list(db_path: str) -> None:
+    """Staff user names, one a line."""
+    with Store.open(db_path) as store:
+        for name in store.list_users():
+            click.echo(name)

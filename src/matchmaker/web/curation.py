@@ -1,0 +1,215 @@
+"""Profile curation for agency staff (login required): edit, delete, verify, import, history.
+
+Every edit goes through :func:`profiles.validate_profile` (the import rules),
+is saved with the version the editor loaded (a stale edit is a 409 that keeps
+the editor's text), and is re-embedded at once so search reflects it.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+
+from .. import engine
+from ..profiles import ProfileError, validate_profile
+from ..store import StaleEditError, StoreError
+from . import imports
+from .auth import login_needed
+from .forms import PROFILE_FIELDS, field_errors, form_values, profile_form_values, raw_profile
+from .lookup import fold
+from .resources import get_embedder, get_store
+
+bp = Blueprint("curation", __name__, url_prefix="/staff")
+
+
+@bp.before_request
+def staff_only():
+    """Every staff page, reading ones included, needs a login."""
+    return None if g.user else login_needed()
+
+
+@bp.get("/")
+def companies():
+    store = get_store()
+    text = fold(request.args.get("q", ""))
+    show = request.args.get("show", "live")
+    profiles = store.list(deleted_only=show == "deleted")
+    if text:
+        profiles = [
+            p for p in profiles if text in fold(f"{p.id} {p.name} {p.name_local or ''} {p.city}")
+        ]
+    return render_template(
+        "staff/companies.html", profiles=profiles, q=request.args.get("q", ""), show=show
+    )
+
+
+@bp.route("/companies/new", methods=["GET", "POST"])
+def new():
+    if request.method == "GET":
+        return _edit_form(None, profile_form_values({"country": ""}), version=0)
+    values = form_values(request.form)
+    try:
+        profile = validate_profile(raw_profile(values, None))
+    except ProfileError as exc:
+        return _edit_form(None, values, 0, errors=field_errors(exc), status=400)
+    try:
+        saved = engine.save_and_embed(get_store(), get_embedder(), profile, g.user, create=True)
+    except StoreError as exc:
+        return _edit_form(None, values, 0, errors={"id": [f"{exc}."]}, status=409)
+    flash(f"Created {saved.name}.", "success")
+    return redirect(url_for("search.company", company_id=saved.id))
+
+
+@bp.route("/companies/<company_id>/edit", methods=["GET", "POST"])
+def edit(company_id: str):
+    store = get_store()
+    current = store.get(company_id, include_deleted=True)
+    if request.method == "GET":
+        return _edit_form(current.id, profile_form_values(current.content()), current.version)
+    values = form_values(request.form)
+    version = _version(request.form)
+    try:
+        profile = validate_profile(raw_profile(values, company_id))
+    except ProfileError as exc:
+        return _edit_form(company_id, values, version, errors=field_errors(exc), status=400)
+    try:
+        saved = engine.save_and_embed(
+            store, get_embedder(), profile, g.user, expected_version=version
+        )
+    except StaleEditError:
+        latest = store.get(company_id, include_deleted=True)
+        conflict = _conflict(latest, profile.content())
+        return _edit_form(company_id, values, latest.version, conflict=conflict, status=409)
+    flash(f"Saved {saved.name}; search reflects the change now.", "success")
+    return redirect(url_for("search.company", company_id=saved.id))
+
+
+def _edit_form(
+    company_id: str | None,
+    values: dict,
+    version: int,
+    errors: dict | None = None,
+    conflict: dict | None = None,
+    status: int = 200,
+):
+    deleted = company_id is not None and get_store().is_deleted(company_id)
+    return render_template(
+        "staff/edit.html",
+        company_id=company_id,
+        values=values,
+        version=version,
+        fields=PROFILE_FIELDS,
+        errors=errors or {},
+        conflict=conflict,
+        deleted=deleted,
+    ), status
+
+
+def _version(form) -> int:
+    """The version the editor loaded; a missing one can only be stale."""
+    try:
+        return int(form.get("version", ""))
+    except ValueError:
+        return -1
+
+
+def _conflict(latest, mine: dict) -> dict:
+    """Who saved in between, and which fields now differ from what the editor submitted."""
+    entries = get_store().history(latest.id, limit=1)
+    stored = latest.content()
+    return {
+        "by": entries[0]["actor"] if entries else "someone",
+        "at": entries[0]["at"] if entries else latest.updated_at,
+        "fields": [
+            (name, label, stored[name])
+            for name, label, *_ in PROFILE_FIELDS
+            if stored[name] != mine[name]
+        ],
+    }
+
+
+@bp.post("/companies/<company_id>/delete")
+def delete(company_id: str):
+    return _set_deleted(company_id, True)
+
+
+@bp.post("/companies/<company_id>/restore")
+def restore(company_id: str):
+    return _set_deleted(company_id, False)
+
+
+def _set_deleted(company_id: str, deleted: bool):
+    try:
+        profile = get_store().set_deleted(
+            company_id, deleted, g.user, expected_version=_version(request.form)
+        )
+    except StaleEditError:
+        return _stale(company_id)
+    if deleted:
+        flash(f"Deleted {profile.name}. It stays in the history and can be restored.", "success")
+        return redirect(url_for("curation.companies", show="deleted"))
+    flash(f"Restored {profile.name}.", "success")
+    return redirect(url_for("search.company", company_id=company_id))
+
+
+@bp.post("/companies/<company_id>/verify")
+def verify(company_id: str):
+    store = get_store()
+    profile = store.get(company_id)
+    profile.verified = request.form.get("verified", "1") == "1"
+    try:
+        engine.save_and_embed(
+            store, get_embedder(), profile, g.user, expected_version=_version(request.form)
+        )
+    except StaleEditError:
+        return _stale(company_id)
+    state = "verified" if profile.verified else "not verified"
+    flash(f"Marked {profile.name} as {state}.", "success")
+    return redirect(url_for("search.company", company_id=company_id))
+
+
+def _stale(company_id: str):
+    return render_template(
+        "error.html",
+        status=409,
+        message=(
+            "Someone else changed this profile after you opened it, so nothing was done. "
+            "Open it again to see the latest version, then repeat your action."
+        ),
+        retry=url_for("curation.edit", company_id=company_id),
+    ), 409
+
+
+@bp.get("/companies/<company_id>/history")
+def history(company_id: str):
+    store = get_store()
+    profile = store.get(company_id, include_deleted=True)
+    return render_template(
+        "staff/history.html",
+        profile=profile,
+        entries=store.history(company_id),
+        deleted=store.is_deleted(company_id),
+    )
+
+
+@bp.route("/import", methods=["GET", "POST"])
+def upload():
+    if request.method == "GET":
+        return render_template("staff/import.html", preview=None)
+    preview = imports.preview_upload(request.files.get("file"), request.form.get("format", ""))
+    status = 200 if preview.ok else 422
+    return render_template("staff/import.html", preview=preview), status
+
+
+@bp.post("/import/confirm")
+def confirm_import():
+    try:
+        summary = imports.confirm(request.form.get("digest", ""), g.user)
+    except imports.ImportExpired as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("curation.upload"))
+    flash(
+        f"Imported: {summary.created} new, {summary.updated} updated, "
+        f"{summary.unchanged} unchanged. Search reflects them now.",
+        "success",
+    )
+    return redirect(url_for("curation.companies"))

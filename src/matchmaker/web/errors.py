@@ -1,0 +1,83 @@
+"""Error pages that say what to do next, as HTML for people and JSON for the API.
+
+A user's mistake (unknown page, expired form, oversized upload) gets its own
+status and a sentence to act on; a missing database or model is a 503 that
+names the command to fix it. Nothing here reveals internals.
+"""
+
+from __future__ import annotations
+
+from flask import Flask, current_app, jsonify, make_response, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from ..embedding import ModelNotFoundError
+from ..store import NotFoundError, StoreError
+from .security import CSRFError
+
+MESSAGES = {
+    400: "The request could not be understood. Go back, check the form and try again.",
+    401: "Log in as staff to do this.",
+    403: "You may not do this.",
+    404: "There is no page here. Search for a company from the start page.",
+    405: "This address does not accept that kind of request.",
+    409: "Someone else changed this in the meantime. Reload it and apply your change again.",
+    413: "That is too large. Upload a smaller file (split it) or shorten the text.",
+    429: "Too many requests. Wait a few minutes and try again.",
+    500: "Something went wrong on our side. Try again; if it persists, tell the agency staff.",
+    503: "The service is not ready.",
+}
+
+
+def init_app(app: Flask) -> None:
+    app.register_error_handler(CSRFError, _csrf)
+    app.register_error_handler(NotFoundError, lambda exc: respond(404, str(exc)))
+    app.register_error_handler(StoreError, lambda exc: respond(503, str(exc)))
+    app.register_error_handler(ModelNotFoundError, lambda exc: respond(503, str(exc)))
+    app.register_error_handler(HTTPException, _http)
+
+
+def wants_json() -> bool:
+    return request.blueprint == "api" or request.path.startswith("/api/")
+
+
+def respond(status: int, message: str | None = None):
+    """An error response in the form the client reads (JSON for /api, else a page)."""
+    message = message or MESSAGES.get(status, MESSAGES[400])
+    if wants_json():
+        response = jsonify(error=message)
+        response.status_code = status
+        return response
+    return render_template("error.html", status=status, message=message), status
+
+
+def _csrf(_exc: CSRFError):
+    return respond(
+        400,
+        "This form has expired or did not come from this site (missing or wrong CSRF token). "
+        "Reload the page and submit it again.",
+    )
+
+
+def _http(exc: HTTPException):
+    if exc.code == 413:
+        return _too_large()
+    status = exc.code or 500
+    response = respond(status)
+    if exc.code == 405 and exc.valid_methods:
+        response = _with_allow(response, exc.valid_methods)
+    return response
+
+
+def _too_large():
+    limit_mb = current_app.config["UPLOAD_MAX_BYTES"] / (1024 * 1024)
+    return respond(
+        413,
+        f"That request is larger than the {limit_mb:g} MB limit. Split the file into "
+        "smaller ones, or shorten the text.",
+    )
+
+
+def _with_allow(response, methods):
+    response = make_response(response)
+    response.headers["Allow"] = ", ".join(sorted(methods))
+    return response

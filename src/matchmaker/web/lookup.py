@@ -1,0 +1,99 @@
+"""Finding a company by what a person types: its name in Latin, Latvian or Korean script.
+
+Names are folded before comparing: Unicode NFKD, combining marks dropped, case
+folded. That makes "riga" find "Rīga" and "kekava" find "Ķekava"; Hangul
+syllables decompose into jamo, so a half-typed syllable ("셀ㅌ", what an IME
+shows on the way to "셀트") already finds "셀트리온".
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass
+
+from ..profiles import Profile
+
+
+def fold(text: str) -> str:
+    """A comparison key: accents and case removed, Hangul as jamo, spaces collapsed."""
+    decomposed = unicodedata.normalize("NFKD", text or "")
+    kept = "".join(c for c in decomposed if unicodedata.category(c) != "Mn")
+    return " ".join(kept.casefold().split())
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One company as the type-ahead shows it."""
+
+    id: str
+    name: str
+    name_local: str | None
+    country: str
+    city: str | None
+
+    def to_dict(self) -> dict[str, str | None]:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "name_local": self.name_local,
+            "country": self.country,
+            "city": self.city,
+        }
+
+
+class Directory:
+    """The live companies' names and sectors, built once per database revision."""
+
+    def __init__(self, profiles: list[Profile]):
+        self.entries = [Entry(p.id, p.name, p.name_local, p.country, p.city) for p in profiles]
+        self._keys = [(fold(p.id), fold(p.name), fold(p.name_local or "")) for p in profiles]
+        counts = Counter(s for p in profiles for s in p.sectors)
+        #: Sectors, most used first, for the filter checkboxes.
+        self.sectors = [s for s, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
+
+    def suggest(self, text: str, limit: int = 8) -> list[Entry]:
+        """Companies whose name (either script) starts with, or contains, the text."""
+        query = fold(text)
+        if not query:
+            return []
+        scored = []
+        for position, (entry, keys) in enumerate(zip(self.entries, self._keys, strict=True)):
+            rank = _rank(query, keys)
+            if rank is not None:
+                scored.append((rank, fold(entry.name), position))
+        scored.sort()
+        return [self.entries[position] for *_, position in scored[:limit]]
+
+    def resolve(self, text: str) -> tuple[Entry | None, list[Entry]]:
+        """The one company the text names, else (None, candidates to choose from)."""
+        query = fold(text)
+        exact = [e for e, keys in zip(self.entries, self._keys, strict=True) if query in keys]
+        if len(exact) == 1:
+            return exact[0], []
+        if exact:
+            return None, exact
+        candidates = self.suggest(text, limit=20)
+        if len(candidates) == 1:
+            return candidates[0], []
+        return None, candidates
+
+
+def _rank(query: str, keys: tuple[str, str, str]) -> int | None:
+    """0 exact, 1 a name starts with it, 2 a word starts with it, 3 contains it; None: no."""
+    best = None
+    for key in keys:
+        if not key:
+            continue
+        if key == query:
+            rank = 0
+        elif key.startswith(query):
+            rank = 1
+        elif any(word.startswith(query) for word in key.split()):
+            rank = 2
+        elif query in key:
+            rank = 3
+        else:
+            continue
+        best = rank if best is None else min(best, rank)
+    return best

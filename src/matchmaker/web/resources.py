@@ -1,0 +1,90 @@
+"""What a request needs from the core: a Store, the embedder, a fitted ranker, the directory.
+
+One :class:`Store` per request lives on ``g`` and is closed at teardown, so a
+connection never outlives its request or crosses a thread. The embedder (the
+model, slow to load) is kept per process; the fitted ranker and the name
+directory are cached per process keyed by ``store.revision()`` and model id:
+a search reuses them, and any write to a company bumps the revision, so the
+next request sees the change at once.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+
+from flask import Flask, current_app, g
+
+from .. import engine
+from ..embedding import Embedder
+from ..ranking import PartnerRanker
+from ..store import Store
+from .lookup import Directory
+
+#: Embedders by model setting: the model is loaded once per process, whatever the app.
+_EMBEDDERS: dict[str | None, Embedder] = {}
+_EMBEDDERS_LOCK = threading.Lock()
+
+
+@dataclass
+class _Cache:
+    """Per-app fitted state, rebuilt when the database revision or model changes."""
+
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    ranker_key: tuple[int, str] | None = None
+    ranker: PartnerRanker | None = None
+    directory_key: int | None = None
+    directory: Directory | None = None
+
+
+def init_app(app: Flask) -> None:
+    app.extensions["matchmaker"] = _Cache()
+    app.teardown_appcontext(close_store)
+
+
+def get_store() -> Store:
+    """The request's Store, opened on first use."""
+    if "store" not in g:
+        g.store = Store.open(current_app.config["DB"])
+    return g.store
+
+
+def close_store(_exc: BaseException | None = None) -> None:
+    store = g.pop("store", None)
+    if store is not None:
+        store.close()
+
+
+def get_embedder() -> Embedder:
+    """The configured embedder, shared by every app in this process."""
+    setting = current_app.config.get("MODEL")
+    with _EMBEDDERS_LOCK:
+        if setting not in _EMBEDDERS:
+            _EMBEDDERS[setting] = engine.make_embedder(setting)
+        return _EMBEDDERS[setting]
+
+
+def _cache() -> _Cache:
+    return current_app.extensions["matchmaker"]
+
+
+def get_ranker() -> PartnerRanker:
+    """A ranker fitted on the live profiles, rebuilt only after a company write."""
+    store, embedder, cache = get_store(), get_embedder(), _cache()
+    with cache.lock:
+        key = (store.revision(), embedder.model_id)
+        if cache.ranker is None or cache.ranker_key != key:
+            cache.ranker = engine.build_ranker(store, embedder)
+            cache.ranker_key = key
+        return cache.ranker
+
+
+def get_directory() -> Directory:
+    """Names and sectors of the live profiles, for type-ahead and filters."""
+    store, cache = get_store(), _cache()
+    with cache.lock:
+        key = store.revision()
+        if cache.directory is None or cache.directory_key != key:
+            cache.directory = Directory(store.list())
+            cache.directory_key = key
+        return cache.directory

@@ -1,0 +1,110 @@
+"""Partner search, for companies (no login): the start page, results, company pages.
+
+A company either picks itself (by name, in either script) to get partners in
+the other country, or describes what it needs in a sentence. Results show
+the reasons for each match as the ranker words them.
+"""
+
+from __future__ import annotations
+
+import time
+
+from flask import Blueprint, render_template, request
+
+from ..ranking import Match
+from .forms import SearchParams, parse_search
+from .lookup import Entry
+from .resources import get_directory, get_ranker, get_store
+
+bp = Blueprint("search", __name__)
+
+COMPANY_PAGE_TOP = 5
+
+
+@bp.get("/")
+def index():
+    return _start_page(SearchParams())
+
+
+@bp.get("/search")
+def results():
+    params = parse_search(request.args)
+    if params.errors:
+        return _start_page(params, status=400)
+    if params.q:
+        return _text_results(params)
+    if params.company:
+        return _company_results(params)
+    params.errors["company"] = "Choose your company, or describe what you need below."
+    return _start_page(params, status=400)
+
+
+def _start_page(params: SearchParams, status: int = 200):
+    mode = "text" if params.q or "q" in params.errors else "company"
+    return render_template(
+        "index.html",
+        params=params,
+        mode=mode,
+        blank=SearchParams(),
+        sectors=get_directory().sectors,
+    ), status
+
+
+def _company_results(params: SearchParams):
+    entry, candidates = get_directory().resolve(params.company)
+    if entry is None:
+        if candidates:
+            return render_template("choose.html", params=params, candidates=candidates)
+        params.errors["company"] = (
+            f"No company called “{params.company}”. Check the spelling (Latin or local "
+            "script), or describe what you need instead."
+        )
+        return _start_page(params, status=404)
+    target = params.country or _other(entry.country)
+    started = time.perf_counter()
+    matches = get_ranker().match(entry.id, top=params.top, filters=params.filters(target))
+    return _render_results(params, matches, started, subject=entry, target=target)
+
+
+def _text_results(params: SearchParams):
+    if not params.country:
+        params.errors["country"] = "Choose the country to search in."
+        return _start_page(params, status=400)
+    started = time.perf_counter()
+    matches = get_ranker().query(
+        params.q, country=params.country, top=params.top, filters=params.filters()
+    )
+    return _render_results(params, matches, started, subject=None, target=params.country)
+
+
+def _render_results(
+    params: SearchParams, matches: list[Match], started: float, subject: Entry | None, target: str
+):
+    elapsed_ms = (time.perf_counter() - started) * 1000
+    return render_template(
+        "results.html",
+        params=params,
+        matches=matches,
+        subject=subject,
+        target=target,
+        elapsed_ms=elapsed_ms,
+        sectors=get_directory().sectors,
+        mode="text" if subject is None else "company",
+    )
+
+
+@bp.get("/companies/<company_id>")
+def company(company_id: str):
+    profile = get_store().get(company_id)
+    ranker = get_ranker()
+    return render_template(
+        "company.html",
+        profile=profile,
+        partners=ranker.match(profile.id, top=COMPANY_PAGE_TOP),
+        similar=ranker.similar(profile.id, top=COMPANY_PAGE_TOP),
+        target=_other(profile.country),
+    )
+
+
+def _other(country: str) -> str:
+    return "KR" if country == "LV" else "LV"
