@@ -90,7 +90,11 @@ MAX_LIST_ITEMS = 30
 MAX_LIST_ITEM_LENGTH = 100
 
 _ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
-_FORBIDDEN_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
+# C0 and C1 controls (except tab and newlines), bidi overrides/isolates, lone surrogates
+# (JSON can spell them as \ud800 escapes, but SQLite cannot store them as UTF-8).
+_FORBIDDEN_CHARS = re.compile(
+    r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
+)
 _PHRASE_SPLIT = re.compile(r"[;\n•]+")
 _TRUE = {"true", "yes", "1", "y", "t"}
 _FALSE = {"false", "no", "0", "n", "f", ""}
@@ -185,7 +189,7 @@ def make_id(name: str, country: str) -> str:
 
 def normalise_country(value: Any) -> str:
     """Map 'Latvia', 'Latvija', 'Republic of Korea', '대한민국'... to LV or KR."""
-    key = " ".join(str(value or "").split()).lower()
+    key = " ".join(unicodedata.normalize("NFC", str(value or "")).split()).lower()
     if key in COUNTRY_ALIASES:
         return COUNTRY_ALIASES[key]
     raise ValueError(
@@ -231,7 +235,7 @@ def _text(value: Any, name: str, required: bool = False) -> str:
         raise ValueError("must be text")
     text = unicodedata.normalize("NFC", str(value)).lstrip("\ufeff").strip()
     if _FORBIDDEN_CHARS.search(text):
-        raise ValueError("contains control or bidirectional-override characters")
+        raise ValueError("contains control, bidirectional-override or invalid characters")
     limit = MAX_LENGTHS.get(name)
     if limit and len(text) > limit:
         raise ValueError(f"is {len(text)} characters long; the limit is {limit}")
@@ -255,9 +259,8 @@ def _parse_id(value: Any) -> str | None:
 
 
 def _parse_country(value: Any) -> str:
-    if value is None or str(value).strip() == "":
-        return ""
-    return normalise_country(value)
+    text = _text(value, "country")
+    return normalise_country(text) if text else ""
 
 
 def _parse_list(value: Any) -> list[str]:
@@ -307,8 +310,13 @@ def _parse_website(value: Any) -> str | None:
     text = _text(value, "website")
     if not text:
         return None
-    parts = urlsplit(text)
-    if parts.scheme.lower() not in ("http", "https") or not parts.netloc or " " in text:
+    try:
+        parts = urlsplit(text)
+        ok = parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
+    except ValueError:  # e.g. an unclosed IPv6 bracket
+        ok = False
+    # urlsplit silently drops tabs and newlines, so whitespace is checked on the text itself
+    if not ok or any(c.isspace() for c in text):
         raise ValueError("must be an http:// or https:// address")
     return text
 
