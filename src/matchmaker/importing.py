@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -100,13 +101,25 @@ def parse_bytes(data: bytes, fmt: str) -> ParsedFile:
     return result
 
 
+_LINE_END = re.compile(r"\r\n|\r|\n")
+
+
+def _unparsable(exc: ValueError | RecursionError) -> str:
+    """Valid JSON syntax that Python still refuses: absurd nesting or huge integers."""
+    if isinstance(exc, RecursionError):
+        return "not readable JSON: nested too deeply"
+    return "not readable JSON: a number has too many digits"
+
+
 class _FileError(Exception):
     def __init__(self, row: int, message: str):
         self.row, self.message = row, message
 
 
 def _read_jsonl(text: str):
-    for number, line in enumerate(text.splitlines(), start=1):
+    # Only \n, \r\n and \r end a JSON line; str.splitlines() would also split inside
+    # values at U+2028, U+0085 and other characters JSON leaves unescaped.
+    for number, line in enumerate(_LINE_END.split(text), start=1):
         if not line.strip():
             continue
         try:
@@ -116,6 +129,8 @@ def _read_jsonl(text: str):
                 number,
                 RowError(number, "(json)", f"not valid JSON: {exc.msg} at column {exc.colno}"),
             )
+        except (ValueError, RecursionError) as exc:
+            yield number, RowError(number, "(json)", _unparsable(exc))
 
 
 def _read_json(text: str):
@@ -123,6 +138,8 @@ def _read_json(text: str):
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise _FileError(0, f"is not valid JSON: {exc.msg} at line {exc.lineno}") from None
+    except (ValueError, RecursionError) as exc:
+        raise _FileError(0, f"is {_unparsable(exc)}") from None
     if isinstance(data, dict) and isinstance(data.get("companies"), list):
         data = data["companies"]
     if not isinstance(data, list):
