@@ -138,10 +138,14 @@ MIGRATIONS: list[tuple[int, str]] = [
 def connect(path: str | Path) -> sqlite3.Connection:
     """Open a connection with the pragmas every connection needs."""
     conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
-    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-    conn.execute("PRAGMA foreign_keys = ON")
-    conn.execute("PRAGMA journal_mode = WAL")
-    conn.execute("PRAGMA synchronous = NORMAL")
+    try:
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = NORMAL")
+    except sqlite3.Error:
+        conn.close()
+        raise
     return conn
 
 
@@ -163,8 +167,15 @@ class Store:
                     "'matchmaker import data/companies.jsonl'"
                 )
             path.parent.mkdir(parents=True, exist_ok=True)
-        store = cls(sqlite_utils.Database(connect(path)), str(path))
-        store.migrate()
+        try:
+            store = cls(sqlite_utils.Database(connect(path)), str(path))
+        except sqlite3.DatabaseError as exc:  # not a database, corrupt, locked, unreadable
+            raise StoreError(f"cannot open the database at {path}: {exc}") from None
+        try:
+            store.migrate()
+        except sqlite3.DatabaseError as exc:
+            store.close()
+            raise StoreError(f"cannot open the database at {path}: {exc}") from None
         return store
 
     def close(self) -> None:

@@ -1,0 +1,280 @@
+"""The SQLite store: pragmas, migrations, atomic writes, stale edits, soft delete,
+durability seen from a second connection.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import sqlite3
+import threading
+import time
+
+import numpy as np
+import pytest
+
+from matchmaker import engine
+from matchmaker.embedding import FIELDS, HashingEmbedder
+from matchmaker.profiles import validate_profile
+from matchmaker.ranking import Filters
+from matchmaker.store import (
+    BUSY_TIMEOUT_MS,
+    MIGRATIONS,
+    NotFoundError,
+    StaleEditError,
+    Store,
+    StoreError,
+    VectorRow,
+    connect,
+)
+
+MODEL = HashingEmbedder.model_id
+
+
+def fictional(company_id: str, **fields):
+    return validate_profile(
+        {
+            "id": company_id,
+            "name": f"{company_id} (fictional)",
+            "country": "LV",
+            "description": "Fictional company for store tests.",
+            "offers": "tablets",
+            "source": "test fixture (fictional)",
+            **fields,
+        }
+    )
+
+
+# -- connection and schema ----------------------------------------------------------
+
+
+def test_every_connection_sets_wal_busy_timeout_and_foreign_keys(store, tmp_db_path):
+    for conn in (store.db.conn, connect(tmp_db_path)):
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert conn.execute("PRAGMA busy_timeout").fetchone()[0] == BUSY_TIMEOUT_MS
+        assert conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+
+
+def test_foreign_keys_are_enforced(store):
+    orphan = VectorRow("no-such-company", "profile", "h", np.zeros((1, 4), np.float32), ["x"])
+    with pytest.raises(sqlite3.IntegrityError):
+        store.save_vectors(MODEL, [orphan])
+
+
+def test_migrations_are_safe_to_rerun(store, tmp_db_path, db_dump):
+    before = db_dump(store)
+    assert store.migrate() == []
+    with Store.open(tmp_db_path) as again:
+        assert again.migrate() == []
+        versions = [r[0] for r in again.db.execute("SELECT version FROM migrations")]
+    assert versions == [v for v, _ in MIGRATIONS]
+    assert db_dump(store) == before
+
+
+def test_a_new_database_is_migrated_on_open(tmp_path):
+    path = tmp_path / "nested" / "dir" / "new.db"
+    with Store.open(path, create=True) as db:
+        assert db.list() == [] and db.revision() == 0
+    assert path.exists()
+
+
+def test_a_missing_database_is_refused_without_create(tmp_path):
+    path = tmp_path / "missing.db"
+    with pytest.raises(StoreError, match="no database at"):
+        Store.open(path)
+    assert not path.exists()
+
+
+@pytest.mark.parametrize("content", [b"hello, this is not a database\n" * 50, b"\x00" * 4096])
+def test_a_file_that_is_not_a_database_is_a_store_error(tmp_path, content):
+    path = tmp_path / "notes.db"
+    path.write_bytes(content)
+    with pytest.raises(StoreError, match="cannot open the database"):
+        Store.open(path)
+    assert path.read_bytes() == content
+
+
+# -- writes --------------------------------------------------------------------------
+
+
+def test_upsert_many_is_one_transaction(store, tmp_db_path, db_dump):
+    """A row the database refuses mid-batch rolls back the rows before it."""
+    before = db_dump(store)
+    good = [fictional("txn-a"), fictional("txn-b")]
+    bad = dataclasses.replace(fictional("txn-c"), country="XX")  # bypasses validation
+    with pytest.raises(sqlite3.IntegrityError):
+        store.upsert_many([*good, bad], actor="test")
+    assert db_dump(store) == before
+    with Store.open(tmp_db_path) as other:
+        assert not other.exists("txn-a")
+    store.upsert_many(good, actor="test")  # the connection is still usable
+    assert store.exists("txn-b")
+
+
+def test_revision_moves_only_on_real_changes(store, mini_profiles):
+    revision = store.revision()
+    store.upsert_many(mini_profiles, actor="test")
+    assert store.revision() == revision
+    store.save(dataclasses.replace(mini_profiles[0], city="Jūrmala"), actor="test")
+    assert store.revision() == revision + 1
+
+
+def test_save_records_who_changed_what(store):
+    profile = store.get("vidzeme-wood")
+    saved = store.save(
+        dataclasses.replace(profile, city="Valmiera", employees=120),
+        actor="anna",
+        expected_version=profile.version,
+    )
+    assert saved.version == profile.version + 1 and saved.city == "Valmiera"
+    entry = store.history("vidzeme-wood")[0]
+    assert (entry["actor"], entry["action"]) == ("anna", "edit")
+    assert entry["changed"] == ["city", "employees"]
+    assert entry["before"] == {"city": "Cēsis", "employees": None}
+    assert entry["after"] == {"city": "Valmiera", "employees": 120}
+
+
+def test_saving_an_unchanged_profile_is_a_no_op(store, db_dump):
+    before = db_dump(store)
+    profile = store.get("vidzeme-wood")
+    assert store.save(profile, actor="anna", expected_version=profile.version) == profile
+    assert db_dump(store) == before
+
+
+def test_a_stale_edit_is_refused(store, db_dump):
+    loaded = store.get("jeju-cosmetics")
+    store.save(dataclasses.replace(loaded, city="Seogwipo"), actor="first")
+    before = db_dump(store)
+    with pytest.raises(StaleEditError) as info:
+        store.save(
+            dataclasses.replace(loaded, city="Jeju City"),
+            actor="second",
+            expected_version=loaded.version,
+        )
+    assert (info.value.expected, info.value.actual) == (loaded.version, loaded.version + 1)
+    assert "reload" in str(info.value)
+    assert db_dump(store) == before
+    assert store.get("jeju-cosmetics").city == "Seogwipo"
+    with pytest.raises(StaleEditError):
+        store.set_deleted("jeju-cosmetics", True, actor="second", expected_version=loaded.version)
+    assert not store.is_deleted("jeju-cosmetics")
+
+
+def test_create_refuses_a_taken_id(store, db_dump):
+    before = db_dump(store)
+    with pytest.raises(StoreError, match="already exists"):
+        store.create(fictional("vidzeme-wood"), actor="test")
+    assert db_dump(store) == before
+    created = store.create(fictional("brand-new"), actor="test")
+    assert created.version == 1 and created.created_at == created.updated_at
+    assert store.history("brand-new")[0]["action"] == "create"
+
+
+def test_a_busy_database_waits_instead_of_failing(store, tmp_db_path):
+    """busy_timeout: a writer waits for another process's write lock to go away."""
+    holder = connect(tmp_db_path)
+    holder.execute("BEGIN IMMEDIATE")
+    release = threading.Timer(0.3, holder.commit)
+    release.start()
+    try:
+        started = time.monotonic()
+        store.save(fictional("waited"), actor="test")
+        assert time.monotonic() - started >= 0.2  # it really did wait for the lock
+    finally:
+        release.join()
+        holder.close()
+    assert store.exists("waited")
+
+
+# -- soft delete ---------------------------------------------------------------------
+
+
+def test_soft_delete_hides_a_profile_everywhere_but_history(store, hashing_embedder):
+    store.set_deleted("seoul-pharma-distribution", True, actor="curator")
+    assert "seoul-pharma-distribution" not in {p.id for p in store.list()}
+    with pytest.raises(NotFoundError):
+        store.get("seoul-pharma-distribution")
+    deleted = store.get("seoul-pharma-distribution", include_deleted=True)
+    assert [p.id for p in store.list(deleted_only=True)] == ["seoul-pharma-distribution"]
+    assert "seoul-pharma-distribution" not in store.load_vectors(MODEL, "profile")
+    assert [e["action"] for e in store.history("seoul-pharma-distribution")] == [
+        "delete",
+        "import",
+    ]
+    assert store.stats()["deleted"] == 1 and store.stats()["companies"] == 9
+
+    ranker = engine.build_ranker(store, hashing_embedder)
+    ids = {m.id for m in ranker.match("baltic-generics", top=50)}
+    ids |= {m.id for m in ranker.query("pharmacy distribution", country="KR", top=50)}
+    ids |= {m.id for m in ranker.similar("baltic-generics", top=50, filters=Filters())}
+    assert "seoul-pharma-distribution" not in ids
+
+    restored = store.set_deleted("seoul-pharma-distribution", False, actor="curator")
+    assert restored.version == deleted.version + 1
+    assert store.get("seoul-pharma-distribution").content() == deleted.content()
+    assert store.history("seoul-pharma-distribution")[0]["action"] == "restore"
+
+
+def test_reimporting_a_deleted_profile_restores_it(store, mini_profiles):
+    store.set_deleted("vidzeme-wood", True, actor="curator")
+    summary = store.upsert_many(mini_profiles, actor="import")
+    assert summary.changed_ids == ["vidzeme-wood"] and summary.unchanged == 9
+    assert not store.is_deleted("vidzeme-wood")
+    assert store.history("vidzeme-wood")[0]["action"] == "restore"
+
+
+def test_unknown_ids_are_not_found(store):
+    with pytest.raises(NotFoundError, match="no company with id 'nope'"):
+        store.get("nope")
+    with pytest.raises(NotFoundError):
+        store.set_deleted("nope", True, actor="test")
+
+
+# -- durability --------------------------------------------------------------------------
+
+
+def test_writes_are_visible_from_a_second_connection_after_closing(tmp_db_path, mini_profiles):
+    with Store.open(tmp_db_path, create=True) as first:
+        first.upsert_many(mini_profiles, actor="writer")
+        first.save(dataclasses.replace(mini_profiles[0], city="Ogre"), actor="writer")
+        first.save_vectors(
+            MODEL,
+            [
+                VectorRow(
+                    "baltic-generics", "profile", "h1", np.eye(2, 3, dtype=np.float32), ["a", "b"]
+                )
+            ],
+        )
+    raw = sqlite3.connect(tmp_db_path)
+    try:
+        assert raw.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert raw.execute("SELECT COUNT(*) FROM companies").fetchone()[0] == 10
+        assert raw.execute(
+            "SELECT city FROM companies WHERE id = 'baltic-generics'"
+        ).fetchone() == ("Ogre",)
+    finally:
+        raw.close()
+    with Store.open(tmp_db_path) as second:
+        assert {p.id for p in second.list()} == {p.id for p in mini_profiles}
+        assert second.get("baltic-generics").version == 2
+        row = second.load_vectors(MODEL, "profile")["baltic-generics"]
+        assert np.array_equal(row.vectors, np.eye(2, 3, dtype=np.float32)) and row.texts == [
+            "a",
+            "b",
+        ]
+
+
+def test_vectors_round_trip_exactly(store, hashing_embedder):
+    texts = FIELDS["offer_phrases"](store.get("riga-clinical-research"))
+    stored = store.load_vectors(MODEL, "offer_phrases")["riga-clinical-research"]
+    assert stored.vectors.dtype == np.float32 and len(texts) == 3
+    assert np.array_equal(stored.vectors, hashing_embedder.encode(texts))
+    assert stored.texts == texts
+
+
+def test_stats_count_what_users_see(store):
+    figures = store.stats(model_id=MODEL)
+    assert figures["companies"] == 10
+    assert figures["by_country"] == {"LV": 4, "KR": 6}
+    assert figures["incomplete"] == 1  # quiet-holding states neither offers nor seeks
+    assert figures["embedded_companies"] == 10
+    assert figures["audit_entries"] == 10 and figures["deleted"] == 0
