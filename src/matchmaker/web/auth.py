@@ -160,7 +160,11 @@ def load_user() -> None:
 
 def require_login_for_writes():
     """Every state-changing request needs a staff login, except logging in."""
-    if request.method in security.SAFE_METHODS or request.endpoint in LOGIN_ENDPOINTS:
+    if (
+        request.method in security.SAFE_METHODS
+        or request.endpoint in LOGIN_ENDPOINTS
+        or request.routing_exception is not None  # a 404 or 405 follows; nothing will run
+    ):
         return None
     return None if g.user else login_needed()
 

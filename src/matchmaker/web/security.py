@@ -68,8 +68,8 @@ def rotate_csrf_token() -> str:
 
 def check_csrf() -> None:
     """Refuse any state-changing request whose token does not match the session's."""
-    if request.method in SAFE_METHODS:
-        return
+    if request.method in SAFE_METHODS or request.routing_exception is not None:
+        return  # a 404 or 405 follows; nothing will run
     expected = session.get(CSRF_FIELD)
     sent = request.headers.get(CSRF_HEADER)
     if sent is None and request.mimetype in (

@@ -1,0 +1,62 @@
+"""Helpers for the web tests: the test app, CSRF-aware requests, database snapshots."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from flask.testing import FlaskClient
+
+from matchmaker.web import create_app
+
+STAFF = "staff"
+PASSWORD = "a long test password"
+SECRET = "test-secret-key-that-is-long-enough-for-production"
+
+
+def make_app(db_path: Path, staging: Path, **extra: Any) -> Flask:
+    return create_app(
+        {
+            "TESTING": True,
+            "DB": str(db_path),
+            "MODEL": "hashing",
+            "SECRET_KEY": SECRET,
+            "IMPORT_STAGING_DIR": str(staging),
+            **extra,
+        }
+    )
+
+
+def csrf_token(client: FlaskClient) -> str:
+    """The session's CSRF token, as a page would embed it."""
+    return client.get("/api/session").get_json()["csrf_token"]
+
+
+def post_form(client: FlaskClient, url: str, data: dict | None = None, **kwargs):
+    """POST a form with the session's CSRF token, as the rendered form would."""
+    return client.post(url, data={"csrf_token": csrf_token(client), **(data or {})}, **kwargs)
+
+
+class AuthActions:
+    def __init__(self, client: FlaskClient):
+        self.client = client
+
+    def login(self, username: str = STAFF, password: str = PASSWORD):
+        return post_form(self.client, "/login", {"username": username, "password": password})
+
+    def logout(self):
+        return post_form(self.client, "/logout")
+
+
+def snapshot(db_path: Path) -> dict[str, list[tuple]]:
+    """Every row a write could touch (companies, audit, users), read with a fresh connection."""
+    conn = sqlite3.connect(db_path)
+    try:
+        return {
+            table: conn.execute(f"SELECT * FROM {table} ORDER BY 1").fetchall()
+            for table in ("companies", "audit", "users", "meta")
+        }
+    finally:
+        conn.close()
