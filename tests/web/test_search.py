@@ -1,0 +1,154 @@
+"""Partner search as a company sees it: start page, results, reasons, company pages, states."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask.testing import FlaskClient
+
+from matchmaker.importing import parse_bytes
+from matchmaker.store import Store
+from matchmaker.web.lookup import Directory, fold
+from matchmaker.web.resources import get_ranker
+
+
+def text(response) -> str:
+    return response.get_data(as_text=True)
+
+
+def test_start_page_offers_both_ways_to_search(client: FlaskClient):
+    page = text(client.get("/"))
+    assert 'id="company"' in page and 'data-suggest="/api/suggest"' in page
+    assert 'id="q"' in page
+    assert "South Korea" in page and "Latvia" in page
+    assert "Verified profiles only" in page
+    assert "contract manufacturing" in page  # partnership type filter
+    assert "generics" in page  # sector filter from the directory
+
+
+def test_search_as_a_company_lists_partners_in_the_other_country_with_reasons(
+    client: FlaskClient,
+):
+    response = client.get("/search?company=Baltic+Generics+(fictional)")
+    page = text(response)
+    assert response.status_code == 200
+    assert "Partners in South Korea for" in page
+    assert "Seoul Pharma Distribution" in page
+    assert "Riga Clinical Research" not in page  # same country: not a partner
+    assert "<q>" in page  # reasons quote the phrases that meet
+    assert "/companies/seoul-pharma-distribution" in page
+    assert "Ranked in" in page
+
+
+def test_company_is_found_by_id_name_or_local_name_ignoring_accents(client: FlaskClient):
+    for typed in ("vidzeme-wood", "vidzeme wood (fictional)", "VIDZEMES KOKS", "vidzemes koks"):
+        response = client.get("/search", query_string={"company": typed})
+        assert "Partners in South Korea for" in text(response)
+
+
+def test_an_ambiguous_name_asks_which_company(client: FlaskClient):
+    page = text(client.get("/search?company=generics&type=distribution"))
+    assert "Which company did you mean?" in page
+    assert "company=baltic-generics" in page and "company=han-generics" in page
+    assert "type=distribution" in page  # the filters survive the choice
+
+
+def test_unknown_company_says_what_to_do_and_keeps_the_text(client: FlaskClient):
+    response = client.get("/search?company=Nonexistent+Pharma")
+    assert response.status_code == 404
+    page = text(response)
+    assert "No company called “Nonexistent Pharma”" in page
+    assert 'value="Nonexistent Pharma"' in page
+
+
+def test_empty_search_and_text_without_country_are_form_errors(client: FlaskClient):
+    response = client.get("/search")
+    assert response.status_code == 400
+    assert "Choose your company" in text(response)
+    response = client.get("/search?q=PCR+kits+distributor")
+    assert response.status_code == 400
+    page = text(response)
+    assert "Choose the country to search in." in page
+    assert "PCR kits distributor</textarea>" in page
+
+
+def test_bad_parameters_are_form_errors_not_crashes(client: FlaskClient):
+    for query in ("top=abc", "top=0", "top=100000", "country=FR&q=x", "type=bribery&q=x"):
+        response = client.get("/search?company=baltic-generics&" + query)
+        assert response.status_code == 400, query
+        assert "Please check the form" in text(response)
+
+
+def test_text_search_finds_the_company_that_offers_it(client: FlaskClient):
+    page = text(client.get("/search?q=hospital+and+pharmacy+distribution+in+Korea&country=KR"))
+    assert "Companies in South Korea for" in page
+    assert page.index("Seoul Pharma Distribution") < page.index("Jeju Cosmetics")
+
+
+def test_filters_narrow_results_and_an_empty_result_says_what_to_do(client: FlaskClient):
+    page = text(client.get("/search?company=baltic-generics&sector=in+vitro+diagnostics"))
+    assert "Incheon Diagnostics" in page
+    assert "Seoul Pharma Distribution" not in page
+    page = text(client.get("/search?company=baltic-generics&verified_only=1"))
+    assert "No companies found" in page
+    assert "Remove a filter" in page
+
+
+def test_company_page_shows_profile_partners_and_similar(client: FlaskClient):
+    page = text(client.get("/companies/baltic-generics"))
+    assert "Baltic Generics (fictional)" in page
+    assert "EU-GMP finished-dose tablet manufacturing" in page  # an offer phrase
+    assert "Top partners in South Korea" in page
+    assert "Similar companies" in page
+    assert "Han Generics" in page
+    assert "Edit profile" not in page  # staff only
+
+
+def test_unknown_company_page_is_a_404_page(client: FlaskClient):
+    response = client.get("/companies/nope")
+    assert response.status_code == 404
+    assert "no company with id" in text(response)
+
+
+def test_suggest_matches_latin_latvian_and_hangul_names(client: FlaskClient, store: Store):
+    parsed = parse_bytes(
+        (
+            '{"id": "hangul-bio", "name": "Hangul Bio (fictional)", "name_local": "한글바이오",'
+            ' "country": "KR", "description": "Fictional.", "offers": "x"}\n'
+            '{"id": "rigas-farm", "name": "Riga Farm (fictional)", "name_local": "Rīgas Farmācija",'
+            ' "country": "LV", "description": "Fictional.", "offers": "y"}\n'
+        ).encode(),
+        "jsonl",
+    )
+    store.upsert_many(parsed.profiles, actor="test")
+    for typed, expected in (
+        ("한글", "hangul-bio"),
+        ("한ㄱ", "hangul-bio"),  # half-typed syllable, as an IME shows it
+        ("rigas farmac", "rigas-farm"),
+        ("Rīgas", "rigas-farm"),
+        ("vidz", "vidzeme-wood"),
+        ("koks", "vidzeme-wood"),
+    ):
+        ids = [s["id"] for s in client.get("/api/suggest", query_string={"q": typed}).get_json()]
+        assert ids and ids[0] == expected, (typed, ids)
+    assert client.get("/api/suggest?q=").get_json() == []
+
+
+def test_directory_ranks_prefixes_before_substrings(mini_profiles):
+    directory = Directory(mini_profiles)
+    names = [e.id for e in directory.suggest("han")]
+    assert names[0] == "han-generics"
+    assert fold("  Ķekava  RĪGA ") == "kekava riga"
+    assert directory.resolve("baltic-generics")[0].id == "baltic-generics"
+    assert directory.resolve("zzz") == (None, [])
+    assert "pharmaceuticals" in directory.sectors[:3]
+
+
+def test_ranker_is_cached_until_a_company_changes(app: Flask, store: Store):
+    with app.app_context():
+        first = get_ranker()
+        assert get_ranker() is first
+    profile = store.get("baltic-generics")
+    profile.city = "Jelgava"
+    store.save(profile, actor="test")
+    with app.app_context():
+        assert get_ranker() is not first
