@@ -52,19 +52,22 @@ def explain_match(query: Profile, candidate: Profile, evidence: Explanation) -> 
     return reasons
 
 
-def explain_query(candidate: Profile, evidence: Explanation) -> list[str]:
-    """Reasons why `candidate` fits a free-text need."""
+def explain_query(candidate: Profile, evidence: Explanation, own_offers: bool) -> list[str]:
+    """Reasons why `candidate` fits a free-text need (and the user's stated offers)."""
     reasons = []
     for need, offer, sim in evidence.need_pairs:
         if sim >= WEAK:
             reasons.append(f"Offers {quote(offer)} for {quote(need)}{_strength(sim)}")
-    for need, sought, sim in evidence.offer_pairs:
+    for sought, offer, sim in evidence.offer_pairs:
         if sim >= WEAK:
-            reasons.append(f"Seeks {quote(sought)}, which matches {quote(need)}{_strength(sim)}")
+            what = f"which you offer: {quote(offer)}" if own_offers else f"like {quote(offer)}"
+            reasons.append(f"Seeks {quote(sought)}, {what}{_strength(sim)}")
     if not reasons:
         reasons.append("No phrase matches closely; ranked on the overall profile")
     if evidence.shared_terms:
         reasons.append("Shared terms: " + ", ".join(evidence.shared_terms))
+    if evidence.competitor >= COMPETITOR_WARNING:
+        reasons.append("Caution: offers what you offer (possible competitor)")
     return reasons
 
 

@@ -25,9 +25,10 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from .embedding import Embedder, profile_text
+from .embedding import Embedder, matching_phrases, profile_text
 from .explaining import Explanation, explain_match, explain_query, explain_similar
-from .profiles import Profile, split_phrases
+from .profiles import Profile
+from .text_queries import TextQuery, parse_text_query
 
 
 @dataclass(frozen=True)
@@ -178,19 +179,24 @@ class PartnerRanker:
     def query(
         self, text: str, country: str | None = None, top: int = 10, filters: Filters | None = None
     ) -> list[Match]:
-        """Companies (in ``country``) that offer what the text describes, or seek it."""
+        """Companies (in ``country``) for a described need, read like a small profile.
+
+        "Korean distributor for our PCR kits" becomes need "distributor" and offer
+        "PCR kits": candidates that offer distribution and want PCR kits rank
+        first, and PCR-kit makers (competitors) are held back.
+        """
         self._check_fitted()
         if self.embedder is None:
             raise NotFittedError("free-text queries need an embedder")
         filters = filters or Filters()
         if country:
             filters = Filters(**{**asdict(filters), "country": country})
-        mask = self._mask(filters)
-        phrases = split_phrases(text) or [text]
-        if len(phrases) > 1:
-            phrases = [text, *phrases]
-        vecs = self.embedder.encode(phrases)
-        return self._rank_text(text, phrases, vecs, mask, top)
+        parsed = parse_text_query(text)
+        texts = [text, *matching_phrases(parsed.needs), *matching_phrases(parsed.offers)]
+        vecs = self.embedder.encode(texts)
+        needs = vecs[1 : 1 + len(parsed.needs)]
+        offers = vecs[1 + len(parsed.needs) :]
+        return self._rank_text(parsed, vecs[0], needs, offers, self._mask(filters), top)
 
     def similar(
         self, company_id: str, top: int = 10, filters: Filters | None = None
@@ -373,43 +379,41 @@ class PartnerRanker:
     # -- free-text ranking ----------------------------------------------------
 
     def _rank_text(
-        self, text: str, phrases: list[str], vecs: np.ndarray, mask: np.ndarray, top: int
+        self,
+        parsed: TextQuery,
+        whole: np.ndarray,
+        needs: np.ndarray,
+        offers: np.ndarray,
+        mask: np.ndarray,
+        top: int,
     ) -> list[Match]:
-        w = self.weights_
         eligible = np.flatnonzero(mask)
-        whole = vecs[0]
         if len(eligible) > self.candidates:
             rough = np.maximum(
                 self.offer_vecs_[eligible] @ whole, self.seek_vecs_[eligible] @ whole
             )
             eligible = eligible[_top_k(rough, self.candidates)]
-        offers_fit = _coverage_of_needs(vecs, self.offer_phrases_, eligible)
-        seeks_fit = _coverage_of_needs(vecs, self.seek_phrases_, eligible)
-        lex_query = self.vectorizer_.transform([text])
-        lexical = np.maximum(
-            _sparse_dot(self.lex_offers_[eligible], lex_query),
-            _sparse_dot(self.lex_seeks_[eligible], lex_query),
-        )
-        profile_sim = self.profile_vecs_[eligible] @ whole
-        parts = {
-            "offers_fit": w.reciprocal * w.query_offers * offers_fit,
-            "seeks_fit": w.reciprocal * w.query_seeks * seeks_fit,
-            "lexical": w.lexical * lexical,
-            "profile": w.profile * profile_sim,
-        }
+        parts = self.text_signals(parsed.text, whole, needs, offers, eligible)
         score = sum(parts.values())
         order = np.argsort(-score, kind="stable")[:top]
+        lex_query = self.vectorizer_.transform([parsed.text])
         results = []
         for j in order:
             b = int(eligible[j])
             candidate = self.profiles_[b]
             explanation = Explanation(
                 need_pairs=_best_pairs(
-                    phrases, vecs, candidate.offer_phrases, self.offer_phrases_.matrix(b)
+                    parsed.needs, needs, candidate.offer_phrases, self.offer_phrases_.matrix(b)
                 ),
                 offer_pairs=_best_pairs(
-                    phrases, vecs, candidate.seek_phrases, self.seek_phrases_.matrix(b)
+                    candidate.seek_phrases,
+                    self.seek_phrases_.matrix(b),
+                    parsed.offers or parsed.needs,
+                    offers if len(offers) else needs,
                 ),
+                competitor=float(_coverage_of_needs(offers, self.offer_phrases_, np.array([b]))[0])
+                if len(offers)
+                else 0.0,
                 shared_terms=self._shared_terms(lex_query, self.lex_profiles_[b]),
             )
             results.append(
@@ -417,10 +421,53 @@ class PartnerRanker:
                     b,
                     float(score[j]),
                     {k: float(v[j]) for k, v in parts.items()},
-                    explain_query(candidate, explanation),
+                    explain_query(candidate, explanation, own_offers=bool(parsed.offers)),
                 )
             )
         return results
+
+    def text_signals(
+        self,
+        text: str,
+        whole: np.ndarray,
+        needs: np.ndarray,
+        offers: np.ndarray,
+        pool: np.ndarray,
+    ) -> dict[str, np.ndarray]:
+        """Weighted signals for a free-text query over candidates ``pool``.
+
+        Without stated offers, a candidate fits by offering what is needed (and,
+        less, by seeking it: a distributor looking for such products). With
+        stated offers, the reciprocal fit and the competitor penalty apply as
+        for a company profile.
+        """
+        w = self.weights_
+        need_fit = _coverage_of_needs(needs, self.offer_phrases_, pool)
+        lex_query = self.vectorizer_.transform([text])
+        lexical = np.maximum(
+            _sparse_dot(self.lex_offers_[pool], lex_query),
+            _sparse_dot(self.lex_seeks_[pool], lex_query),
+        )
+        parts = {}
+        if len(offers):
+            offer_fit = np.where(
+                self.has_seeks_[pool],
+                _coverage_by_candidates(offers, self.seek_phrases_, pool),
+                UNKNOWN_SIDE,
+            )
+            parts["reciprocal"] = w.reciprocal * _harmonic(need_fit, offer_fit)
+        else:
+            seek_fit = _coverage_of_needs(needs, self.seek_phrases_, pool)
+            parts["reciprocal"] = w.reciprocal * (
+                w.query_offers * need_fit + w.query_seeks * seek_fit
+            )
+        parts["lexical"] = w.lexical * lexical
+        parts["profile"] = w.profile * (self.profile_vecs_[pool] @ whole)
+        if len(offers):
+            parts["competitor"] = -w.competitor * _coverage_of_needs(
+                offers, self.offer_phrases_, pool
+            )
+        return parts
 
     # -- helpers --------------------------------------------------------------
 
