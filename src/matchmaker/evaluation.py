@@ -24,9 +24,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
+from sklearn.feature_extraction.text import TfidfVectorizer
 
 from .embedding import Embedder, profile_text
+from .lexical import BM25
 from .profiles import Profile
 from .ranking import PartnerRanker
 
@@ -122,33 +123,6 @@ def score_system(name: str, queries: list[JudgedQuery], rank: Ranking) -> Scores
 
 
 # -- baselines ----------------------------------------------------------------
-
-
-class BM25:
-    """Okapi BM25 over a fixed corpus (k1=1.5, b=0.75), built on scikit-learn's counts."""
-
-    def __init__(self, k1: float = 1.5, b: float = 0.75):
-        self.k1, self.b = k1, b
-
-    def fit(self, corpus: Sequence[str]) -> BM25:
-        self.vectorizer_ = CountVectorizer(stop_words="english")
-        counts = self.vectorizer_.fit_transform(corpus).tocsc().astype(np.float64)
-        n_docs = counts.shape[0]
-        lengths = np.asarray(counts.sum(axis=1)).ravel()
-        df = np.bincount(counts.indices, minlength=counts.shape[1])
-        self.idf_ = np.log(1 + (n_docs - df + 0.5) / (df + 0.5))
-        norm = self.k1 * (1 - self.b + self.b * lengths / max(lengths.mean(), 1e-9))
-        weighted = counts.tocsr()
-        rows = np.repeat(np.arange(n_docs), np.diff(weighted.indptr))
-        tf = weighted.data
-        weighted.data = tf * (self.k1 + 1) / (tf + norm[rows])
-        self.weights_ = weighted
-        return self
-
-    def scores(self, query: str) -> np.ndarray:
-        terms = (self.vectorizer_.transform([query]) > 0).astype(np.float64)
-        idf_query = terms.multiply(self.idf_).tocsr()
-        return np.asarray((self.weights_ @ idf_query.T).todense()).ravel()
 
 
 def _ranked_ids(scores: np.ndarray, ids: Sequence[str], allowed: np.ndarray) -> list[str]:

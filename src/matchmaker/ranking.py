@@ -27,6 +27,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 
 from .embedding import Embedder, matching_phrases, profile_text
 from .explaining import Explanation, explain_match, explain_query, explain_similar
+from .lexical import BM25
 from .profiles import Profile
 from .text_queries import TextQuery, parse_text_query
 
@@ -35,20 +36,19 @@ from .text_queries import TextQuery, parse_text_query
 class Weights:
     """How much each signal adds to a partner score. The one place to tune ranking.
 
-    Each signal lies roughly in [0, 1]; a score is the weighted sum, and the
-    contributions are reported per result as ``score_parts``.
+    Signals live on different scales (cosines, BM25 scores, shares), so each is
+    standardised over the candidate pool (mean 0, standard deviation 1) before
+    weighting: a weight says how many points one standard deviation of that
+    signal is worth. A score therefore says how far a candidate stands above the
+    average candidate for *this* query. The weights were chosen on the labelled
+    set in eval/ (see docs/ranking.md), keeping only signals that helped.
     """
 
-    reciprocal: float = 0.60  # harmonic mean of need_fit and offer_fit (phrase level)
-    lexical: float = 0.15  # TF-IDF of needs vs offers, both directions
-    profile: float = 0.10  # whole-profile cosine: same field of business
-    partnership: float = 0.05  # share of the query's partnership types the candidate also wants
-    sector: float = 0.05  # share of sectors in common
-    competitor: float = 0.35  # penalty: offers alike AND seeks alike
-    #: free-text queries: how much "the candidate offers it" counts against "it seeks it"
-    query_offers: float = 0.65
-    query_seeks: float = 0.35
-    #: similar-companies mode: dense whole-profile cosine vs TF-IDF
+    reciprocal: float = 1.0  # harmonic mean of need_fit and offer_fit (phrase level)
+    lexical: float = 0.5  # BM25 of the query's whole profile (or text) against candidates'
+    partnership: float = 0.1  # share of the query's partnership types the candidate also wants
+    competitor: float = 0.5  # penalty: offers alike AND seeks alike (phrase level)
+    #: similar-companies mode: dense whole-profile cosine vs TF-IDF (raw cosines, not scaled)
     similar_dense: float = 0.3
     similar_lexical: float = 0.7
 
@@ -136,6 +136,8 @@ class PartnerRanker:
         return matrix
 
     def _fit_lexical(self) -> None:
+        self.texts_ = [profile_text(p) for p in self.profiles_]
+        self.bm25_ = BM25().fit(self.texts_)
         self.vectorizer_ = TfidfVectorizer(
             sublinear_tf=True,
             ngram_range=(1, 2),
@@ -143,7 +145,7 @@ class PartnerRanker:
             stop_words="english",
             token_pattern=r"(?u)\b[\w][\w\-+/.]*[\w+]\b|\b\w\b",
         )
-        corpus = [profile_text(p) for p in self.profiles_]
+        corpus = self.texts_
         self.vectorizer_.fit(corpus or [""])
         self.lex_profiles_ = self.vectorizer_.transform(corpus)
         # Peers share vocabulary, not phrases: unigrams, and words in over half of
@@ -315,7 +317,7 @@ class PartnerRanker:
         return _harmonic(need, give) + 0.2 * same_field
 
     def partner_signals(self, a: int, pool: np.ndarray) -> dict[str, np.ndarray]:
-        """Weighted signal contributions for candidates ``pool`` of company at position a."""
+        """Weighted, standardised signal contributions for candidates ``pool`` of company a."""
         w = self.weights_
         query = self.profiles_[a]
         seeks_of_a = self.seek_phrases_.matrix(a)
@@ -328,28 +330,16 @@ class PartnerRanker:
             if self.has_offers_[a]
             else np.full(len(pool), UNKNOWN_SIDE)
         )
-        reciprocal = _harmonic(need_fit, offer_fit)
-
-        lex_need = _sparse_dot(self.lex_offers_[pool], self.lex_seeks_[a])
-        lex_give = _sparse_dot(self.lex_seeks_[pool], self.lex_offers_[a])
-        lexical = (lex_need + lex_give) / 2
-
-        profile_sim = self.profile_vecs_[pool] @ self.profile_vecs_[a]
-        offers_alike = np.clip(self.offer_vecs_[pool] @ self.offer_vecs_[a], 0, 1)
-        seeks_alike = np.clip(self.seek_vecs_[pool] @ self.seek_vecs_[a], 0, 1)
-        competitor = np.sqrt(offers_alike * seeks_alike)
-
+        offers_alike = _coverage_of_needs(offers_of_a, self.offer_phrases_, pool)
+        seeks_alike = _coverage_of_needs(seeks_of_a, self.seek_phrases_, pool)
         partnership = np.array(
             [_share(query.partnership_types, self.profiles_[b].partnership_types) for b in pool]
         )
-        sector = np.array([_share(query.sectors, self.profiles_[b].sectors) for b in pool])
         return {
-            "reciprocal": w.reciprocal * reciprocal,
-            "lexical": w.lexical * lexical,
-            "profile": w.profile * profile_sim,
-            "partnership": w.partnership * partnership,
-            "sector": w.sector * sector,
-            "competitor": -w.competitor * competitor,
+            "reciprocal": w.reciprocal * _standardise(_harmonic(need_fit, offer_fit)),
+            "lexical": w.lexical * _standardise(self.bm25_.scores(self.texts_[a], pool)),
+            "partnership": w.partnership * _standardise(partnership),
+            "competitor": -w.competitor * _standardise(np.sqrt(offers_alike * seeks_alike)),
         }
 
     def _explain_partner(self, a: int, b: int) -> Explanation:
@@ -434,39 +424,30 @@ class PartnerRanker:
         offers: np.ndarray,
         pool: np.ndarray,
     ) -> dict[str, np.ndarray]:
-        """Weighted signals for a free-text query over candidates ``pool``.
+        """Weighted, standardised signals for a free-text query over candidates ``pool``.
 
-        Without stated offers, a candidate fits by offering what is needed (and,
-        less, by seeking it: a distributor looking for such products). With
-        stated offers, the reciprocal fit and the competitor penalty apply as
-        for a company profile.
+        The candidate should offer what is needed, and either want what the user
+        says it offers or, when the text states no offers, seek the same thing (a
+        distributor looking for such products). Stated offers that the candidate
+        offers too mark a competitor.
         """
         w = self.weights_
         need_fit = _coverage_of_needs(needs, self.offer_phrases_, pool)
-        lex_query = self.vectorizer_.transform([text])
-        lexical = np.maximum(
-            _sparse_dot(self.lex_offers_[pool], lex_query),
-            _sparse_dot(self.lex_seeks_[pool], lex_query),
-        )
-        parts = {}
         if len(offers):
-            offer_fit = np.where(
+            other_side = np.where(
                 self.has_seeks_[pool],
                 _coverage_by_candidates(offers, self.seek_phrases_, pool),
                 UNKNOWN_SIDE,
             )
-            parts["reciprocal"] = w.reciprocal * _harmonic(need_fit, offer_fit)
         else:
-            seek_fit = _coverage_of_needs(needs, self.seek_phrases_, pool)
-            parts["reciprocal"] = w.reciprocal * (
-                w.query_offers * need_fit + w.query_seeks * seek_fit
-            )
-        parts["lexical"] = w.lexical * lexical
-        parts["profile"] = w.profile * (self.profile_vecs_[pool] @ whole)
+            other_side = _coverage_of_needs(needs, self.seek_phrases_, pool)
+        parts = {
+            "reciprocal": w.reciprocal * _standardise(_harmonic(need_fit, other_side)),
+            "lexical": w.lexical * _standardise(self.bm25_.scores(text, pool)),
+        }
         if len(offers):
-            parts["competitor"] = -w.competitor * _coverage_of_needs(
-                offers, self.offer_phrases_, pool
-            )
+            offers_alike = _coverage_of_needs(offers, self.offer_phrases_, pool)
+            parts["competitor"] = -w.competitor * _standardise(offers_alike)
         return parts
 
     # -- helpers --------------------------------------------------------------
@@ -619,6 +600,15 @@ def _best_pairs(
         if len(pairs) == limit:
             break
     return pairs
+
+
+def _standardise(values: np.ndarray) -> np.ndarray:
+    """Mean 0 and standard deviation 1 over the pool; all zeros when the pool agrees."""
+    values = np.asarray(values, dtype=np.float64)
+    if len(values) < 2 or values.std() < 1e-9:
+        return np.zeros(len(values))
+    spread = values.std()
+    return (values - values.mean()) / spread
 
 
 def _harmonic(x: np.ndarray, y: np.ndarray) -> np.ndarray:
