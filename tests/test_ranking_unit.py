@@ -160,34 +160,35 @@ def test_match_many_gives_the_same_results_as_match(store, hashing_embedder, can
 # -- score parts --------------------------------------------------------------------------------
 
 
-def test_score_is_the_sum_of_its_parts_and_the_competitor_part_only_subtracts(ranker):
+def test_score_is_the_sum_of_its_parts(ranker):
     for company_id in ("baltic-generics", "han-generics", "incheon-diagnostics"):
         for m in ranker.match(company_id, top=10):
-            assert m.score_parts["competitor"] <= 0
+            assert {"reciprocal", "competitor"} <= set(m.score_parts)
             assert m.score == pytest.approx(sum(m.score_parts.values()), abs=1e-3)
-            assert set(m.score_parts) == {
-                "reciprocal",
-                "lexical",
-                "profile",
-                "partnership",
-                "sector",
-                "competitor",
-            }
 
 
-def test_the_competitor_penalty_lowers_a_look_alike(store, hashing_embedder):
-    with_penalty = engine.build_ranker(store, hashing_embedder)
-    without = engine.build_ranker(store, hashing_embedder, weights=Weights(competitor=0.0))
-    scored = {m.id: m for m in with_penalty.match("baltic-generics", top=10)}
-    plain = {m.id: m for m in without.match("baltic-generics", top=10)}
-    assert all(m.score_parts["competitor"] == 0 for m in plain.values())
-    look_alike = scored["han-generics"]  # offers and seeks what baltic-generics does
-    assert (
-        look_alike.score_parts["competitor"]
-        < scored["seoul-pharma-distribution"].score_parts["competitor"]
+def test_the_competitor_penalty_pushes_the_look_alike_down(store, hashing_embedder):
+    """han-generics offers and seeks what baltic-generics does: the penalty's sign must
+    put it lowest, below zero, and scale with the competitor weight."""
+    weight = Weights().competitor
+    rankings = {
+        factor: {
+            m.id: m
+            for m in engine.build_ranker(
+                store, hashing_embedder, weights=Weights(competitor=factor * weight)
+            ).match("baltic-generics", top=10)
+        }
+        for factor in (0, 1, 2)
+    }
+    assert all(m.score_parts["competitor"] == 0 for m in rankings[0].values())
+    part = rankings[1]["han-generics"].score_parts["competitor"]
+    assert part < 0
+    assert part == min(m.score_parts["competitor"] for m in rankings[1].values())
+    assert rankings[2]["han-generics"].score_parts["competitor"] == pytest.approx(
+        2 * part, abs=1e-3
     )
-    assert plain["han-generics"].score - look_alike.score == pytest.approx(
-        -look_alike.score_parts["competitor"], abs=1e-3
+    assert rankings[0]["han-generics"].score - rankings[1]["han-generics"].score == pytest.approx(
+        -part, abs=1e-3
     )
 
 
