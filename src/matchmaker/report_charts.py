@@ -30,7 +30,7 @@ def heatmap_svg(heatmap: Heatmap, cell: int = 34) -> Markup:
     rows, cols = heatmap.lv_sectors, heatmap.kr_sectors
     left = _label_width(rows) + 12
     top = int(_label_width(cols) * 0.72) + 28
-    width = left + cell * len(cols) + 150
+    width = left + cell * len(cols) + max(150, top - 20)
     height = top + cell * len(rows) + 12
     peak = max(max(r) for r in heatmap.counts) or 1
     parts = [_open(width, height, "Strong matches by sector, Latvia against Korea")]
@@ -109,9 +109,11 @@ def histogram_svg(bins: Sequence[ScoreBin], strong: float | None) -> Markup:
             )
             base += n
     label_every = max(1, math.ceil(len(bins) / 8))
+    digits = _decimals(bins[0].high - bins[0].low)
     for i in range(0, len(bins) + 1, label_every):
         edge = low + i * (high - low) / len(bins)
-        parts.append(_text(x_of(edge), top + plot_h + 16, f"{edge:.2f}", anchor="middle", size=11))
+        label = f"{edge:.{digits}f}".replace("-", "−")
+        parts.append(_text(x_of(edge), top + plot_h + 16, label, anchor="middle", size=11))
     parts.append(
         f"<line x1='{left}' x2='{width - right}' y1='{top + plot_h}' y2='{top + plot_h}' "
         "stroke='#333'/>"
@@ -228,6 +230,14 @@ def _blend(start: str, end: str, share: float) -> str:
     b = [int(end[i : i + 2], 16) for i in (1, 3, 5)]
     share = min(max(share, 0.0), 1.0)
     return "#" + "".join(f"{round(x + (y - x) * share):02x}" for x, y in zip(a, b, strict=True))
+
+
+def _decimals(width: float) -> int:
+    """Decimals that tell bin edges of this width apart (0.025 needs three, 0.05 two)."""
+    for digits in range(0, 8):
+        if abs(round(width, digits) - width) < width * 1e-6:
+            return digits
+    return 8
 
 
 def _nice_axis(peak: int, ticks: int = 5) -> tuple[int, int]:

@@ -19,6 +19,7 @@ import csv
 import json
 import os
 import tempfile
+import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from html.parser import HTMLParser
@@ -316,7 +317,15 @@ def read_previous(path: str | Path) -> PreviousReport:
     fmt = guess_format(path)
     try:
         pairs, meta = READERS[fmt](path)
-    except (ValueError, KeyError, TypeError, OSError) as exc:
+    except (
+        ValueError,
+        KeyError,
+        TypeError,
+        IndexError,
+        StopIteration,
+        OSError,
+        zipfile.BadZipFile,
+    ) as exc:
         raise ReportError(f"'{path}' is not a matchmaker report ({exc})") from None
     return PreviousReport(source=path.name, pairs=frozenset(pairs), meta=meta)
 

@@ -353,23 +353,17 @@ def _strong_threshold(scores: np.ndarray, fixed: float | None) -> tuple[float | 
     return value, f"score ≥ {value:.3f}, the top quarter of this report's matches"
 
 
-_BIN_WIDTHS = (0.01, 0.02, 0.025, 0.05, 0.1, 0.2, 0.25, 0.5, 1.0)
-
-
 def _score_bins(sections: Sequence[CompanyMatches], max_bins: int = 24) -> list[ScoreBin]:
     """Equal-width bins on round boundaries, at most ``max_bins``, counted per direction."""
     scored = [(s.direction, e.match.score) for s in sections for e in s.entries]
     if not scored:
         return []
     low, high = min(x for _, x in scored), max(x for _, x in scored)
-    width = next(
-        (w for w in _BIN_WIDTHS if (np.floor(high / w) - np.floor(low / w) + 1) <= max_bins),
-        _BIN_WIDTHS[-1],
-    )
+    width = _bin_width(low, high, max_bins)
     start = int(np.floor(low / width))
     count = int(np.floor(high / width)) - start + 1
     bins = [
-        ScoreBin(round((start + i) * width, 4), round((start + i + 1) * width, 4), {})
+        ScoreBin(round((start + i) * width, 6), round((start + i + 1) * width, 6), {})
         for i in range(count)
     ]
     for direction, score in scored:
@@ -377,6 +371,21 @@ def _score_bins(sections: Sequence[CompanyMatches], max_bins: int = 24) -> list[
         counts = bins[index].counts
         counts[direction] = counts.get(direction, 0) + 1
     return bins
+
+
+def _bin_width(low: float, high: float, max_bins: int) -> float:
+    """The smallest round width (1, 2, 2.5 or 5 times a power of ten) giving <= max_bins bins.
+
+    Scores have no fixed range (the ranker may standardise its signals), so the
+    width follows the data rather than assuming [0, 1].
+    """
+    exponent = int(np.floor(np.log10(max(high - low, 0.01) / max_bins)))
+    for power in (exponent, exponent + 1, exponent + 2):
+        for mantissa in (1, 2, 2.5, 5):
+            width = mantissa * 10.0**power
+            if np.floor(high / width) - np.floor(low / width) + 1 <= max_bins:
+                return width
+    return 10.0 ** (exponent + 3)
 
 
 def _heatmap(sections: Sequence[CompanyMatches], strong: float | None) -> Heatmap:
