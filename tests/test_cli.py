@@ -14,6 +14,7 @@ import pytest
 from click.testing import Result
 
 from matchmaker import config
+from matchmaker import store as store_module
 from matchmaker.cli import cli
 from matchmaker.importing import parse_bytes
 from matchmaker.store import Store
@@ -261,6 +262,24 @@ def test_a_file_that_is_not_a_database_is_a_one_line_error(runner, cli_env, tmp_
         result = run(runner, *args, "--db", notes, ok=False)
         assert one_line_error(result).startswith(f"Error: cannot open the database at {notes}")
     assert notes.read_text() == "not a database\n" * 100
+
+
+def test_a_database_locked_by_another_writer_is_a_one_line_error(
+    runner, imported, monkeypatch, db_dump
+):
+    monkeypatch.setattr(store_module, "BUSY_TIMEOUT_MS", 100)  # instead of waiting 5 s
+    holder = store_module.connect(imported)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        with Store.open(imported) as db:
+            before = db_dump(db)
+        result = run(runner, "import", FIXTURES / "unicode.csv", ok=False)
+        assert "the database is busy with another write" in one_line_error(result)
+    finally:
+        holder.rollback()
+        holder.close()
+    with Store.open(imported) as db:
+        assert db_dump(db) == before
 
 
 @pytest.mark.parametrize(

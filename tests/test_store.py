@@ -19,6 +19,7 @@ from matchmaker.ranking import Filters
 from matchmaker.store import (
     BUSY_TIMEOUT_MS,
     MIGRATIONS,
+    BusyError,
     NotFoundError,
     StaleEditError,
     Store,
@@ -183,6 +184,22 @@ def test_a_busy_database_waits_instead_of_failing(store, tmp_db_path):
         release.join()
         holder.close()
     assert store.exists("waited")
+
+
+def test_a_lock_held_past_the_busy_timeout_is_a_clear_store_error(store, tmp_db_path, db_dump):
+    before = db_dump(store)
+    store.db.execute("PRAGMA busy_timeout = 100")  # instead of waiting the full 5 s
+    holder = connect(tmp_db_path)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        with pytest.raises(BusyError, match="busy with another write.*try again"):
+            store.save(fictional("never-written"), actor="test")
+    finally:
+        holder.rollback()
+        holder.close()
+    assert db_dump(store) == before
+    store.save(fictional("written-later"), actor="test")  # the connection is still usable
+    assert store.exists("written-later")
 
 
 # -- soft delete ---------------------------------------------------------------------

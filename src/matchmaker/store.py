@@ -37,6 +37,10 @@ class NotFoundError(StoreError):
     pass
 
 
+class BusyError(StoreError):
+    """Another connection held the write lock for longer than the busy timeout."""
+
+
 class StaleEditError(StoreError):
     """Someone else saved the profile after the editor loaded it."""
 
@@ -214,7 +218,14 @@ class Store:
     def _immediate(self) -> Iterator[None]:
         """A write transaction that takes the write lock up front."""
         conn = self.db.conn
-        conn.execute("BEGIN IMMEDIATE")
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) and "busy" not in str(exc):
+                raise
+            raise BusyError(
+                f"the database is busy with another write ({exc}); try again in a moment"
+            ) from None
         try:
             yield
         except BaseException:
