@@ -47,7 +47,8 @@ def import_profiles(
     if not parsed.ok:
         raise ValueError("refusing to import a file with errors")
     summary = store.upsert_many(parsed.profiles, actor=actor)
-    changed = [p for p in parsed.profiles if p.id in set(summary.changed_ids)]
+    changed_ids = set(summary.changed_ids)  # built once: inside the loop it was quadratic
+    changed = [p for p in parsed.profiles if p.id in changed_ids]
     embed_profiles(store, embedder, changed, progress=progress)
     return summary
 
