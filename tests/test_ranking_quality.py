@@ -1,0 +1,161 @@
+"""Ranking signals, their combination and the explanations.
+
+Unit tests build tiny pools with the hashing embedder, where identical phrases
+have cosine 1, so each signal's direction can be checked exactly; the tests
+marked `model` use all-MiniLM-L6-v2 on the fictional fixture.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from matchmaker.embedding import matching_phrase
+from matchmaker.engine import fit_in_memory
+from matchmaker.profiles import validate_profile
+from matchmaker.ranking import Weights, _harmonic, _standardise
+from matchmaker.text_queries import parse_text_query
+
+
+def company(cid: str, country: str, offers: str, seeks: str, **extra) -> object:
+    return validate_profile(
+        {
+            "id": cid,
+            "name": f"{cid} (fictional)",
+            "country": country,
+            "description": f"Fictional company {cid}.",
+            "offers": offers,
+            "seeks": seeks,
+            "source": "test fixture (fictional)",
+            **extra,
+        }
+    )
+
+
+@pytest.fixture
+def pool(hashing_embedder):
+    query = company(
+        "query", "LV", "sterile injectable manufacturing", "hospital tender distribution"
+    )
+    return fit_in_memory(
+        [
+            query,
+            company(
+                "two-sided",
+                "KR",
+                "hospital tender distribution",
+                "sterile injectable manufacturing",
+            ),
+            company("one-sided", "KR", "hospital tender distribution", "cosmetic packaging design"),
+            company(
+                "twin", "KR", "sterile injectable manufacturing", "hospital tender distribution"
+            ),
+            company("unrelated", "KR", "plywood sheets", "timber importers"),
+        ],
+        hashing_embedder,
+    )
+
+
+def test_standardise_centres_and_scales_and_is_zero_when_all_agree():
+    values = _standardise(np.array([1.0, 2.0, 3.0]))
+    assert values.mean() == pytest.approx(0)
+    assert values.std() == pytest.approx(1)
+    assert list(_standardise(np.array([0.4, 0.4]))) == [0, 0]
+    assert list(_standardise(np.array([0.4]))) == [0]
+
+
+def test_harmonic_mean_ranks_one_sided_below_two_sided():
+    two_sided, one_sided = _harmonic(np.array([0.5, 0.9]), np.array([0.5, 0.1]))
+    assert two_sided > one_sided
+
+
+def test_two_sided_fit_beats_one_sided_and_the_twin_and_the_unrelated(pool):
+    ranked = [m.id for m in pool.match("query")]
+    assert ranked[0] == "two-sided"
+    assert ranked.index("one-sided") < ranked.index("unrelated")
+    assert ranked.index("twin") > ranked.index("two-sided")
+
+
+def test_the_twin_gets_the_largest_competitor_penalty(pool):
+    parts = {m.id: m.score_parts for m in pool.match("query")}
+    assert min(parts, key=lambda cid: parts[cid]["competitor"]) == "twin"
+
+
+def test_a_zero_weight_removes_a_signal(hashing_embedder, pool):
+    no_penalty = fit_in_memory(pool.profiles_, hashing_embedder, Weights(competitor=0.0))
+    assert all(m.score_parts["competitor"] == 0 for m in no_penalty.match("query"))
+
+
+def test_explanations_quote_what_meets_what_in_both_directions(pool):
+    best = pool.match("query")[0]
+    assert (
+        "Offers “hospital tender distribution” for your need “hospital tender distribution”"
+        in best.reasons
+    )
+    assert (
+        "Seeks “sterile injectable manufacturing”, which you offer: "
+        "“sterile injectable manufacturing”" in best.reasons
+    )
+
+
+def test_the_twin_is_flagged_as_a_possible_competitor(pool):
+    twin = next(m for m in pool.match("query") if m.id == "twin")
+    assert any("possible competitor" in reason for reason in twin.reasons)
+
+
+@pytest.mark.parametrize(
+    ("text", "needs", "offers"),
+    [
+        ("Korean distributor for our PCR kits", ["Korean distributor"], ["PCR kits"]),
+        (
+            "We make dental implants and need a Latvian distributor",
+            ["Latvian distributor"],
+            ["dental implants"],
+        ),
+        (
+            "EU clinical trial sites for a phase III study",
+            ["EU clinical trial sites for a phase III study"],
+            [],
+        ),
+        (
+            "Looking for a hospital partner; and a distributor",
+            ["hospital partner", "distributor"],
+            [],
+        ),
+    ],
+)
+def test_free_text_is_read_as_needs_and_own_offers(text, needs, offers):
+    parsed = parse_text_query(text)
+    assert (parsed.needs, parsed.offers) == (needs, offers)
+
+
+@pytest.mark.parametrize(
+    ("phrase", "expected"),
+    [
+        ("Korean distribution partners", "distribution partners"),
+        ("nationwide drug distribution in Korea", "nationwide drug distribution"),
+        ("EU-GMP finished-dose manufacturing", "EU-GMP finished-dose manufacturing"),
+        ("Korea", "Korea"),
+    ],
+)
+def test_place_words_are_dropped_from_matching_phrases(phrase, expected):
+    assert matching_phrase(phrase) == expected
+
+
+@pytest.mark.model
+def test_a_real_partner_outranks_the_competitor_twin_with_the_real_model(
+    mini_profiles, real_embedder
+):
+    ranker = fit_in_memory(mini_profiles, real_embedder)
+    ranked = [m.id for m in ranker.match("baltic-generics")]
+    assert ranked.index("seoul-pharma-distribution") < ranked.index("han-generics")
+
+
+@pytest.mark.model
+def test_a_free_text_need_prefers_the_distributor_to_the_kit_maker(mini_profiles, real_embedder):
+    ranker = fit_in_memory(mini_profiles, real_embedder)
+    results = ranker.query("Korean distributor for our PCR kits", country="KR")
+    ranked = [m.id for m in results]
+    assert ranked.index("seoul-pharma-distribution") < ranked.index("incheon-diagnostics")
+    kit_maker = results[ranked.index("incheon-diagnostics")]
+    assert kit_maker.score_parts["competitor"] < 0
