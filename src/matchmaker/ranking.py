@@ -48,6 +48,9 @@ class Weights:
     lexical: float = 0.5  # BM25 of the query's whole profile (or text) against candidates'
     partnership: float = 0.1  # share of the query's partnership types the candidate also wants
     competitor: float = 0.5  # penalty: offers alike AND seeks alike (phrase level)
+    #: free text that states no offers: "offers what is needed" vs "seeks the same thing"
+    text_offers: float = 0.65
+    text_seeks: float = 0.35
     #: similar-companies mode: dense whole-profile cosine vs TF-IDF (raw cosines, not scaled)
     similar_dense: float = 0.3
     similar_lexical: float = 0.7
@@ -426,25 +429,28 @@ class PartnerRanker:
     ) -> dict[str, np.ndarray]:
         """Weighted, standardised signals for a free-text query over candidates ``pool``.
 
-        The candidate should offer what is needed, and either want what the user
-        says it offers or, when the text states no offers, seek the same thing (a
-        distributor looking for such products). Stated offers that the candidate
-        offers too mark a competitor.
+        With stated offers ("... for our PCR kits") the query is a small profile:
+        reciprocal fit, and a penalty for candidates that offer the same. Without
+        them nothing is known about what the user gives in return, so a candidate
+        fits by offering what is needed and, less, by seeking the same thing (a
+        distributor looking for such products): a weighted sum, not a harmonic
+        mean, so an exact supplier is not sunk by its unrelated needs.
         """
         w = self.weights_
         need_fit = _coverage_of_needs(needs, self.offer_phrases_, pool)
+        parts = {}
         if len(offers):
-            other_side = np.where(
+            offer_fit = np.where(
                 self.has_seeks_[pool],
                 _coverage_by_candidates(offers, self.seek_phrases_, pool),
                 UNKNOWN_SIDE,
             )
+            parts["reciprocal"] = w.reciprocal * _standardise(_harmonic(need_fit, offer_fit))
         else:
-            other_side = _coverage_of_needs(needs, self.seek_phrases_, pool)
-        parts = {
-            "reciprocal": w.reciprocal * _standardise(_harmonic(need_fit, other_side)),
-            "lexical": w.lexical * _standardise(self.bm25_.scores(text, pool)),
-        }
+            seek_fit = _coverage_of_needs(needs, self.seek_phrases_, pool)
+            fit = w.text_offers * need_fit + w.text_seeks * seek_fit
+            parts["need_fit"] = w.reciprocal * _standardise(fit)
+        parts["lexical"] = w.lexical * _standardise(self.bm25_.scores(text, pool))
         if len(offers):
             offers_alike = _coverage_of_needs(offers, self.offer_phrases_, pool)
             parts["competitor"] = -w.competitor * _standardise(offers_alike)
