@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 from flask.testing import FlaskClient
+from web_helpers import make_app
 
 from matchmaker.importing import parse_bytes
 from matchmaker.store import Store
@@ -152,3 +153,12 @@ def test_ranker_is_cached_until_a_company_changes(app: Flask, store: Store):
     store.save(profile, actor="test")
     with app.app_context():
         assert get_ranker() is not first
+
+
+def test_an_empty_database_gives_empty_results_not_errors(tmp_db_path, tmp_path):
+    Store.open(tmp_db_path, create=True).close()
+    client = make_app(tmp_db_path, tmp_path).test_client()
+    page = text(client.get("/search?q=PCR+kits&country=KR"))
+    assert "There are no companies in South Korea to rank yet" in page
+    assert client.get("/api/search?q=PCR+kits&country=KR").get_json() == []
+    assert client.get("/search?company=anything").status_code == 404

@@ -19,6 +19,7 @@ from flask import Blueprint, Flask
 
 from .. import config
 from . import api, auth, curation, errors, imports, resources, search, security, templating
+from . import reports as report_views
 
 ROOT = Path(__file__).parents[3]
 TEMPLATES = ROOT / "web" / "templates"
@@ -26,7 +27,7 @@ STATIC = ROOT / "web" / "static"
 MIN_SECRET_KEY_LENGTH = 32
 
 #: Every blueprint the app serves, registered in this order.
-BLUEPRINTS: list[Blueprint] = [search.bp, auth.bp, curation.bp, api.bp]
+BLUEPRINTS: list[Blueprint] = [search.bp, auth.bp, curation.bp, api.bp, report_views.bp]
 
 
 class ConfigError(RuntimeError):

@@ -23,6 +23,7 @@ from . import auth, security
 from .forms import parse_search
 from .lookup import fold
 from .resources import get_directory, get_embedder, get_ranker, get_store
+from .search import find_by_text
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -130,8 +131,7 @@ def search():
         params.errors.setdefault("country", "choose the country to search: LV or KR")
     if params.errors:
         return _error(400, "bad parameters", errors=params.errors)
-    ranker = get_ranker()
-    return _matches(ranker.query(params.q, params.country, params.top, params.filters()))
+    return _matches(find_by_text(params))
 
 
 @bp.get("/companies/<company_id>/history")

@@ -71,10 +71,15 @@ def _text_results(params: SearchParams):
         params.errors["country"] = "Choose the country to search in."
         return _start_page(params, status=400)
     started = time.perf_counter()
-    matches = get_ranker().query(
-        params.q, country=params.country, top=params.top, filters=params.filters()
-    )
+    matches = find_by_text(params)
     return _render_results(params, matches, started, subject=None, target=params.country)
+
+
+def find_by_text(params: SearchParams) -> list[Match]:
+    """Companies for a described need; none at all while the database is still empty."""
+    if not get_directory().entries:
+        return []  # a ranker cannot be fitted on nothing
+    return get_ranker().query(params.q, params.country, params.top, params.filters())
 
 
 def _render_results(

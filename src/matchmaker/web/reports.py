@@ -1,0 +1,230 @@
+"""Batch reports for staff: the options of ``matchmaker report``, run in the background.
+
+``GET /staff/reports/`` shows the form; ``POST`` checks it, starts a job and
+redirects to its progress page, which polls ``status.json`` (with a plain
+refresh when scripts are off) and downloads the file when it is ready. The
+job id travels as a query parameter, so every route is argument-free. Staff
+only, like all of ``/staff``; writes carry the CSRF token (an app-wide check).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from werkzeug.datastructures import FileStorage
+
+from ..profiles import PARTNERSHIP_TYPES
+from ..ranking import Filters
+from ..report_formats import FORMATS, guess_format, read_previous
+from ..reports import DIRECTIONS, PreviousReport, ReportError, ReportSpec, check_company_ids
+from .auth import login_needed
+from .report_jobs import ACTIVE, JobRunner, TooManyJobs, default_folder
+from .resources import get_directory, get_embedder
+
+bp = Blueprint("reports", __name__, url_prefix="/staff/reports")
+
+MIMETYPES = {
+    "csv": "text/csv",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "json": "application/json",
+    "html": "text/html",
+}
+DEFAULTS = {"top": "10", "format": "xlsx", "direction": "both"}
+
+
+@bp.record_once
+def _setup(state) -> None:
+    state.app.extensions["matchmaker_reports"] = JobRunner()
+
+
+@bp.before_request
+def staff_only():
+    return None if g.user else login_needed()
+
+
+def runner() -> JobRunner:
+    return current_app.extensions["matchmaker_reports"]
+
+
+@bp.get("/")
+def form():
+    return _form(dict(DEFAULTS))
+
+
+@bp.post("/")
+def start():
+    values = {key: request.form.get(key, "").strip() for key in FIELDS}
+    values["sector"] = request.form.getlist("sector")
+    values["partner_sector"] = request.form.getlist("partner_sector")
+    values["type"] = request.form.getlist("type")
+    try:
+        spec, fmt = parse_form(values)
+        _check_companies(spec)
+        previous = _previous(request.files.get("previous"))
+        if spec.only_new and previous is None:
+            raise ReportError("“Only new matches” needs a previous report to compare with.")
+        job = runner().submit(
+            g.user,
+            spec,
+            fmt,
+            previous,
+            current_app.config["DB"],
+            get_embedder(),
+            _folder(),
+        )
+    except ReportError as exc:
+        return _form(values, error=str(exc), status=400)
+    except TooManyJobs as exc:
+        return _form(values, error=str(exc), status=429)
+    return redirect(url_for("reports.status", job=job.id), code=303)
+
+
+@bp.get("/status")
+def status():
+    job = _job()
+    return render_template("reports/status.html", job=job.snapshot(), running=job.state in ACTIVE)
+
+
+@bp.get("/status.json")
+def status_json():
+    job = _job()
+    data = job.snapshot()
+    if job.state == "done":
+        data["download_url"] = url_for("reports.download", job=job.id)
+    return jsonify(data)
+
+
+@bp.get("/download")
+def download():
+    job = _job()
+    if job.state != "done" or job.path is None:
+        abort(409, description="This report is not ready yet.")
+    return send_file(
+        job.path,
+        mimetype=MIMETYPES[job.fmt],
+        as_attachment=True,
+        download_name=job.filename,
+        max_age=0,
+    )
+
+
+# -- the form ----------------------------------------------------------------------
+
+FIELDS = (
+    "top",
+    "format",
+    "direction",
+    "companies",
+    "changed_since",
+    "verified_only",
+    "min_employees",
+    "only_new",
+    "strong_score",
+)
+
+
+def parse_form(values: dict) -> tuple[ReportSpec, str]:
+    """The form as a ReportSpec and format; a ReportError names the field to fix."""
+    fmt = values.get("format") or "xlsx"
+    if fmt not in FORMATS:
+        raise ReportError(f"Format must be one of {', '.join(FORMATS)}.")
+    canonical = {t.lower(): t for t in PARTNERSHIP_TYPES}
+    unknown = [t for t in values["type"] if t.lower() not in canonical]
+    if unknown:
+        raise ReportError(f"Unknown partnership type: {', '.join(unknown)}.")
+    spec = ReportSpec(
+        top=_number(values.get("top") or "10", "Partners per company", int),
+        direction=values.get("direction") or "both",
+        company_ids=tuple(values.get("companies", "").replace(",", " ").split()),
+        sectors=tuple(values["sector"]),
+        changed_since=values.get("changed_since") or None,
+        partner_filters=Filters(
+            sectors=list(values["partner_sector"]),
+            partnership_types=[canonical[t.lower()] for t in values["type"]],
+            verified_only=bool(values.get("verified_only")),
+            min_employees=_number(values["min_employees"], "Minimum employees", int)
+            if values.get("min_employees")
+            else None,
+        ),
+        strong_score=_number(values["strong_score"], "Strong match score", float)
+        if values.get("strong_score")
+        else None,
+        only_new=bool(values.get("only_new")),
+    )
+    return spec, fmt
+
+
+def _check_companies(spec: ReportSpec) -> None:
+    """Unknown ids, or ids outside the direction, are refused before a job starts.
+
+    The other selection rules (sectors, changed since) are checked by the job,
+    which reports an empty selection on the progress page.
+    """
+    if spec.company_ids:
+        check_company_ids({e.id: e.country for e in get_directory().entries}, spec)
+
+
+def _number(text: str, label: str, kind: type) -> int | float:
+    try:
+        value = kind(text)
+    except ValueError:
+        raise ReportError(f"{label} must be a number, not “{text}”.") from None
+    if value < 0:
+        raise ReportError(f"{label} cannot be negative.")
+    return value
+
+
+def _previous(upload: FileStorage | None) -> PreviousReport | None:
+    """An uploaded earlier report, read through a temporary file named like the upload."""
+    if upload is None or not upload.filename:
+        return None
+    name = Path(upload.filename).name[:200]
+    suffix = "." + guess_format(name)
+    handle, temporary = tempfile.mkstemp(suffix=suffix)
+    try:
+        with os.fdopen(handle, "wb") as out:
+            upload.save(out)
+        previous = read_previous(temporary)
+    finally:
+        os.unlink(temporary)
+    return PreviousReport(name, previous.pairs, previous.meta)
+
+
+def _form(values: dict, error: str | None = None, status: int = 200):
+    page = render_template(
+        "reports/form.html",
+        values=values,
+        error=error,
+        sectors=get_directory().sectors,
+        formats=FORMATS,
+        directions=DIRECTIONS,
+        jobs=[j.snapshot() for j in runner().for_owner(g.user)],
+    )
+    return page, status
+
+
+def _job():
+    job = runner().get(request.args.get("job", ""), g.user)
+    if job is None:
+        abort(404, description="No such report; reports are kept for a day.")
+    return job
+
+
+def _folder() -> Path:
+    folder = Path(current_app.config.get("REPORTS_DIR") or default_folder())
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    return folder
