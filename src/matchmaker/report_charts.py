@@ -19,8 +19,9 @@ from .reports import DIRECTION_LABELS, Heatmap, PartnerCount, ScoreBin
 COUNTRY_COLOURS = {"LV": "#9e3039", "KR": "#0047a0"}  # the flags' carmine and blue
 DIRECTION_COLOURS = {DIRECTION_LABELS[c]: colour for c, colour in COUNTRY_COLOURS.items()}
 FONT = "font-family='system-ui, -apple-system, Segoe UI, Roboto, sans-serif'"
-CHAR_WIDTH = 6.6  # average width of a 12px character, for laying out labels
+CHAR_WIDTH = 7.0  # generous width of a 12px character, for laying out labels
 LABEL_CHARS = 30
+PARTNER_CHARS = 36
 
 
 def heatmap_svg(heatmap: Heatmap, cell: int = 34) -> Markup:
@@ -136,7 +137,7 @@ def top_partners_svg(partners: Sequence[PartnerCount]) -> Markup:
     if not partners:
         return _empty("No partners to chart.")
     row = 22
-    names = [f"{p.name} ({p.country})" for p in partners]
+    names = [f"{_short(p.name, PARTNER_CHARS)} ({p.country})" for p in partners]
     left = _label_width(names) + 14
     width = max(640, left + 320)
     plot_w = width - left - 50
@@ -146,11 +147,12 @@ def top_partners_svg(partners: Sequence[PartnerCount]) -> Markup:
     for i, (p, name) in enumerate(zip(partners, names, strict=True)):
         y = 24 + i * row
         bar = max(2.0, p.count / peak * plot_w)
-        parts.append(_text(left - 8, y + 14, _short(name), anchor="end", title=name))
+        full = f"{p.name} ({p.country})"
+        parts.append(_text(left - 8, y + 14, name, anchor="end", title=full))
         parts.append(
             f"<rect x='{left}' y='{y + 3}' width='{bar:.1f}' height='{row - 6}' "
             f"fill='{COUNTRY_COLOURS.get(p.country, '#777')}'>"
-            f"<title>{escape(name)}: partner of {p.count} companies</title></rect>"
+            f"<title>{escape(full)}: partner of {p.count} companies</title></rect>"
         )
         parts.append(_text(left + bar + 6, y + 15, str(p.count), size=12))
     parts.append(
@@ -216,8 +218,8 @@ def _scale_legend(x: float, y: float, peak: int) -> str:
     return "".join(parts)
 
 
-def _short(text: str) -> str:
-    return text if len(text) <= LABEL_CHARS else text[: LABEL_CHARS - 1] + "…"
+def _short(text: str, limit: int = LABEL_CHARS) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def _label_width(labels: Sequence[str]) -> float:

@@ -95,9 +95,9 @@ _PAGE = _ENV.from_string(
   .empty-chart { color: var(--muted); font-style: italic; }
   nav.index ul { columns: 3 220px; padding-left: 18px; margin: 4px 0 12px; font-size: 13px; }
   nav.index a { color: var(--ink); }
-  .direction { break-before: page; page-break-before: always; }
-  .company { border-top: 1px solid var(--rule); padding: 14px 0 6px; break-inside: avoid;
-             page-break-inside: avoid; }
+  h3.chart { margin: 22px 0 0; break-after: avoid; page-break-after: avoid; }
+  .company { border-top: 1px solid var(--rule); padding: 14px 0 6px; }
+  .company h3, .company .where { break-after: avoid; page-break-after: avoid; }
   .company .where { color: var(--muted); font-size: 13px; margin: 2px 0 8px; }
   .flag { display: inline-block; font-size: 11px; font-weight: 700; color: #fff;
           border-radius: 3px; padding: 0 5px; margin-right: 4px; vertical-align: 1px; }
@@ -127,6 +127,10 @@ _PAGE = _ENV.from_string(
     h2 { font-size: 16px; }
     a { color: inherit; text-decoration: none; }
     nav.index { display: none; }
+    .direction > h2 { display: none; }
+    .company { break-before: page; page-break-before: always; border-top: 0; padding-top: 0; }
+    ul.reasons { font-size: 10.5px; }
+    .parts { font-size: 9.5px; }
     * { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
   }
 </style>
@@ -168,6 +172,7 @@ _PAGE = _ENV.from_string(
 </header>
 
 <h2>Where the matches cluster</h2>
+<h3 class="chart">Strong matches by sector</h3>
 <figure>
   {{ heatmap }}
   <figcaption>Strong matches ({{ summary.strong_rule }}) between Latvian sectors (rows) and
@@ -175,11 +180,13 @@ _PAGE = _ENV.from_string(
     several sectors counts in each. At most {{ summary.heatmap.lv_sectors | length }} ×
     {{ summary.heatmap.kr_sectors | length }} most frequent sectors are shown.</figcaption>
 </figure>
+<h3 class="chart">Scores</h3>
 <figure>
   {{ histogram }}
   <figcaption>How many matches fall in each score band, by direction. Scores add up the
     signals listed under each match; the dashed line marks a strong match.</figcaption>
 </figure>
+<h3 class="chart">Companies most often proposed as partners</h3>
 <figure>
   {{ partners }}
   <figcaption>Companies that appear most often among the top {{ params.top }} partners of

@@ -22,7 +22,7 @@ This module computes; :mod:`report_formats` writes files and
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
@@ -157,15 +157,7 @@ def select_companies(profiles: Sequence[Profile], spec: ReportSpec) -> list[Prof
     countries = DIRECTIONS[spec.direction]
     by_id = {p.id: p for p in profiles}
     if spec.company_ids:
-        unknown = [cid for cid in spec.company_ids if cid not in by_id]
-        if unknown:
-            raise ReportError(f"no company with id {', '.join(repr(c) for c in unknown)}")
-        outside = [cid for cid in spec.company_ids if by_id[cid].country not in countries]
-        if outside:
-            raise ReportError(
-                f"{', '.join(outside)} not in {'/'.join(countries)}: "
-                f"outside direction {spec.direction}"
-            )
+        check_company_ids({p.id: p.country for p in profiles}, spec)
         chosen = [by_id[cid] for cid in dict.fromkeys(spec.company_ids)]
     else:
         chosen = [p for p in profiles if p.country in countries]
@@ -178,6 +170,19 @@ def select_companies(profiles: Sequence[Profile], spec: ReportSpec) -> list[Prof
     if not chosen:
         raise ReportError("no companies match this selection; widen it")
     return sorted(chosen, key=lambda p: (p.country != "LV", p.name.casefold(), p.id))
+
+
+def check_company_ids(countries: Mapping[str, str], spec: ReportSpec) -> None:
+    """Refuse chosen ids that do not exist (``countries``: id -> country) or face the other way."""
+    unknown = [cid for cid in spec.company_ids if cid not in countries]
+    if unknown:
+        raise ReportError(f"no company with id {', '.join(repr(c) for c in unknown)}")
+    allowed = DIRECTIONS[spec.direction]
+    outside = [cid for cid in spec.company_ids if countries[cid] not in allowed]
+    if outside:
+        raise ReportError(
+            f"{', '.join(outside)} not in {'/'.join(allowed)}: outside direction {spec.direction}"
+        )
 
 
 def _timestamp(value: str) -> datetime:
