@@ -267,3 +267,11 @@ def test_openapi_documents_exactly_the_api_routes(app: Flask, client: FlaskClien
     assert documented == served
     response = client.get("/api/openapi.yaml")
     assert response.status_code == 200 and b"openapi: 3.1.0" in response.data
+
+
+def test_an_oversized_body_is_a_413_with_a_json_message(app: Flask, client: FlaskClient):
+    headers = {"X-CSRF-Token": api_login(client)}
+    app.config["MAX_CONTENT_LENGTH"] = 1000
+    response = client.post("/api/imports?format=jsonl", data="x" * 5000, headers=headers)
+    assert response.status_code == 413
+    assert "MB limit" in response.get_json()["error"]
