@@ -156,11 +156,10 @@ def write_xlsx(report: Report, path: Path) -> None:
     """A Summary sheet (how the report was made, the figures) and a Matches sheet.
 
     Written in openpyxl's streaming mode so memory does not grow with the rows.
+    Row heights are set from the wrapped text: LibreOffice does not always fit
+    them itself on load, and overlapping reasons are unreadable.
     """
     from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Alignment, Font
-    from openpyxl.utils import get_column_letter
 
     if report.match_count > XLSX_MAX_ROWS:
         raise ReportError(
@@ -168,25 +167,41 @@ def write_xlsx(report: Report, path: Path) -> None:
             f"({XLSX_MAX_ROWS} rows); use CSV or fewer companies"
         )
     book = Workbook(write_only=True)
-    bold, wrap = Font(bold=True), Alignment(wrap_text=True, vertical="top")
-    top_align = Alignment(vertical="top")
+    _summary_sheet(book, report)
+    _matches_sheet(book, report)
+    book.save(path)
 
-    def styled(sheet, value, font=None, alignment=None):
-        cell = WriteOnlyCell(sheet, value=neutralise(value))
-        if font:
-            cell.font = font
-        if alignment:
-            cell.alignment = alignment
-        return cell
 
-    summary_sheet = book.create_sheet("Summary")
-    summary_sheet.column_dimensions["A"].width = 34
-    summary_sheet.column_dimensions["B"].width = 60
-    for section_title, lines in summary_blocks(report):
-        summary_sheet.append([styled(summary_sheet, section_title, font=bold)])
-        for line in lines:
-            summary_sheet.append([styled(summary_sheet, v, alignment=top_align) for v in line])
-        summary_sheet.append([])
+SUMMARY_WIDTHS = (34, 70)
+LINE_HEIGHT = 15.0  # points per line of 11-point text
+CHARS_PER_WIDTH = 1.1  # prose fits a little more than one character per column-width unit
+
+
+def _summary_sheet(book, report: Report) -> None:
+    from openpyxl.styles import Alignment, Font
+
+    sheet = book.create_sheet("Summary")
+    _fit_to_page_width(sheet, landscape=False)
+    for letter, width in zip("AB", SUMMARY_WIDTHS, strict=True):
+        sheet.column_dimensions[letter].width = width
+    bold = Font(bold=True)
+    wrap = Alignment(wrap_text=True, vertical="top", horizontal="left")
+    number = 0
+    for title, lines in summary_blocks(report):
+        sheet.append([_cell(sheet, title, font=bold)])
+        number += 1
+        for label, value in lines:
+            number += 1
+            texts = [(str(label), SUMMARY_WIDTHS[0]), (str(value), SUMMARY_WIDTHS[1])]
+            _set_height(sheet, number, texts)
+            sheet.append([_cell(sheet, label, alignment=wrap), _cell(sheet, value, alignment=wrap)])
+        sheet.append([])
+        number += 1
+
+
+def _matches_sheet(book, report: Report) -> None:
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
 
     sheet = book.create_sheet("Matches")
     header, rows = table(report)
@@ -194,13 +209,49 @@ def write_xlsx(report: Report, path: Path) -> None:
     for index, width in enumerate(widths, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width
     sheet.freeze_panes = "C2"
+    sheet.print_title_rows = "1:1"
+    _fit_to_page_width(sheet, landscape=True)
     sheet.auto_filter.ref = f"A1:{get_column_letter(len(header))}{report.match_count + 1}"
-    sheet.append([styled(sheet, name, font=bold) for name in header])
+    sheet.append([_cell(sheet, name, font=Font(bold=True)) for name in header])
+    wrap = Alignment(wrap_text=True, vertical="top")
     reasons = header.index("reasons")
-    for row in rows:
-        row[reasons] = styled(sheet, row[reasons], alignment=wrap)
+    for number, row in enumerate(rows, start=2):
+        _set_height(sheet, number, [(row[reasons], widths[reasons])])
+        row[reasons] = _cell(sheet, row[reasons], alignment=wrap)
         sheet.append(row)
-    book.save(path)
+
+
+def _cell(sheet, value: Any, font=None, alignment=None):
+    """A streamed cell with a style; text is neutralised like every other cell."""
+    from openpyxl.cell import WriteOnlyCell
+
+    cell = WriteOnlyCell(sheet, value=neutralise(value))
+    if font:
+        cell.font = font
+    if alignment:
+        cell.alignment = alignment
+    return cell
+
+
+def _set_height(sheet, number: int, texts: list[tuple[str, int]]) -> None:
+    """Height of row ``number`` (set before it is streamed): lines of its longest text."""
+    lines = max(
+        sum(max(1, -(-len(line) // int(width * CHARS_PER_WIDTH))) for line in text.split("\n"))
+        for text, width in texts
+    )
+    if lines > 1:
+        sheet.row_dimensions[number].height = lines * LINE_HEIGHT
+
+
+def _fit_to_page_width(sheet, landscape: bool) -> None:
+    """Print on A4, as wide as the page and as many pages long as needed."""
+    from openpyxl.worksheet.worksheet import Worksheet
+
+    sheet.page_setup.paperSize = Worksheet.PAPERSIZE_A4
+    sheet.page_setup.orientation = "landscape" if landscape else "portrait"
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
 
 
 def summary_blocks(report: Report) -> list[tuple[str, list[list[Any]]]]:
@@ -223,7 +274,8 @@ def summary_blocks(report: Report) -> list[tuple[str, list[list[Any]]]]:
         ["Company sectors", ", ".join(params["sectors"]) or "all"],
         ["Changed since", params["changed_since"] or "any time"],
         ["Partner filters", describe_filters(filters)],
-        ["Ranking settings", json.dumps(meta["ranking"], sort_keys=True)],
+        ["Ranking candidates per company", meta["ranking"]["candidates"]],
+        ["Ranking weights", describe_weights(meta["ranking"]["weights"])],
     ]
     if meta.get("previous_report"):
         previous = meta["previous_report"]
@@ -245,6 +297,10 @@ def summary_blocks(report: Report) -> list[tuple[str, list[list[Any]]]]:
         ("Figures", figures),
         ("Most frequent partners (companies they appear for)", partners),
     ]
+
+
+def describe_weights(weights: dict[str, float]) -> str:
+    return ", ".join(f"{name} {value:g}" for name, value in weights.items())
 
 
 def describe_filters(filters: dict[str, Any]) -> str:

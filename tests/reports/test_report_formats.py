@@ -104,6 +104,8 @@ def test_xlsx_has_summary_and_matches_sheets_readable_and_inert(hostile_report, 
     assert widths["reasons"] >= 80 and widths["company_name"] >= 30 and widths["rank"] <= 8
     reasons = header.index("reasons") + 1
     assert sheet.cell(2, reasons).alignment.wrap_text
+    lines = sheet.cell(2, reasons).value.count("\n") + 1
+    assert sheet.row_dimensions[2].height >= 15 * lines  # every reason visible, none overlapping
     cells = [c for row in sheet.iter_rows(min_row=2) for c in row]
     assert all(c.data_type != "f" for c in cells)
     names = {c.value for c in cells if isinstance(c.value, str) and "HYPERLINK" in c.value}
