@@ -275,14 +275,6 @@ def stats(as_json: bool, db_path: str) -> None:
         click.echo(f"{key:>20}: {value}")
 
 
-def main() -> None:  # pragma: no cover - console entry point for python -m
-    cli()
-
-
-if __name__ == "__main__":  # pragma: no cover
-    main()
-
-
 @cli.command(name="eval")
 @click.option(
     "--judgements",

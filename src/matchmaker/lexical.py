@@ -26,7 +26,7 @@ class BM25:
         try:
             counts = self.vectorizer_.fit_transform(corpus).tocsr().astype(np.float64)
         except ValueError:  # empty corpus, or only stop words
-            self.vectorizer_ = CountVectorizer().fit(["empty"])
+            self.vectorizer_ = CountVectorizer().fit(["placeholder"])
             counts = self.vectorizer_.transform([""] * len(corpus)).tocsr().astype(np.float64)
         n_docs = counts.shape[0]
         lengths = np.asarray(counts.sum(axis=1)).ravel()

@@ -112,6 +112,8 @@ class PartnerRanker:
         self, profiles: Sequence[Profile], vectors: Mapping[str, Mapping[str, np.ndarray]]
     ) -> PartnerRanker:
         """Keep profiles and their vectors (``vectors[field][company_id]``) as matrices."""
+        if not profiles:
+            raise ValueError("there are no companies to rank; add some with 'matchmaker import'")
         self.profiles_ = list(profiles)
         self.index_ = {p.id: i for i, p in enumerate(self.profiles_)}
         self.dim_ = _dimension(vectors)
@@ -149,14 +151,15 @@ class PartnerRanker:
             token_pattern=r"(?u)\b[\w][\w\-+/.]*[\w+]\b|\b\w\b",
         )
         corpus = self.texts_
-        self.vectorizer_.fit(corpus or [""])
+        _fit_vocabulary(self.vectorizer_, corpus)
         self.lex_profiles_ = self.vectorizer_.transform(corpus)
         # Peers share vocabulary, not phrases: unigrams, and words in over half of
         # all profiles carry no signal (measured on sp500-peers, docs/ranking.md).
         self.peer_vectorizer_ = TfidfVectorizer(
             sublinear_tf=True, stop_words="english", max_df=0.5 if len(corpus) >= 20 else 1.0
         )
-        self.lex_peers_ = self.peer_vectorizer_.fit_transform(corpus or [""])
+        _fit_vocabulary(self.peer_vectorizer_, corpus)
+        self.lex_peers_ = self.peer_vectorizer_.transform(corpus)
         self.lex_offers_ = self.vectorizer_.transform([p.offers for p in self.profiles_])
         self.lex_seeks_ = self.vectorizer_.transform([p.seeks for p in self.profiles_])
 
@@ -606,6 +609,14 @@ def _best_pairs(
         if len(pairs) == limit:
             break
     return pairs
+
+
+def _fit_vocabulary(vectorizer: TfidfVectorizer, corpus: Sequence[str]) -> None:
+    """Fit, falling back to a placeholder vocabulary for an empty (or stop-word) corpus."""
+    try:
+        vectorizer.fit(corpus)
+    except ValueError:
+        vectorizer.set_params(max_df=1.0).fit(["placeholder"])
 
 
 def _standardise(values: np.ndarray) -> np.ndarray:
