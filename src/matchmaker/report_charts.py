@@ -29,8 +29,8 @@ def heatmap_svg(heatmap: Heatmap, cell: int = 34) -> Markup:
     if not heatmap.counts:
         return _empty("No strong matches to chart.")
     rows, cols = heatmap.lv_sectors, heatmap.kr_sectors
-    left = _label_width(rows) + 12
-    top = int(_label_width(cols) * 0.72) + 28
+    left = _label_width([_short(r) for r in rows]) + 12
+    top = int(_label_width([_short(c) for c in cols]) * 0.72) + 28
     width = left + cell * len(cols) + max(150, top - 20)
     height = top + cell * len(rows) + 12
     peak = max(max(r) for r in heatmap.counts) or 1
@@ -168,7 +168,7 @@ def _open(width: float, height: float, title: str) -> str:
     return (
         f"<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 {width:.0f} {height:.0f}' "
         f"width='{width:.0f}' height='{height:.0f}' role='img' aria-label='{escape(title)}' "
-        f"{FONT} style='max-width:100%;height:auto'><title>{escape(title)}</title>"
+        f"{FONT} class='chart'><title>{escape(title)}</title>"
     )
 
 
@@ -223,7 +223,8 @@ def _short(text: str, limit: int = LABEL_CHARS) -> str:
 
 
 def _label_width(labels: Sequence[str]) -> float:
-    return max(len(_short(label)) for label in labels) * CHAR_WIDTH
+    """Room for the longest label as drawn (already shortened)."""
+    return max(len(label) for label in labels) * CHAR_WIDTH
 
 
 def _blend(start: str, end: str, share: float) -> str:

@@ -91,6 +91,7 @@ _PAGE = _ENV.from_string(
   .figures b { display: block; font-size: 22px; }
   .figures span { color: var(--muted); font-size: 12px; }
   figure { margin: 18px 0 8px; break-inside: avoid; page-break-inside: avoid; }
+  svg.chart { max-width: 100%; height: auto; }
   figcaption { color: var(--muted); font-size: 12px; margin-top: 4px; max-width: 760px; }
   .empty-chart { color: var(--muted); font-style: italic; }
   nav.index ul { columns: 3 220px; padding-left: 18px; margin: 4px 0 12px; font-size: 13px; }
@@ -124,7 +125,8 @@ _PAGE = _ENV.from_string(
   @page { size: A4; margin: 14mm 12mm; }
   @media print {
     body { max-width: none; padding: 0; font-size: 11.5px; }
-    h2 { font-size: 16px; }
+    h2 { font-size: 16px; break-after: avoid; page-break-after: avoid; }
+    svg.chart { width: auto; max-height: 110mm; }
     a { color: inherit; text-decoration: none; }
     nav.index { display: none; }
     .direction > h2 { display: none; }
