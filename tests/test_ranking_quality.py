@@ -159,3 +159,7 @@ def test_a_free_text_need_prefers_the_distributor_to_the_kit_maker(mini_profiles
     assert ranked.index("seoul-pharma-distribution") < ranked.index("incheon-diagnostics")
     kit_maker = results[ranked.index("incheon-diagnostics")]
     assert kit_maker.score_parts["competitor"] < 0
+
+
+def test_the_competitor_penalty_never_adds_points(pool):
+    assert all(m.score_parts["competitor"] <= 0 for m in pool.match("query"))

@@ -345,7 +345,7 @@ class PartnerRanker:
             "reciprocal": w.reciprocal * _standardise(_harmonic(need_fit, offer_fit)),
             "lexical": w.lexical * _standardise(self.bm25_.scores(self.texts_[a], pool)),
             "partnership": w.partnership * _standardise(partnership),
-            "competitor": -w.competitor * _standardise(np.sqrt(offers_alike * seeks_alike)),
+            "competitor": -w.competitor * _above_average(np.sqrt(offers_alike * seeks_alike)),
         }
 
     def _explain_partner(self, a: int, b: int) -> Explanation:
@@ -456,7 +456,7 @@ class PartnerRanker:
         parts["lexical"] = w.lexical * _standardise(self.bm25_.scores(text, pool))
         if len(offers):
             offers_alike = _coverage_of_needs(offers, self.offer_phrases_, pool)
-            parts["competitor"] = -w.competitor * _standardise(offers_alike)
+            parts["competitor"] = -w.competitor * _above_average(offers_alike)
         return parts
 
     # -- helpers --------------------------------------------------------------
@@ -626,6 +626,11 @@ def _standardise(values: np.ndarray) -> np.ndarray:
         return np.zeros(len(values))
     spread = values.std()
     return (values - values.mean()) / spread
+
+
+def _above_average(values: np.ndarray) -> np.ndarray:
+    """Standardised, counting only above the pool's average: a penalty never adds points."""
+    return np.maximum(_standardise(values), 0.0)
 
 
 def _harmonic(x: np.ndarray, y: np.ndarray) -> np.ndarray:
