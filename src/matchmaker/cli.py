@@ -7,74 +7,25 @@ one-line ``Error: ...`` and a non-zero exit, never a traceback.
 
 from __future__ import annotations
 
-import functools
 import json
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 
 import click
 
-from . import config, engine
-from .embedding import ModelNotFoundError, embed_profiles
+from . import engine
+from .cli_support import (
+    db_option,
+    make_filters,
+    open_store,
+    progress_printer,
+    user_errors,
+)
+from .embedding import embed_profiles
 from .importing import EXPORT_FORMATS, detect_format, export_profiles, parse_file
 from .profiles import PARTNERSHIP_TYPES, normalise_country
-from .ranking import Filters, Match
-from .store import Store, StoreError
-
-
-def db_option(command: Callable) -> Callable:
-    return click.option(
-        "--db",
-        "db_path",
-        envvar="MATCHMAKER_DB",
-        default=config.get("db"),
-        show_default=True,
-        type=click.Path(dir_okay=False),
-        help="SQLite database (or set MATCHMAKER_DB).",
-    )(command)
-
-
-def user_errors(command: Callable) -> Callable:
-    """Turn the errors a user can fix into a one-line message and exit code 1."""
-
-    @functools.wraps(command)
-    def wrapper(*args, **kwargs):
-        try:
-            return command(*args, **kwargs)
-        except (StoreError, ModelNotFoundError, KeyError, ValueError, OSError) as exc:
-            message = exc.args[0] if isinstance(exc, KeyError) and exc.args else str(exc)
-            raise click.ClickException(str(message)) from None
-
-    return wrapper
-
-
-@contextmanager
-def open_store(db_path: str, create: bool = False) -> Iterator[Store]:
-    store = Store.open(db_path, create=create)
-    try:
-        yield store
-    finally:
-        store.close()
-
-
-def progress_printer(label: str) -> engine.Progress | None:
-    """A progress bar on stderr when it is a terminal, else nothing."""
-    if not sys.stderr.isatty():
-        return None
-    state: dict = {}
-
-    def report(done: int, total: int) -> None:
-        bar = state.get("bar")
-        if bar is None:
-            bar = state["bar"] = click.progressbar(length=total, label=label, file=sys.stderr)
-            bar.__enter__()
-        bar.update(done - bar.pos)
-        if done >= total:
-            bar.__exit__(None, None, None)
-
-    return report
+from .ranking import Match
 
 
 @click.group()
@@ -168,17 +119,6 @@ def ranking_options(command: Callable) -> Callable:
     for option in reversed(options):
         command = option(command)
     return command
-
-
-def make_filters(sectors, partnership_types, verified_only, min_employees, country=None) -> Filters:
-    canonical = {t.lower(): t for t in PARTNERSHIP_TYPES}
-    return Filters(
-        country=country,
-        sectors=list(sectors),
-        partnership_types=[canonical[t.lower()] for t in partnership_types],
-        verified_only=verified_only,
-        min_employees=min_employees,
-    )
 
 
 @cli.command()

@@ -1,7 +1,7 @@
 """``matchmaker report``: parse options, call :mod:`reports`, write the file, print a summary.
 
-Registered on the main group at the end of :mod:`cli` (so import ``cli``
-first; this module borrows its option and error helpers).
+Registered on the main group at the end of :mod:`cli`; the option and error
+helpers come from :mod:`cli_support`.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import time
 import click
 
 from . import engine
-from .cli import db_option, make_filters, open_store, progress_printer, user_errors
+from .cli_support import db_option, make_filters, open_store, progress_printer, user_errors
 from .profiles import PARTNERSHIP_TYPES
 from .report_formats import FORMATS, guess_format, read_previous, write_report
 from .reports import DIRECTIONS, ReportSpec, generate

@@ -30,7 +30,7 @@ MIN_SECRET_KEY_LENGTH = 32
 BLUEPRINTS: list[Blueprint] = [search.bp, auth.bp, curation.bp, api.bp, report_views.bp]
 
 
-class ConfigError(RuntimeError):
+class ConfigError(ValueError):
     """The app cannot start safely with these settings."""
 
 

@@ -8,40 +8,13 @@ only if someone makes them here: there are no default accounts.
 
 from __future__ import annotations
 
-import functools
 import sys
-from collections.abc import Callable
 
 import click
 
-from .. import config
-from ..embedding import ModelNotFoundError
-from ..store import Store, StoreError
-from . import ConfigError, auth, create_app, resources
-
-# Not imported from ..cli: cli imports this module, and either may be imported first.
-db_option = click.option(
-    "--db",
-    "db_path",
-    envvar="MATCHMAKER_DB",
-    default=config.get("db"),
-    show_default=True,
-    type=click.Path(dir_okay=False),
-    help="SQLite database (or set MATCHMAKER_DB).",
-)
-
-
-def user_errors(command: Callable) -> Callable:
-    """A fixable problem (bad name, weak password, missing database) is one line, exit 1."""
-
-    @functools.wraps(command)
-    def wrapper(*args, **kwargs):
-        try:
-            return command(*args, **kwargs)
-        except (StoreError, ModelNotFoundError, ConfigError, ValueError, OSError) as exc:
-            raise click.ClickException(str(exc)) from None
-
-    return wrapper
+from ..cli_support import db_option, user_errors
+from ..store import Store
+from . import auth, create_app, resources
 
 
 @click.command()

@@ -1,0 +1,84 @@
+"""Helpers shared by every click command module (cli, web.commands, report_commands).
+
+They live apart from :mod:`cli` so that modules registering commands on the main
+group can use them without importing ``cli`` (which imports those modules).
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+import click
+
+from . import config, engine
+from .embedding import ModelNotFoundError
+from .profiles import PARTNERSHIP_TYPES
+from .ranking import Filters
+from .store import Store, StoreError
+
+
+def db_option(command: Callable) -> Callable:
+    return click.option(
+        "--db",
+        "db_path",
+        envvar="MATCHMAKER_DB",
+        default=config.get("db"),
+        show_default=True,
+        type=click.Path(dir_okay=False),
+        help="SQLite database (or set MATCHMAKER_DB).",
+    )(command)
+
+
+def user_errors(command: Callable) -> Callable:
+    """Turn the errors a user can fix into a one-line message and exit code 1."""
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except (StoreError, ModelNotFoundError, KeyError, ValueError, OSError) as exc:
+            message = exc.args[0] if isinstance(exc, KeyError) and exc.args else str(exc)
+            raise click.ClickException(str(message)) from None
+
+    return wrapper
+
+
+@contextmanager
+def open_store(db_path: str, create: bool = False) -> Iterator[Store]:
+    store = Store.open(db_path, create=create)
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+def progress_printer(label: str) -> engine.Progress | None:
+    """A progress bar on stderr when it is a terminal, else nothing."""
+    if not sys.stderr.isatty():
+        return None
+    state: dict = {}
+
+    def report(done: int, total: int) -> None:
+        bar = state.get("bar")
+        if bar is None:
+            bar = state["bar"] = click.progressbar(length=total, label=label, file=sys.stderr)
+            bar.__enter__()
+        bar.update(done - bar.pos)
+        if done >= total:
+            bar.__exit__(None, None, None)
+
+    return report
+
+
+def make_filters(sectors, partnership_types, verified_only, min_employees, country=None) -> Filters:
+    canonical = {t.lower(): t for t in PARTNERSHIP_TYPES}
+    return Filters(
+        country=country,
+        sectors=list(sectors),
+        partnership_types=[canonical[t.lower()] for t in partnership_types],
+        verified_only=verified_only,
+        min_employees=min_employees,
+    )
