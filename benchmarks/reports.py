@@ -35,6 +35,7 @@ import pstats
 import sys
 import tempfile
 import time
+import tracemalloc
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -142,7 +143,9 @@ def main(argv: Sequence[str] | None = None) -> list[Run]:
     candidates_n = max(c for _, c in args.sizes)
     start = time.perf_counter()
     lv, kr = synthetic_companies(queries_n, candidates_n, args.seed)
-    vectors = make_vectors(lv + kr, embedder, sample=args.exact)
+    vectors = make_vectors(
+        lv + kr, embedder, sample=args.exact, progress=lambda m: print(f"  {m}", flush=True)
+    )
     print(
         f"data: {len(lv):,} LV and {len(kr):,} KR synthetic profiles, {embedder.model_id}; "
         f"{describe_vectors(len(lv) + len(kr), args.exact)}; built in "
@@ -293,12 +296,13 @@ def stage_one_alone(ranker: PartnerRanker, ids: list[str], chunk: int = 128) -> 
 
     Calls the private ``_coarse_block`` exactly as match_many does, to show what the
     batched part costs at full size; skipped if the ranker's internals have moved on.
+    Memory is the peak of traced allocations (numpy reports to tracemalloc): it is
+    bounded by one chunk, whatever the number of queries.
     """
     coarse: Callable | None = getattr(ranker, "_coarse_block", None)
     positions = [ranker.index_[cid] for cid in ids]
     gc.collect()
-    before = _status("VmRSS")
-    reset = _reset_peak()
+    tracemalloc.start()
     start = time.perf_counter()
     try:
         masks: dict = {}
@@ -307,11 +311,16 @@ def stage_one_alone(ranker: PartnerRanker, ids: list[str], chunk: int = 128) -> 
     except (TypeError, AttributeError) as exc:
         print(f"stage 1 alone: not measured ({exc})")
         return
-    seconds = time.perf_counter() - start
-    peak = _status("VmHWM") - before if reset and before is not None else None
+    finally:
+        seconds = time.perf_counter() - start
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+    candidates = int(np.count_nonzero(ranker.countries_ == "KR"))
+    one_matrix = chunk * candidates * 4
     print(
         f"stage 1 alone, all {len(ids):,} companies (pools of {ranker.candidates} candidates): "
-        f"{seconds:.1f} s, peak memory {_mb(peak)} MB above the fitted ranker"
+        f"{seconds:.1f} s; peak allocations {peak / MB:,.0f} MB, i.e. "
+        f"{peak / one_matrix:.1f}x one {chunk} x {candidates:,} float32 block"
     )
 
 
