@@ -31,8 +31,9 @@
         show(status);
         if (status.state === "done") {
           document.getElementById("report-summary").textContent = status.message;
+          document.getElementById("report-download").textContent = "Download " + status.filename;
+          document.getElementById("report-running").hidden = true;
           document.getElementById("report-done").hidden = false;
-          progress.value = progress.max;
           window.location.assign(status.download_url);
         } else if (status.state === "failed") {
           window.location.reload();
