@@ -153,6 +153,7 @@ class PartnerRanker:
         corpus = self.texts_
         _fit_vocabulary(self.vectorizer_, corpus)
         self.lex_profiles_ = self.vectorizer_.transform(corpus)
+        self.term_names_ = self.vectorizer_.get_feature_names_out()  # built once, not per reason
         # Peers share vocabulary, not phrases: unigrams, and words in over half of
         # all profiles carry no signal (measured on sp500-peers, docs/ranking.md).
         self.peer_vectorizer_ = TfidfVectorizer(
@@ -494,7 +495,7 @@ class PartnerRanker:
             return []
         coo = product.tocoo()
         order = np.argsort(-coo.data)[:limit]
-        names = self.vectorizer_.get_feature_names_out()
+        names = self.term_names_
         return [str(names[coo.col[i]]) for i in order]
 
     def _result(self, b: int, score: float, parts: dict[str, float], reasons: list[str]) -> Match:
