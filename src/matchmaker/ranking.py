@@ -329,16 +329,18 @@ class PartnerRanker:
         query = self.profiles_[a]
         seeks_of_a = self.seek_phrases_.matrix(a)
         offers_of_a = self.offer_phrases_.matrix(a)
-        need_fit = _coverage_of_needs(seeks_of_a, self.offer_phrases_, pool)
-        offer_fit = _coverage_by_candidates(offers_of_a, self.seek_phrases_, pool)
+        their_offers = self.offer_phrases_.gather(pool)
+        their_seeks = self.seek_phrases_.gather(pool)
+        need_fit = _coverage_of_needs(seeks_of_a, their_offers)
+        offer_fit = _coverage_by_candidates(offers_of_a, their_seeks)
         need_fit = need_fit if self.has_seeks_[a] else np.full(len(pool), UNKNOWN_SIDE)
         offer_fit = (
             np.where(self.has_seeks_[pool], offer_fit, UNKNOWN_SIDE)
             if self.has_offers_[a]
             else np.full(len(pool), UNKNOWN_SIDE)
         )
-        offers_alike = _coverage_of_needs(offers_of_a, self.offer_phrases_, pool)
-        seeks_alike = _coverage_of_needs(seeks_of_a, self.seek_phrases_, pool)
+        offers_alike = _coverage_of_needs(offers_of_a, their_offers)
+        seeks_alike = _coverage_of_needs(seeks_of_a, their_seeks)
         partnership = np.array(
             [_share(query.partnership_types, self.profiles_[b].partnership_types) for b in pool]
         )
@@ -369,8 +371,8 @@ class PartnerRanker:
                     * max(0.0, float(self.seek_vecs_[a] @ self.seek_vecs_[b]))
                 )
             ),
-            shared_terms=self._shared_terms(self.lex_seeks_[a], self.lex_offers_[b])
-            + self._shared_terms(self.lex_seeks_[b], self.lex_offers_[a]),
+            shared_terms=self._shared_terms(_row(self.lex_seeks_, a), _row(self.lex_offers_, b))
+            + self._shared_terms(_row(self.lex_seeks_, b), _row(self.lex_offers_, a)),
         )
 
     # -- free-text ranking ----------------------------------------------------
@@ -408,10 +410,12 @@ class PartnerRanker:
                     parsed.offers or parsed.needs,
                     offers if len(offers) else needs,
                 ),
-                competitor=float(_coverage_of_needs(offers, self.offer_phrases_, np.array([b]))[0])
+                competitor=float(
+                    _coverage_of_needs(offers, self.offer_phrases_.gather(np.array([b])))[0]
+                )
                 if len(offers)
                 else 0.0,
-                shared_terms=self._shared_terms(lex_query, self.lex_profiles_[b]),
+                shared_terms=self._shared_terms(_row(lex_query, 0), _row(self.lex_profiles_, b)),
             )
             results.append(
                 self._result(
@@ -441,22 +445,24 @@ class PartnerRanker:
         mean, so an exact supplier is not sunk by its unrelated needs.
         """
         w = self.weights_
-        need_fit = _coverage_of_needs(needs, self.offer_phrases_, pool)
+        their_offers = self.offer_phrases_.gather(pool)
+        their_seeks = self.seek_phrases_.gather(pool)
+        need_fit = _coverage_of_needs(needs, their_offers)
         parts = {}
         if len(offers):
             offer_fit = np.where(
                 self.has_seeks_[pool],
-                _coverage_by_candidates(offers, self.seek_phrases_, pool),
+                _coverage_by_candidates(offers, their_seeks),
                 UNKNOWN_SIDE,
             )
             parts["reciprocal"] = w.reciprocal * _standardise(_harmonic(need_fit, offer_fit))
         else:
-            seek_fit = _coverage_of_needs(needs, self.seek_phrases_, pool)
+            seek_fit = _coverage_of_needs(needs, their_seeks)
             fit = w.text_offers * need_fit + w.text_seeks * seek_fit
             parts["need_fit"] = w.reciprocal * _standardise(fit)
         parts["lexical"] = w.lexical * _standardise(self.bm25_.scores(text, pool))
         if len(offers):
-            offers_alike = _coverage_of_needs(offers, self.offer_phrases_, pool)
+            offers_alike = _coverage_of_needs(offers, their_offers)
             parts["competitor"] = -w.competitor * _above_average(offers_alike)
         return parts
 
@@ -488,15 +494,21 @@ class PartnerRanker:
                 mask[i] = False
         return mask
 
-    def _shared_terms(self, left, right, limit: int = 4) -> list[str]:
-        """Terms that carry the lexical match, heaviest first."""
-        product = left.multiply(right)
-        if product.nnz == 0:
+    def _shared_terms(
+        self,
+        left: tuple[np.ndarray, np.ndarray],
+        right: tuple[np.ndarray, np.ndarray],
+        limit: int = 4,
+    ) -> list[str]:
+        """Terms that carry the lexical match, heaviest first (rows as (columns, weights))."""
+        common, in_left, in_right = np.intersect1d(
+            left[0], right[0], assume_unique=True, return_indices=True
+        )
+        if len(common) == 0:
             return []
-        coo = product.tocoo()
-        order = np.argsort(-coo.data)[:limit]
-        names = self.term_names_
-        return [str(names[coo.col[i]]) for i in order]
+        weight = left[1][in_left] * right[1][in_right]
+        order = np.argsort(-weight, kind="stable")[:limit]
+        return [str(self.term_names_[common[i]]) for i in order]
 
     def _result(self, b: int, score: float, parts: dict[str, float], reasons: list[str]) -> Match:
         p = self.profiles_[b]
@@ -541,49 +553,48 @@ class _PhraseTable:
     def matrix(self, i: int) -> np.ndarray:
         return self.vectors[self.starts[i] : self.ends[i]]
 
-    def gather(self, pool: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Rows of the pool's phrases, plus each pool member's segment start and length."""
+    def gather(self, pool: np.ndarray) -> _Gathered:
+        """The pool's phrases as one matrix, with each member's segment start and length."""
         lengths = self.ends[pool] - self.starts[pool]
-        rows = (
-            np.concatenate([np.arange(self.starts[b], self.ends[b]) for b in pool])
-            if len(pool)
-            else np.zeros(0, dtype=int)
-        )
-        seg_starts = np.concatenate([[0], np.cumsum(lengths)[:-1]]) if len(pool) else lengths
-        return self.vectors[rows.astype(int)], seg_starts, lengths
+        seg_starts = np.cumsum(lengths) - lengths
+        rows = np.repeat(self.starts[pool] - seg_starts, lengths) + np.arange(lengths.sum())
+        return _Gathered(self.vectors[rows.astype(int)], seg_starts, lengths)
 
 
-def _coverage_of_needs(needs: np.ndarray, offers: _PhraseTable, pool: np.ndarray) -> np.ndarray:
+@dataclass
+class _Gathered:
+    """Phrases of a candidate pool, gathered once and shared by every signal that needs them."""
+
+    vectors: np.ndarray
+    seg_starts: np.ndarray
+    lengths: np.ndarray
+
+
+def _coverage_of_needs(needs: np.ndarray, candidates: _Gathered) -> np.ndarray:
     """For each candidate: how well its phrases cover the given needs (max and mean of best)."""
-    result = np.zeros(len(pool), dtype=np.float32)
-    if len(needs) == 0 or len(pool) == 0:
+    result = np.zeros(len(candidates.lengths), dtype=np.float32)
+    has = candidates.lengths > 0
+    if len(needs) == 0 or not has.any():
         return result
-    phrases, seg_starts, lengths = offers.gather(pool)
-    has = lengths > 0
-    if not has.any():
-        return result
-    sims = needs @ phrases.T  # needs x candidate phrases
-    best = np.maximum.reduceat(sims, seg_starts[has], axis=1)  # needs x candidates-with-phrases
+    # candidate phrases x needs: this orientation is several times faster in BLAS and
+    # lets reduceat run over contiguous rows
+    sims = candidates.vectors @ needs.T
+    best = np.maximum.reduceat(sims, candidates.seg_starts[has], axis=0)  # candidates x needs
     best = np.clip(best, 0, 1)
-    result[has] = 0.5 * best.max(axis=0) + 0.5 * best.mean(axis=0)
+    result[has] = 0.5 * best.max(axis=1) + 0.5 * best.mean(axis=1)
     return result
 
 
-def _coverage_by_candidates(
-    offers: np.ndarray, needs: _PhraseTable, pool: np.ndarray
-) -> np.ndarray:
+def _coverage_by_candidates(offers: np.ndarray, candidates: _Gathered) -> np.ndarray:
     """For each candidate: how well the given offers cover the candidate's own needs."""
-    result = np.zeros(len(pool), dtype=np.float32)
-    if len(offers) == 0 or len(pool) == 0:
+    result = np.zeros(len(candidates.lengths), dtype=np.float32)
+    has = candidates.lengths > 0
+    if len(offers) == 0 or not has.any():
         return result
-    phrases, seg_starts, lengths = needs.gather(pool)
-    has = lengths > 0
-    if not has.any():
-        return result
-    best_per_need = np.clip((phrases @ offers.T).max(axis=1), 0, 1)  # one value per need phrase
-    starts = seg_starts[has]
+    best_per_need = np.clip((candidates.vectors @ offers.T).max(axis=1), 0, 1)
+    starts = candidates.seg_starts[has]
     maxima = np.maximum.reduceat(best_per_need, starts)
-    means = np.add.reduceat(best_per_need, starts) / lengths[has]
+    means = np.add.reduceat(best_per_need, starts) / candidates.lengths[has]
     result[has] = 0.5 * maxima + 0.5 * means
     return result
 
@@ -644,6 +655,12 @@ def _share(query_items: Sequence[str], candidate_items: Sequence[str]) -> float:
     if not query_items or not candidate_items:
         return 0.0
     return len(set(query_items) & set(candidate_items)) / len(set(query_items))
+
+
+def _row(matrix, i: int) -> tuple[np.ndarray, np.ndarray]:
+    """Column indices and values of one CSR row, without scipy's slicing overhead."""
+    start, end = matrix.indptr[i], matrix.indptr[i + 1]
+    return matrix.indices[start:end], matrix.data[start:end]
 
 
 def _sparse_dot(matrix, row) -> np.ndarray:
