@@ -1,0 +1,83 @@
+"""The scale benchmark and its synthetic data work end to end (tiny sizes, hashing embedder).
+
+No timing is asserted: a benchmark must never fail the suite on a slow machine.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # benchmarks/ is not an installed package
+    sys.path.insert(0, str(ROOT))
+
+from benchmarks import scale, synthetic  # noqa: E402
+from matchmaker.embedding import FIELDS  # noqa: E402
+from matchmaker.engine import make_embedder  # noqa: E402
+from matchmaker.profiles import validate_profile  # noqa: E402
+from matchmaker.ranking import PartnerRanker  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def embedder():
+    return make_embedder("hashing")
+
+
+def test_profiles_are_marked_synthetic_and_valid():
+    profiles = synthetic.make_profiles(200, seed=3)
+    assert {p.country for p in profiles} == {"LV", "KR"}
+    assert len({p.id for p in profiles}) == 200
+    for p in profiles:
+        assert p.name.startswith("Synthetic ")
+        assert p.id.startswith("syn-")
+        assert p.source == "synthetic benchmark data"
+        assert validate_profile(p.content()) == p
+    assert sum(bool(p.offer_phrases and p.seek_phrases) for p in profiles) > 150
+
+
+def test_smaller_runs_are_prefixes_of_larger_ones():
+    assert synthetic.make_profiles(30, seed=7) == synthetic.make_profiles(60, seed=7)[:30]
+    assert synthetic.make_profiles(30, seed=7) != synthetic.make_profiles(30, seed=8)
+
+
+def test_vectors_have_the_shape_fit_takes(embedder):
+    profiles = synthetic.make_profiles(80)
+    vectors = synthetic.make_vectors(profiles, embedder, sample=20)
+    assert set(vectors) == set(FIELDS)
+    for p in profiles:
+        assert vectors["profile"][p.id].shape == (1, 256)
+        assert len(vectors["offer_phrases"].get(p.id, ())) == len(p.offer_phrases)
+        assert len(vectors["seek_phrases"].get(p.id, ())) == len(p.seek_phrases)
+        assert (p.id in vectors["seeks"]) == bool(p.seek_phrases)
+    norms = np.linalg.norm(np.vstack([m for m in vectors["offers"].values()]), axis=1)
+    assert np.allclose(norms, 1, atol=1e-4)
+    ranker = PartnerRanker(embedder=embedder).fit(profiles, vectors)
+    assert len(ranker.match(profiles[0].id, top=3)) == 3
+
+
+def test_sample_profiles_are_encoded_exactly(embedder):
+    profiles = synthetic.make_profiles(40)
+    vectors = synthetic.make_vectors(profiles, embedder, sample=10)
+    text = FIELDS["profile"](profiles[3])
+    assert np.allclose(vectors["profile"][profiles[3].id], embedder.encode(text))
+    fidelity = synthetic.composition_fidelity(profiles[:10], vectors, embedder)
+    assert set(fidelity) == {"profile", "offers", "seeks"}
+    assert all(((c > 0) & (c <= 1 + 1e-5)).all() for c in fidelity.values())
+
+
+def test_scale_script_runs_quick(capsys):
+    scale.main(
+        ["--quick", "--model", "hashing", "--sizes", "40,90", "--queries", "3", "--sample", "15"]
+    )
+    out = capsys.readouterr().out
+    assert "SYNTHETIC" in out
+    assert "profiles/s" in out
+    assert "15 of 90 profiles encoded field by field" in out
+    for operation in ("match", "query"):
+        for size in ("40", "90"):
+            assert f"| {operation} | {size} | 3 |" in out
+    assert "| 90 |" in out
