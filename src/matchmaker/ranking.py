@@ -249,16 +249,26 @@ class PartnerRanker:
         self._check_fitted()
         positions = [self._position(cid) for cid in company_ids]
         filters = filters or Filters()
-        masks: dict[str, np.ndarray] = {}
+        cache: dict[str, _Candidates] = {}
         for start in range(0, len(positions), chunk):
             block = positions[start : start + chunk]
-            pools = self._coarse_block(block, filters, masks)
+            pools = self._coarse_block(block, filters, cache)
             for a, pool in zip(block, pools, strict=True):
                 yield self.profiles_[a].id, self._rerank(a, pool, top)
 
-    def _country_mask(self, country: str, filters: Filters, cache: dict[str, np.ndarray]):
+    def _candidates_for(
+        self, country: str, filters: Filters, cache: dict[str, _Candidates]
+    ) -> _Candidates:
+        """Stage-1 matrices of one target country, gathered once per batch, not per block."""
         if country not in cache:
-            cache[country] = self._mask(Filters(**{**asdict(filters), "country": country}))
+            mask = self._mask(Filters(**{**asdict(filters), "country": country}))
+            eligible = np.flatnonzero(mask)
+            cache[country] = _Candidates(
+                eligible,
+                np.ascontiguousarray(self.offer_vecs_[eligible]),
+                np.ascontiguousarray(self.seek_vecs_[eligible]),
+                np.ascontiguousarray(self.profile_vecs_[eligible]),
+            )
         return cache[country]
 
     def _rank_partner(self, a: int, mask: np.ndarray, top: int) -> list[Match]:
@@ -290,13 +300,21 @@ class PartnerRanker:
         eligible = np.flatnonzero(mask)
         if len(eligible) <= self.candidates:
             return eligible
-        rough = self._rough_scores(eligible, np.array([a]))[:, 0]
-        return eligible[_top_k(rough, self.candidates)]
+        rough = _rough_fit(
+            self.offer_vecs_ @ self.seek_vecs_[a],
+            self.seek_vecs_ @ self.offer_vecs_[a],
+            self.profile_vecs_ @ self.profile_vecs_[a],
+        )
+        return eligible[_top_k(rough[eligible], self.candidates)]
 
     def _coarse_block(
-        self, block: list[int], filters: Filters, masks: dict[str, np.ndarray]
+        self, block: list[int], filters: Filters, cache: dict[str, _Candidates]
     ) -> list[np.ndarray]:
-        """Stage 1 for a block of companies: one matrix product per country group."""
+        """Stage 1 for a block of companies: one matrix product per country group.
+
+        Scores are laid out queries x candidates, so the partial sort runs along
+        contiguous rows.
+        """
         pools: list[np.ndarray] = [np.zeros(0, dtype=int)] * len(block)
         groups: dict[str, list[int]] = {}
         for k, a in enumerate(block):
@@ -304,24 +322,26 @@ class PartnerRanker:
             groups.setdefault(target, []).append(k)
         for target, members in groups.items():
             queries = np.array([block[k] for k in members])
-            eligible = np.flatnonzero(self._country_mask(target, filters, masks))
+            cands = self._candidates_for(target, filters, cache)
+            eligible = cands.positions
             if len(eligible) <= self.candidates:
                 for k, a in zip(members, queries, strict=True):
                     pools[k] = eligible[eligible != a]
                 continue
-            rough = self._rough_scores(eligible, queries)
-            rough[eligible[:, None] == queries[None, :]] = -np.inf  # never one's own partner
-            top_rows = np.argpartition(-rough, self.candidates - 1, axis=0)[: self.candidates]
-            for column, k in enumerate(members):
-                pools[k] = eligible[top_rows[:, column]]
+            rough = _rough_fit(
+                self.seek_vecs_[queries] @ cands.offers.T,
+                self.offer_vecs_[queries] @ cands.seeks.T,
+                self.profile_vecs_[queries] @ cands.profiles.T,
+            )
+            own = np.searchsorted(eligible, queries)  # never one's own partner
+            inside = (own < len(eligible)) & (
+                eligible[np.minimum(own, len(eligible) - 1)] == queries
+            )
+            rough[np.flatnonzero(inside), own[inside]] = -np.inf
+            top = np.argpartition(-rough, self.candidates - 1, axis=1)[:, : self.candidates]
+            for row, k in enumerate(members):
+                pools[k] = eligible[top[row]]
         return pools
-
-    def _rough_scores(self, eligible: np.ndarray, queries: np.ndarray) -> np.ndarray:
-        """Stage-1 scores, candidates x queries: reciprocal fit of whole offers/seeks fields."""
-        need = self.offer_vecs_[eligible] @ self.seek_vecs_[queries].T
-        give = self.seek_vecs_[eligible] @ self.offer_vecs_[queries].T
-        same_field = self.profile_vecs_[eligible] @ self.profile_vecs_[queries].T
-        return _harmonic(need, give) + 0.2 * same_field
 
     def partner_signals(self, a: int, pool: np.ndarray) -> dict[str, np.ndarray]:
         """Weighted, standardised signal contributions for candidates ``pool`` of company a."""
@@ -562,6 +582,16 @@ class _PhraseTable:
 
 
 @dataclass
+class _Candidates:
+    """Positions and stage-1 vectors of the companies one batch may pair with."""
+
+    positions: np.ndarray
+    offers: np.ndarray
+    seeks: np.ndarray
+    profiles: np.ndarray
+
+
+@dataclass
 class _Gathered:
     """Phrases of a candidate pool, gathered once and shared by every signal that needs them."""
 
@@ -643,6 +673,11 @@ def _standardise(values: np.ndarray) -> np.ndarray:
 def _above_average(values: np.ndarray) -> np.ndarray:
     """Standardised, counting only above the pool's average: a penalty never adds points."""
     return np.maximum(_standardise(values), 0.0)
+
+
+def _rough_fit(need: np.ndarray, give: np.ndarray, same_field: np.ndarray) -> np.ndarray:
+    """Stage-1 score: reciprocal fit of whole offers/seeks fields, plus a little topicality."""
+    return _harmonic(need, give) + 0.2 * same_field
 
 
 def _harmonic(x: np.ndarray, y: np.ndarray) -> np.ndarray:
