@@ -32,6 +32,7 @@ FORMATS = ("csv", "xlsx", "json", "html")
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 XLSX_MAX_ROWS = 1_048_575  # Excel's sheet limit, less the header row
 HTML_DATA_ID = "matchmaker-report-data"
+LISTED_IDS = 10  # chosen ids spelled out where room is short; the JSON meta keeps them all
 
 
 @dataclass(frozen=True)
@@ -139,7 +140,7 @@ def write_csv(report: Report, path: Path) -> None:
     """
     meta = report.meta
     trailer = [meta.get(k) for k in CSV_META_COLUMNS] + [
-        json.dumps(meta["parameters"], sort_keys=True, ensure_ascii=False)
+        json.dumps(compact_parameters(meta["parameters"]), sort_keys=True, ensure_ascii=False)
     ]
     with open(path, "w", encoding="utf-8-sig", newline="") as handle:
         writer = csv.writer(handle)
@@ -270,7 +271,7 @@ def summary_blocks(report: Report) -> list[tuple[str, list[list[Any]]]]:
         ["matchmaker version", meta["matchmaker_version"]],
         ["Partners per company (top)", params["top"]],
         ["Direction", params["direction"]],
-        ["Chosen companies", ", ".join(params["company_ids"]) or "all"],
+        ["Chosen companies", describe_ids(params["company_ids"])],
         ["Company sectors", ", ".join(params["sectors"]) or "all"],
         ["Changed since", params["changed_since"] or "any time"],
         ["Partner filters", describe_filters(filters)],
@@ -297,6 +298,26 @@ def summary_blocks(report: Report) -> list[tuple[str, list[list[Any]]]]:
         ("Figures", figures),
         ("Most frequent partners (companies they appear for)", partners),
     ]
+
+
+def compact_parameters(parameters: dict[str, Any]) -> dict[str, Any]:
+    """Parameters for places that repeat them or lack room (every CSV row, one XLSX cell).
+
+    A report for 10,000 chosen companies would otherwise carry all their ids on
+    each of its rows; the first few and the count still tell the reports apart.
+    """
+    ids = parameters["company_ids"]
+    if len(ids) <= LISTED_IDS:
+        return parameters
+    return {**parameters, "company_ids": [*ids[:LISTED_IDS], f"... {len(ids)} in all"]}
+
+
+def describe_ids(ids: list[str]) -> str:
+    """Chosen company ids in words: all, the list, or the first few and how many."""
+    if not ids:
+        return "all"
+    shown = ", ".join(ids[:LISTED_IDS])
+    return shown if len(ids) <= LISTED_IDS else f"{shown} and {len(ids) - LISTED_IDS} more"
 
 
 def describe_weights(weights: dict[str, float]) -> str:

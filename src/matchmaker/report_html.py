@@ -14,7 +14,7 @@ from jinja2 import Environment
 from markupsafe import Markup
 
 from .report_charts import COUNTRY_COLOURS, heatmap_svg, histogram_svg, top_partners_svg
-from .report_formats import HTML_DATA_ID, describe_filters
+from .report_formats import HTML_DATA_ID, describe_filters, describe_ids
 from .reports import Report, summarise
 
 _ENV = Environment(autoescape=True, trim_blocks=True, lstrip_blocks=True)
@@ -28,6 +28,7 @@ def render_html(report: Report) -> str:
         meta=report.meta,
         params=report.meta["parameters"],
         filters=describe_filters(report.meta["parameters"]["partner_filters"]),
+        companies=describe_ids(report.meta["parameters"]["company_ids"]),
         summary=summary,
         best=max([*scores, 1e-9]),
         heatmap=heatmap_svg(summary.heatmap),
@@ -150,7 +151,7 @@ _PAGE = _ENV.from_string(
     <dt>Model</dt><dd>{{ meta.model_id }}; ranking keeps {{ meta.ranking.candidates }}
       candidates per company</dd>
     <dt>Companies</dt><dd>direction {{ params.direction }};
-      {{ params.company_ids | join(", ") if params.company_ids else "all" }}
+      {{ companies }}
       {%- if params.sectors %}; sectors {{ params.sectors | join(", ") }}{% endif %}
       {%- if params.changed_since %}; changed since {{ params.changed_since }}{% endif %}</dd>
     <dt>Partner filters</dt><dd>{{ filters }}</dd>

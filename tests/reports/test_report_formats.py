@@ -19,7 +19,7 @@ from matchmaker.report_formats import (
     read_previous,
     write_report,
 )
-from matchmaker.reports import ReportError, ReportSpec
+from matchmaker.reports import ReportError, ReportSpec, generate
 
 
 def read_csv(path: Path) -> list[dict[str, str]]:
@@ -227,3 +227,21 @@ def test_a_failed_write_keeps_the_previous_file(make_report, tmp_path, monkeypat
         write_report(make_report(ReportSpec(top=1)), "csv", path)
     assert path.read_text(encoding="utf-8") == "the last good report"
     assert [p.name for p in folder.iterdir()] == ["r.csv"]
+
+
+def test_a_long_list_of_chosen_ids_is_shortened_where_it_repeats(
+    hostile_store, hashing_embedder, tmp_path
+):
+    ids = tuple(p.id for p in hostile_store.list())
+    assert len(ids) == 13
+    report = generate(hostile_store, hashing_embedder, ReportSpec(top=1, company_ids=ids))
+    rows = read_csv(write_report(report, "csv", tmp_path / "r.csv"))
+    recorded = json.loads(rows[0]["parameters"])["company_ids"]
+    assert recorded == [*ids[:10], "... 13 in all"]  # as given, then the count
+    book = load_workbook(write_report(report, "xlsx", tmp_path / "r.xlsx"))
+    summary = {row[0]: row[1] for row in book["Summary"].iter_rows(values_only=True) if row}
+    assert summary["Chosen companies"].endswith(" and 3 more")
+    document = json.loads(write_report(report, "json", tmp_path / "r.json").read_text("utf-8"))
+    assert document["meta"]["parameters"]["company_ids"] == list(ids)  # JSON keeps them all
+    page = write_report(report, "html", tmp_path / "r.html").read_text(encoding="utf-8")
+    assert " and 3 more" in page
