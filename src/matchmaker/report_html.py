@@ -57,7 +57,8 @@ def _data_block(report: Report) -> Markup:
 
 
 def _parts(parts: dict[str, float]) -> str:
-    return " · ".join(f"{name} {value:+.3f}".replace("-", "−") for name, value in parts.items())
+    shown = {name: round(value, 3) or 0.0 for name, value in parts.items()}  # no "−0.000"
+    return " · ".join(f"{name} {value:+.3f}".replace("-", "−") for name, value in shown.items())
 
 
 _ENV.filters["parts"] = _parts
