@@ -48,7 +48,7 @@ if str(ROOT) not in sys.path:  # run as a script: make `benchmarks.synthetic` im
 
 import numpy as np  # noqa: E402
 
-from benchmarks.scale import environment  # noqa: E402
+from benchmarks.scale import _reset_peak_rss, _rss, environment  # noqa: E402
 from benchmarks.synthetic import describe_vectors, make_profile, make_vectors  # noqa: E402
 from matchmaker.engine import make_embedder  # noqa: E402
 from matchmaker.profiles import Profile  # noqa: E402
@@ -251,12 +251,12 @@ def timed_report(ranker: PartnerRanker, ids: list[str]) -> tuple[float, int | No
     """Seconds and peak extra memory of one report over exactly these companies."""
     spec = ReportSpec(top=TOP, direction="lv-kr", company_ids=tuple(ids))
     gc.collect()
-    before = _status("VmRSS")
-    reset = _reset_peak()
+    before = _rss("VmRSS")
+    reset = _reset_peak_rss()
     start = time.perf_counter()
     report = build_report(ranker, spec, SYNTHETIC_DATA)
     seconds = time.perf_counter() - start
-    peak = _status("VmHWM") - before if reset and before is not None else None
+    peak = _rss("VmHWM") - before if reset and before is not None else None
     return seconds, peak, report
 
 
@@ -358,28 +358,6 @@ def what_if(ranker: PartnerRanker, ids: list[str]) -> None:
 
 
 # -- helpers --------------------------------------------------------------------
-
-
-def _status(key: str) -> int | None:
-    """A /proc/self/status figure (VmRSS, VmHWM) in bytes; None off Linux."""
-    try:
-        with open("/proc/self/status", encoding="ascii") as status:
-            for line in status:
-                if line.startswith(key + ":"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    return None
-
-
-def _reset_peak() -> bool:
-    """Reset the peak resident size, so VmHWM measures one phase (Linux 4.0+)."""
-    try:
-        with open("/proc/self/clear_refs", "w", encoding="ascii") as refs:
-            refs.write("5")
-        return True
-    except OSError:
-        return False
 
 
 def _mb(value: int | None) -> str:

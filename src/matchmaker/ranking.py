@@ -495,23 +495,24 @@ class PartnerRanker:
             raise KeyError(f"no company with id '{company_id}'") from None
 
     def _mask(self, filters: Filters, exclude: set[str] | None = None) -> np.ndarray:
+        """Candidates passing the filters; vectorised, with a Python loop only for list filters."""
         mask = np.ones(len(self.profiles_), dtype=bool)
         if filters.country:
             mask &= self.countries_ == filters.country
+        for cid in set(filters.exclude) | (exclude or set()):
+            if cid in self.index_:
+                mask[self.index_[cid]] = False
         wanted_sectors = {s.lower() for s in filters.sectors}
         wanted_types = set(filters.partnership_types)
-        excluded = set(filters.exclude) | (exclude or set())
-        for i, p in enumerate(self.profiles_):
-            if not mask[i]:
-                continue
-            if (
-                (wanted_sectors and not wanted_sectors & set(p.sectors))
-                or (wanted_types and not wanted_types & set(p.partnership_types))
-                or (filters.verified_only and not p.verified)
-                or (filters.min_employees and (p.employees or 0) < filters.min_employees)
-                or p.id in excluded
-            ):
-                mask[i] = False
+        if wanted_sectors or wanted_types or filters.verified_only or filters.min_employees:
+            for i in np.flatnonzero(mask):
+                p = self.profiles_[i]
+                mask[i] = not (
+                    (wanted_sectors and not wanted_sectors & set(p.sectors))
+                    or (wanted_types and not wanted_types & set(p.partnership_types))
+                    or (filters.verified_only and not p.verified)
+                    or (filters.min_employees and (p.employees or 0) < filters.min_employees)
+                )
         return mask
 
     def _shared_terms(
