@@ -274,15 +274,24 @@ def per_company_loop(ranker: PartnerRanker, ids: list[str], report: Report) -> t
 
 
 def where_time_goes(ranker: PartnerRanker, ids: list[str], rows: int = 14) -> None:
-    """cProfile of match_many on these companies: the functions that cost most, own time."""
+    """cProfile of match_many's per-chunk work on these companies, in this thread.
+
+    match_many runs chunks in worker threads, which cProfile does not follow, so
+    this calls the per-chunk function (stage 1 and stage 2) directly, one thread.
+    """
+    positions = [ranker.index_[cid] for cid in ids]
+    masks: dict = {}
     profiler = cProfile.Profile()
     profiler.enable()
-    for _ in ranker.match_many(ids, top=TOP):
-        pass
+    for first in range(0, len(positions), 128):
+        ranker._match_block(positions[first : first + 128], TOP, Filters(), masks)
     profiler.disable()
     stats = pstats.Stats(profiler, stream=io.StringIO())
     total = stats.total_tt
-    print(f"\nwhere the time goes: cProfile of match_many over {len(ids)} companies, {total:.1f} s")
+    print(
+        f"\nwhere the time goes: cProfile of the chunks of match_many over {len(ids)} companies, "
+        f"one thread, {total:.1f} s"
+    )
     print("(profiling slows Python-heavy code more than numpy; read the shares, not the seconds)")
     entries = sorted(stats.stats.items(), key=lambda kv: -kv[1][2])[:rows]
     table = []
@@ -293,7 +302,7 @@ def where_time_goes(ranker: PartnerRanker, ids: list[str], rows: int = 14) -> No
         )
     print(_table(["function", "calls", "own s", "share", "cumulative s"], table))
     cumulative = {name: value[3] for (_, _, name), value in stats.stats.items()}
-    for name in ("_coarse_block", "_rerank", "partner_signals", "_explain_partner"):
+    for name in ("_coarse_block", "_rerank", "partner_signals", "_explain_partners"):
         if name in cumulative:
             share = 100 * cumulative[name] / total
             print(f"  {name}: {cumulative[name]:.2f} s cumulative ({share:.0f}%)")
@@ -334,11 +343,16 @@ def stage_one_alone(ranker: PartnerRanker, ids: list[str], chunk: int = 128) -> 
 
 def what_if(ranker: PartnerRanker, ids: list[str]) -> None:
     """A smaller candidate pool: how much faster, and how much of the top K it keeps."""
-    print(f"\nsmaller candidate pools (on the same {len(ids)} companies; this process only):")
+    print(f"\nwhat if: smaller candidate pools, one worker ({len(ids)} companies, this process):")
     shipped = ranker.candidates
     seconds, _, full = timed_report(ranker, ids)
     reference = {s.company.id: {e.match.id for e in s.entries} for s in full.sections}
     print(f"  candidates={shipped} (shipped): {seconds / len(ids) * 1e3:.1f} ms per company")
+    start = time.perf_counter()
+    for _ in ranker.match_many(ids, top=TOP, workers=1):
+        pass
+    single = time.perf_counter() - start
+    print(f"  (the same with one worker thread: {single / len(ids) * 1e3:.1f} ms per company)")
     try:
         for pool in (100, 50):
             ranker.candidates = pool

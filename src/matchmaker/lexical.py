@@ -35,12 +35,46 @@ class BM25:
         norm = self.k1 * (1 - self.b + self.b * lengths / max(lengths.mean(), 1e-9))
         rows = np.repeat(np.arange(n_docs), np.diff(counts.indptr))
         counts.data = counts.data * (self.k1 + 1) / (counts.data + norm[rows])
+        counts.sort_indices()  # a document's terms, sorted, are its query terms in document_scores
         self.weights_ = counts
         return self
 
     def scores(self, query: str, pool: np.ndarray | None = None) -> np.ndarray:
         """BM25 of every document (or only those in ``pool``) for the query."""
-        terms = (self.vectorizer_.transform([query]) > 0).astype(np.float64)
-        idf_query = terms.multiply(self.idf_).tocsr()
-        docs = self.weights_ if pool is None else self.weights_[pool]
-        return np.asarray((docs @ idf_query.T).todense()).ravel()
+        terms = np.unique(self.vectorizer_.transform([query]).indices)
+        return self._scores_for_terms(terms, pool)
+
+    def document_scores(self, i: int, pool: np.ndarray | None = None) -> np.ndarray:
+        """Same as ``scores(corpus[i], pool)``, reusing document i's tokens (no re-reading)."""
+        start, end = self.weights_.indptr[i], self.weights_.indptr[i + 1]
+        return self._scores_for_terms(self.weights_.indices[start:end], pool)
+
+    def _scores_for_terms(self, terms: np.ndarray, pool: np.ndarray | None) -> np.ndarray:
+        """Sum of the documents' term weights times idf over the distinct query terms.
+
+        For a pool, the pool's rows are gathered straight from the CSR arrays and
+        query terms found by binary search: scipy's row slicing, or a dense array
+        over a vocabulary of 100k+ terms, costs more than the scoring of a few
+        hundred rows, and a batch report scores one pool per company.
+        """
+        docs = self.weights_
+        if pool is None:
+            idf_query = np.zeros(len(self.idf_))
+            idf_query[terms] = self.idf_[terms]
+            return docs @ idf_query
+        pool = np.asarray(pool, dtype=np.int64)
+        starts = docs.indptr[pool]
+        lengths = docs.indptr[pool + 1] - starts
+        offsets = np.cumsum(lengths) - lengths
+        entries = np.repeat(starts - offsets, lengths) + np.arange(lengths.sum())
+        contributions = docs.data[entries] * _idf_of(terms, self.idf_[terms], docs.indices[entries])
+        owners = np.repeat(np.arange(len(pool)), lengths)
+        return np.bincount(owners, weights=contributions, minlength=len(pool))
+
+
+def _idf_of(terms: np.ndarray, idf: np.ndarray, columns: np.ndarray) -> np.ndarray:
+    """idf of each column that is a query term, else 0 (``terms`` sorted and unique)."""
+    if len(terms) == 0:
+        return np.zeros(len(columns))
+    at = np.minimum(np.searchsorted(terms, columns), len(terms) - 1)
+    return np.where(terms[at] == columns, idf[at], 0.0)

@@ -19,11 +19,18 @@ only stores parameters, :meth:`fit` sets attributes ending in ``_``.
 
 from __future__ import annotations
 
+import os
+import threading
+from collections import deque
 from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
+import torch
 from sklearn.feature_extraction.text import TfidfVectorizer
+from threadpoolctl import threadpool_limits
 
 from .embedding import Embedder, matching_phrases, profile_text
 from .explaining import Explanation, explain_match, explain_query, explain_similar
@@ -121,8 +128,11 @@ class PartnerRanker:
         self.profile_vecs_ = self._field_matrix(vectors.get("profile", {}))
         self.offer_vecs_ = self._field_matrix(vectors.get("offers", {}))
         self.seek_vecs_ = self._field_matrix(vectors.get("seeks", {}))
-        self.has_offers_ = np.array([bool(p.offer_phrases) for p in self.profiles_])
-        self.has_seeks_ = np.array([bool(p.seek_phrases) for p in self.profiles_])
+        self.partnerships_ = _membership([p.partnership_types for p in self.profiles_])
+        self.offer_texts_ = [p.offer_phrases for p in self.profiles_]  # split once, not per reason
+        self.seek_texts_ = [p.seek_phrases for p in self.profiles_]
+        self.has_offers_ = np.array([bool(phrases) for phrases in self.offer_texts_])
+        self.has_seeks_ = np.array([bool(phrases) for phrases in self.seek_texts_])
         self.offer_phrases_ = _PhraseTable.build(
             self.profiles_, vectors.get("offer_phrases", {}), self.dim_
         )
@@ -163,6 +173,8 @@ class PartnerRanker:
         self.lex_peers_ = self.peer_vectorizer_.transform(corpus)
         self.lex_offers_ = self.vectorizer_.transform([p.offers for p in self.profiles_])
         self.lex_seeks_ = self.vectorizer_.transform([p.seeks for p in self.profiles_])
+        for matrix in (self.lex_profiles_, self.lex_offers_, self.lex_seeks_):
+            matrix.sort_indices()  # _shared_terms looks terms up by binary search
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "profiles_"):
@@ -240,21 +252,44 @@ class PartnerRanker:
         top: int = 10,
         filters: Filters | None = None,
         chunk: int = 128,
+        workers: int | None = None,
     ) -> Iterator[tuple[str, list[Match]]]:
         """Partners for many companies, yielded in the given order; same results as match().
 
         Stage 1 runs as matrix products over chunks of companies, so memory stays
-        bounded (chunk x candidates floats) whatever the number of profiles.
+        bounded (a few chunks x candidates floats) whatever the number of profiles.
+        Chunks are ranked by ``workers`` threads (default: one per usable CPU),
+        each with single-threaded BLAS and torch: stage 2 is mostly Python, so one
+        chunk's Python runs while another's matrix products do, and nothing
+        oversubscribes the cores (measured in benchmarks/reports.py).
         """
         self._check_fitted()
         positions = [self._position(cid) for cid in company_ids]
         filters = filters or Filters()
         cache: dict[str, _Candidates] = {}
-        for start in range(0, len(positions), chunk):
-            block = positions[start : start + chunk]
-            pools = self._coarse_block(block, filters, cache)
-            for a, pool in zip(block, pools, strict=True):
-                yield self.profiles_[a].id, self._rerank(a, pool, top)
+        for a in positions:  # built up front, so worker threads only read the cache
+            self._candidates_for(
+                filters.country or _other_country(self.countries_[a]), filters, cache
+            )
+        blocks = [positions[start : start + chunk] for start in range(0, len(positions), chunk)]
+        workers = workers or len(os.sched_getaffinity(0))
+        with _thread_settings.one_per_worker(), ThreadPoolExecutor(workers) as pool:
+            running: deque = deque()
+            for block in blocks:
+                running.append(pool.submit(self._match_block, block, top, filters, cache))
+                if len(running) > workers:
+                    yield from running.popleft().result()
+            while running:
+                yield from running.popleft().result()
+
+    def _match_block(
+        self, block: list[int], top: int, filters: Filters, cache: dict[str, _Candidates]
+    ) -> list[tuple[str, list[Match]]]:
+        pools = self._coarse_block(block, filters, cache)
+        return [
+            (self.profiles_[a].id, self._rerank(a, pool, top))
+            for a, pool in zip(block, pools, strict=True)
+        ]
 
     def _candidates_for(
         self, country: str, filters: Filters, cache: dict[str, _Candidates]
@@ -265,9 +300,9 @@ class PartnerRanker:
             eligible = np.flatnonzero(mask)
             cache[country] = _Candidates(
                 eligible,
-                np.ascontiguousarray(self.offer_vecs_[eligible]),
-                np.ascontiguousarray(self.seek_vecs_[eligible]),
-                np.ascontiguousarray(self.profile_vecs_[eligible]),
+                np.ascontiguousarray(self.offer_vecs_[eligible].T),
+                np.ascontiguousarray(self.seek_vecs_[eligible].T),
+                np.ascontiguousarray(self.profile_vecs_[eligible].T),
             )
         return cache[country]
 
@@ -281,19 +316,18 @@ class PartnerRanker:
         score = sum(parts.values())
         order = np.argsort(-score, kind="stable")[:top]
         query = self.profiles_[a]
-        results = []
-        for j in order:
-            b = int(pool[j])
-            explanation = self._explain_partner(a, b)
-            results.append(
-                self._result(
-                    b,
-                    float(score[j]),
-                    {k: float(v[j]) for k, v in parts.items()},
-                    explain_match(query, self.profiles_[b], explanation),
-                )
+        chosen = [int(pool[j]) for j in order]
+        return [
+            self._result(
+                b,
+                float(score[j]),
+                {k: float(v[j]) for k, v in parts.items()},
+                explain_match(query, self.profiles_[b], explanation),
             )
-        return results
+            for j, b, explanation in zip(
+                order, chosen, self._explain_partners(a, chosen), strict=True
+            )
+        ]
 
     def _coarse(self, a: int, mask: np.ndarray) -> np.ndarray:
         """Stage 1: whole-field vectors, one matrix product each, keep the best `candidates`."""
@@ -301,11 +335,11 @@ class PartnerRanker:
         if len(eligible) <= self.candidates:
             return eligible
         rough = _rough_fit(
-            self.offer_vecs_ @ self.seek_vecs_[a],
-            self.seek_vecs_ @ self.offer_vecs_[a],
-            self.profile_vecs_ @ self.profile_vecs_[a],
+            self.offer_vecs_[eligible] @ self.seek_vecs_[a],
+            self.seek_vecs_[eligible] @ self.offer_vecs_[a],
+            self.profile_vecs_[eligible] @ self.profile_vecs_[a],
         )
-        return eligible[_top_k(rough[eligible], self.candidates)]
+        return eligible[_best_columns(rough[None, :], self.candidates)[0]]
 
     def _coarse_block(
         self, block: list[int], filters: Filters, cache: dict[str, _Candidates]
@@ -329,16 +363,16 @@ class PartnerRanker:
                     pools[k] = eligible[eligible != a]
                 continue
             rough = _rough_fit(
-                self.seek_vecs_[queries] @ cands.offers.T,
-                self.offer_vecs_[queries] @ cands.seeks.T,
-                self.profile_vecs_[queries] @ cands.profiles.T,
+                self.seek_vecs_[queries] @ cands.offers,
+                self.offer_vecs_[queries] @ cands.seeks,
+                self.profile_vecs_[queries] @ cands.profiles,
             )
             own = np.searchsorted(eligible, queries)  # never one's own partner
             inside = (own < len(eligible)) & (
                 eligible[np.minimum(own, len(eligible) - 1)] == queries
             )
             rough[np.flatnonzero(inside), own[inside]] = -np.inf
-            top = np.argpartition(-rough, self.candidates - 1, axis=1)[:, : self.candidates]
+            top = _best_columns(rough, self.candidates)
             for row, k in enumerate(members):
                 pools[k] = eligible[top[row]]
         return pools
@@ -346,54 +380,65 @@ class PartnerRanker:
     def partner_signals(self, a: int, pool: np.ndarray) -> dict[str, np.ndarray]:
         """Weighted, standardised signal contributions for candidates ``pool`` of company a."""
         w = self.weights_
-        query = self.profiles_[a]
         seeks_of_a = self.seek_phrases_.matrix(a)
         offers_of_a = self.offer_phrases_.matrix(a)
         their_offers = self.offer_phrases_.gather(pool)
         their_seeks = self.seek_phrases_.gather(pool)
-        need_fit = _coverage_of_needs(seeks_of_a, their_offers)
-        offer_fit = _coverage_by_candidates(offers_of_a, their_seeks)
+        offers_vs_needs, offers_vs_offers = their_offers.similarities(seeks_of_a, offers_of_a)
+        seeks_vs_offers, seeks_vs_seeks = their_seeks.similarities(offers_of_a, seeks_of_a)
+        need_fit = their_offers.coverage(offers_vs_needs)
+        offer_fit = their_seeks.covered(seeks_vs_offers)
         need_fit = need_fit if self.has_seeks_[a] else np.full(len(pool), UNKNOWN_SIDE)
         offer_fit = (
             np.where(self.has_seeks_[pool], offer_fit, UNKNOWN_SIDE)
             if self.has_offers_[a]
             else np.full(len(pool), UNKNOWN_SIDE)
         )
-        offers_alike = _coverage_of_needs(offers_of_a, their_offers)
-        seeks_alike = _coverage_of_needs(seeks_of_a, their_seeks)
-        partnership = np.array(
-            [_share(query.partnership_types, self.profiles_[b].partnership_types) for b in pool]
-        )
+        offers_alike = their_offers.coverage(offers_vs_offers)
+        seeks_alike = their_seeks.coverage(seeks_vs_seeks)
         return {
             "reciprocal": w.reciprocal * _standardise(_harmonic(need_fit, offer_fit)),
-            "lexical": w.lexical * _standardise(self.bm25_.scores(self.texts_[a], pool)),
-            "partnership": w.partnership * _standardise(partnership),
+            "lexical": w.lexical * _standardise(self.bm25_.document_scores(a, pool)),
+            "partnership": w.partnership * _standardise(self._partnership_share(a, pool)),
             "competitor": -w.competitor * _above_average(np.sqrt(offers_alike * seeks_alike)),
         }
 
-    def _explain_partner(self, a: int, b: int) -> Explanation:
-        return Explanation(
-            need_pairs=_best_pairs(
-                self.profiles_[a].seek_phrases,
-                self.seek_phrases_.matrix(a),
-                self.profiles_[b].offer_phrases,
-                self.offer_phrases_.matrix(b),
-            ),
-            offer_pairs=_best_pairs(
-                self.profiles_[b].seek_phrases,
-                self.seek_phrases_.matrix(b),
-                self.profiles_[a].offer_phrases,
-                self.offer_phrases_.matrix(a),
-            ),
-            competitor=float(
-                np.sqrt(
-                    max(0.0, float(self.offer_vecs_[a] @ self.offer_vecs_[b]))
-                    * max(0.0, float(self.seek_vecs_[a] @ self.seek_vecs_[b]))
-                )
-            ),
-            shared_terms=self._shared_terms(_row(self.lex_seeks_, a), _row(self.lex_offers_, b))
-            + self._shared_terms(_row(self.lex_seeks_, b), _row(self.lex_offers_, a)),
-        )
+    def _partnership_share(self, a: int, pool: np.ndarray) -> np.ndarray:
+        """Share of company a's partnership types that each candidate also lists."""
+        wanted = self.partnerships_[a]
+        if not wanted.any():
+            return np.zeros(len(pool))
+        return (self.partnerships_[pool] @ wanted) / wanted.sum()
+
+    def _explain_partners(self, a: int, chosen: Sequence[int]) -> list[Explanation]:
+        """Evidence for each chosen candidate of company a (a's lexical rows expanded once)."""
+        seeks_of_a = _row(self.lex_seeks_, a)
+        offers_of_a = _row(self.lex_offers_, a)
+        return [
+            Explanation(
+                need_pairs=_best_pairs(
+                    self.seek_texts_[a],
+                    self.seek_phrases_.matrix(a),
+                    self.offer_texts_[b],
+                    self.offer_phrases_.matrix(b),
+                ),
+                offer_pairs=_best_pairs(
+                    self.seek_texts_[b],
+                    self.seek_phrases_.matrix(b),
+                    self.offer_texts_[a],
+                    self.offer_phrases_.matrix(a),
+                ),
+                competitor=float(
+                    np.sqrt(
+                        max(0.0, float(self.offer_vecs_[a] @ self.offer_vecs_[b]))
+                        * max(0.0, float(self.seek_vecs_[a] @ self.seek_vecs_[b]))
+                    )
+                ),
+                shared_terms=self._shared_terms(seeks_of_a, _row(self.lex_offers_, b))
+                + self._shared_terms(offers_of_a, _row(self.lex_seeks_, b)),
+            )
+            for b in chosen
+        ]
 
     # -- free-text ranking ----------------------------------------------------
 
@@ -415,7 +460,7 @@ class PartnerRanker:
         parts = self.text_signals(parsed.text, whole, needs, offers, eligible)
         score = sum(parts.values())
         order = np.argsort(-score, kind="stable")[:top]
-        lex_query = self.vectorizer_.transform([parsed.text])
+        lex_query = _row(self.vectorizer_.transform([parsed.text]), 0)
         results = []
         for j in order:
             b = int(eligible[j])
@@ -430,12 +475,8 @@ class PartnerRanker:
                     parsed.offers or parsed.needs,
                     offers if len(offers) else needs,
                 ),
-                competitor=float(
-                    _coverage_of_needs(offers, self.offer_phrases_.gather(np.array([b])))[0]
-                )
-                if len(offers)
-                else 0.0,
-                shared_terms=self._shared_terms(_row(lex_query, 0), _row(self.lex_profiles_, b)),
+                competitor=_offers_alike(offers, self.offer_phrases_.gather(np.array([b]))),
+                shared_terms=self._shared_terms(lex_query, _row(self.lex_profiles_, b)),
             )
             results.append(
                 self._result(
@@ -467,22 +508,22 @@ class PartnerRanker:
         w = self.weights_
         their_offers = self.offer_phrases_.gather(pool)
         their_seeks = self.seek_phrases_.gather(pool)
-        need_fit = _coverage_of_needs(needs, their_offers)
+        offers_vs_needs, offers_vs_offers = their_offers.similarities(needs, offers)
+        seeks_vs_offers, seeks_vs_needs = their_seeks.similarities(offers, needs)
+        need_fit = their_offers.coverage(offers_vs_needs)
         parts = {}
         if len(offers):
             offer_fit = np.where(
-                self.has_seeks_[pool],
-                _coverage_by_candidates(offers, their_seeks),
-                UNKNOWN_SIDE,
+                self.has_seeks_[pool], their_seeks.covered(seeks_vs_offers), UNKNOWN_SIDE
             )
             parts["reciprocal"] = w.reciprocal * _standardise(_harmonic(need_fit, offer_fit))
         else:
-            seek_fit = _coverage_of_needs(needs, their_seeks)
+            seek_fit = their_seeks.coverage(seeks_vs_needs)
             fit = w.text_offers * need_fit + w.text_seeks * seek_fit
             parts["need_fit"] = w.reciprocal * _standardise(fit)
         parts["lexical"] = w.lexical * _standardise(self.bm25_.scores(text, pool))
         if len(offers):
-            offers_alike = _coverage_of_needs(offers, their_offers)
+            offers_alike = their_offers.coverage(offers_vs_offers)
             parts["competitor"] = -w.competitor * _above_average(offers_alike)
         return parts
 
@@ -522,14 +563,11 @@ class PartnerRanker:
         limit: int = 4,
     ) -> list[str]:
         """Terms that carry the lexical match, heaviest first (rows as (columns, weights))."""
-        common, in_left, in_right = np.intersect1d(
-            left[0], right[0], assume_unique=True, return_indices=True
-        )
-        if len(common) == 0:
-            return []
-        weight = left[1][in_left] * right[1][in_right]
-        order = np.argsort(-weight, kind="stable")[:limit]
-        return [str(self.term_names_[common[i]]) for i in order]
+        columns, values = right
+        weight = _lookup(*left, columns) * values
+        found = np.flatnonzero(weight > 0)
+        order = found[np.argsort(-weight[found], kind="stable")[:limit]]
+        return [str(self.term_names_[columns[i]]) for i in order]
 
     def _result(self, b: int, score: float, parts: dict[str, float], reasons: list[str]) -> Match:
         p = self.profiles_[b]
@@ -584,7 +622,10 @@ class _PhraseTable:
 
 @dataclass
 class _Candidates:
-    """Positions and stage-1 vectors of the companies one batch may pair with."""
+    """Positions and stage-1 vectors of the companies one batch may pair with.
+
+    Vectors are stored transposed (dimensions x companies): BLAS multiplies them faster.
+    """
 
     positions: np.ndarray
     offers: np.ndarray
@@ -600,34 +641,45 @@ class _Gathered:
     seg_starts: np.ndarray
     lengths: np.ndarray
 
+    def similarities(self, *phrase_sets: np.ndarray) -> list[np.ndarray]:
+        """Cosines of the gathered phrases with each set of query phrases, one matrix product.
 
-def _coverage_of_needs(needs: np.ndarray, candidates: _Gathered) -> np.ndarray:
-    """For each candidate: how well its phrases cover the given needs (max and mean of best)."""
-    result = np.zeros(len(candidates.lengths), dtype=np.float32)
-    has = candidates.lengths > 0
-    if len(needs) == 0 or not has.any():
+        Gathered phrases x query phrases: this orientation is several times faster
+        in BLAS and lets the segment reductions run over contiguous rows.
+        """
+        sizes = [len(phrases) for phrases in phrase_sets]
+        if sum(sizes) == 0:
+            return [np.zeros((len(self.vectors), 0), np.float32) for _ in phrase_sets]
+        sims = self.vectors @ np.vstack([p for p in phrase_sets if len(p)]).T
+        return np.split(sims, np.cumsum(sizes)[:-1], axis=1)
+
+    def coverage(self, sims: np.ndarray) -> np.ndarray:
+        """Per member: how well its phrases cover the query phrases (max and mean of best)."""
+        result = np.zeros(len(self.lengths), dtype=np.float32)
+        has = self.lengths > 0
+        if sims.shape[1] == 0 or not has.any():
+            return result
+        best = np.clip(np.maximum.reduceat(sims, self.seg_starts[has], axis=0), 0, 1)
+        result[has] = 0.5 * best.max(axis=1) + 0.5 * best.mean(axis=1)
         return result
-    # candidate phrases x needs: this orientation is several times faster in BLAS and
-    # lets reduceat run over contiguous rows
-    sims = candidates.vectors @ needs.T
-    best = np.maximum.reduceat(sims, candidates.seg_starts[has], axis=0)  # candidates x needs
-    best = np.clip(best, 0, 1)
-    result[has] = 0.5 * best.max(axis=1) + 0.5 * best.mean(axis=1)
-    return result
 
-
-def _coverage_by_candidates(offers: np.ndarray, candidates: _Gathered) -> np.ndarray:
-    """For each candidate: how well the given offers cover the candidate's own needs."""
-    result = np.zeros(len(candidates.lengths), dtype=np.float32)
-    has = candidates.lengths > 0
-    if len(offers) == 0 or not has.any():
+    def covered(self, sims: np.ndarray) -> np.ndarray:
+        """Per member: how well the query phrases cover the member's own phrases."""
+        result = np.zeros(len(self.lengths), dtype=np.float32)
+        has = self.lengths > 0
+        if sims.shape[1] == 0 or not has.any():
+            return result
+        best_per_phrase = np.clip(sims.max(axis=1), 0, 1)
+        starts = self.seg_starts[has]
+        maxima = np.maximum.reduceat(best_per_phrase, starts)
+        means = np.add.reduceat(best_per_phrase, starts) / self.lengths[has]
+        result[has] = 0.5 * maxima + 0.5 * means
         return result
-    best_per_need = np.clip((candidates.vectors @ offers.T).max(axis=1), 0, 1)
-    starts = candidates.seg_starts[has]
-    maxima = np.maximum.reduceat(best_per_need, starts)
-    means = np.add.reduceat(best_per_need, starts) / candidates.lengths[has]
-    result[has] = 0.5 * maxima + 0.5 * means
-    return result
+
+
+def _offers_alike(offers: np.ndarray, candidate: _Gathered) -> float:
+    """How well one candidate's offers cover the given offers (0 when none are given)."""
+    return float(candidate.coverage(candidate.similarities(offers)[0])[0])
 
 
 def _best_pairs(
@@ -662,6 +714,40 @@ def _fit_vocabulary(vectorizer: TfidfVectorizer, corpus: Sequence[str]) -> None:
         vectorizer.set_params(max_df=1.0).fit(["placeholder"])
 
 
+class _ThreadSettings:
+    """Single-threaded BLAS and torch while batches run, restored when the last one ends.
+
+    The settings are process-wide, so concurrent batches (two report jobs in the
+    web app) share one counter: the first sets them, the last restores them.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._users = 0
+        self._torch_threads = 1
+        self._blas_limits: threadpool_limits | None = None
+
+    @contextmanager
+    def one_per_worker(self) -> Iterator[None]:
+        with self._lock:
+            if self._users == 0:
+                self._torch_threads = torch.get_num_threads()
+                torch.set_num_threads(1)
+                self._blas_limits = threadpool_limits(limits=1, user_api="blas")
+            self._users += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._users -= 1
+                if self._users == 0:
+                    torch.set_num_threads(self._torch_threads)
+                    self._blas_limits.restore_original_limits()
+
+
+_thread_settings = _ThreadSettings()
+
+
 def _standardise(values: np.ndarray) -> np.ndarray:
     """Mean 0 and standard deviation 1 over the pool; all zeros when the pool agrees."""
     values = np.asarray(values, dtype=np.float64)
@@ -677,8 +763,29 @@ def _above_average(values: np.ndarray) -> np.ndarray:
 
 
 def _rough_fit(need: np.ndarray, give: np.ndarray, same_field: np.ndarray) -> np.ndarray:
-    """Stage-1 score: reciprocal fit of whole offers/seeks fields, plus a little topicality."""
-    return _harmonic(need, give) + 0.2 * same_field
+    """Stage-1 score: reciprocal fit of whole offers/seeks fields, plus a little topicality.
+
+    The same harmonic mean as :func:`_harmonic`, computed in place in ``need``
+    with torch (on every core): in a batch report these are queries x 100k
+    matrices, where numpy's temporaries and single thread cost more than the
+    matrix products.
+    """
+    x = torch.from_numpy(need).clamp_(_FLOOR, 1)
+    y = torch.from_numpy(give).clamp_(_FLOOR, 1)
+    total = x + y
+    x.mul_(y).mul_(2).div_(total).add_(torch.from_numpy(same_field), alpha=0.2)
+    return need
+
+
+def _best_columns(scores: np.ndarray, k: int) -> np.ndarray:
+    """Per row, the columns of the k highest scores in column order (k <= columns).
+
+    torch.topk is several times faster than numpy's argpartition on wide rows.
+    Column order, not score order: stage 2 breaks exact ties by pool order, and
+    match() and match_many() must agree.
+    """
+    best = torch.topk(torch.from_numpy(scores), k, dim=1, sorted=False).indices.numpy()
+    return np.sort(best, axis=1)
 
 
 def _harmonic(x: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -687,10 +794,25 @@ def _harmonic(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     return 2 * x * y / (x + y)
 
 
-def _share(query_items: Sequence[str], candidate_items: Sequence[str]) -> float:
-    if not query_items or not candidate_items:
-        return 0.0
-    return len(set(query_items) & set(candidate_items)) / len(set(query_items))
+def _membership(item_lists: Sequence[Sequence[str]]) -> np.ndarray:
+    """One row per list, one 0/1 column per distinct item: set overlaps become products."""
+    columns = {item: j for j, item in enumerate(sorted({i for items in item_lists for i in items}))}
+    matrix = np.zeros((len(item_lists), len(columns)), dtype=np.float32)
+    for row, items in enumerate(item_lists):
+        matrix[row, [columns[i] for i in items]] = 1.0
+    return matrix
+
+
+def _lookup(keys: np.ndarray, values: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+    """values[keys == w] for each w in ``wanted``, 0 where absent (``keys`` sorted, unique).
+
+    A binary search instead of a dense vector over the vocabulary, which has
+    hundreds of thousands of terms at scale and would be rebuilt per query.
+    """
+    if len(keys) == 0:
+        return np.zeros(len(wanted))
+    at = np.minimum(np.searchsorted(keys, wanted), len(keys) - 1)
+    return np.where(keys[at] == wanted, values[at], 0.0)
 
 
 def _row(matrix, i: int) -> tuple[np.ndarray, np.ndarray]:
