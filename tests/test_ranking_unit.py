@@ -157,6 +157,24 @@ def test_match_many_gives_the_same_results_as_match(store, hashing_embedder, can
         assert [m.to_dict() for m in batch[company_id]] == [m.to_dict() for m in single]
 
 
+def test_match_many_restores_thread_settings_even_when_stopped_early(store, hashing_embedder):
+    """Batches run with one BLAS/torch thread per worker; the process settings come back."""
+    import torch
+    from threadpoolctl import threadpool_info
+
+    def blas_threads():
+        return [pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"]
+
+    ranker = engine.build_ranker(store, hashing_embedder)
+    all_ids = [p.id for p in store.list()]
+    before = (torch.get_num_threads(), blas_threads())
+    batch = ranker.match_many(all_ids, top=3, chunk=2, workers=2)
+    next(batch)
+    assert torch.get_num_threads() == 1 and set(blas_threads()) <= {1}
+    batch.close()
+    assert (torch.get_num_threads(), blas_threads()) == before
+
+
 # -- score parts --------------------------------------------------------------------------------
 
 

@@ -334,10 +334,11 @@ class PartnerRanker:
         eligible = np.flatnonzero(mask)
         if len(eligible) <= self.candidates:
             return eligible
+        # products over every company, then the eligible ones: cheaper than copying their rows
         rough = _rough_fit(
-            self.offer_vecs_[eligible] @ self.seek_vecs_[a],
-            self.seek_vecs_[eligible] @ self.offer_vecs_[a],
-            self.profile_vecs_[eligible] @ self.profile_vecs_[a],
+            (self.offer_vecs_ @ self.seek_vecs_[a])[eligible],
+            (self.seek_vecs_ @ self.offer_vecs_[a])[eligible],
+            (self.profile_vecs_ @ self.profile_vecs_[a])[eligible],
         )
         return eligible[_best_columns(rough[None, :], self.candidates)[0]]
 
@@ -453,9 +454,7 @@ class PartnerRanker:
     ) -> list[Match]:
         eligible = np.flatnonzero(mask)
         if len(eligible) > self.candidates:
-            rough = np.maximum(
-                self.offer_vecs_[eligible] @ whole, self.seek_vecs_[eligible] @ whole
-            )
+            rough = np.maximum(self.offer_vecs_ @ whole, self.seek_vecs_ @ whole)[eligible]
             eligible = eligible[_top_k(rough, self.candidates)]
         parts = self.text_signals(parsed.text, whole, needs, offers, eligible)
         score = sum(parts.values())
