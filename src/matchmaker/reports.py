@@ -25,6 +25,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -46,6 +47,8 @@ MAX_HEATMAP_SECTORS = 12
 TOP_PARTNERS = 15
 
 Progress = Callable[[int, int], None]
+#: Fits (or fetches) a ranker on a store's live profiles; gets an embedding progress callback.
+Fitter = Callable[[Store, Progress | None], PartnerRanker]
 Pair = tuple[str, str]
 
 
@@ -250,21 +253,28 @@ def build_report(
 
 def generate(
     store: Store,
-    embedder: Embedder,
+    embedder: Embedder | None,
     spec: ReportSpec,
     previous: PreviousReport | None = None,
     progress: Progress | None = None,
     embed_progress: Progress | None = None,
+    fit: Fitter | None = None,
 ) -> Report:
     """Fit a ranker on the store (embedding stale profiles first) and build the report.
 
     The data revision is read before and after fitting; if someone wrote to the
     database meanwhile the fit is repeated, so the recorded revision is the one
-    the report was really computed on.
+    the report was really computed on. ``fit`` replaces the fitting step (then
+    ``embedder`` may be None), e.g. with the web app's cached ranker for the
+    current revision: one 100k ranker in memory instead of two.
     """
+    if fit is None:
+        if embedder is None:
+            raise TypeError("generate() needs an embedder or a fit function")
+        fit = partial(_fit_on_store, embedder=embedder)
     for _ in range(3):
         revision = store.revision()
-        ranker = engine.build_ranker(store, embedder, progress=embed_progress)
+        ranker = fit(store, embed_progress)
         data = {
             "data_revision": revision,
             "data_changed_at": store.stats()["last_change"],
@@ -273,6 +283,10 @@ def generate(
         if store.revision() == revision:
             return build_report(ranker, spec, data, previous, progress)
     raise ReportError("the database kept changing while the report was prepared; try again")
+
+
+def _fit_on_store(store: Store, progress: Progress | None, embedder: Embedder) -> PartnerRanker:
+    return engine.build_ranker(store, embedder, progress=progress)
 
 
 def _previous_meta(previous: PreviousReport | None) -> dict[str, Any] | None:

@@ -24,9 +24,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from ..embedding import Embedder
 from ..report_formats import write_report
-from ..reports import PreviousReport, ReportError, ReportSpec, generate
+from ..reports import Fitter, PreviousReport, ReportError, ReportSpec, generate
 from ..store import Store, StoreError
 
 KEPT_FOR_SECONDS = 24 * 3600
@@ -94,7 +93,7 @@ class JobRunner:
         fmt: str,
         previous: PreviousReport | None,
         db_path: str,
-        embedder: Embedder,
+        fit: Fitter,
         folder: Path,
     ) -> Job:
         """Queue a report and start its thread; refuse a third active job per person."""
@@ -109,7 +108,7 @@ class JobRunner:
             self._jobs[job.id] = job
         thread = threading.Thread(
             target=self._run,
-            args=(job, db_path, embedder, folder),
+            args=(job, db_path, fit, folder),
             name=f"report-{job.id[:8]}",
             daemon=True,
         )
@@ -127,18 +126,18 @@ class JobRunner:
             jobs = [j for j in self._jobs.values() if j.owner == owner]
         return sorted(jobs, key=lambda j: -j.created)
 
-    def _run(self, job: Job, db_path: str, embedder: Embedder, folder: Path) -> None:
+    def _run(self, job: Job, db_path: str, fit: Fitter, folder: Path) -> None:
         with self.slot:
             job.update(state="preparing", message="Bringing embeddings up to date.")
             try:
-                self._compute(job, db_path, embedder, folder)
+                self._compute(job, db_path, fit, folder)
             except (ReportError, StoreError, OSError) as exc:
                 job.update(state="failed", message=str(exc))
             except Exception:  # a bug: say so on the page, keep the details in the log
                 log.exception("report %s failed", job.id)
                 job.update(state="failed", message="The report failed; see the server log.")
 
-    def _compute(self, job: Job, db_path: str, embedder: Embedder, folder: Path) -> None:
+    def _compute(self, job: Job, db_path: str, fit: Fitter, folder: Path) -> None:
         def ranked(done: int, total: int) -> None:
             job.update(
                 state="ranking", done=done, total=total, message=f"Ranked {done} of {total}."
@@ -150,7 +149,13 @@ class JobRunner:
         store = Store.open(db_path)
         try:
             report = generate(
-                store, embedder, job.spec, job.previous, progress=ranked, embed_progress=embedded
+                store,
+                None,
+                job.spec,
+                job.previous,
+                progress=ranked,
+                embed_progress=embedded,
+                fit=fit,
             )
         finally:
             store.close()

@@ -33,7 +33,7 @@ from ..report_formats import FORMATS, guess_format, read_previous
 from ..reports import DIRECTIONS, PreviousReport, ReportError, ReportSpec, check_company_ids
 from .auth import login_needed
 from .report_jobs import ACTIVE, JobRunner, TooManyJobs, default_folder
-from .resources import get_directory, get_embedder
+from .resources import get_directory, ranker_fitter
 
 bp = Blueprint("reports", __name__, url_prefix="/staff/reports")
 
@@ -83,7 +83,7 @@ def start():
             fmt,
             previous,
             current_app.config["DB"],
-            get_embedder(),
+            ranker_fitter(),
             _folder(),
         )
     except ReportError as exc:
