@@ -28,7 +28,6 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
-import torch
 from sklearn.feature_extraction.text import TfidfVectorizer
 from threadpoolctl import threadpool_limits
 
@@ -728,6 +727,8 @@ class _ThreadSettings:
 
     @contextmanager
     def one_per_worker(self) -> Iterator[None]:
+        import torch
+
         with self._lock:
             if self._users == 0:
                 self._torch_threads = torch.get_num_threads()
@@ -769,6 +770,8 @@ def _rough_fit(need: np.ndarray, give: np.ndarray, same_field: np.ndarray) -> np
     matrices, where numpy's temporaries and single thread cost more than the
     matrix products.
     """
+    import torch  # here, not at the top: importing torch costs every CLI command 2 s
+
     x = torch.from_numpy(need).clamp_(_FLOOR, 1)
     y = torch.from_numpy(give).clamp_(_FLOOR, 1)
     total = x + y
@@ -783,6 +786,8 @@ def _best_columns(scores: np.ndarray, k: int) -> np.ndarray:
     Column order, not score order: stage 2 breaks exact ties by pool order, and
     match() and match_many() must agree.
     """
+    import torch
+
     best = torch.topk(torch.from_numpy(scores), k, dim=1, sorted=False).indices.numpy()
     return np.sort(best, axis=1)
 
