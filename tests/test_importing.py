@@ -269,6 +269,15 @@ def test_csv_unknown_columns_are_reported_on_every_row():
     assert [str(e) for e in parsed.errors] == ["row 2, field revenue: unknown field"]
 
 
+def test_a_csv_with_a_repeated_column_is_refused_not_half_read():
+    text = "id,name,country,description,name\na,A (fictional),LV,Fictional.,B (fictional)\n"
+    parsed = parse_bytes(text.encode(), "csv")
+    assert not parsed.profiles
+    assert [str(e) for e in parsed.errors] == [
+        "row 1: column 'name' appears twice in the header (columns 2 and 5); keep one"
+    ]
+
+
 def test_a_csv_header_only_file_has_no_rows():
     parsed = parse_bytes(b"id,name,country,description\n", "csv")
     assert [str(e) for e in parsed.errors] == ["file: has no company rows"]

@@ -33,6 +33,8 @@ class RowError:
     def __str__(self) -> str:
         if self.row == 0:
             return f"file: {self.message}"
+        if not self.field:  # the row as a whole (an unreadable line, the CSV header)
+            return f"row {self.row}: {self.message}"
         return f"row {self.row}, field {self.field}: {self.message}"
 
 
@@ -156,6 +158,7 @@ def _read_csv(text: str):
     except csv.Error as exc:
         raise _FileError(1, f"unreadable CSV header: {exc}") from None
     header = [h.strip() for h in header]
+    _check_unique_columns(header)
     line = reader.line_num
     try:
         for values in reader:
@@ -177,6 +180,19 @@ def _read_csv(text: str):
             )
     except csv.Error as exc:
         raise _FileError(line + 1, f"unreadable CSV: {exc}") from None
+
+
+def _check_unique_columns(header: list[str]) -> None:
+    """A repeated column would silently lose one of its values; refuse the file instead."""
+    first_at: dict[str, int] = {}
+    for position, name in enumerate(header, start=1):
+        if name and name in first_at:
+            raise _FileError(
+                1,
+                f"column '{name}' appears twice in the header (columns {first_at[name]} "
+                f"and {position}); keep one",
+            )
+        first_at.setdefault(name, position)
 
 
 _READERS = {"jsonl": _read_jsonl, "json": _read_json, "csv": _read_csv}
