@@ -41,6 +41,10 @@ class BusyError(StoreError):
     """Another connection held the write lock for longer than the busy timeout."""
 
 
+class ConflictError(StoreError):
+    """The write contradicts what is stored (an id that is already taken)."""
+
+
 class StaleEditError(StoreError):
     """Someone else saved the profile after the editor loaded it."""
 
@@ -311,7 +315,7 @@ class Store:
         """Add a new profile; refuse an id that is already taken."""
         with self._immediate():
             if self._row(profile.id) is not None:
-                raise StoreError(f"a company with id '{profile.id}' already exists")
+                raise ConflictError(f"a company with id '{profile.id}' already exists")
             self._write(profile, actor, action="create")
             self._bump_revision()
         return self.get(profile.id)

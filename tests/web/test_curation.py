@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from web_helpers import PASSWORD, STAFF, post_form, snapshot
@@ -178,6 +180,30 @@ def test_stale_edit_is_refused_with_409_and_the_editors_text_is_kept(
     again = edit_values(store, "han-generics", city="Daejeon")
     assert post_form(staff_client, "/staff/companies/han-generics/edit", again).status_code == 302
     assert store.get("han-generics").city == "Daejeon"
+
+
+@pytest.mark.parametrize("url", ["/staff/companies/new", "/staff/companies/han-generics/edit"])
+def test_a_busy_database_keeps_the_form_and_says_try_again(
+    staff_client: FlaskClient, store: Store, tmp_db_path: Path, monkeypatch, url
+):
+    """Another process holds the write lock past the busy timeout: 503, typed text kept."""
+    values = edit_values(store, "han-generics", city="Daejeon (typed)")
+    if url.endswith("/new"):
+        values.update(id="", name="Busy Test Labs (fictional)")
+    monkeypatch.setattr("matchmaker.store.BUSY_TIMEOUT_MS", 100)  # not the full 5 s
+    before = snapshot(tmp_db_path)
+    other = sqlite3.connect(tmp_db_path)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        response = post_form(staff_client, url, values)
+    finally:
+        other.rollback()
+        other.close()
+    assert response.status_code == 503
+    page = text(response)
+    assert "Not saved: the database is busy with another write" in page
+    assert 'value="Daejeon (typed)"' in page
+    assert snapshot(tmp_db_path) == before
 
 
 def test_edit_without_a_version_is_treated_as_stale(staff_client: FlaskClient, store: Store):

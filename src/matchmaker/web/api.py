@@ -18,7 +18,7 @@ from .. import engine
 from ..importing import FORMATS, parse_bytes
 from ..profiles import ProfileError, validate_profile
 from ..ranking import Match
-from ..store import StaleEditError, StoreError
+from ..store import ConflictError, StaleEditError
 from . import auth, security
 from .forms import parse_search
 from .lookup import fold
@@ -156,7 +156,7 @@ def create():
         saved = engine.save_and_embed(get_store(), get_embedder(), profile, g.user, create=True)
     except ProfileError as exc:
         return _invalid(exc)
-    except StoreError as exc:
+    except ConflictError as exc:
         return _error(409, str(exc))
     response = jsonify(saved.to_dict())
     response.status_code = 201

@@ -11,7 +11,7 @@ from flask import Blueprint, flash, g, redirect, render_template, request, url_f
 
 from .. import engine
 from ..profiles import ProfileError, validate_profile
-from ..store import StaleEditError, StoreError
+from ..store import BusyError, ConflictError, StaleEditError
 from . import imports
 from .auth import login_needed
 from .forms import PROFILE_FIELDS, field_errors, form_values, profile_form_values, raw_profile
@@ -53,8 +53,10 @@ def new():
         return _edit_form(None, values, 0, errors=field_errors(exc), status=400)
     try:
         saved = engine.save_and_embed(get_store(), get_embedder(), profile, g.user, create=True)
-    except StoreError as exc:
+    except ConflictError as exc:
         return _edit_form(None, values, 0, errors={"id": [f"{exc}."]}, status=409)
+    except BusyError as exc:  # nothing was saved; the form comes back as typed
+        return _edit_form(None, values, 0, busy=str(exc), status=503)
     flash(f"Created {saved.name}.", "success")
     return redirect(url_for("search.company", company_id=saved.id))
 
@@ -79,6 +81,8 @@ def edit(company_id: str):
         latest = store.get(company_id, include_deleted=True)
         conflict = _conflict(latest, profile.content())
         return _edit_form(company_id, values, latest.version, conflict=conflict, status=409)
+    except BusyError as exc:
+        return _edit_form(company_id, values, version, busy=str(exc), status=503)
     flash(f"Saved {saved.name}; search reflects the change now.", "success")
     return redirect(url_for("search.company", company_id=saved.id))
 
@@ -89,6 +93,7 @@ def _edit_form(
     version: int,
     errors: dict | None = None,
     conflict: dict | None = None,
+    busy: str | None = None,
     status: int = 200,
 ):
     deleted = company_id is not None and get_store().is_deleted(company_id)
@@ -100,6 +105,7 @@ def _edit_form(
         fields=PROFILE_FIELDS,
         errors=errors or {},
         conflict=conflict,
+        busy=busy,
         deleted=deleted,
     ), status
 
