@@ -163,3 +163,23 @@ def test_a_free_text_need_prefers_the_distributor_to_the_kit_maker(mini_profiles
 
 def test_the_competitor_penalty_never_adds_points(pool):
     assert all(m.score_parts["competitor"] <= 0 for m in pool.match("query"))
+
+
+def test_a_text_query_penalises_who_offers_and_seeks_the_same_not_the_supplier(
+    hashing_embedder,
+):
+    """"CDMO to manufacture our antibody": a CDMO offering antibody manufacturing is the
+    answer, not a competitor; a company offering antibodies and seeking manufacturing is."""
+    ranker = fit_in_memory(
+        [
+            company("cdmo", "KR", "antibody; manufacturing", "biotech clients"),
+            company("twin", "KR", "antibody; vaccines", "manufacturing; investors"),
+            company("other", "KR", "hospital logistics", "freight customers"),
+            company("more", "KR", "clinical data", "hospital partners"),
+        ],
+        hashing_embedder,
+    )
+    parsed = parse_text_query("manufacturing for our antibody")
+    assert parsed.needs == ["manufacturing"] and parsed.offers == ["antibody"]
+    parts = {m.id: m.score_parts for m in ranker.query(parsed.text, country="KR")}
+    assert parts["twin"]["competitor"] < parts["cdmo"]["competitor"] <= 0

@@ -522,7 +522,10 @@ class PartnerRanker:
         parts["lexical"] = w.lexical * _standardise(self.bm25_.scores(text, pool))
         if len(offers):
             offers_alike = their_offers.coverage(offers_vs_offers)
-            parts["competitor"] = -w.competitor * _above_average(offers_alike)
+            seeks_alike = their_seeks.coverage(seeks_vs_needs)  # wants what the user wants
+            parts["competitor"] = -w.competitor * _above_average(
+                np.sqrt(offers_alike * seeks_alike)
+            )
         return parts
 
     # -- helpers --------------------------------------------------------------
