@@ -19,7 +19,7 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from matchmaker import engine
+from matchmaker import engine, formulas
 from matchmaker.embedding import FIELDS, HashingEmbedder, embed_profiles
 from matchmaker.importing import (
     ParsedFile,
@@ -580,3 +580,33 @@ def assert_clear(parsed: ParsedFile) -> None:
         for profile in parsed.profiles:
             for name in LIST_FIELDS:
                 assert len(set(getattr(profile, name))) == len(getattr(profile, name))
+
+
+def test_csv_export_neutralises_formulas_and_imports_them_back(store, hashing_embedder):
+    hostile = {
+        "id": "formula-test-lv",
+        "name": '=HYPERLINK("http://x") (fictional)',
+        "country": "LV",
+        "description": "-2 is not a formula here; neither is '=quoted.",
+        "offers": "@SUM(A1); +49 30 phone line",
+        "seeks": "'=already quoted",
+        "source": "test fixture (fictional)",
+    }
+    engine.import_profiles(
+        store,
+        hashing_embedder,
+        parse_bytes((json.dumps(hostile) + "\n").encode(), "jsonl"),
+        actor="test",
+    )
+    text = export_text(store, "csv")
+    row = next(r for r in csv.DictReader(io.StringIO(text)) if r["id"] == "formula-test-lv")
+    assert row["name"].startswith("'=") and row["offers"].startswith("'@")
+    assert row["seeks"] == "''=already quoted"
+    assert row["description"].startswith("'-")
+    back = {p.id: p for p in parse_bytes(text.encode(), "csv").profiles}["formula-test-lv"]
+    assert back.content() == store.get("formula-test-lv").content()
+
+
+@pytest.mark.parametrize("value", ["=1", "'=1", "''-x", "a=b", "'plain", "", "-", "'"])
+def test_restore_undoes_neutralise_exactly(value):
+    assert formulas.restore(formulas.neutralise(value)) == value

@@ -5,7 +5,8 @@ reads and validates *every* row and collects every error; only a file with
 no errors is handed to ``Store.upsert_many``, which writes it in one
 transaction. Rows are numbered the way an editor shows them: the line for
 JSONL and CSV (the CSV header is row 1, as in a spreadsheet), the position
-for a JSON list.
+for a JSON list. CSV exports neutralise cells a spreadsheet would run as
+formulas and imports restore them (:mod:`formulas`), so the round trip holds.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from . import formulas
 from .profiles import INPUT_FIELDS, LIST_FIELDS, Profile, ProfileError, validate_profile
 
 FORMATS = ("jsonl", "json", "csv")
@@ -176,7 +178,11 @@ def _read_csv(text: str):
                 continue
             yield (
                 row,
-                {h: (v if v.strip() else None) for h, v in zip(header, values, strict=False) if h},
+                {
+                    h: (formulas.restore(v) if v.strip() else None)
+                    for h, v in zip(header, values, strict=False)
+                    if h
+                },
             )
     except csv.Error as exc:
         raise _FileError(line + 1, f"unreadable CSV: {exc}") from None
@@ -212,7 +218,12 @@ def export_profiles(profiles: list[Profile], fmt: str, out: IO[str]) -> int:
             for name in LIST_FIELDS:
                 record[name] = "; ".join(record[name])
             record["verified"] = "true" if record["verified"] else "false"
-            writer.writerow({k: "" if record.get(k) is None else record[k] for k in columns})
+            writer.writerow(
+                {
+                    k: "" if record.get(k) is None else formulas.neutralise(record[k])
+                    for k in columns
+                }
+            )
     else:
         raise ValueError(f"unsupported export format '{fmt}'; use jsonl or csv")
     return len(profiles)

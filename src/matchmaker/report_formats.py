@@ -26,10 +26,10 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
+from .formulas import neutralise
 from .reports import CompanyMatches, PreviousReport, Report, ReportEntry, ReportError, summarise
 
 FORMATS = ("csv", "xlsx", "json", "html")
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 XLSX_MAX_ROWS = 1_048_575  # Excel's sheet limit, less the header row
 HTML_DATA_ID = "matchmaker-report-data"
 LISTED_IDS = 10  # chosen ids spelled out where room is short; the JSON meta keeps them all
@@ -94,13 +94,6 @@ def write_report(report: Report, fmt: str, path: str | Path) -> Path:
         Path(temporary).unlink(missing_ok=True)
         raise
     return path
-
-
-def neutralise(value: Any) -> Any:
-    """Text a spreadsheet would evaluate gets a leading apostrophe; other values pass."""
-    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
-        return "'" + value
-    return value
 
 
 def score_part_names(report: Report) -> list[str]:

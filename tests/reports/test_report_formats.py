@@ -11,11 +11,11 @@ import pytest
 from openpyxl import load_workbook
 
 from matchmaker import report_formats
+from matchmaker.formulas import neutralise
 from matchmaker.report_formats import (
     COLUMNS,
     FORMATS,
     guess_format,
-    neutralise,
     read_previous,
     write_report,
 )
