@@ -271,7 +271,7 @@ class PartnerRanker:
                 filters.country or _other_country(self.countries_[a]), filters, cache
             )
         blocks = [positions[start : start + chunk] for start in range(0, len(positions), chunk)]
-        workers = workers or len(os.sched_getaffinity(0))
+        workers = workers or _usable_cpus()
         with _thread_settings.one_per_worker(), ThreadPoolExecutor(workers) as pool:
             running: deque = deque()
             for block in blocks:
@@ -713,6 +713,13 @@ def _fit_vocabulary(vectorizer: TfidfVectorizer, corpus: Sequence[str]) -> None:
         vectorizer.fit(corpus)
     except ValueError:
         vectorizer.set_params(max_df=1.0).fit(["placeholder"])
+
+
+def _usable_cpus() -> int:
+    """CPUs this process may run on (its affinity on Linux, else all of them)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
 
 
 class _ThreadSettings:
