@@ -455,13 +455,18 @@ def profile_pieces(profile: Profile) -> list[str]:
     return [name, *sector_text, *sentences]
 
 
+def identity(profile: Profile) -> list[str]:
+    """The identity text as the ranker embeds it (``embedding.FIELDS["identity"]``)."""
+    return FIELDS["identity"](profile)
+
+
 def encode_pieces(profiles: Sequence[Profile], embedder: Embedder) -> dict[str, np.ndarray]:
-    """Each distinct piece (phrase, name, sector list, sentence) encoded once: text -> vector."""
+    """Each distinct piece (phrase, name, sector list, sentence, identity) encoded once."""
     distinct = list(
         dict.fromkeys(
             text
             for p in profiles
-            for text in (*profile_pieces(p), *p.offer_phrases, *p.seek_phrases)
+            for text in (*profile_pieces(p), *p.offer_phrases, *p.seek_phrases, *identity(p))
         )
     )
     return dict(zip(distinct, embedder.encode(distinct), strict=True))
@@ -486,6 +491,8 @@ def compose(profiles: Sequence[Profile], pieces: dict[str, np.ndarray]) -> Vecto
         if len(seeks):
             vectors["seek_phrases"][p.id] = seeks
             vectors["seeks"][p.id] = wholes[-1]
+        if p.identity:
+            vectors["identity"][p.id] = _stack(identity(p), pieces)
         vectors["profile"][p.id] = _normalised_mean(
             np.vstack([_stack(profile_pieces(p), pieces), *wholes])
         )

@@ -19,6 +19,7 @@ from matchmaker.profiles import (
     PARTNERSHIP_TYPES,
     Profile,
     ProfileError,
+    first_sentence,
     make_id,
     split_phrases,
     validate_profile,
@@ -362,3 +363,20 @@ def test_a_profile_with_neither_offers_nor_seeks_is_flagged_incomplete(offers, s
 def test_offers_split_into_short_phrases():
     assert split_phrases("a; b.\nc • d;;  ") == ["a", "b", "c", "d"]
     assert valid(offers="tablets; capsules").offer_phrases == ["tablets", "capsules"]
+
+
+@pytest.mark.parametrize(
+    ("description", "identity"),
+    [
+        ("Research institute in Riga. It runs courses.", "Research institute in Riga."),
+        (
+            "Maker of diagnostic kits; it exports. Founded 1990.",
+            "Maker of diagnostic kits; it exports.",
+        ),
+        ("No full stop at all", "No full stop at all"),
+        ("Dr. Smith's genomics laboratory. Second.", "Dr. Smith's genomics laboratory."),
+        ("", ""),
+    ],
+)
+def test_identity_is_the_first_sentence_of_the_description(description, identity):
+    assert first_sentence(description) == identity

@@ -168,7 +168,7 @@ def test_the_competitor_penalty_never_adds_points(pool):
 def test_a_text_query_penalises_who_offers_and_seeks_the_same_not_the_supplier(
     hashing_embedder,
 ):
-    """"CDMO to manufacture our antibody": a CDMO offering antibody manufacturing is the
+    """ "CDMO to manufacture our antibody": a CDMO offering antibody manufacturing is the
     answer, not a competitor; a company offering antibodies and seeking manufacturing is."""
     ranker = fit_in_memory(
         [
@@ -183,3 +183,34 @@ def test_a_text_query_penalises_who_offers_and_seeks_the_same_not_the_supplier(
     assert parsed.needs == ["manufacturing"] and parsed.offers == ["antibody"]
     parts = {m.id: m.score_parts for m in ranker.query(parsed.text, country="KR")}
     assert parts["twin"]["competitor"] < parts["cdmo"]["competitor"] <= 0
+
+
+def test_what_a_company_is_can_meet_a_need_and_the_reason_says_so(hashing_embedder):
+    """ "research institute partners" is met by a research institute whose offers only list
+    its services: its identity sentence (the description's first sentence) counts."""
+    ranker = fit_in_memory(
+        [
+            company("kr-institute", "KR", "biobank access", "research institute partners"),
+            company(
+                "lv-institute",
+                "LV",
+                "bioinformatics courses",
+                "biobank access",
+                description="Research institute in Riga. It runs courses.",
+            ),
+            company(
+                "lv-plywood",
+                "LV",
+                "bioinformatics courses",
+                "biobank access",
+                description="Plywood mill in Riga. It runs courses.",
+            ),
+        ],
+        hashing_embedder,
+    )
+    results = {m.id: m for m in ranker.match("kr-institute")}
+    assert results["lv-institute"].score > results["lv-plywood"].score
+    assert any(
+        r.startswith("Is “Research institute in Riga.”: meets your need “research institute")
+        for r in results["lv-institute"].reasons
+    )

@@ -7,7 +7,8 @@ with the model hub switched off; :class:`HashingEmbedder` is a fast,
 deterministic stand-in for unit tests.
 
 Each company is embedded as several *fields* (whole profile, offers, seeks,
-and each offer/seek phrase) so the ranker can match needs against offers.
+each offer/seek phrase, and the description's first sentence, which says what
+the organisation is) so the ranker can match needs against offers.
 A field is re-embedded only when the hash of its text (plus model id) changes.
 """
 
@@ -70,6 +71,7 @@ FIELDS: dict[str, Callable[[Profile], list[str]]] = {
     "seeks": lambda p: _joined(p.seek_phrases),
     "offer_phrases": lambda p: matching_phrases(p.offer_phrases),
     "seek_phrases": lambda p: matching_phrases(p.seek_phrases),
+    "identity": lambda p: [matching_phrase(p.identity)] if p.identity else [],
 }
 
 

@@ -26,6 +26,9 @@ class Explanation:
     offer_pairs: list[tuple[str, str, float]] = field(default_factory=list)
     competitor: float = 0.0
     shared_terms: list[str] = field(default_factory=list)
+    #: identity sentences (what each side *is*), which may stand in a pair for an offer
+    candidate_identity: str = ""
+    query_identity: str = ""
 
 
 def quote(text: str) -> str:
@@ -39,10 +42,18 @@ def explain_match(query: Profile, candidate: Profile, evidence: Explanation) -> 
     """Reasons why `candidate` is a partner for `query` (read from the query's side)."""
     reasons = []
     for need, offer, sim in evidence.need_pairs:
-        if sim >= WEAK:
+        if sim < WEAK:
+            continue
+        if offer == evidence.candidate_identity:
+            reasons.append(f"Is {quote(offer)}: meets your need {quote(need)}{_strength(sim)}")
+        else:
             reasons.append(f"Offers {quote(offer)} for your need {quote(need)}{_strength(sim)}")
     for need, offer, sim in evidence.offer_pairs:
-        if sim >= WEAK:
+        if sim < WEAK:
+            continue
+        if offer == evidence.query_identity:
+            reasons.append(f"Seeks {quote(need)}, which is what you are{_strength(sim)}")
+        else:
             reasons.append(f"Seeks {quote(need)}, which you offer: {quote(offer)}{_strength(sim)}")
     if not any(sim >= WEAK for *_, sim in evidence.need_pairs + evidence.offer_pairs):
         reasons.append("No clear need-to-offer match; ranked on the overall profile")
@@ -56,7 +67,11 @@ def explain_query(candidate: Profile, evidence: Explanation, own_offers: bool) -
     """Reasons why `candidate` fits a free-text need (and the user's stated offers)."""
     reasons = []
     for need, offer, sim in evidence.need_pairs:
-        if sim >= WEAK:
+        if sim < WEAK:
+            continue
+        if offer == evidence.candidate_identity:
+            reasons.append(f"Is {quote(offer)}: meets {quote(need)}{_strength(sim)}")
+        else:
             reasons.append(f"Offers {quote(offer)} for {quote(need)}{_strength(sim)}")
     for sought, offer, sim in evidence.offer_pairs:
         if sim >= WEAK:

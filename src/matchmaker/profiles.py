@@ -96,6 +96,7 @@ _FORBIDDEN_CHARS = re.compile(
     r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
 )
 _PHRASE_SPLIT = re.compile(r"[;\n•]+")
+_SENTENCE_END = re.compile(r"(?<=[.;])\s+(?=[A-Z])")
 _TRUE = {"true", "yes", "1", "y", "t"}
 _FALSE = {"false", "no", "0", "n", "f", ""}
 
@@ -137,6 +138,16 @@ class Profile:
     def seek_phrases(self) -> list[str]:
         return split_phrases(self.seeks)
 
+    @property
+    def identity(self) -> str:
+        """What the organisation *is*, in its own words: the description's first sentence.
+
+        Needs often name a kind of organisation ("European research institute
+        partners", "Korean distributor") while offers list products and services,
+        so ranking lets this sentence meet a need as an offer phrase does.
+        """
+        return first_sentence(self.description)
+
     def content(self) -> dict[str, Any]:
         """The user-editable fields only: what an edit or import can change."""
         data = asdict(self)
@@ -173,6 +184,18 @@ class ProfileError(ValueError):
 def split_phrases(text: str) -> list[str]:
     """Split an offers/seeks field into short phrases ('a; b; c' or one per line)."""
     return [p.strip(" .,\t") for p in _PHRASE_SPLIT.split(text or "") if p.strip(" .,\t")]
+
+
+def first_sentence(text: str) -> str:
+    """Text up to the first '.' or ';' followed by a capitalised word, 20 characters in.
+
+    The minimum length keeps abbreviations ("Dr. Smith", "JSC Grindeks") whole.
+    """
+    text = (text or "").strip()
+    for end in _SENTENCE_END.finditer(text):
+        if end.start() >= 20:
+            return text[: end.start()]
+    return text
 
 
 def slugify(text: str) -> str:

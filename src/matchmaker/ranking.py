@@ -127,8 +127,10 @@ class PartnerRanker:
         self.profile_vecs_ = self._field_matrix(vectors.get("profile", {}))
         self.offer_vecs_ = self._field_matrix(vectors.get("offers", {}))
         self.seek_vecs_ = self._field_matrix(vectors.get("seeks", {}))
+        self.identity_vecs_ = self._field_matrix(vectors.get("identity", {}))
         self.partnerships_ = _membership([p.partnership_types for p in self.profiles_])
         self.offer_texts_ = [p.offer_phrases for p in self.profiles_]  # split once, not per reason
+        self.identity_texts_ = [p.identity for p in self.profiles_]
         self.seek_texts_ = [p.seek_phrases for p in self.profiles_]
         self.has_offers_ = np.array([bool(phrases) for phrases in self.offer_texts_])
         self.has_seeks_ = np.array([bool(phrases) for phrases in self.seek_texts_])
@@ -384,9 +386,12 @@ class PartnerRanker:
         offers_of_a = self.offer_phrases_.matrix(a)
         their_offers = self.offer_phrases_.gather(pool)
         their_seeks = self.seek_phrases_.gather(pool)
+        # what a company *is* (its identity sentence) can meet a need as its offers can
         offers_vs_needs, offers_vs_offers = their_offers.similarities(seeks_of_a, offers_of_a)
-        seeks_vs_offers, seeks_vs_seeks = their_seeks.similarities(offers_of_a, seeks_of_a)
-        need_fit = their_offers.coverage(offers_vs_needs)
+        seeks_vs_offers, seeks_vs_seeks = their_seeks.similarities(
+            np.vstack([offers_of_a, self.identity_vecs_[a : a + 1]]), seeks_of_a
+        )
+        need_fit = their_offers.coverage(offers_vs_needs, self.identity_vecs_[pool] @ seeks_of_a.T)
         offer_fit = their_seeks.covered(seeks_vs_offers)
         need_fit = need_fit if self.has_seeks_[a] else np.full(len(pool), UNKNOWN_SIDE)
         offer_fit = (
@@ -403,6 +408,15 @@ class PartnerRanker:
             "competitor": -w.competitor * _above_average(np.sqrt(offers_alike * seeks_alike)),
         }
 
+    def _what_meets_needs(self, b: int) -> tuple[list[str], np.ndarray]:
+        """Company b's offer phrases and identity sentence, with their vectors."""
+        if not self.identity_texts_[b]:
+            return self.offer_texts_[b], self.offer_phrases_.matrix(b)
+        return (
+            [*self.offer_texts_[b], self.identity_texts_[b]],
+            np.vstack([self.offer_phrases_.matrix(b), self.identity_vecs_[b : b + 1]]),
+        )
+
     def _partnership_share(self, a: int, pool: np.ndarray) -> np.ndarray:
         """Share of company a's partnership types that each candidate also lists."""
         wanted = self.partnerships_[a]
@@ -417,17 +431,13 @@ class PartnerRanker:
         return [
             Explanation(
                 need_pairs=_best_pairs(
-                    self.seek_texts_[a],
-                    self.seek_phrases_.matrix(a),
-                    self.offer_texts_[b],
-                    self.offer_phrases_.matrix(b),
+                    self.seek_texts_[a], self.seek_phrases_.matrix(a), *self._what_meets_needs(b)
                 ),
                 offer_pairs=_best_pairs(
-                    self.seek_texts_[b],
-                    self.seek_phrases_.matrix(b),
-                    self.offer_texts_[a],
-                    self.offer_phrases_.matrix(a),
+                    self.seek_texts_[b], self.seek_phrases_.matrix(b), *self._what_meets_needs(a)
                 ),
+                candidate_identity=self.identity_texts_[b],
+                query_identity=self.identity_texts_[a],
                 competitor=float(
                     np.sqrt(
                         max(0.0, float(self.offer_vecs_[a] @ self.offer_vecs_[b]))
@@ -464,9 +474,8 @@ class PartnerRanker:
             b = int(eligible[j])
             candidate = self.profiles_[b]
             explanation = Explanation(
-                need_pairs=_best_pairs(
-                    parsed.needs, needs, candidate.offer_phrases, self.offer_phrases_.matrix(b)
-                ),
+                need_pairs=_best_pairs(parsed.needs, needs, *self._what_meets_needs(b)),
+                candidate_identity=self.identity_texts_[b],
                 offer_pairs=_best_pairs(
                     candidate.seek_phrases,
                     self.seek_phrases_.matrix(b),
@@ -508,7 +517,13 @@ class PartnerRanker:
         their_seeks = self.seek_phrases_.gather(pool)
         offers_vs_needs, offers_vs_offers = their_offers.similarities(needs, offers)
         seeks_vs_offers, seeks_vs_needs = their_seeks.similarities(offers, needs)
-        need_fit = their_offers.coverage(offers_vs_needs)
+        # A candidate's identity sentence meets the need as its offers do, except when the
+        # user states offers: any organisation is a little like an organisation-type need
+        # ("maker of PCR kits" meets "distributor" at 0.27), and under the harmonic mean
+        # that floor lifts kit makers who only want what the user offers (measured on the
+        # fixture; the labelled text queries with offers gain nothing from it either).
+        identity = None if len(offers) else self.identity_vecs_[pool] @ needs.T
+        need_fit = their_offers.coverage(offers_vs_needs, identity)
         parts = {}
         if len(offers):
             offer_fit = np.where(
@@ -654,15 +669,22 @@ class _Gathered:
         sims = self.vectors @ np.vstack([p for p in phrase_sets if len(p)]).T
         return np.split(sims, np.cumsum(sizes)[:-1], axis=1)
 
-    def coverage(self, sims: np.ndarray) -> np.ndarray:
-        """Per member: how well its phrases cover the query phrases (max and mean of best)."""
-        result = np.zeros(len(self.lengths), dtype=np.float32)
+    def coverage(self, sims: np.ndarray, also: np.ndarray | None = None) -> np.ndarray:
+        """Per member: how well its phrases cover the query phrases (max and mean of best).
+
+        ``also`` (members x query phrases) holds one more phrase per member, such
+        as its identity sentence, that may meet a query phrase better.
+        """
+        if sims.shape[1] == 0:
+            return np.zeros(len(self.lengths), dtype=np.float32)
+        best = np.zeros((len(self.lengths), sims.shape[1]), dtype=np.float32)
         has = self.lengths > 0
-        if sims.shape[1] == 0 or not has.any():
-            return result
-        best = np.clip(np.maximum.reduceat(sims, self.seg_starts[has], axis=0), 0, 1)
-        result[has] = 0.5 * best.max(axis=1) + 0.5 * best.mean(axis=1)
-        return result
+        if has.any():
+            best[has] = np.maximum.reduceat(sims, self.seg_starts[has], axis=0)
+        if also is not None:
+            best = np.maximum(best, also)
+        best = np.clip(best, 0, 1)
+        return 0.5 * best.max(axis=1) + 0.5 * best.mean(axis=1)
 
     def covered(self, sims: np.ndarray) -> np.ndarray:
         """Per member: how well the query phrases cover the member's own phrases."""
