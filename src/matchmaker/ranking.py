@@ -428,13 +428,14 @@ class PartnerRanker:
         """Evidence for each chosen candidate of company a (a's lexical rows expanded once)."""
         seeks_of_a = _row(self.lex_seeks_, a)
         offers_of_a = _row(self.lex_offers_, a)
+        a_meets_needs = self._what_meets_needs(a)
         return [
             Explanation(
                 need_pairs=_best_pairs(
                     self.seek_texts_[a], self.seek_phrases_.matrix(a), *self._what_meets_needs(b)
                 ),
                 offer_pairs=_best_pairs(
-                    self.seek_texts_[b], self.seek_phrases_.matrix(b), *self._what_meets_needs(a)
+                    self.seek_texts_[b], self.seek_phrases_.matrix(b), *a_meets_needs
                 ),
                 candidate_identity=self.identity_texts_[b],
                 query_identity=self.identity_texts_[a],
