@@ -48,7 +48,13 @@ if str(ROOT) not in sys.path:  # run as a script: make `benchmarks.synthetic` im
 
 import numpy as np  # noqa: E402
 
-from benchmarks.scale import _reset_peak_rss, _rss, environment  # noqa: E402
+from benchmarks.scale import (  # noqa: E402
+    _reset_peak_rss,
+    _rss,
+    _section,
+    _table,
+    environment,
+)
 from benchmarks.synthetic import describe_vectors, make_profile, make_vectors  # noqa: E402
 from matchmaker.engine import make_embedder  # noqa: E402
 from matchmaker.profiles import Profile  # noqa: E402
@@ -376,16 +382,6 @@ def what_if(ranker: PartnerRanker, ids: list[str]) -> None:
 
 def _mb(value: int | None) -> str:
     return "n/a" if value is None else f"{value / MB:,.0f}"
-
-
-def _section(title: str) -> None:
-    print(f"\n== {title} ==", flush=True)
-
-
-def _table(header: list[str], rows: list[list[str]]) -> str:
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(row) + " |" for row in rows]
-    return "\n".join(lines)
 
 
 if __name__ == "__main__":
