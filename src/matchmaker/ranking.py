@@ -1,13 +1,13 @@
 """Ranking: partner fit, free-text search and similar companies.
 
 A partner is not the most *similar* company. For company A, a candidate B
-scores well when B's offers meet A's needs (``need_fit``) **and** A's offers
-meet B's needs (``offer_fit``); the two are combined with a harmonic mean so
-that a one-sided match ranks below a two-sided one. Whole-profile
-similarity, a lexical signal (TF-IDF, for product terms and acronyms such as
-EU-GMP or CE-IVD), shared partnership types and sectors add smaller amounts,
-and a *competitor* signal (B offers what A offers **and** seeks what A
-seeks) is subtracted.
+scores well when B's offers (or what B is: its identity sentence) meet A's
+needs (``need_fit``) **and** A's offers meet B's needs (``offer_fit``); the
+two are combined with a harmonic mean so that a one-sided match ranks below a
+two-sided one. A lexical signal (BM25, for product terms and acronyms such as
+EU-GMP or CE-IVD) and shared partnership types add smaller amounts, and a
+*competitor* signal (B offers what A offers **and** seeks what A seeks) is
+subtracted. Weights and how they were chosen: :class:`Weights`, docs/ranking.md.
 
 Ranking runs in two stages so it scales: a coarse pass over whole-field
 vectors with one matrix product picks ``candidates`` companies, then the
@@ -856,10 +856,6 @@ def _row(matrix, i: int) -> tuple[np.ndarray, np.ndarray]:
     """Column indices and values of one CSR row, without scipy's slicing overhead."""
     start, end = matrix.indptr[i], matrix.indptr[i + 1]
     return matrix.indices[start:end], matrix.data[start:end]
-
-
-def _sparse_dot(matrix, row) -> np.ndarray:
-    return np.asarray((matrix @ row.T).todense()).ravel()
 
 
 def _top_k(scores: np.ndarray, k: int) -> np.ndarray:
