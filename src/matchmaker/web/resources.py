@@ -11,7 +11,6 @@ next request sees the change at once.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from flask import Flask, current_app, g
@@ -19,7 +18,7 @@ from flask import Flask, current_app, g
 from .. import engine
 from ..embedding import Embedder
 from ..ranking import PartnerRanker
-from ..reports import Progress
+from ..reports import Fitter, Progress
 from ..store import Store
 from .lookup import Directory
 
@@ -75,7 +74,7 @@ def get_ranker() -> PartnerRanker:
     return _cached_ranker(_cache(), get_embedder(), get_store())
 
 
-def ranker_fitter() -> Callable[[Store, Progress | None], PartnerRanker]:
+def ranker_fitter() -> Fitter:
     """The app's cached ranker as a report fitter, usable from a background thread.
 
     A report job then shares the ranker that searches use instead of fitting a
