@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # benchmarks/ is not an installed package
     sys.path.insert(0, str(ROOT))
 
-from benchmarks import scale, synthetic  # noqa: E402
+from benchmarks import scale, signal_ceiling, synthetic  # noqa: E402
 from matchmaker.embedding import FIELDS  # noqa: E402
 from matchmaker.engine import make_embedder  # noqa: E402
 from matchmaker.profiles import validate_profile  # noqa: E402
@@ -81,3 +81,59 @@ def test_scale_script_runs_quick(capsys):
         for size in ("40", "90"):
             assert f"| {operation} | {size} | 3 |" in out
     assert "| 90 |" in out
+
+
+def _first_queries(tmp_path: Path, count: int) -> list[str]:
+    """The first queries of both labelled sets, as files the ceiling benchmark reads."""
+    paths = []
+    for name in ("partner_judgements.jsonl", "partner_judgements_b.jsonl"):
+        lines = (ROOT / "eval" / name).read_text(encoding="utf-8").splitlines()[:count]
+        (tmp_path / name).write_text("\n".join(lines), encoding="utf-8")
+        paths.append(str(tmp_path / name))
+    return paths
+
+
+def _row(output: str, label: str) -> list[float]:
+    line = next(line for line in output.splitlines() if line.startswith(f"| {label}"))
+    return [float(cell) for cell in line.strip("| \n").split(" | ")[-2:]]
+
+
+def test_signal_ceiling_never_reports_best_weights_below_the_shipped_ones(tmp_path, capsys):
+    first, second = _first_queries(tmp_path, 6)
+    signal_ceiling.main(
+        [
+            "--first",
+            first,
+            "--second",
+            second,
+            "--profiles",
+            str(ROOT / "data" / "companies.jsonl"),
+            "--model",
+            "hashing",
+        ]
+    )
+    output = capsys.readouterr().out
+    shipped = _row(output, "shipped weights")
+    assert _row(output, "best weights on set A")[0] >= shipped[0]
+    assert _row(output, "best weights on set B")[1] >= shipped[1]
+    assert 0 <= _row(output, "held-out nDCG@5")[0] <= 1
+    assert "judged by set A" in output
+
+
+def test_signal_ceiling_refuses_sets_of_different_queries(tmp_path):
+    first, _ = _first_queries(tmp_path, 6)
+    shorter = tmp_path / "shorter.jsonl"
+    shorter.write_text("\n".join(Path(first).read_text().splitlines()[:3]), encoding="utf-8")
+    with pytest.raises(SystemExit, match="same queries"):
+        signal_ceiling.main(
+            [
+                "--first",
+                first,
+                "--second",
+                str(shorter),
+                "--model",
+                "hashing",
+                "--profiles",
+                str(ROOT / "data" / "companies.jsonl"),
+            ]
+        )

@@ -382,6 +382,21 @@ class PartnerRanker:
     def partner_signals(self, a: int, pool: np.ndarray) -> dict[str, np.ndarray]:
         """Weighted, standardised signal contributions for candidates ``pool`` of company a."""
         w = self.weights_
+        raw = self.partner_evidence(a, pool)
+        return {
+            "reciprocal": w.reciprocal * _standardise(_harmonic(raw["need_fit"], raw["offer_fit"])),
+            "lexical": w.lexical * _standardise(raw["lexical"]),
+            "partnership": w.partnership * _standardise(raw["partnership"]),
+            "competitor": -w.competitor
+            * _above_average(np.sqrt(raw["offers_alike"] * raw["seeks_alike"])),
+        }
+
+    def partner_evidence(self, a: int, pool: np.ndarray) -> dict[str, np.ndarray]:
+        """The raw signals for candidates ``pool`` of company a, before scaling and weighting.
+
+        Separate from :meth:`partner_signals` so that benchmarks/signal_ceiling.py can
+        try other combinations of exactly what the ranker measures.
+        """
         seeks_of_a = self.seek_phrases_.matrix(a)
         offers_of_a = self.offer_phrases_.matrix(a)
         their_offers = self.offer_phrases_.gather(pool)
@@ -399,13 +414,13 @@ class PartnerRanker:
             if self.has_offers_[a]
             else np.full(len(pool), UNKNOWN_SIDE)
         )
-        offers_alike = their_offers.coverage(offers_vs_offers)
-        seeks_alike = their_seeks.coverage(seeks_vs_seeks)
         return {
-            "reciprocal": w.reciprocal * _standardise(_harmonic(need_fit, offer_fit)),
-            "lexical": w.lexical * _standardise(self.bm25_.document_scores(a, pool)),
-            "partnership": w.partnership * _standardise(self._partnership_share(a, pool)),
-            "competitor": -w.competitor * _above_average(np.sqrt(offers_alike * seeks_alike)),
+            "need_fit": need_fit,
+            "offer_fit": offer_fit,
+            "lexical": self.bm25_.document_scores(a, pool),
+            "partnership": self._partnership_share(a, pool),
+            "offers_alike": their_offers.coverage(offers_vs_offers),
+            "seeks_alike": their_seeks.coverage(seeks_vs_seeks),
         }
 
     def _what_meets_needs(self, b: int) -> tuple[list[str], np.ndarray]:
@@ -466,7 +481,7 @@ class PartnerRanker:
         if len(eligible) > self.candidates:
             rough = np.maximum(self.offer_vecs_ @ whole, self.seek_vecs_ @ whole)[eligible]
             eligible = eligible[_top_k(rough, self.candidates)]
-        parts = self.text_signals(parsed.text, whole, needs, offers, eligible)
+        parts = self.text_signals(parsed.text, needs, offers, eligible)
         score = sum(parts.values())
         order = np.argsort(-score, kind="stable")[:top]
         lex_query = _row(self.vectorizer_.transform([parsed.text]), 0)
@@ -497,12 +512,7 @@ class PartnerRanker:
         return results
 
     def text_signals(
-        self,
-        text: str,
-        whole: np.ndarray,
-        needs: np.ndarray,
-        offers: np.ndarray,
-        pool: np.ndarray,
+        self, text: str, needs: np.ndarray, offers: np.ndarray, pool: np.ndarray
     ) -> dict[str, np.ndarray]:
         """Weighted, standardised signals for a free-text query over candidates ``pool``.
 
@@ -514,6 +524,28 @@ class PartnerRanker:
         mean, so an exact supplier is not sunk by its unrelated needs.
         """
         w = self.weights_
+        raw = self.text_evidence(text, needs, offers, pool)
+        parts = {}
+        if len(offers):
+            fit = _harmonic(raw["need_fit"], raw["offer_fit"])
+            parts["reciprocal"] = w.reciprocal * _standardise(fit)
+        else:
+            fit = w.text_offers * raw["need_fit"] + w.text_seeks * raw["seek_fit"]
+            parts["need_fit"] = w.reciprocal * _standardise(fit)
+        parts["lexical"] = w.lexical * _standardise(raw["lexical"])
+        if len(offers):
+            competitor = np.sqrt(raw["offers_alike"] * raw["seek_fit"])
+            parts["competitor"] = -w.competitor * _above_average(competitor)
+        return parts
+
+    def text_evidence(
+        self, text: str, needs: np.ndarray, offers: np.ndarray, pool: np.ndarray
+    ) -> dict[str, np.ndarray]:
+        """The raw signals of a free-text query, before scaling and weighting.
+
+        ``seek_fit`` (the candidate seeks what the user seeks) is a partner signal
+        when the user states no offers and half of the competitor signal when they do.
+        """
         their_offers = self.offer_phrases_.gather(pool)
         their_seeks = self.seek_phrases_.gather(pool)
         offers_vs_needs, offers_vs_offers = their_offers.similarities(needs, offers)
@@ -524,25 +556,17 @@ class PartnerRanker:
         # that floor lifts kit makers who only want what the user offers (measured on the
         # fixture; the labelled text queries with offers gain nothing from it either).
         identity = None if len(offers) else self.identity_vecs_[pool] @ needs.T
-        need_fit = their_offers.coverage(offers_vs_needs, identity)
-        parts = {}
+        raw = {
+            "need_fit": their_offers.coverage(offers_vs_needs, identity),
+            "seek_fit": their_seeks.coverage(seeks_vs_needs),
+            "lexical": self.bm25_.scores(text, pool),
+        }
         if len(offers):
-            offer_fit = np.where(
+            raw["offer_fit"] = np.where(
                 self.has_seeks_[pool], their_seeks.covered(seeks_vs_offers), UNKNOWN_SIDE
             )
-            parts["reciprocal"] = w.reciprocal * _standardise(_harmonic(need_fit, offer_fit))
-        else:
-            seek_fit = their_seeks.coverage(seeks_vs_needs)
-            fit = w.text_offers * need_fit + w.text_seeks * seek_fit
-            parts["need_fit"] = w.reciprocal * _standardise(fit)
-        parts["lexical"] = w.lexical * _standardise(self.bm25_.scores(text, pool))
-        if len(offers):
-            offers_alike = their_offers.coverage(offers_vs_offers)
-            seeks_alike = their_seeks.coverage(seeks_vs_needs)  # wants what the user wants
-            parts["competitor"] = -w.competitor * _above_average(
-                np.sqrt(offers_alike * seeks_alike)
-            )
-        return parts
+            raw["offers_alike"] = their_offers.coverage(offers_vs_offers)
+        return raw
 
     # -- helpers --------------------------------------------------------------
 
