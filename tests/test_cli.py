@@ -201,6 +201,14 @@ def test_query_json(runner, imported):
     assert "incheon-diagnostics" in [r["id"] for r in results[:3]]
 
 
+def test_query_text_output_says_how_the_sentence_was_read(runner, imported):
+    out = run(runner, "query", "Korean distributor for our PCR kits", "--country", "KR").stdout
+    assert out.startswith("Read as: you need “Korean distributor”; you offer “PCR kits”\n")
+    alone = run(runner, "query", "hospital logistics", "--country", "KR", "--top", "1").stdout
+    assert alone.startswith("Read as: you need “hospital logistics” (say what you offer too")
+    assert " 1. " in alone
+
+
 def test_similar_json(runner, imported):
     results = json_list(run(runner, "similar", "baltic-generics", "--json"))
     ids = [r["id"] for r in results]

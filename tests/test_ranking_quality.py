@@ -104,32 +104,6 @@ def test_the_twin_is_flagged_as_a_possible_competitor(pool):
 
 
 @pytest.mark.parametrize(
-    ("text", "needs", "offers"),
-    [
-        ("Korean distributor for our PCR kits", ["Korean distributor"], ["PCR kits"]),
-        (
-            "We make dental implants and need a Latvian distributor",
-            ["Latvian distributor"],
-            ["dental implants"],
-        ),
-        (
-            "EU clinical trial sites for a phase III study",
-            ["EU clinical trial sites for a phase III study"],
-            [],
-        ),
-        (
-            "Looking for a hospital partner; and a distributor",
-            ["hospital partner", "distributor"],
-            [],
-        ),
-    ],
-)
-def test_free_text_is_read_as_needs_and_own_offers(text, needs, offers):
-    parsed = parse_text_query(text)
-    assert (parsed.needs, parsed.offers) == (needs, offers)
-
-
-@pytest.mark.parametrize(
     ("phrase", "expected"),
     [
         ("Korean distribution partners", "distribution partners"),

@@ -26,6 +26,7 @@ from .embedding import embed_profiles
 from .importing import EXPORT_FORMATS, detect_format, export_profiles, parse_file
 from .profiles import PARTNERSHIP_TYPES, normalise_country
 from .ranking import Match
+from .text_queries import TextQuery, parse_text_query
 
 
 @click.group()
@@ -150,7 +151,18 @@ def query(text: str, country: str, top: int, as_json: bool, db_path: str, **filt
             store, engine.make_embedder(), progress=progress_printer("Embedding")
         )
     filters = make_filters(**filter_args, country=country)
-    print_matches(ranker.query(text, country=country, top=top, filters=filters), as_json)
+    matches = ranker.query(text, country=country, top=top, filters=filters)
+    if not as_json:
+        click.echo(read_as(parse_text_query(text)))
+    print_matches(matches, as_json)
+
+
+def read_as(parsed: TextQuery) -> str:
+    """How a free-text need was read, so the user can rephrase it."""
+    line = "Read as: you need " + ", ".join(f"“{n}”" for n in parsed.needs)
+    if parsed.offers:
+        return line + "; you offer " + ", ".join(f"“{o}”" for o in parsed.offers) + "\n"
+    return line + " (say what you offer too, e.g. “for our PCR kits”)\n"
 
 
 @cli.command()

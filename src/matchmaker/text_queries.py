@@ -5,6 +5,16 @@ offer (PCR kits). Treated as one blob, it matches the Korean PCR-kit makers
 best: the user's competitors. Split, it can be ranked like a profile: the
 candidate should offer a distributor's services and want PCR kits, and a
 candidate that offers PCR kits itself is a competitor.
+
+People write such sentences in many shapes, so the text is cut into clauses
+first and each clause is read on its own:
+
+* a labelled clause: "need: EU trial sites", "offer: a biosimilar candidate";
+* a clause about the user: "we make PCR kits", "our company produces
+  furniture", "we are a Latvian CRO", "we bring LNP expertise" (an offer);
+* a clause of wanting: "we need / are looking for / seek a distributor" (a need);
+* anything else is a need, less what it calls "our X" ("a partner to
+  distribute our insulin pens": need "partner to distribute", offer "insulin pens").
 """
 
 from __future__ import annotations
@@ -14,26 +24,46 @@ from dataclasses import dataclass, field
 
 from .profiles import split_phrases
 
-_END = r"(?=\s+(?:and|but|so)\s+(?:we\s+)?(?:need|seek|want|look|are\s+looking)\b|[,;.]|$)"
-_OWN_OFFER = [
-    re.compile(
-        r"\b(?:for|of|with|selling|distributing|to\s+sell|to\s+distribute)?\s*"
-        r"\b(?:our|my)\s+(?P<offer>.+?)" + _END,
-        re.IGNORECASE,
-    ),
-    re.compile(
-        r"\bwe\s+(?:make|produce|offer|manufacture|sell|develop|provide|have|supply)\s+"
-        r"(?P<offer>.+?)" + _END,
-        re.IGNORECASE,
-    ),
-]
-_NEED_VERBS = re.compile(
-    r"^\s*(?:(?:and|but|so)\s+)?(?:we\s+)?(?:need|seek|want|are\s+looking\s+for|look\s+for|"
-    r"looking\s+for)\s+(?:an?\s+)?",
+_SUBJECT = (
+    r"(?:(?:we|i)\s+(?:also\s+)?|(?:our|my)\s+(?:company|firm|lab|laboratory|team|startup|"
+    r"start-up|group|hospital|clinic|institute|university|business)\s+(?:also\s+)?)"
+)
+_WANT_VERBS = (
+    r"(?:need|needs|seek|seeks|seeking|want|wants|require|requires|would\s+like|"
+    r"(?:are|am|is)\s+(?:also\s+)?(?:(?:looking|searching)\s+for|seeking)|looking\s+for|look\s+for|"
+    r"search\s+for|searching\s+for)"
+)
+_OFFER_VERBS = (
+    r"(?:(?:can\s+)?(?:make|produce|manufacture|sell|develop|provide|supply|offer|bring|"
+    r"distribute|run|operate|own|have)s?\s+|has\s+|(?:are|am|is)\s+(?:an?\s+)?)"
+)
+# Where one clause ends and the next begins: punctuation, or "and/but/, we ..." before a
+# clause about the user or about wanting ("We make kits and need a distributor").
+_CLAUSE_BREAK = re.compile(
+    r"\s*[;?!]+\s*|\.+(?:\s+|$)"
+    r"|\s*,?\s+(?:and|but|so|while)\s+(?=(?:we|i|also)\b|" + _WANT_VERBS + r"\b)"
+    r"|\s*,\s+(?=(?:we|i)\b)",
     re.IGNORECASE,
 )
-
-_LEADING_JOIN = re.compile(r"^\s*(?:and|but|also|or|plus)\s+(?:also\s+)?(?:an?\s+)?", re.IGNORECASE)
+_NEED_LABEL = re.compile(r"^(?:needs?|seeking|seeks?|wanted|looking\s+for)\s*:\s*", re.IGNORECASE)
+_OFFER_LABEL = re.compile(r"^(?:(?:we\s+)?offers?|(?:we\s+)?have)\s*:\s*", re.IGNORECASE)
+_OFFER_CLAUSE = re.compile(r"^" + _SUBJECT + _OFFER_VERBS + r"(?P<what>.+)$", re.IGNORECASE)
+_WANT_CLAUSE = re.compile(
+    r"^(?:" + _SUBJECT + r")?" + _WANT_VERBS + r"\s+(?:to\s+(?:find\s+)?)?(?P<what>.+)$",
+    re.IGNORECASE,
+)
+# "our X" inside a need: X runs to a comma, the end, or a preposition that starts something
+# else ("register our device with MFDS"); "for" stays in X ("our antibody for clinical supply").
+_OUR = re.compile(
+    r"\s*\b(?:for|of|with)?\s*\b(?:our|my)\s+(?P<what>.+?)"
+    r"(?=\s+(?:with|in|into|from|to|at|by)\b|,|$)",
+    re.IGNORECASE,
+)
+_LEADING_FILLER = re.compile(
+    r"^(?:(?:and|but|also|or|plus|so)\s+)*(?:(?:who|which\s+compan(?:y|ies))\s+"
+    r"(?:can|could|will|would)\s+)?(?:an?\s+|the\s+|some\s+|our\s+|my\s+)?",
+    re.IGNORECASE,
+)
 
 
 @dataclass
@@ -45,19 +75,42 @@ class TextQuery:
 
 def parse_text_query(text: str) -> TextQuery:
     """Split a sentence into needs and the user's own offers ('our X', 'we make X')."""
+    needs: list[str] = []
     offers: list[str] = []
-    remainder = text
-    for pattern in _OWN_OFFER:
-        for found in list(pattern.finditer(remainder)):
-            offer = found.group("offer").strip(" ,;.")
-            if offer:
-                offers.append(offer)
-        remainder = pattern.sub(" ", remainder)
-    needs = []
-    for part in split_phrases(remainder.replace(",", ";")):
-        need = _NEED_VERBS.sub("", _LEADING_JOIN.sub("", part)).strip(" ,;.")
-        if len(need) >= 3:
-            needs.append(need)
+    for clause in _clauses(text):
+        if label := _NEED_LABEL.match(clause):
+            needs.extend(_phrases(clause[label.end() :]))
+        elif label := _OFFER_LABEL.match(clause):
+            offers.extend(_phrases(clause[label.end() :]))
+        elif (found := _OFFER_CLAUSE.match(clause)) and not _WANT_CLAUSE.match(clause):
+            offers.extend(_phrases(found.group("what")))
+        else:
+            found = _WANT_CLAUSE.match(clause)
+            need, own = _without_our(found.group("what") if found else clause)
+            offers.extend(own)
+            needs.extend(_phrases(need))
     if not needs:
         needs = [text.strip()]
-    return TextQuery(text=text, needs=needs, offers=list(dict.fromkeys(offers)))
+    return TextQuery(text=text, needs=_unique(needs), offers=_unique(offers))
+
+
+def _clauses(text: str) -> list[str]:
+    return [c.strip(" ,") for c in _CLAUSE_BREAK.split(text) if c and c.strip(" ,")]
+
+
+def _without_our(clause: str) -> tuple[str, list[str]]:
+    """The clause with each "(for) our X" taken out, and the Xs."""
+    own = [m.group("what").strip(" ,") for m in _OUR.finditer(clause)]
+    return _OUR.sub("", clause), [x for x in own if x]
+
+
+def _phrases(text: str) -> list[str]:
+    """Short phrases of a clause: split at commas and semicolons, fillers dropped."""
+    phrases = (
+        _LEADING_FILLER.sub("", p).strip(" ,;.") for p in split_phrases(text.replace(",", ";"))
+    )
+    return [p for p in phrases if len(p) >= 3]
+
+
+def _unique(items: list[str]) -> list[str]:
+    return list(dict.fromkeys(items))

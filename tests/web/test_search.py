@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from flask import Flask
 from flask.testing import FlaskClient
 from web_helpers import make_app
@@ -83,6 +85,26 @@ def test_text_search_finds_the_company_that_offers_it(client: FlaskClient):
     page = text(client.get("/search?q=hospital+and+pharmacy+distribution+in+Korea&country=KR"))
     assert "Companies in South Korea for" in page
     assert page.index("Seoul Pharma Distribution") < page.index("Jeju Cosmetics")
+
+
+def visible(response) -> str:
+    """The page's text as a reader sees it: tags removed, white space collapsed."""
+    return " ".join(re.sub(r"<[^>]+>", " ", text(response)).split())
+
+
+def test_a_text_search_shows_how_the_sentence_was_read(client: FlaskClient):
+    page = visible(
+        client.get("/search?q=We+make+PCR+kits+and+need+a+Korean+distributor&country=KR")
+    )
+    assert "Read as: you need Korean distributor ; you offer PCR kits ." in page
+    assert "ranked lower as possible competitors" in page
+    page = visible(client.get("/search?q=hospital+logistics&country=KR"))
+    assert "Read as: you need hospital logistics ." in page
+    assert "Say what you offer too" in page
+
+
+def test_a_company_search_has_no_reading_of_a_sentence(client: FlaskClient):
+    assert "Read as" not in text(client.get("/search?company=baltic-generics"))
 
 
 def test_filters_narrow_results_and_an_empty_result_says_what_to_do(client: FlaskClient):

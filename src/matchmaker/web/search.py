@@ -2,7 +2,8 @@
 
 A company either picks itself (by name, in either script) to get partners in
 the other country, or describes what it needs in a sentence. Results show
-the reasons for each match as the ranker words them.
+the reasons for each match as the ranker words them and, for a sentence, how
+it was read (needs, and the user's own offers), so a user can rephrase it.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import time
 from flask import Blueprint, render_template, request
 
 from ..ranking import Match
+from ..text_queries import TextQuery, parse_text_query
 from .forms import SearchParams, parse_search
 from .lookup import Entry
 from .resources import get_directory, get_ranker, get_store
@@ -72,7 +74,14 @@ def _text_results(params: SearchParams):
         return _start_page(params, status=400)
     started = time.perf_counter()
     matches = find_by_text(params)
-    return _render_results(params, matches, started, subject=None, target=params.country)
+    return _render_results(
+        params,
+        matches,
+        started,
+        subject=None,
+        target=params.country,
+        read_as=parse_text_query(params.q),
+    )
 
 
 def find_by_text(params: SearchParams) -> list[Match]:
@@ -83,7 +92,12 @@ def find_by_text(params: SearchParams) -> list[Match]:
 
 
 def _render_results(
-    params: SearchParams, matches: list[Match], started: float, subject: Entry | None, target: str
+    params: SearchParams,
+    matches: list[Match],
+    started: float,
+    subject: Entry | None,
+    target: str,
+    read_as: TextQuery | None = None,
 ):
     elapsed_ms = (time.perf_counter() - started) * 1000
     return render_template(
@@ -95,6 +109,7 @@ def _render_results(
         elapsed_ms=elapsed_ms,
         sectors=get_directory().sectors,
         mode="text" if subject is None else "company",
+        read_as=read_as,
     )
 
 
