@@ -258,9 +258,11 @@ def eval_cmd(judgements: str, profiles: str, peers: str, per_query: bool) -> Non
     parsed = parse_file(profiles)
     if not parsed.ok:
         raise click.ClickException(f"{profiles}: {parsed.errors[0]}")
+    queries = evaluation.load_judgements(judgements)
+    for warning in evaluation.check_pool(queries, parsed.profiles):
+        click.echo(f"Warning: {warning}", err=True)
     embedder = engine.make_embedder()
     ranker = engine.fit_in_memory(parsed.profiles, embedder)
-    queries = evaluation.load_judgements(judgements)
     run = evaluation.PartnerEvaluation(parsed.profiles, ranker, embedder)
     click.echo(
         f"Partner fit: {len(queries)} queries over {len(parsed.profiles)} profiles "

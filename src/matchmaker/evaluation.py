@@ -44,23 +44,77 @@ class JudgedQuery:
     competitors: list[str] = field(default_factory=list)
 
 
+class JudgementError(ValueError):
+    """A labelled set that cannot be measured as it stands; says the line and the field."""
+
+
 def load_judgements(path: str | Path) -> list[JudgedQuery]:
+    """Read a labelled set (one JSON object per line, see eval/README.md), checking each line."""
     queries = []
-    for line in Path(path).read_text(encoding="utf-8").splitlines():
-        if not line.strip():
-            continue
-        record = json.loads(line)
-        queries.append(
-            JudgedQuery(
-                qid=record["qid"],
-                target_country=record["target_country"],
-                gains={k: int(v) for k, v in record["judgements"].items()},
-                company=record["query"].get("company"),
-                text=record["query"].get("text"),
-                competitors=list(record.get("competitors", [])),
-            )
-        )
+    for number, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), start=1):
+        if line.strip():
+            try:
+                queries.append(_judged_query(json.loads(line)))
+            except (ValueError, TypeError, AttributeError) as exc:
+                raise JudgementError(f"{path}, line {number}: {_reason(exc)}") from None
+    seen: set[str] = set()
+    for q in queries:
+        if q.qid in seen:
+            raise JudgementError(f"{path}: qid {q.qid!r} is used twice")
+        seen.add(q.qid)
     return queries
+
+
+def _judged_query(record: dict) -> JudgedQuery:
+    for key in ("qid", "query", "target_country", "judgements"):
+        if key not in record:
+            raise ValueError(f"missing {key!r}")
+    query = record["query"]
+    if not isinstance(query, dict) or bool(query.get("company")) == bool(query.get("text")):
+        raise ValueError('"query" must be {"company": "<id>"} or {"text": "<need>"}')
+    if record["target_country"] not in ("LV", "KR"):
+        raise ValueError(f"target_country must be LV or KR, not {record['target_country']!r}")
+    gains = {str(k): int(v) for k, v in dict(record["judgements"]).items()}
+    if any(g not in (0, 1, 2) for g in gains.values()):
+        raise ValueError("grades must be 0, 1 or 2")
+    return JudgedQuery(
+        qid=str(record["qid"]),
+        target_country=record["target_country"],
+        gains=gains,
+        company=query.get("company"),
+        text=query.get("text"),
+        competitors=[str(c) for c in record.get("competitors", [])],
+    )
+
+
+def _reason(exc: Exception) -> str:
+    if isinstance(exc, json.JSONDecodeError):
+        return f"not valid JSON ({exc.msg}, column {exc.colno})"
+    return str(exc)
+
+
+def check_pool(queries: list[JudgedQuery], profiles: Sequence[Profile]) -> list[str]:
+    """Warnings about judged candidates the pool cannot rank; an error if a query cannot run.
+
+    A query company missing from the pool cannot be ranked at all. A judged
+    candidate that is missing, or in the wrong country, can never be ranked, so
+    it lowers every system's score alike: worth a warning, not a stop.
+    """
+    countries = {p.id: p.country for p in profiles}
+    missing = [
+        f"{q.qid} ({q.company})" for q in queries if q.company and q.company not in countries
+    ]
+    if missing:
+        raise JudgementError("query companies not in the profiles: " + ", ".join(missing))
+    warnings = []
+    for q in queries:
+        stray = sorted(c for c in q.gains if countries.get(c) != q.target_country)
+        if stray:
+            warnings.append(
+                f"{q.qid}: judged ids not among the {q.target_country} profiles "
+                f"(they count as never ranked): {', '.join(stray)}"
+            )
+    return warnings
 
 
 # -- metrics ----------------------------------------------------------------
