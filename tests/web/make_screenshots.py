@@ -26,6 +26,10 @@ from test_browser import (
 
 SHOTS = {
     "screenshot-results.png": "/search?company=grindeks&country=KR&top=5",
+    "screenshot-text-results.png": (
+        "/search?q=We+develop+a+trastuzumab+biosimilar+and+need+EU+clinical+trial+sites"
+        "&country=LV&top=5"
+    ),
     "screenshot-company.png": "/companies/grindeks",
     "screenshot-start.png": "/",
 }
