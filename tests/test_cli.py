@@ -17,6 +17,7 @@ from matchmaker import config
 from matchmaker import store as store_module
 from matchmaker.cli import cli
 from matchmaker.importing import parse_bytes
+from matchmaker.judgements import Judgement
 from matchmaker.store import Store
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -207,6 +208,23 @@ def test_query_text_output_says_how_the_sentence_was_read(runner, imported):
     alone = run(runner, "query", "hospital logistics", "--country", "KR", "--top", "1").stdout
     assert alone.startswith("Read as: you need “hospital logistics” (say what you offer too")
     assert " 1. " in alone
+
+
+def test_judgements_writes_staff_grades_as_a_set_eval_reads(runner, imported, tmp_path):
+    with Store.open(imported) as store:
+        store.add_judgement(
+            Judgement("KR", "seoul-pharma-distribution", 2, "baltic-generics"), "ann"
+        )
+        store.add_judgement(Judgement("KR", "han-generics", 0, "baltic-generics"), "ann")
+    result = run(runner, "judgements")
+    [record] = [json.loads(line) for line in result.stdout.splitlines()]
+    assert record["query"] == {"company": "baltic-generics"}
+    assert record["judgements"] == {"seoul-pharma-distribution": 2}
+    assert result.stderr.strip() == "1 queries, 1 partner grades"
+    out = tmp_path / "staff.jsonl"
+    run(runner, "judgements", "--out", out)
+    measured = run(runner, "eval", "--judgements", out, "--profiles", FIXTURES / "mini.jsonl")
+    assert "matchmaker partner fit" in measured.stdout
 
 
 def test_similar_json(runner, imported):

@@ -14,6 +14,7 @@ import pytest
 
 from matchmaker import engine
 from matchmaker.embedding import FIELDS, HashingEmbedder
+from matchmaker.judgements import Judgement, JudgementInputError
 from matchmaker.profiles import validate_profile
 from matchmaker.ranking import Filters
 from matchmaker.store import (
@@ -295,3 +296,54 @@ def test_stats_count_what_users_see(store):
     assert figures["incomplete"] == 1  # quiet-holding states neither offers nor seeks
     assert figures["embedded_companies"] == 10
     assert figures["audit_entries"] == 10 and figures["deleted"] == 0
+
+
+# -- staff judgements of matches ---------------------------------------------------------
+
+
+def test_every_grade_is_kept_and_the_newest_is_current(store):
+    store.add_judgement(Judgement("KR", "han-generics", 1, "baltic-generics"), "ann")
+    store.add_judgement(Judgement("KR", "han-generics", 0, "baltic-generics"), "ben")
+    store.add_judgement(Judgement("KR", "han-generics", 2, query_text="generic tablets"), "ann")
+    current = store.current_judgements()
+    assert [(r["query_company"], r["query_text"], r["grade"], r["actor"]) for r in current] == [
+        ("baltic-generics", None, 0, "ben"),
+        (None, "generic tablets", 2, "ann"),
+    ]
+    assert store.db["judgements"].count == 3
+    assert [r["grade"] for r in store.current_judgements("baltic-generics", None, "KR")] == [0]
+    assert store.current_judgements("baltic-generics", None, "LV") == []
+
+
+@pytest.mark.parametrize(
+    ("judgement", "error", "message"),
+    [
+        (Judgement("KR", "nobody", 1, "baltic-generics"), NotFoundError, "no company"),
+        (Judgement("KR", "han-generics", 1, "nobody"), NotFoundError, "no company"),
+        (Judgement("LV", "han-generics", 1, "baltic-generics"), JudgementInputError, "not in LV"),
+    ],
+)
+def test_a_grade_for_an_unknown_or_misplaced_company_writes_nothing(
+    store, db_dump, judgement, error, message
+):
+    before = db_dump(store)
+    with pytest.raises(error, match=message):
+        store.add_judgement(judgement, "ann")
+    assert db_dump(store) == before
+
+
+def test_the_database_refuses_a_grade_outside_the_scale(store):
+    with pytest.raises(sqlite3.IntegrityError):
+        store.db.execute(
+            "INSERT INTO judgements (query_text, target_country, candidate_id, grade, actor,"
+            " created_at) VALUES ('x', 'KR', 'han-generics', 3, 'ann', 'now')"
+        )
+
+
+def test_a_database_from_before_judgements_gets_the_table_on_open(tmp_db_path):
+    with Store.open(tmp_db_path, create=True) as old:
+        old.db.execute("DROP TABLE judgements")
+        old.db.execute("DELETE FROM migrations WHERE version = 2")
+        old.db.conn.commit()
+    with Store.open(tmp_db_path) as reopened:
+        assert reopened.current_judgements() == []

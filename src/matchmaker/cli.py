@@ -24,6 +24,7 @@ from .cli_support import (
 )
 from .embedding import embed_profiles
 from .importing import EXPORT_FORMATS, detect_format, export_profiles, parse_file
+from .judgements import as_labelled_set
 from .profiles import PARTNERSHIP_TYPES, normalise_country
 from .ranking import Match
 from .text_queries import TextQuery, parse_text_query
@@ -90,6 +91,28 @@ def export(fmt: str, out: str | None, country: str | None, db_path: str) -> None
         click.echo(f"Exported {count} profiles to {out}", err=True)
     else:
         export_profiles(profiles, fmt, sys.stdout)
+
+
+@cli.command()
+@click.option("--out", type=click.Path(dir_okay=False), help="Output file (default: stdout).")
+@db_option
+@user_errors
+def judgements(out: str | None, db_path: str) -> None:
+    """Staff grades of suggested matches, as a labelled set for 'matchmaker eval'."""
+    with open_store(db_path) as store:
+        records, left_out = as_labelled_set(store.current_judgements())
+    lines = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records)
+    if out:
+        Path(out).write_text(lines, encoding="utf-8")
+    else:
+        click.echo(lines, nl=False)
+    grades = sum(len(r["judgements"]) for r in records)
+    skipped = f"; {left_out} with only 'not a partner' grades left out" if left_out else ""
+    click.echo(
+        f"{len(records)} queries, {grades} partner grades{skipped}"
+        + (f"; written to {out}" if out else ""),
+        err=True,
+    )
 
 
 def ranking_options(command: Callable) -> Callable:

@@ -1,8 +1,8 @@
 """Storage: every SQL statement matchmaker runs lives in this module.
 
 The rest of the code talks to :class:`Store` (get, list, upsert, save,
-delete, vectors, audit, users), so a PostgreSQL backend could replace it
-without touching ranking, CLI or web.
+delete, vectors, audit, users, staff judgements of matches), so a PostgreSQL
+backend could replace it without touching ranking, CLI or web.
 
 SQLite is used the way its authors recommend: WAL mode, an explicit busy
 timeout, foreign keys on, every multi-row write in one transaction, and
@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 import sqlite_utils
 
+from .judgements import Judgement, JudgementInputError
 from .profiles import INPUT_FIELDS, LIST_FIELDS, Profile
 
 BUSY_TIMEOUT_MS = 5000
@@ -138,6 +139,23 @@ MIGRATIONS: list[tuple[int, str]] = [
         );
         CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
         INSERT INTO meta (key, value) VALUES ('revision', '0');
+        """,
+    ),
+    (
+        2,
+        """
+        CREATE TABLE judgements (
+            id INTEGER PRIMARY KEY,
+            query_company TEXT REFERENCES companies (id),
+            query_text TEXT,
+            target_country TEXT NOT NULL CHECK (target_country IN ('LV', 'KR')),
+            candidate_id TEXT NOT NULL REFERENCES companies (id),
+            grade INTEGER NOT NULL CHECK (grade IN (0, 1, 2)),
+            actor TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            CHECK ((query_company IS NULL) <> (query_text IS NULL))
+        );
+        CREATE INDEX judgements_query ON judgements (query_company, query_text, target_country);
         """,
     ),
 ]
@@ -422,6 +440,49 @@ class Store:
                 row[key] = json.loads(row[key]) if row[key] is not None else None
             entries.append(row)
         return entries
+
+    # -- staff judgements of matches --------------------------------------------
+
+    def add_judgement(self, judgement: Judgement, actor: str) -> dict[str, Any]:
+        """Record a staff grade and return it; the newest grade of a (query, candidate) counts."""
+        with self._immediate():
+            candidate = self._row(judgement.candidate_id)
+            if candidate is None or candidate["deleted_at"]:
+                raise NotFoundError(f"no company with id '{judgement.candidate_id}'")
+            if candidate["country"] != judgement.target_country:
+                raise JudgementInputError(
+                    f"{candidate['name']} is not in {judgement.target_country}"
+                )
+            if judgement.query_company and self._row(judgement.query_company) is None:
+                raise NotFoundError(f"no company with id '{judgement.query_company}'")
+            row = {
+                "query_company": judgement.query_company,
+                "query_text": judgement.query_text,
+                "target_country": judgement.target_country,
+                "candidate_id": judgement.candidate_id,
+                "grade": judgement.grade,
+                "actor": actor,
+                "created_at": now(),
+            }
+            row["id"] = self.db["judgements"].insert(row).last_pk
+        return row
+
+    def current_judgements(
+        self,
+        query_company: str | None = None,
+        query_text: str | None = None,
+        target_country: str | None = None,
+    ) -> list[dict[str, Any]]:
+        """The newest grade of every (query, candidate) pair, optionally of one query only."""
+        sql = (
+            "SELECT * FROM judgements WHERE id IN (SELECT MAX(id) FROM judgements GROUP BY "
+            "query_company, query_text, target_country, candidate_id)"
+        )
+        params: list[Any] = []
+        if query_company is not None or query_text is not None:
+            sql += " AND query_company IS ? AND query_text IS ? AND target_country = ?"
+            params += [query_company, query_text, target_country]
+        return list(self.db.query(sql + " ORDER BY id", params))
 
     # -- vectors --------------------------------------------------------------
 

@@ -275,3 +275,56 @@ def test_an_oversized_body_is_a_413_with_a_json_message(app: Flask, client: Flas
     response = client.post("/api/imports?format=jsonl", data="x" * 5000, headers=headers)
     assert response.status_code == 413
     assert "MB limit" in response.get_json()["error"]
+
+
+# -- staff grades ---------------------------------------------------------------------
+
+
+def test_staff_grade_matches_through_the_api(client: FlaskClient, tmp_db_path: Path):
+    assert client.get("/api/judgements").status_code == 401
+    token = api_login(client)
+    body = {
+        "query_text": "PCR kits",
+        "target_country": "KR",
+        "candidate": "seoul-pharma-distribution",
+        "grade": 2,
+    }
+    response = client.post("/api/judgements", json=body, headers={"X-CSRF-Token": token})
+    assert response.status_code == 201
+    row = response.get_json()
+    assert (row["actor"], row["grade"], row["query_company"]) == (STAFF, 2, None)
+    assert client.get("/api/judgements").get_json() == [row]
+
+
+def test_an_api_grade_that_cannot_be_recorded_says_why_and_writes_nothing(
+    client: FlaskClient, tmp_db_path: Path
+):
+    token = api_login(client)
+    before = snapshot(tmp_db_path)
+    for body, status, message in [
+        ("not an object", 400, "JSON object"),
+        (
+            {"query_text": "x", "target_country": "KR", "candidate": "han-generics", "grade": 7},
+            422,
+            "grade must be",
+        ),
+        (
+            {"query_text": "x", "target_country": "LV", "candidate": "han-generics", "grade": 1},
+            422,
+            "not in LV",
+        ),
+        (
+            {"query_text": "x", "target_country": "KR", "candidate": "nobody", "grade": 1},
+            422,
+            "no company",
+        ),
+        (
+            {"target_country": "KR", "candidate": "han-generics", "grade": 1},
+            422,
+            "either the query",
+        ),
+    ]:
+        response = client.post("/api/judgements", json=body, headers={"X-CSRF-Token": token})
+        assert response.status_code == status, body
+        assert message in response.get_json()["error"], body
+    assert snapshot(tmp_db_path) == before

@@ -219,6 +219,22 @@ def test_staff_edit_shows_up_in_search(page):
     assert "seaweed hydrogel wound dressings" in page.locator("ol.history").inner_text()
 
 
+def test_staff_grade_a_suggested_partner_and_the_page_remembers(page):
+    results = "/search?company=baltic-generics&country=KR"
+    page.goto(results)
+    assert page.locator("form.grade").count() == 0  # the public does not grade
+    log_in(page)
+    page.goto(results)
+    match = page.locator("li.match").filter(has_text="Seoul Pharma Distribution")
+    match.get_by_role("button", name="strong partner").click()
+    page.wait_for_url("**" + results)
+    assert "graded “strong partner” for this search" in page.locator(".flash").inner_text()
+    match = page.locator("li.match").filter(has_text="Seoul Pharma Distribution")
+    pressed = match.locator('form.grade button[aria-pressed="true"]')
+    assert pressed.inner_text() == "strong partner"
+    assert "by " in match.locator("form.grade").inner_text()
+
+
 def test_upload_with_a_bad_row_shows_the_error_and_writes_nothing(page, server):
     log_in(page)
     page.goto("/staff/import")

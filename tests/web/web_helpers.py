@@ -51,12 +51,12 @@ class AuthActions:
 
 
 def snapshot(db_path: Path) -> dict[str, list[tuple]]:
-    """Every row a write could touch (companies, audit, users), read with a fresh connection."""
+    """Every row a write could touch (companies, audit, users, grades), read afresh."""
     conn = sqlite3.connect(db_path)
     try:
         return {
             table: conn.execute(f"SELECT * FROM {table} ORDER BY 1").fetchall()
-            for table in ("companies", "audit", "users", "meta")
+            for table in ("companies", "audit", "users", "meta", "judgements")
         }
     finally:
         conn.close()

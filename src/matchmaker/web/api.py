@@ -16,9 +16,10 @@ from flask import Blueprint, g, jsonify, request, send_file, session, url_for
 
 from .. import engine
 from ..importing import FORMATS, parse_bytes
+from ..judgements import JudgementInputError, read_judgement
 from ..profiles import ProfileError, validate_profile
 from ..ranking import Match
-from ..store import ConflictError, StaleEditError
+from ..store import ConflictError, NotFoundError, StaleEditError
 from . import auth, security
 from .forms import parse_search
 from .lookup import fold
@@ -230,6 +231,28 @@ def import_file():
         updated=summary.updated,
         unchanged=summary.unchanged,
     )
+
+
+@bp.get("/judgements")
+def judgements():
+    """Staff grades of suggested matches, the newest of each (query, candidate) pair."""
+    if not g.user:
+        return auth.login_needed()
+    return jsonify(get_store().current_judgements())
+
+
+@bp.post("/judgements")
+def judge():
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        return _error(400, "send the grade as a JSON object")
+    try:
+        row = get_store().add_judgement(read_judgement(body), g.user)
+    except (JudgementInputError, NotFoundError) as exc:
+        return _error(422, f"the grade was not recorded: {exc}")
+    response = jsonify(row)
+    response.status_code = 201
+    return response
 
 
 # -- helpers ----------------------------------------------------------------

@@ -1,5 +1,8 @@
 """Profile curation for agency staff (login required): edit, delete, verify, import, history.
 
+Staff also grade suggested matches here (the form sits on the results page);
+the grades become a labelled set, see :mod:`matchmaker.judgements`.
+
 Every edit goes through :func:`profiles.validate_profile` (the import rules),
 is saved with the version the editor loaded (a stale edit is a 409 that keeps
 the editor's text), and is re-embedded at once so search reflects it.
@@ -10,13 +13,16 @@ from __future__ import annotations
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 
 from .. import engine
+from ..judgements import GRADES, JudgementInputError, read_judgement
 from ..profiles import ProfileError, validate_profile
-from ..store import BusyError, ConflictError, StaleEditError
+from ..store import BusyError, ConflictError, NotFoundError, StaleEditError
 from . import imports
 from .auth import login_needed
+from .errors import respond
 from .forms import PROFILE_FIELDS, field_errors, form_values, profile_form_values, raw_profile
 from .lookup import fold
 from .resources import get_embedder, get_store
+from .security import is_local_path
 
 bp = Blueprint("curation", __name__, url_prefix="/staff")
 
@@ -219,3 +225,21 @@ def confirm_import():
         "success",
     )
     return redirect(url_for("curation.companies"))
+
+
+@bp.post("/judgements")
+def judge():
+    """Record a staff grade of a suggested company, then go back to the results."""
+    store = get_store()
+    try:
+        judgement = read_judgement(request.form)
+        store.add_judgement(judgement, g.user)
+    except (JudgementInputError, NotFoundError) as exc:
+        return respond(400, f"The grade was not recorded: {exc}.")
+    except BusyError as exc:
+        flash(f"The grade was not recorded: {exc}.", "error")
+    else:
+        name = store.get(judgement.candidate_id).name
+        flash(f"Recorded: {name} graded “{GRADES[judgement.grade]}” for this search.", "success")
+    back = request.form.get("next")
+    return redirect(back if is_local_path(back) else url_for("search.index"), code=303)

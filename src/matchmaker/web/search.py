@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import time
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, g, render_template, request
 
+from ..judgements import GRADES, query_key
 from ..ranking import Match
 from ..text_queries import TextQuery, parse_text_query
 from .forms import SearchParams, parse_search
@@ -65,7 +66,14 @@ def _company_results(params: SearchParams):
     target = params.country or _other(entry.country)
     started = time.perf_counter()
     matches = get_ranker().match(entry.id, top=params.top, filters=params.filters(target))
-    return _render_results(params, matches, started, subject=entry, target=target)
+    return _render_results(
+        params,
+        matches,
+        started,
+        subject=entry,
+        target=target,
+        grading=_grading(entry.id, None, target),
+    )
 
 
 def _text_results(params: SearchParams):
@@ -81,6 +89,7 @@ def _text_results(params: SearchParams):
         subject=None,
         target=params.country,
         read_as=parse_text_query(params.q),
+        grading=_grading(None, query_key(params.q), params.country),
     )
 
 
@@ -98,6 +107,7 @@ def _render_results(
     subject: Entry | None,
     target: str,
     read_as: TextQuery | None = None,
+    grading: dict | None = None,
 ):
     elapsed_ms = (time.perf_counter() - started) * 1000
     return render_template(
@@ -110,7 +120,23 @@ def _render_results(
         sectors=get_directory().sectors,
         mode="text" if subject is None else "company",
         read_as=read_as,
+        grading=grading,
     )
+
+
+def _grading(company: str | None, text: str | None, target: str) -> dict | None:
+    """For staff only: the grade form's hidden fields and each shown company's current grade."""
+    if not g.user:
+        return None
+    current = get_store().current_judgements(company, text, target)
+    return {
+        "query_company": company,
+        "query_text": text,
+        "target_country": target,
+        "next": request.full_path,
+        "current": {row["candidate_id"]: row for row in current},
+        "labels": GRADES,
+    }
 
 
 @bp.get("/companies/<company_id>")
