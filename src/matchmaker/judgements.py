@@ -45,18 +45,18 @@ def query_key(text: str | None) -> str | None:
 
 def read_judgement(form: Mapping[str, Any]) -> Judgement:
     """A :class:`Judgement` from the results page's grade form or an API body, or a clear error."""
-    form = {key: "" if value is None else str(value) for key, value in form.items()}
-    company = form.get("query_company", "").strip() or None
-    text = query_key(form.get("query_text"))
+    fields = {key: "" if value is None else str(value).strip() for key, value in form.items()}
+    company = fields.get("query_company") or None
+    text = query_key(fields.get("query_text"))
     if (company is None) == (text is None):
         raise JudgementInputError("give either the query company or the described need")
-    country = (form.get("target_country") or "").strip().upper()
+    country = fields.get("target_country", "").upper()
     if country not in COUNTRIES:
         raise JudgementInputError("target_country must be LV or KR")
-    candidate = (form.get("candidate") or "").strip()
+    candidate = fields.get("candidate", "")
     if not candidate:
         raise JudgementInputError("say which company is graded")
-    grade = (form.get("grade") or "").strip()
+    grade = fields.get("grade", "")
     if grade not in {str(g) for g in GRADES}:
         raise JudgementInputError("grade must be 0, 1 or 2")
     return Judgement(country, candidate, int(grade), company, text)
