@@ -74,11 +74,26 @@ GOOD = '{"qid": "x1", "query": {"text": "distributor"}, "target_country": "KR", 
         ),
         (
             '{"qid": "x2", "query": {"text": "a"}, "target_country": "KR", "judgements": {"a": 3}}',
-            "line 2: grades must be 0, 1 or 2",
+            "line 2: grades must be the numbers 0, 1 or 2",
         ),
         (
             '{"qid": "x2", "query": {"text": "a"}, "target_country": "KR", "judgements": ["a"]}',
             "line 2:",
+        ),
+        (
+            '{"qid": "x2", "query": {"text": "a"}, "target_country": "KR",'
+            ' "judgements": {"a": 1.7}}',
+            "line 2: grades must be the numbers 0, 1 or 2",
+        ),
+        (
+            '{"qid": "x2", "query": {"text": "a"}, "target_country": "KR",'
+            ' "judgements": {"a": "2"}}',
+            "line 2: grades must be the numbers 0, 1 or 2",
+        ),
+        (
+            '{"qid": "x2", "query": {"text": "a"}, "target_country": "KR", "judgements": {},'
+            ' "competitors": "abc"}',
+            'line 2: "competitors" must be a list',
         ),
         (GOOD, "qid 'x1' is used twice"),
     ],

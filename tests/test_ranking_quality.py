@@ -188,3 +188,22 @@ def test_what_a_company_is_can_meet_a_need_and_the_reason_says_so(hashing_embedd
         r.startswith("Is “Research institute in Riga.”: meets your need “research institute")
         for r in results["lv-institute"].reasons
     )
+
+
+def test_a_text_that_states_only_offers_finds_who_wants_them(hashing_embedder):
+    """ "We make PCR kits": no need is stated, so the company that seeks PCR kits comes first."""
+    ranker = fit_in_memory(
+        [
+            company("buyer", "KR", "hospital supply", "PCR kits; lab reagents"),
+            company("maker", "KR", "PCR kits; lab reagents", "investors"),
+            company("other", "KR", "freight forwarding", "shipping clients"),
+            company("more", "KR", "clinical data", "hospital partners"),
+        ],
+        hashing_embedder,
+    )
+    results = ranker.query("We make PCR kits and lab reagents", country="KR")
+    assert results[0].id == "buyer"
+    assert any(
+        reason.startswith("Seeks ") and "which you offer: “PCR kits and lab reagents”" in reason
+        for reason in results[0].reasons
+    )

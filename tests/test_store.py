@@ -347,3 +347,16 @@ def test_a_database_from_before_judgements_gets_the_table_on_open(tmp_db_path):
         old.db.conn.commit()
     with Store.open(tmp_db_path) as reopened:
         assert reopened.current_judgements() == []
+
+
+def test_grades_of_a_deleted_company_leave_the_set_and_come_back_on_restore(store):
+    store.add_judgement(Judgement("KR", "han-generics", 2, "baltic-generics"), "ann")
+    store.add_judgement(Judgement("KR", "seoul-pharma-distribution", 1, query_text="x"), "ann")
+    query = store.set_deleted("baltic-generics", True, "ann")
+    candidate = store.set_deleted("seoul-pharma-distribution", True, "ann")
+    assert store.current_judgements() == []
+    with pytest.raises(NotFoundError):
+        store.add_judgement(Judgement("KR", "han-generics", 1, "baltic-generics"), "ann")
+    store.set_deleted("baltic-generics", False, "ann", expected_version=query.version)
+    store.set_deleted("seoul-pharma-distribution", False, "ann", expected_version=candidate.version)
+    assert len(store.current_judgements()) == 2

@@ -66,7 +66,45 @@ from matchmaker.text_queries import parse_text_query
             ["Korean distributors"],
             ["kits in Europe"],
         ),
+        # who the user is, then what they look for, in one clause
+        (
+            "We are a Latvian biotech company looking for a Korean distributor for our PCR kits",
+            ["Korean distributor"],
+            ["Latvian biotech company", "PCR kits"],
+        ),
+        ("We are a CRO that is looking for Korean sponsors", ["Korean sponsors"], ["CRO"]),
+        # a described partner is a need, even when it says what that partner looks for
+        (
+            "Latvian CRO that is looking for Korean sponsors",
+            ["Latvian CRO that is looking for Korean sponsors"],
+            [],
+        ),
+        # contractions, "interested in", negations and greetings
+        ("We're looking for a distributor in Korea", ["distributor in Korea"], []),
+        ("I'm looking for investors", ["investors"], []),
+        ("We'd like to find a Korean importer", ["Korean importer"], []),
+        (
+            "We are interested in Korean suppliers of batteries",
+            ["Korean suppliers of batteries"],
+            [],
+        ),
+        (
+            "We are not a manufacturer, we are looking for manufacturers of PCR kits",
+            ["manufacturers of PCR kits"],
+            [],
+        ),
+        (
+            "Hello! We make PCR kits and need a Korean distributor. Can you help?",
+            ["Korean distributor"],
+            ["PCR kits"],
+        ),
+        (
+            "Distributor in Korea (we make PCR kits)",
+            ["Distributor in Korea"],
+            ["PCR kits"],
+        ),
         # labelled clauses
+        ("We need: a distributor, an importer", ["distributor", "importer"], []),
         (
             "need: EU trial sites; offer: biosimilar candidate",
             ["EU trial sites"],
@@ -105,10 +143,23 @@ def test_a_decimal_point_does_not_end_a_clause():
     assert (parsed.needs, parsed.offers) == (["supplier of 0.5 mg tablets"], ["API"])
 
 
-@pytest.mark.parametrize("text", ["we make", "our", "need:", "  ", "...", "offer: kits"])
-def test_a_text_without_a_readable_need_is_kept_whole_as_the_need(text):
+@pytest.mark.parametrize("text", ["we make", "our", "need:", "  ", "...", "Hello!"])
+def test_a_text_without_a_readable_need_or_offer_is_kept_whole_as_the_need(text):
     parsed = parse_text_query(text)
-    assert parsed.needs == [text.strip()]
+    assert (parsed.needs, parsed.offers) == ([text.strip()], [])
+
+
+@pytest.mark.parametrize(
+    ("text", "offers"),
+    [
+        ("offer: kits", ["kits"]),
+        ("Our company is a manufacturer of PCR kits", ["manufacturer of PCR kits"]),
+        ("We make insulin pens.", ["insulin pens"]),
+    ],
+)
+def test_a_text_that_states_only_offers_has_no_needs(text, offers):
+    parsed = parse_text_query(text)
+    assert (parsed.needs, parsed.offers) == ([], offers)
 
 
 @settings(max_examples=300, deadline=None)
@@ -144,8 +195,8 @@ def test_a_text_without_a_readable_need_is_kept_whole_as_the_need(text):
         max_size=25,
     ).map(" ".join)
 )
-def test_any_text_gives_at_least_one_need_and_no_empty_phrase(text):
+def test_any_text_gives_a_need_or_an_offer_and_no_empty_phrase(text):
     parsed = parse_text_query(text)
-    assert parsed.needs
+    assert parsed.needs or parsed.offers
     assert all(phrase.strip() for phrase in parsed.offers)
     assert all(phrase for phrase in parsed.needs) or parsed.needs == [text.strip()]

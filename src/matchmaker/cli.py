@@ -109,10 +109,14 @@ def judgements(out: str | None, db_path: str) -> None:
     grades = sum(len(r["judgements"]) for r in records)
     skipped = f"; {left_out} with only 'not a partner' grades left out" if left_out else ""
     click.echo(
-        f"{len(records)} queries, {grades} partner grades{skipped}"
-        + (f"; written to {out}" if out else ""),
+        f"{_count(len(records), 'query', 'queries')}, {_count(grades, 'partner grade')}"
+        f"{skipped}" + (f"; written to {out}" if out else ""),
         err=True,
     )
+
+
+def _count(number: int, singular: str, plural: str | None = None) -> str:
+    return f"{number} {singular if number == 1 else plural or singular + 's'}"
 
 
 def ranking_options(command: Callable) -> Callable:
@@ -182,10 +186,13 @@ def query(text: str, country: str, top: int, as_json: bool, db_path: str, **filt
 
 def read_as(parsed: TextQuery) -> str:
     """How a free-text need was read, so the user can rephrase it."""
-    line = "Read as: you need " + ", ".join(f"“{n}”" for n in parsed.needs)
-    if parsed.offers:
-        return line + "; you offer " + ", ".join(f"“{o}”" for o in parsed.offers) + "\n"
-    return line + " (say what you offer too, e.g. “for our PCR kits”)\n"
+    needs = "you need " + ", ".join(f"“{n}”" for n in parsed.needs)
+    offers = "you offer " + ", ".join(f"“{o}”" for o in parsed.offers)
+    if not parsed.offers:
+        return f"Read as: {needs} (say what you offer too, e.g. “for our PCR kits”)\n"
+    if not parsed.needs:
+        return f"Read as: {offers} (no need stated: companies that want it come first)\n"
+    return f"Read as: {needs}; {offers}\n"
 
 
 @cli.command()

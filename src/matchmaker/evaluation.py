@@ -74,16 +74,19 @@ def _judged_query(record: dict) -> JudgedQuery:
         raise ValueError('"query" must be {"company": "<id>"} or {"text": "<need>"}')
     if record["target_country"] not in ("LV", "KR"):
         raise ValueError(f"target_country must be LV or KR, not {record['target_country']!r}")
-    gains = {str(k): int(v) for k, v in dict(record["judgements"]).items()}
-    if any(g not in (0, 1, 2) for g in gains.values()):
-        raise ValueError("grades must be 0, 1 or 2")
+    gains = dict(record["judgements"])
+    if any(type(g) is not int or g not in (0, 1, 2) for g in gains.values()):
+        raise ValueError("grades must be the numbers 0, 1 or 2")
+    competitors = record.get("competitors", [])
+    if not isinstance(competitors, list):
+        raise ValueError('"competitors" must be a list of ids')
     return JudgedQuery(
         qid=str(record["qid"]),
         target_country=record["target_country"],
-        gains=gains,
+        gains={str(cid): grade for cid, grade in gains.items()},
         company=query.get("company"),
         text=query.get("text"),
-        competitors=[str(c) for c in record.get("competitors", [])],
+        competitors=[str(c) for c in competitors],
     )
 
 

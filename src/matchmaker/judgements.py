@@ -15,6 +15,7 @@ of candidates over a baseline's (the pooling bias of any such set).
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -83,7 +84,7 @@ def as_labelled_set(current: Iterable[Mapping[str, Any]]) -> tuple[list[dict], i
             continue
         records.append(
             {
-                "qid": f"staff-{len(records) + 1:03d}",
+                "qid": _qid(company, text, country),
                 "query": {"company": company} if company else {"text": text},
                 "target_country": country,
                 "judgements": partners,
@@ -93,6 +94,12 @@ def as_labelled_set(current: Iterable[Mapping[str, Any]]) -> tuple[list[dict], i
             }
         )
     return records, left_out
+
+
+def _qid(company: str | None, text: str | None, country: str) -> str:
+    """The same id for the same query in every export, so per-query results compare."""
+    key = f"{company or ''}\n{text or ''}\n{country}".encode()
+    return "staff-" + hashlib.sha1(key).hexdigest()[:10]
 
 
 def _query_order(item: tuple[tuple, dict]) -> tuple[str, str, str]:

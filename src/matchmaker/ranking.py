@@ -556,8 +556,13 @@ class PartnerRanker:
         # that floor lifts kit makers who only want what the user offers (measured on the
         # fixture; the labelled text queries with offers gain nothing from it either).
         identity = None if len(offers) else self.identity_vecs_[pool] @ needs.T
+        need_fit = (
+            their_offers.coverage(offers_vs_needs, identity)
+            if len(needs)
+            else np.full(len(pool), UNKNOWN_SIDE)  # "We make PCR kits": only offers stated
+        )
         raw = {
-            "need_fit": their_offers.coverage(offers_vs_needs, identity),
+            "need_fit": need_fit,
             "seek_fit": their_seeks.coverage(seeks_vs_needs),
             "lexical": self.bm25_.scores(text, pool),
         }

@@ -453,8 +453,10 @@ class Store:
                 raise JudgementInputError(
                     f"{candidate['name']} is not in {judgement.target_country}"
                 )
-            if judgement.query_company and self._row(judgement.query_company) is None:
-                raise NotFoundError(f"no company with id '{judgement.query_company}'")
+            if judgement.query_company:
+                query = self._row(judgement.query_company)
+                if query is None or query["deleted_at"]:
+                    raise NotFoundError(f"no company with id '{judgement.query_company}'")
             row = {
                 "query_company": judgement.query_company,
                 "query_text": judgement.query_text,
@@ -473,10 +475,17 @@ class Store:
         query_text: str | None = None,
         target_country: str | None = None,
     ) -> list[dict[str, Any]]:
-        """The newest grade of every (query, candidate) pair, optionally of one query only."""
+        """The newest grade of every (query, candidate) pair, optionally of one query only.
+
+        Grades that involve a deleted company are left out: it can be neither
+        searched for nor suggested (they come back if it is restored).
+        """
         sql = (
             "SELECT * FROM judgements WHERE id IN (SELECT MAX(id) FROM judgements GROUP BY "
-            "query_company, query_text, target_country, candidate_id)"
+            "query_company, query_text, target_country, candidate_id) "
+            "AND candidate_id IN (SELECT id FROM companies WHERE deleted_at IS NULL) "
+            "AND (query_company IS NULL "
+            "OR query_company IN (SELECT id FROM companies WHERE deleted_at IS NULL))"
         )
         params: list[Any] = []
         if query_company is not None or query_text is not None:

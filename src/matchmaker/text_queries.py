@@ -30,26 +30,48 @@ _SUBJECT = (
 )
 _WANT_VERBS = (
     r"(?:need|needs|seek|seeks|seeking|want|wants|require|requires|would\s+like|"
-    r"(?:are|am|is)\s+(?:also\s+)?(?:(?:looking|searching)\s+for|seeking)|looking\s+for|look\s+for|"
-    r"search\s+for|searching\s+for)"
+    r"(?:are|am|is)\s+(?:also\s+)?(?:(?:looking|searching)\s+for|seeking|interested\s+in)|"
+    r"looking\s+for|look\s+for|search\s+for|searching\s+for|interested\s+in|in\s+search\s+of)"
 )
 _OFFER_VERBS = (
     r"(?:(?:can\s+)?(?:make|produce|manufacture|sell|develop|provide|supply|offer|bring|"
     r"distribute|run|operate|own|have)s?\s+|has\s+|(?:are|am|is)\s+(?:an?\s+)?)"
 )
-# Where one clause ends and the next begins: punctuation, or "and/but/, we ..." before a
-# clause about the user or about wanting ("We make kits and need a distributor").
+# Where one clause ends and the next begins: punctuation and brackets, or "and/but/, we ..."
+# before a clause about the user or about wanting ("We make kits and need a distributor").
 _CLAUSE_BREAK = re.compile(
-    r"\s*[;?!]+\s*|\.+(?:\s+|$)"
+    r"\s*[;?!()]+\s*|\.+(?:\s+|$)"
     r"|\s*,?\s+(?:and|but|so|while)\s+(?=(?:we|i|also)\b|" + _WANT_VERBS + r"\b)"
     r"|\s*,\s+(?=(?:we|i)\b)",
     re.IGNORECASE,
 )
-_NEED_LABEL = re.compile(r"^(?:needs?|seeking|seeks?|wanted|looking\s+for)\s*:\s*", re.IGNORECASE)
+# Inside a clause about the user, where wanting begins: "We are a biotech company
+# (that is) looking for a distributor".
+_WANTING_BEGINS = re.compile(
+    r"\s*,?\s+(?:(?:who|that|which|and)\s+(?:is|are)\s+)?"
+    r"(?=(?:looking|searching)\s+for\b|seeking\b|interested\s+in\b|in\s+search\s+of\b)",
+    re.IGNORECASE,
+)
+_CONTRACTIONS = [
+    (re.compile(r"\b(we|you)['’]re\b", re.IGNORECASE), r"\1 are"),
+    (re.compile(r"\b(i)['’]m\b", re.IGNORECASE), r"\1 am"),
+    (re.compile(r"\b(we|i)['’]d\b", re.IGNORECASE), r"\1 would"),
+    (re.compile(r"\b(we|i)['’]ve\b", re.IGNORECASE), r"\1 have"),
+]
+_NEED_LABEL = re.compile(
+    r"^(?:(?:we|i)\s+)?(?:needs?|seeking|seeks?|wanted|looking\s+for)\s*:\s*", re.IGNORECASE
+)
 _OFFER_LABEL = re.compile(r"^(?:(?:we\s+)?offers?|(?:we\s+)?have)\s*:\s*", re.IGNORECASE)
 _OFFER_CLAUSE = re.compile(r"^" + _SUBJECT + _OFFER_VERBS + r"(?P<what>.+)$", re.IGNORECASE)
 _WANT_CLAUSE = re.compile(
     r"^(?:" + _SUBJECT + r")?" + _WANT_VERBS + r"\s+(?:to\s+(?:find\s+)?)?(?P<what>.+)$",
+    re.IGNORECASE,
+)
+# Clauses that say nothing about needs or offers: greetings, thanks, "not a/no ..." about oneself.
+_EMPTY_CLAUSE = re.compile(
+    r"^(?:(?:hello|hi|dear\b.*|good\s+(?:morning|afternoon|day)|thanks?(?:\s+you)?|regards|"
+    r"(?:can|could)\s+you\s+help(?:\s+us|\s+me)?|please\s+help(?:\s+us|\s+me)?)\W*$"
+    r"|" + _SUBJECT + r"(?:are|am|is|have|has)\s+(?:not|no)\b)",
     re.IGNORECASE,
 )
 # "our X" inside a need: X runs to a comma, the end, or a preposition that starts something
@@ -64,6 +86,8 @@ _LEADING_FILLER = re.compile(
     r"(?:can|could|will|would)\s+)?(?:an?\s+|the\s+|some\s+|our\s+|my\s+)?",
     re.IGNORECASE,
 )
+# A need that only points back at something ("... and are looking for one").
+_PRONOUN = re.compile(r"^(?:one|ones|it|them|some|this|that|these|those)$", re.IGNORECASE)
 
 
 @dataclass
@@ -74,27 +98,50 @@ class TextQuery:
 
 
 def parse_text_query(text: str) -> TextQuery:
-    """Split a sentence into needs and the user's own offers ('our X', 'we make X')."""
+    """Split a sentence into needs and the user's own offers ('our X', 'we make X').
+
+    A text that states only offers ("We are a maker of PCR kits") has no needs:
+    partners are then the companies that want what it offers. A text where
+    neither is found is taken whole as the need.
+    """
     needs: list[str] = []
     offers: list[str] = []
     for clause in _clauses(text):
+        if _EMPTY_CLAUSE.match(clause):
+            continue
         if label := _NEED_LABEL.match(clause):
             needs.extend(_phrases(clause[label.end() :]))
         elif label := _OFFER_LABEL.match(clause):
             offers.extend(_phrases(clause[label.end() :]))
         elif (found := _OFFER_CLAUSE.match(clause)) and not _WANT_CLAUSE.match(clause):
-            offers.extend(_phrases(found.group("what")))
+            what, wanted = _split_at_wanting(found.group("what"))
+            offers.extend(_phrases(what))
+            if wanted:
+                _read_need(wanted, needs, offers)
         else:
-            found = _WANT_CLAUSE.match(clause)
-            need, own = _without_our(found.group("what") if found else clause)
-            offers.extend(own)
-            needs.extend(_phrases(need))
-    if not needs:
+            _read_need(clause, needs, offers)
+    if not needs and not offers:
         needs = [text.strip()]
     return TextQuery(text=text, needs=_unique(needs), offers=_unique(offers))
 
 
+def _read_need(clause: str, needs: list[str], offers: list[str]) -> None:
+    """A clause of wanting (or a bare need): the need, and any "our X" as an offer."""
+    found = _WANT_CLAUSE.match(clause)
+    need, own = _without_our(found.group("what") if found else clause)
+    offers.extend(own)
+    needs.extend(_phrases(need))
+
+
+def _split_at_wanting(what: str) -> tuple[str, str]:
+    """ "a biotech company looking for X" -> ("a biotech company", "looking for X")."""
+    found = _WANTING_BEGINS.search(what)
+    return (what[: found.start()], what[found.end() :]) if found else (what, "")
+
+
 def _clauses(text: str) -> list[str]:
+    for contraction, full in _CONTRACTIONS:
+        text = contraction.sub(full, text)
     return [c.strip(" ,") for c in _CLAUSE_BREAK.split(text) if c and c.strip(" ,")]
 
 
@@ -109,7 +156,7 @@ def _phrases(text: str) -> list[str]:
     phrases = (
         _LEADING_FILLER.sub("", p).strip(" ,;.") for p in split_phrases(text.replace(",", ";"))
     )
-    return [p for p in phrases if len(p) >= 3]
+    return [p for p in phrases if len(p) >= 3 and not _PRONOUN.match(p)]
 
 
 def _unique(items: list[str]) -> list[str]:

@@ -294,6 +294,8 @@ def test_staff_grade_matches_through_the_api(client: FlaskClient, tmp_db_path: P
     row = response.get_json()
     assert (row["actor"], row["grade"], row["query_company"]) == (STAFF, 2, None)
     assert client.get("/api/judgements").get_json() == [row]
+    assert client.get("/api/judgements?offset=1").get_json() == []
+    assert client.get("/api/judgements?limit=0").status_code == 400
 
 
 def test_an_api_grade_that_cannot_be_recorded_says_why_and_writes_nothing(

@@ -101,6 +101,8 @@ def test_a_text_search_shows_how_the_sentence_was_read(client: FlaskClient):
     page = visible(client.get("/search?q=hospital+logistics&country=KR"))
     assert "Read as: you need hospital logistics ." in page
     assert "Say what you offer too" in page
+    page = visible(client.get("/search?q=We+make+PCR+kits&country=KR"))
+    assert "Read as: you offer PCR kits . No need is stated, so companies that want it" in page
 
 
 def test_a_company_search_has_no_reading_of_a_sentence(client: FlaskClient):

@@ -238,7 +238,11 @@ def judgements():
     """Staff grades of suggested matches, the newest of each (query, candidate) pair."""
     if not g.user:
         return auth.login_needed()
-    return jsonify(get_store().current_judgements())
+    limit = _bounded_int("limit", 100, 1, MAX_LIST)
+    offset = _bounded_int("offset", 0, 0, 10_000_000)
+    if isinstance(limit, str) or isinstance(offset, str):
+        return _error(400, "bad parameters", errors=_param_errors({}, limit, offset))
+    return jsonify(get_store().current_judgements()[offset : offset + limit])
 
 
 @bp.post("/judgements")
