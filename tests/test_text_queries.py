@@ -20,6 +20,11 @@ from matchmaker.text_queries import parse_text_query
         ("Korean distributor for our PCR kits", ["Korean distributor"], ["PCR kits"]),
         ("manufacturing for our antibody", ["manufacturing"], ["antibody"]),
         (
+            "Korean distributor for our PCR kits, ELISA kits and reagents",
+            ["Korean distributor"],
+            ["PCR kits", "ELISA kits and reagents"],
+        ),
+        (
             "Looking for a Latvian partner to distribute our insulin pens",
             ["Latvian partner to distribute"],
             ["insulin pens"],

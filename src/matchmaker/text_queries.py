@@ -74,11 +74,12 @@ _EMPTY_CLAUSE = re.compile(
     r"|" + _SUBJECT + r"(?:are|am|is|have|has)\s+(?:not|no)\b)",
     re.IGNORECASE,
 )
-# "our X" inside a need: X runs to a comma, the end, or a preposition that starts something
-# else ("register our device with MFDS"); "for" stays in X ("our antibody for clinical supply").
+# "our X" inside a need: X runs to the end of the clause, list included ("our PCR kits,
+# ELISA kits and reagents"), or to a preposition that starts something else ("register our
+# device with MFDS"); "for" stays in X ("our antibody for clinical supply").
 _OUR = re.compile(
     r"\s*\b(?:for|of|with)?\s*\b(?:our|my)\s+(?P<what>.+?)"
-    r"(?=\s+(?:with|in|into|from|to|at|by)\b|,|$)",
+    r"(?=\s+(?:with|in|into|from|to|at|by)\b|$)",
     re.IGNORECASE,
 )
 _LEADING_FILLER = re.compile(
@@ -147,8 +148,8 @@ def _clauses(text: str) -> list[str]:
 
 def _without_our(clause: str) -> tuple[str, list[str]]:
     """The clause with each "(for) our X" taken out, and the Xs."""
-    own = [m.group("what").strip(" ,") for m in _OUR.finditer(clause)]
-    return _OUR.sub("", clause), [x for x in own if x]
+    own = [phrase for m in _OUR.finditer(clause) for phrase in _phrases(m.group("what"))]
+    return _OUR.sub("", clause), own
 
 
 def _phrases(text: str) -> list[str]:
