@@ -118,3 +118,12 @@ def test_grades_come_out_as_a_labelled_set_eval_reads(staff_client, store: Store
         ("baltic-generics", None, {"seoul-pharma-distribution": 2}),
     ]
     assert check_pool(queries, store.list()) == []
+
+
+def test_staff_grade_the_top_partners_on_a_company_page_too(staff_client, store: Store):
+    page = text(staff_client.get("/companies/baltic-generics"))
+    assert 'name="query_company" value="baltic-generics"' in page
+    assert 'name="next" value="/companies/baltic-generics"' in page
+    grade(staff_client, "han-generics", 0)  # filed under the same query as the results page
+    page = text(staff_client.get("/companies/baltic-generics"))
+    assert 'aria-pressed="true">not a partner<' in page

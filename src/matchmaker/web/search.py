@@ -133,7 +133,7 @@ def _grading(company: str | None, text: str | None, target: str) -> dict | None:
         "query_company": company,
         "query_text": text,
         "target_country": target,
-        "next": request.full_path,
+        "next": request.full_path.rstrip("?"),
         "current": {row["candidate_id"]: row for row in current},
         "labels": GRADES,
     }
@@ -143,12 +143,14 @@ def _grading(company: str | None, text: str | None, target: str) -> dict | None:
 def company(company_id: str):
     profile = get_store().get(company_id)
     ranker = get_ranker()
+    target = _other(profile.country)
     return render_template(
         "company.html",
         profile=profile,
         partners=ranker.match(profile.id, top=COMPANY_PAGE_TOP),
         similar=ranker.similar(profile.id, top=COMPANY_PAGE_TOP),
-        target=_other(profile.country),
+        target=target,
+        grading=_grading(profile.id, None, target),
     )
 
 
