@@ -153,6 +153,7 @@ def test_every_get_sends_headers_and_changes_nothing(
         assert snapshot(tmp_db_path) == before, url
         if logged_in and response.mimetype == "text/html":
             assert response.headers.get("Cache-Control") == "no-store", url
+        response.close()  # static files are served from an open file
 
 
 def test_errors_and_wrong_methods_send_headers_too(app: Flask, client: FlaskClient):
