@@ -203,6 +203,8 @@ def test_a_text_that_states_only_offers_finds_who_wants_them(hashing_embedder):
     )
     results = ranker.query("We make PCR kits and lab reagents", country="KR")
     assert results[0].id == "buyer"
+    # the words typed name the user's own products: matching them would favour the maker
+    assert all("lexical" not in m.score_parts for m in results)
     assert any(
         reason.startswith("Seeks ") and "which you offer: “PCR kits and lab reagents”" in reason
         for reason in results[0].reasons

@@ -532,7 +532,8 @@ class PartnerRanker:
         else:
             fit = w.text_offers * raw["need_fit"] + w.text_seeks * raw["seek_fit"]
             parts["need_fit"] = w.reciprocal * _standardise(fit)
-        parts["lexical"] = w.lexical * _standardise(raw["lexical"])
+        if len(needs):  # with offers only, the words typed name the user's own products
+            parts["lexical"] = w.lexical * _standardise(raw["lexical"])
         if len(offers):
             competitor = np.sqrt(raw["offers_alike"] * raw["seek_fit"])
             parts["competitor"] = -w.competitor * _above_average(competitor)
