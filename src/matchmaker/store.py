@@ -480,17 +480,18 @@ class Store:
         Grades that involve a deleted company are left out: it can be neither
         searched for nor suggested (they come back if it is restored).
         """
+        one_query, params = "", []
+        if query_company is not None or query_text is not None:
+            # inside the grouping, so a results page reads one query's rows by index
+            one_query = " WHERE query_company IS ? AND query_text IS ? AND target_country = ?"
+            params = [query_company, query_text, target_country]
         sql = (
-            "SELECT * FROM judgements WHERE id IN (SELECT MAX(id) FROM judgements GROUP BY "
-            "query_company, query_text, target_country, candidate_id) "
+            f"SELECT * FROM judgements WHERE id IN (SELECT MAX(id) FROM judgements{one_query} "
+            "GROUP BY query_company, query_text, target_country, candidate_id) "
             "AND candidate_id IN (SELECT id FROM companies WHERE deleted_at IS NULL) "
             "AND (query_company IS NULL "
             "OR query_company IN (SELECT id FROM companies WHERE deleted_at IS NULL))"
         )
-        params: list[Any] = []
-        if query_company is not None or query_text is not None:
-            sql += " AND query_company IS ? AND query_text IS ? AND target_country = ?"
-            params += [query_company, query_text, target_country]
         return list(self.db.query(sql + " ORDER BY id", params))
 
     # -- vectors --------------------------------------------------------------
