@@ -17,6 +17,8 @@ from datetime import date
 from typing import Any
 from urllib.parse import urlsplit
 
+from .roles import check_markets, check_roles
+
 COUNTRIES = {"LV": "Latvia", "KR": "South Korea"}
 
 COUNTRY_ALIASES = {
@@ -63,6 +65,9 @@ INPUT_FIELDS = (
     "offers",
     "seeks",
     "partnership_types",
+    "roles",
+    "partner_roles",
+    "markets",
     "website",
     "employees",
     "founded",
@@ -72,7 +77,16 @@ INPUT_FIELDS = (
 )
 #: Fields the store maintains; accepted on input (so exports re-import) but ignored.
 MANAGED_FIELDS = ("created_at", "updated_at", "version", "incomplete")
-LIST_FIELDS = ("sectors", "partnership_types", "certifications")
+LIST_FIELDS = (
+    "sectors",
+    "partnership_types",
+    "roles",
+    "partner_roles",
+    "markets",
+    "certifications",
+)
+#: Structured fields from the controlled vocabulary in roles.py (docs/roles.md).
+VOCABULARY_FIELDS = ("roles", "partner_roles", "markets")
 REQUIRED_FIELDS = ("name", "country", "description")
 
 MAX_LENGTHS = {
@@ -115,6 +129,10 @@ class Profile:
     offers: str = ""
     seeks: str = ""
     partnership_types: list[str] = field(default_factory=list)
+    #: what the organisation is, what partners it wants, where it sells (roles.py)
+    roles: list[str] = field(default_factory=list)
+    partner_roles: list[str] = field(default_factory=list)
+    markets: list[str] = field(default_factory=list)
     website: str | None = None
     employees: int | None = None
     founded: int | None = None
@@ -388,6 +406,9 @@ _PARSERS = {
     "offers": lambda v: _text(v, "offers"),
     "seeks": lambda v: _text(v, "seeks"),
     "partnership_types": _parse_partnership_types,
+    "roles": lambda v: check_roles(_parse_list(v)),
+    "partner_roles": lambda v: check_roles(_parse_list(v)),
+    "markets": lambda v: check_markets(_parse_list(v)),
     "website": _parse_website,
     "employees": _parse_int(0, 10_000_000),
     "founded": _parse_int(1500, date.today().year),

@@ -16,7 +16,7 @@ import json
 import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -25,7 +25,7 @@ import numpy as np
 import sqlite_utils
 
 from .judgements import Judgement, JudgementInputError
-from .profiles import INPUT_FIELDS, LIST_FIELDS, Profile
+from .profiles import INPUT_FIELDS, LIST_FIELDS, VOCABULARY_FIELDS, Profile
 
 BUSY_TIMEOUT_MS = 5000
 
@@ -156,6 +156,14 @@ MIGRATIONS: list[tuple[int, str]] = [
             CHECK ((query_company IS NULL) <> (query_text IS NULL))
         );
         CREATE INDEX judgements_query ON judgements (query_company, query_text, target_country);
+        """,
+    ),
+    (
+        6,
+        """
+        ALTER TABLE companies ADD COLUMN roles TEXT NOT NULL DEFAULT '[]';
+        ALTER TABLE companies ADD COLUMN partner_roles TEXT NOT NULL DEFAULT '[]';
+        ALTER TABLE companies ADD COLUMN markets TEXT NOT NULL DEFAULT '[]';
         """,
     ),
 ]
@@ -304,6 +312,7 @@ class Store:
         summary = UpsertSummary()
         with self._immediate():
             for profile in profiles:
+                profile = self._keep_curated(profile)
                 outcome = self._write(profile, actor, action="import")
                 if outcome == "created":
                     summary.created += 1
@@ -316,6 +325,23 @@ class Store:
             if summary.changed_ids:
                 self._bump_revision()
         return summary
+
+    def _keep_curated(self, profile: Profile) -> Profile:
+        """An imported row that leaves roles, partner roles or markets empty keeps stored ones.
+
+        Staff curate these fields on the company form; an export from another tool
+        (or an older file) that lacks them must not wipe that work. Clearing them
+        is an edit, not an import.
+        """
+        row = self._row(profile.id)
+        if row is None:
+            return profile
+        kept = {
+            name: json.loads(row[name])
+            for name in VOCABULARY_FIELDS
+            if not getattr(profile, name) and row[name] != "[]"
+        }
+        return replace(profile, **kept) if kept else profile
 
     def save(self, profile: Profile, actor: str, expected_version: int | None = None) -> Profile:
         """Create or edit one profile; refuse it if the stored version moved on."""
