@@ -257,20 +257,26 @@ def stats(as_json: bool, db_path: str) -> None:
         click.echo(f"{key:>20}: {value}")
 
 
+#: the labelled sets `matchmaker eval` measures by default, strongest ground truth first
+EVAL_SETS = (
+    ("real deals (eval/deals)", "eval/deals/judgements.jsonl", "eval/deals/profiles.jsonl"),
+    ("judged set A", "eval/partner_judgements.jsonl", "data/companies.jsonl"),
+    ("judged set B, blind", "eval/partner_judgements_b.jsonl", "data/companies.jsonl"),
+)
+
+
 @cli.command(name="eval")
 @click.option(
     "--judgements",
-    default="eval/partner_judgements.jsonl",
-    show_default=True,
     type=click.Path(exists=True, dir_okay=False),
-    help="Labelled partner queries.",
+    help="One labelled set to measure instead of the default ones (see eval/README.md).",
 )
 @click.option(
     "--profiles",
     default="data/companies.jsonl",
     show_default=True,
     type=click.Path(exists=True, dir_okay=False),
-    help="Candidate pool (any import file).",
+    help="Candidate pool of --judgements (any import file).",
 )
 @click.option(
     "--peers",
@@ -281,24 +287,45 @@ def stats(as_json: bool, db_path: str) -> None:
 )
 @click.option("--per-query", is_flag=True, help="Also print nDCG@5 of each query.")
 @user_errors
-def eval_cmd(judgements: str, profiles: str, peers: str, per_query: bool) -> None:
-    """Measure partner ranking and similar companies against keyword and semantic baselines."""
+def eval_cmd(judgements: str | None, profiles: str, peers: str, per_query: bool) -> None:
+    """Measure partner ranking and similar companies against keyword and semantic baselines.
+
+    Without --judgements: the real-deals set first, then both judged sets.
+    """
     from . import evaluation
 
-    parsed = parse_file(profiles)
+    sets = [("labelled set", judgements, profiles)] if judgements else list(EVAL_SETS)
+    embedder = engine.make_embedder()
+    for title, judged, pool in sets:
+        _eval_partner_set(evaluation, embedder, title, judged, pool, per_query)
+    if Path(peers).is_file():
+        companies = evaluation.load_peers(peers)
+        click.echo(f"\nSimilar companies: sp500-peers, {len(companies)} companies")
+        click.echo(f"{'system':<28} {'nDCG@10':>8} {'P@10':>7}")
+        for s in evaluation.evaluate_similar(companies, embedder):
+            click.echo(f"{s.system:<28} {s.ndcg10:>8.3f} {s.p5:>7.3f}")
+    else:
+        click.echo(f"\n(similar companies not measured: {peers} not found)")
+
+
+def _eval_partner_set(evaluation, embedder, title: str, judged: str, pool: str, per_query: bool):
+    """Print one labelled set's scores for matchmaker and both baselines, from one fit."""
+    parsed = parse_file(pool, any_european=True)
     if not parsed.ok:
-        raise click.ClickException(f"{profiles}: {parsed.errors[0]}")
-    queries = evaluation.load_judgements(judgements)
+        raise click.ClickException(f"{pool}: {parsed.errors[0]}")
+    queries = evaluation.load_judgements(judged)
     for warning in evaluation.check_pool(queries, parsed.profiles):
         click.echo(f"Warning: {warning}", err=True)
-    embedder = engine.make_embedder()
     ranker = engine.fit_in_memory(parsed.profiles, embedder)
     run = evaluation.PartnerEvaluation(parsed.profiles, ranker, embedder)
     click.echo(
-        f"Partner fit: {len(queries)} queries over {len(parsed.profiles)} profiles "
-        f"({embedder.model_id})"
+        f"Partner fit, {title}: {judged}, {len(queries)} queries over "
+        f"{len(parsed.profiles)} profiles in {pool} ({embedder.model_id})"
     )
-    click.echo(f"{'system':<28} {'nDCG@5':>7} {'nDCG@10':>8} {'MRR':>7} {'P@5':>6} {'comp@5':>8}")
+    click.echo(
+        f"{'system':<28} {'nDCG@5':>7} {'nDCG@10':>8} {'MRR':>7} {'P@5':>6} {'comp@5':>8}"
+        f" {'recall@5':>8}"
+    )
     for scores in run.run(queries):
         click.echo(scores.row())
     if per_query:
@@ -310,14 +337,7 @@ def eval_cmd(judgements: str, profiles: str, peers: str, per_query: bool) -> Non
                 f"  {q.qid:<5} {q.company or q.text!s:<50.50} "
                 f"mm {mine:.2f}  dense {dense:.2f}  bm25 {bm25:.2f}"
             )
-    if Path(peers).is_file():
-        companies = evaluation.load_peers(peers)
-        click.echo(f"\nSimilar companies: sp500-peers, {len(companies)} companies")
-        click.echo(f"{'system':<28} {'nDCG@10':>8} {'P@10':>7}")
-        for s in evaluation.evaluate_similar(companies, embedder):
-            click.echo(f"{s.system:<28} {s.ndcg10:>8.3f} {s.p5:>7.3f}")
-    else:
-        click.echo(f"\n(similar companies not measured: {peers} not found)")
+    click.echo("")
 
 
 from .report_commands import report  # noqa: E402

@@ -29,9 +29,13 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from .embedding import Embedder, profile_text
 from .lexical import BM25
 from .profiles import Profile
-from .ranking import PartnerRanker
+from .ranking import Filters, PartnerRanker
+from .roles import EUROPEAN_COUNTRIES, region_countries
 
 Ranking = Callable[["JudgedQuery"], list[str]]
+
+#: where a labelled query may look: one side of the corridor, or EU for the whole of Europe
+TARGETS = frozenset({"KR", "EU"} | EUROPEAN_COUNTRIES)
 
 
 @dataclass
@@ -72,8 +76,11 @@ def _judged_query(record: dict) -> JudgedQuery:
     query = record["query"]
     if not isinstance(query, dict) or bool(query.get("company")) == bool(query.get("text")):
         raise ValueError('"query" must be {"company": "<id>"} or {"text": "<need>"}')
-    if record["target_country"] not in ("LV", "KR"):
-        raise ValueError(f"target_country must be LV or KR, not {record['target_country']!r}")
+    if record["target_country"] not in TARGETS:
+        raise ValueError(
+            f"target_country must be LV, KR, EU or a European country code, "
+            f"not {record['target_country']!r}"
+        )
     gains = dict(record["judgements"])
     if any(type(g) is not int or g not in (0, 1, 2) for g in gains.values()):
         raise ValueError("grades must be the numbers 0, 1 or 2")
@@ -111,7 +118,8 @@ def check_pool(queries: list[JudgedQuery], profiles: Sequence[Profile]) -> list[
         raise JudgementError("query companies not in the profiles: " + ", ".join(missing))
     warnings = []
     for q in queries:
-        stray = sorted(c for c in q.gains if countries.get(c) != q.target_country)
+        region = region_countries(q.target_country)
+        stray = sorted(c for c in q.gains if countries.get(c) not in region)
         if stray:
             warnings.append(
                 f"{q.qid}: judged ids not among the {q.target_country} profiles "
@@ -145,6 +153,15 @@ def precision_at(ranked: Sequence[str], gains: dict[str, int], k: int) -> float:
     return sum(1 for cid in ranked[:k] if gains.get(cid, 0) >= 1) / k
 
 
+def recall_at(ranked: Sequence[str], gains: dict[str, int], k: int) -> float:
+    """Share of the best-graded candidates found in the top k (for real deals: the partners)."""
+    best = max(gains.values(), default=0)
+    wanted = {cid for cid, g in gains.items() if g == best and g > 0}
+    if not wanted:
+        return 0.0
+    return len(wanted & set(ranked[:k])) / len(wanted)
+
+
 def competitor_rate_at(ranked: Sequence[str], competitors: Sequence[str], k: int) -> float:
     """Share of the top k that are labelled competitors: lower is better."""
     return sum(1 for cid in ranked[:k] if cid in set(competitors)) / k
@@ -158,12 +175,14 @@ class Scores:
     mrr: float
     p5: float
     competitors5: float | None = None
+    recall5: float | None = None
 
     def row(self) -> str:
         comp = "" if self.competitors5 is None else f" {self.competitors5:>8.3f}"
+        recall = "" if self.recall5 is None else f" {self.recall5:>7.3f}"
         return (
             f"{self.system:<28} {self.ndcg5:>7.3f} {self.ndcg10:>8.3f} {self.mrr:>7.3f}"
-            f" {self.p5:>6.3f}{comp}"
+            f" {self.p5:>6.3f}{comp}{recall}"
         )
 
 
@@ -176,6 +195,7 @@ def score_system(name: str, queries: list[JudgedQuery], rank: Ranking) -> Scores
         mrr=float(np.mean([reciprocal_rank(r, q.gains) for q, r in runs])),
         p5=float(np.mean([precision_at(r, q.gains, 5) for q, r in runs])),
         competitors5=float(np.mean([competitor_rate_at(r, q.competitors, 5) for q, r in runs])),
+        recall5=float(np.mean([recall_at(r, q.gains, 5) for q, r in runs])),
     )
 
 
@@ -205,7 +225,7 @@ class PartnerEvaluation:
         return self.texts[self.ids.index(q.company)] if q.company else q.text or ""
 
     def allowed(self, q: JudgedQuery) -> np.ndarray:
-        allowed = self.countries == q.target_country
+        allowed = np.isin(self.countries, list(region_countries(q.target_country)))
         if q.company:
             allowed &= np.array([cid != q.company for cid in self.ids])
         return allowed
@@ -213,7 +233,8 @@ class PartnerEvaluation:
     def rank_matchmaker(self, q: JudgedQuery) -> list[str]:
         top = len(self.profiles)
         if q.company:
-            return [m.id for m in self.ranker.match(q.company, top=top)]
+            where = Filters(country=q.target_country)
+            return [m.id for m in self.ranker.match(q.company, top=top, filters=where)]
         return [m.id for m in self.ranker.query(q.text or "", country=q.target_country, top=top)]
 
     def rank_bm25(self, q: JudgedQuery) -> list[str]:

@@ -60,13 +60,13 @@ def detect_format(name: str) -> str:
     return suffix
 
 
-def parse_file(path: str | Path, fmt: str | None = None) -> ParsedFile:
-    """Read and validate a file on disk."""
+def parse_file(path: str | Path, fmt: str | None = None, any_european: bool = False) -> ParsedFile:
+    """Read and validate a file on disk (``any_european``: an evaluation pool, see profiles)."""
     fmt = fmt or detect_format(str(path))
-    return parse_bytes(Path(path).read_bytes(), fmt)
+    return parse_bytes(Path(path).read_bytes(), fmt, any_european)
 
 
-def parse_bytes(data: bytes, fmt: str) -> ParsedFile:
+def parse_bytes(data: bytes, fmt: str, any_european: bool = False) -> ParsedFile:
     """Validate every row of an uploaded or read file; never raises for bad content."""
     try:
         text = data.decode("utf-8-sig")
@@ -88,7 +88,7 @@ def parse_bytes(data: bytes, fmt: str) -> ParsedFile:
             result.errors.append(record)
             continue
         try:
-            profile = validate_profile(record)
+            profile = validate_profile(record, any_european)
         except ProfileError as exc:
             result.errors.extend(RowError(row, e.field, e.message) for e in exc.errors)
             continue

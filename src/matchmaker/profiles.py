@@ -17,7 +17,7 @@ from datetime import date
 from typing import Any
 from urllib.parse import urlsplit
 
-from .roles import check_markets, check_roles
+from .roles import EUROPEAN_COUNTRIES, check_markets, check_roles
 
 COUNTRIES = {"LV": "Latvia", "KR": "South Korea"}
 
@@ -228,18 +228,28 @@ def make_id(name: str, country: str) -> str:
     return f"{base[:80]}-{country.lower()}"
 
 
-def normalise_country(value: Any) -> str:
-    """Map 'Latvia', 'Latvija', 'Republic of Korea', '대한민국'... to LV or KR."""
+def normalise_country(value: Any, any_european: bool = False) -> str:
+    """Map 'Latvia', 'Latvija', 'Republic of Korea', '대한민국'... to LV or KR.
+
+    ``any_european`` also accepts the ISO code of any EU/EEA country, the UK and
+    Switzerland: evaluation pools of real deals hold partners from all of Europe,
+    while the product's database holds Latvian and Korean organisations only.
+    """
     key = " ".join(unicodedata.normalize("NFC", str(value or "")).split()).lower()
     if key in COUNTRY_ALIASES:
         return COUNTRY_ALIASES[key]
+    if any_european and key.upper() in EUROPEAN_COUNTRIES:
+        return key.upper()
     raise ValueError(
         "must be LV or KR (Latvia, Latvija, South Korea, Korea, 대한민국 are accepted)"
     )
 
 
-def validate_profile(raw: Mapping[str, Any]) -> Profile:
-    """Check and normalise one input record; raise ProfileError listing all problems."""
+def validate_profile(raw: Mapping[str, Any], any_european: bool = False) -> Profile:
+    """Check and normalise one input record; raise ProfileError listing all problems.
+
+    ``any_european`` accepts European countries besides LV (see normalise_country).
+    """
     errors: list[FieldError] = []
     if not isinstance(raw, Mapping):
         raise ProfileError([FieldError("(row)", "must be an object with named fields")])
@@ -252,7 +262,10 @@ def validate_profile(raw: Mapping[str, Any]) -> Profile:
         if name == "id":
             continue
         try:
-            clean[name] = _PARSERS[name](raw.get(name))
+            if name == "country":
+                clean[name] = _parse_country(raw.get(name), any_european)
+            else:
+                clean[name] = _PARSERS[name](raw.get(name))
         except ValueError as exc:
             errors.append(FieldError(name, str(exc)))
     for name in REQUIRED_FIELDS:
@@ -299,9 +312,9 @@ def _parse_id(value: Any) -> str | None:
     return text
 
 
-def _parse_country(value: Any) -> str:
+def _parse_country(value: Any, any_european: bool = False) -> str:
     text = _text(value, "country")
-    return normalise_country(text) if text else ""
+    return normalise_country(text, any_european) if text else ""
 
 
 def _parse_list(value: Any) -> list[str]:

@@ -35,6 +35,7 @@ from .embedding import Embedder, matching_phrases, profile_text
 from .explaining import Explanation, explain_match, explain_query, explain_similar
 from .lexical import BM25
 from .profiles import Profile
+from .roles import region_countries
 from .text_queries import TextQuery, parse_text_query
 
 
@@ -585,8 +586,8 @@ class PartnerRanker:
     def _mask(self, filters: Filters, exclude: set[str] | None = None) -> np.ndarray:
         """Candidates passing the filters; vectorised, with a Python loop only for list filters."""
         mask = np.ones(len(self.profiles_), dtype=bool)
-        if filters.country:
-            mask &= self.countries_ == filters.country
+        if filters.country:  # a country code, or EU for every European one
+            mask &= np.isin(self.countries_, list(region_countries(filters.country)))
         for cid in set(filters.exclude) | (exclude or set()):
             if cid in self.index_:
                 mask[self.index_[cid]] = False
@@ -907,4 +908,5 @@ def _dimension(vectors: Mapping[str, Mapping[str, np.ndarray]]) -> int:
 
 
 def _other_country(country: str) -> str:
-    return "KR" if country == "LV" else "LV"
+    """Latvia's other side is Korea; Korea's is Latvia (EU for the whole of Europe, by filter)."""
+    return "LV" if country == "KR" else "KR"

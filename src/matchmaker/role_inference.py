@@ -1,0 +1,216 @@
+"""Read roles, partner roles and markets from a profile's text when nobody stated them.
+
+Imports from other tools, self-registered companies and free-text searches
+carry no structured fields, yet ranking needs to know that a company is a
+wholesaler and that a need asks for one. These rules read the words that
+name kinds of organisation ("wholesaler", "CRO", "licensee", "유통", "izplatītājs")
+and places ("Korea", "EU", "Asia"). They are deliberately plain keyword rules:
+docs/roles.md reports their precision and recall against the hand labels of
+the shipped profiles, and a stated value always wins over an inferred one
+(:func:`effective_fields`).
+
+Two kinds of text are read differently:
+
+* what a company **is** (sectors, the first sentence of the description,
+  offers) gives ``roles``;
+* what it **seeks** (or a free-text need) gives ``partner_roles``. Seeking
+  "distributors" asks for a distributor, and so does "distribution partners".
+  Relational phrases count too: "licensees" and "products to in-license" ask
+  for a pharma company or a drug developer, "trial sponsors" for one that runs
+  trials, "contract manufacturing clients" for one without plants.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from .profiles import Profile
+
+# Each rule: a regular expression (matched case-insensitively on word starts) and the
+# roles it names. Latvian and Korean stems are listed beside the English ones.
+_Rule = tuple[str, tuple[str, ...]]
+
+#: words that say what an organisation *is*
+IDENTITY_RULES: tuple[_Rule, ...] = (
+    (r"wholesal|distribut|importer|import(?:s|ing)? (?:and|&)|pharmacy chain|"
+     r"drug store|trading (?:company|house)|marketing partner|"
+     r"vairumtirdz|izplatītāj|izplatīšan|도매|유통|수입", ("distributor",)),
+    (r"contract research|\bcros?\b|clinical research organi[sz]ation|임상시험수탁|"
+     r"klīnisko pētījumu organizācij", ("cro",)),
+    (r"\bc[dm]mos?\b|contract (?:development and )?manufactur|fill[- ]finish|\bodm\b|"
+     r"위탁개발|위탁생산|līgumražo", ("cdmo",)),
+    (r"biosimilar|바이오시밀러|biolīdzīg", ("biosimilar-maker",)),
+    (r"active pharmaceutical ingredient|\bapis?\b|intermediates|원료의약품|aktīvās vielas",
+     ("api-maker",)),
+    (r"pharmaceutical (?:company|manufacturer|maker|producer)|generics?\b|"
+     r"finished[- ]dos|prescription (?:drugs|medicines)|ethical pharmaceutical|"
+     r"medicines? (?:manufactur|maker|producer)|제약|farmaceitisk|zāļu ražot", ("pharma-company",)),
+    (r"drug (?:discovery|developer|development company)|biotech(?:nology)? (?:company|start-?up)|"
+     r"pipeline|new drug|novel drug|candidates?\b|신약|zāļu izstrād", ("drug-developer",)),
+    (r"hospital|clinic\b|medical cent(?:er|re)|병원|의료원|slimnīc|klīnik", ("hospital",)),
+    (r"research institute|university|academy of sciences|research cent(?:er|re)|"
+     r"연구원|연구소|대학교|institūts|universitāt", ("research-institute",)),
+    (r"medical devices?|device maker|implant|imaging (?:equipment|systems)|x-ray|"
+     r"surgical|wearable|의료기기|medicīnas ierīc", ("device-maker",)),
+    (r"in vitro diagnostic|\bivd\b|diagnostic (?:kits?|tests?|company)|rapid tests?|"
+     r"molecular diagnostic|point-of-care|진단|diagnostik", ("diagnostics-maker",)),
+    (r"laborator(?:y|ies) (?:services|testing)|clinical laborator|testing laborator|"
+     r"sequencing services|genome sequencing|검사|laboratorij", ("lab-services",)),
+    (r"laboratory (?:equipment|instruments)|reagents|lab(?:oratory)? devices|"
+     r"organ-on-(?:a-)?chip|sequencers?\b", ("lab-supplier",)),
+    (r"artificial intelligence|\bai\b|software|digital health|e-health|health it|"
+     r"인공지능|소프트웨어|digitāl", ("health-it",)),
+    (r"cosmetic|skincare|nutraceutical|supplements?|consumer health|화장품|kosmētik",
+     ("consumer-health",)),
+    (r"venture capital|investment (?:firm|company|fund)|\bfunds?\b|securities|"
+     r"development finance|investor|투자|investīcij|fonds", ("investor",)),
+    (r"(?:trade|investment|export) (?:promotion|agency)|state agency|government[- ]affiliated|"
+     r"national (?:programme|program)|진흥원|공사|aģentūr", ("trade-agency",)),
+    (r"association|federation|chamber of commerce|cluster|협회|연합회|asociācij|kamer",
+     ("industry-association",)),
+    (r"consult|regulatory affairs (?:services|support)|market access (?:services|support)|"
+     r"컨설팅|konsult", ("consultancy",)),
+    (r"logistic|freight|cold chain|airline|airport|\bport\b|shipping|cargo|물류|loģistik",
+     ("logistics",)),
+)
+
+#: relational phrases in a *seeks* text and the roles they ask for
+WANT_RULES: tuple[_Rule, ...] = (
+    (r"licensees?|licensing partners?|out-licens|license (?:our|its|their)|"
+     r"라이선스 아웃|licencēt", ("pharma-company",)),
+    (r"in-licens|products? to in-license|late-stage (?:assets|molecules)|molecules|"
+     r"assets\b|도입", ("drug-developer", "pharma-company")),
+    (r"(?:trial|study) sponsors?|sponsors\b", ("drug-developer", "pharma-company")),
+    (r"(?:trial|clinical|evaluation|validation|investigat\w*) sites?|investigators|"
+     r"임상 ?기관|pētījumu centr", ("hospital",)),
+    (r"contract manufacturing (?:clients|customers)|manufacturing clients|"
+     r"(?:biotech|brand[- ]owner) clients", ("drug-developer", "pharma-company")),
+    (r"manufacturers?|principals?|suppliers? (?:of|for) (?:medicines|products)|"
+     r"pharma suppliers|제조사|ražotāj", ("pharma-company", "device-maker")),
+    (r"api (?:customers|buyers)|buyers (?:of|for) (?:our )?apis?", ("pharma-company",)),
+    (r"api suppliers?|raw materials?", ("api-maker",)),
+    (r"kit suppliers|reagent and analy[sz]er suppliers|diagnostics? suppliers",
+     ("diagnostics-maker",)),
+    (r"co-investors?|investors?|investment partners|fund (?:managers|partners)|"
+     r"투자자|investor", ("investor",)),
+    (r"research partners|academic|research (?:collaborat|exchange)|joint (?:r&d|grants?|research)|"
+     r"공동연구|pētniecīb", ("research-institute",)),
+    (r"hospital (?:partners|customers|tender)|clinics?\b|병원", ("hospital",)),
+    (r"agencies|agency partners|counterparts", ("trade-agency",)),
+    (r"association partners|associations\b|federation partners", ("industry-association",)),
+    (r"registration support|regulatory support|market entry support|인허가", ("consultancy",)),
+    (r"cro partners|\bcros?\b", ("cro",)),
+    (r"distribut|wholesal|importers?|commercial partners|marketing partners|"
+     r"유통|수입|도매|izplatī", ("distributor",)),
+)
+
+#: place words and the market they name
+MARKET_RULES: tuple[tuple[str, str], ...] = (
+    (r"\bkorea|korean|seoul|한국|대한민국|국내|korej", "kr"),
+    (r"\blatvia|latvian|riga\b|rīga|라트비아|latvij", "lv"),
+    (r"\bbaltic|발트|baltij", "baltics"),
+    (r"\beu\b|eu-gmp|european union|\beea\b|유럽연합|\bes\b", "eu"),
+    (r"\beurop|유럽|eiropa", "europe"),
+    (r"\bcis\b|russia|ukraine|kazakh", "cis"),
+    (r"\bchina|chinese|중국|ķīn", "china"),
+    (r"\bjapan|일본|japān", "japan"),
+    (r"\basia|아시아|āzij", "asia"),
+    (r"southeast asia|asean|vietnam|indonesia|thailand|동남아", "southeast-asia"),
+    (r"middle east|gulf|saudi|\buae\b|중동", "middle-east"),
+    (r"\bus\b|u\.s\.|united states|america|fda\b|canada|미국", "north-america"),
+    (r"latin america|brazil|mexico|중남미", "latin-america"),
+    (r"\bafrica|아프리카", "africa"),
+    (r"global|worldwide|international|dozens of countries|many countries|\d+ countries|"
+     r"글로벌|해외|pasaul", "global"),
+)
+
+_HOME = {"KR": "kr", "LV": "lv"}
+
+
+def _compile(rules: Iterable[tuple[str, object]]) -> list[tuple[re.Pattern[str], object]]:
+    return [(re.compile(pattern, re.IGNORECASE), value) for pattern, value in rules]
+
+
+_IDENTITY = _compile(IDENTITY_RULES)
+_WANT = _compile(WANT_RULES)
+_MARKET = _compile(MARKET_RULES)
+
+
+def roles_in(text: str) -> list[str]:
+    """Roles named by words that say what an organisation is, in order of first mention."""
+    return _ordered_hits(text, _IDENTITY)
+
+
+def wanted_roles_in(text: str) -> list[str]:
+    """Roles a need or a seeks text asks for: relational phrases first, then kinds named."""
+    wanted = _ordered_hits(text, _WANT)
+    for role in roles_in(text):
+        if role not in wanted:
+            wanted.append(role)
+    return wanted
+
+
+def markets_in(text: str) -> list[str]:
+    """Markets named by place words in the text, in order of first mention."""
+    return _ordered_hits(text, _MARKET)
+
+
+def _ordered_hits(text: str, rules: list[tuple[re.Pattern[str], object]]) -> list[str]:
+    found: list[tuple[int, str]] = []
+    for pattern, value in rules:
+        match = pattern.search(text or "")
+        if match:
+            for item in value if isinstance(value, tuple) else (value,):
+                found.append((match.start(), str(item)))
+    ordered: list[str] = []
+    for _, item in sorted(found, key=lambda hit: hit[0]):
+        if item not in ordered:
+            ordered.append(item)
+    return ordered
+
+
+@dataclass(frozen=True)
+class RoleFields:
+    """A profile's roles, partner roles and markets, and whether each was stated or read."""
+
+    roles: tuple[str, ...]
+    partner_roles: tuple[str, ...]
+    markets: tuple[str, ...]
+    inferred: frozenset[str]  # names of the fields that were read from text
+
+
+def infer_roles(profile: Profile) -> list[str]:
+    """What the organisation is, from its sectors and the first sentence of its description.
+
+    The identity sentence comes first because "wholesaler" there outweighs a
+    product list; offers are read only when the identity names no role.
+    """
+    roles = roles_in(" ; ".join([*profile.sectors, profile.identity]))
+    return (roles or roles_in(profile.offers))[:3]
+
+
+def infer_partner_roles(profile: Profile) -> list[str]:
+    return wanted_roles_in(profile.seeks)
+
+
+def infer_markets(profile: Profile) -> list[str]:
+    home = _HOME.get(profile.country) or profile.country.lower()
+    found = markets_in(" ; ".join([profile.description, profile.offers, profile.seeks]))
+    return [home, *[m for m in found if m != home]]
+
+
+def effective_fields(profile: Profile) -> RoleFields:
+    """The stated fields, with each empty one read from text instead."""
+    inferred = set()
+    roles = list(profile.roles)
+    if not roles:
+        roles, _ = infer_roles(profile), inferred.add("roles")
+    partner_roles = list(profile.partner_roles)
+    if not partner_roles:
+        partner_roles, _ = infer_partner_roles(profile), inferred.add("partner_roles")
+    markets = list(profile.markets)
+    if not markets:
+        markets, _ = infer_markets(profile), inferred.add("markets")
+    return RoleFields(tuple(roles), tuple(partner_roles), tuple(markets), frozenset(inferred))
