@@ -35,6 +35,7 @@ from .embedding import Embedder, matching_phrases, profile_text
 from .explaining import Explanation, explain_match, explain_query, explain_similar
 from .lexical import BM25
 from .profiles import Profile
+from .role_fit import RoleFit, TextRoles
 from .roles import region_countries
 from .text_queries import TextQuery, parse_text_query
 
@@ -54,7 +55,11 @@ class Weights:
     reciprocal: float = 1.0  # harmonic mean of need_fit and offer_fit (phrase level)
     lexical: float = 0.5  # BM25 of the query's whole profile (or text) against candidates'
     partnership: float = 0.1  # share of the query's partnership types the candidate also wants
-    competitor: float = 0.5  # penalty: offers alike AND seeks alike (phrase level)
+    competitor: float = 0.5  # penalty: offers alike AND seeks alike AND no role fit
+    #: the candidate plays a role the query looks for, and the query one it looks for
+    roles: float = 0.5
+    #: one of the two wants to reach the other's country (markets)
+    market: float = 0.25
     #: free text that states no offers: "offers what is needed" vs "seeks the same thing"
     text_offers: float = 0.65
     text_seeks: float = 0.35
@@ -141,6 +146,7 @@ class PartnerRanker:
         self.seek_phrases_ = _PhraseTable.build(
             self.profiles_, vectors.get("seek_phrases", {}), self.dim_
         )
+        self.role_fit_ = RoleFit().fit(self.profiles_)
         self._fit_lexical()
         return self
 
@@ -384,12 +390,14 @@ class PartnerRanker:
         """Weighted, standardised signal contributions for candidates ``pool`` of company a."""
         w = self.weights_
         raw = self.partner_evidence(a, pool)
+        alike = np.sqrt(raw["offers_alike"] * raw["seeks_alike"])
         return {
             "reciprocal": w.reciprocal * _standardise(_harmonic(raw["need_fit"], raw["offer_fit"])),
             "lexical": w.lexical * _standardise(raw["lexical"]),
             "partnership": w.partnership * _standardise(raw["partnership"]),
-            "competitor": -w.competitor
-            * _above_average(np.sqrt(raw["offers_alike"] * raw["seeks_alike"])),
+            "roles": w.roles * _standardise(raw["role_need"] + raw["role_offer"]),
+            "market": w.market * _standardise(raw["market"]),
+            "competitor": -w.competitor * _above_average(alike) * _no_role_fit(raw),
         }
 
     def partner_evidence(self, a: int, pool: np.ndarray) -> dict[str, np.ndarray]:
@@ -422,6 +430,7 @@ class PartnerRanker:
             "partnership": self._partnership_share(a, pool),
             "offers_alike": their_offers.coverage(offers_vs_offers),
             "seeks_alike": their_seeks.coverage(seeks_vs_seeks),
+            **self.role_fit_.evidence(a, pool),
         }
 
     def _what_meets_needs(self, b: int) -> tuple[list[str], np.ndarray]:
@@ -482,7 +491,8 @@ class PartnerRanker:
         if len(eligible) > self.candidates:
             rough = np.maximum(self.offer_vecs_ @ whole, self.seek_vecs_ @ whole)[eligible]
             eligible = eligible[_top_k(rough, self.candidates)]
-        parts = self.text_signals(parsed.text, needs, offers, eligible)
+        roles = TextRoles.read(parsed.needs, parsed.offers)
+        parts = self.text_signals(parsed.text, needs, offers, eligible, roles)
         score = sum(parts.values())
         order = np.argsort(-score, kind="stable")[:top]
         lex_query = _row(self.vectorizer_.transform([parsed.text]), 0)
@@ -513,7 +523,12 @@ class PartnerRanker:
         return results
 
     def text_signals(
-        self, text: str, needs: np.ndarray, offers: np.ndarray, pool: np.ndarray
+        self,
+        text: str,
+        needs: np.ndarray,
+        offers: np.ndarray,
+        pool: np.ndarray,
+        roles: TextRoles | None = None,
     ) -> dict[str, np.ndarray]:
         """Weighted, standardised signals for a free-text query over candidates ``pool``.
 
@@ -525,7 +540,7 @@ class PartnerRanker:
         mean, so an exact supplier is not sunk by its unrelated needs.
         """
         w = self.weights_
-        raw = self.text_evidence(text, needs, offers, pool)
+        raw = self.text_evidence(text, needs, offers, pool, roles)
         parts = {}
         if len(offers):
             fit = _harmonic(raw["need_fit"], raw["offer_fit"])
@@ -535,13 +550,19 @@ class PartnerRanker:
             parts["need_fit"] = w.reciprocal * _standardise(fit)
         if len(needs):  # with offers only, the words typed name the user's own products
             parts["lexical"] = w.lexical * _standardise(raw["lexical"])
+        parts["roles"] = w.roles * _standardise(raw["role_need"] + raw["role_offer"])
         if len(offers):
             competitor = np.sqrt(raw["offers_alike"] * raw["seek_fit"])
-            parts["competitor"] = -w.competitor * _above_average(competitor)
+            parts["competitor"] = -w.competitor * _above_average(competitor) * _no_role_fit(raw)
         return parts
 
     def text_evidence(
-        self, text: str, needs: np.ndarray, offers: np.ndarray, pool: np.ndarray
+        self,
+        text: str,
+        needs: np.ndarray,
+        offers: np.ndarray,
+        pool: np.ndarray,
+        roles: TextRoles | None = None,
     ) -> dict[str, np.ndarray]:
         """The raw signals of a free-text query, before scaling and weighting.
 
@@ -567,6 +588,7 @@ class PartnerRanker:
             "need_fit": need_fit,
             "seek_fit": their_seeks.coverage(seeks_vs_needs),
             "lexical": self.bm25_.scores(text, pool),
+            **self.role_fit_.text_evidence(roles or TextRoles([], []), pool),
         }
         if len(offers):
             raw["offer_fit"] = np.where(
@@ -819,6 +841,15 @@ def _standardise(values: np.ndarray) -> np.ndarray:
         return np.zeros(len(values))
     spread = values.std()
     return (values - values.mean()) / spread
+
+
+def _no_role_fit(raw: Mapping[str, np.ndarray]) -> np.ndarray:
+    """1 where neither side plays a role the other looks for: only then is a look-alike a rival.
+
+    A same-industry company across the border that wants what the query is (a
+    pharma company in-licensing the query's molecule) is a partner.
+    """
+    return 1.0 - np.maximum(raw["role_need"], raw["role_offer"])
 
 
 def _above_average(values: np.ndarray) -> np.ndarray:

@@ -185,10 +185,15 @@ def infer_roles(profile: Profile) -> list[str]:
     """What the organisation is, from its sectors and the first sentence of its description.
 
     The identity sentence comes first because "wholesaler" there outweighs a
-    product list; offers are read only when the identity names no role.
+    sector tag or a product list; sectors are read only when the identity names
+    no role, offers only when neither does, and an organisation none of them
+    places in life sciences is ``other-industry``.
     """
-    roles = roles_in(" ; ".join([*profile.sectors, profile.identity]))
-    return (roles or roles_in(profile.offers))[:3]
+    for text in (profile.identity, " ; ".join(profile.sectors), profile.offers):
+        roles = roles_in(text)
+        if roles:
+            return roles[:2]
+    return ["other-industry"]
 
 
 def infer_partner_roles(profile: Profile) -> list[str]:
