@@ -60,6 +60,9 @@ class Weights:
     roles: float = 0.5
     #: one of the two wants to reach the other's country (markets)
     market: float = 0.25
+    #: free text: the candidate is the kind of organisation the text asks for ("distributor"),
+    #: counted twice, and wants what the user is; an explicit ask outweighs similar words
+    text_roles: float = 1.0
     #: free text that states no offers: "offers what is needed" vs "seeks the same thing"
     text_offers: float = 0.65
     text_seeks: float = 0.35
@@ -550,7 +553,7 @@ class PartnerRanker:
             parts["need_fit"] = w.reciprocal * _standardise(fit)
         if len(needs):  # with offers only, the words typed name the user's own products
             parts["lexical"] = w.lexical * _standardise(raw["lexical"])
-        parts["roles"] = w.roles * _standardise(raw["role_need"] + raw["role_offer"])
+        parts["roles"] = w.text_roles * _standardise(2 * raw["role_need"] + raw["role_offer"])
         if len(offers):
             competitor = np.sqrt(raw["offers_alike"] * raw["seek_fit"])
             parts["competitor"] = -w.competitor * _above_average(competitor) * _no_role_fit(raw)
