@@ -8,6 +8,7 @@ show across files. Each failure names the file, line and id to fix.
 from __future__ import annotations
 
 import importlib.util
+import json
 from pathlib import Path
 
 import pytest
@@ -173,3 +174,27 @@ def test_target_counts_roles_in_any_position():
     ]
     target = next(t for t in dataset.TARGETS if "distributors" in t.label)
     assert target.count(records) == 1
+
+
+# --- scripts/run builds the database from every file ---------------------------------------
+
+
+def test_scripts_run_imports_the_shipped_set_then_every_batch():
+    script = (ROOT / "scripts" / "run").read_text(encoding="utf-8")
+    assert script.index("import data/companies.jsonl") < script.index("data/batches/*.jsonl")
+
+
+def test_every_data_file_imports_in_run_order(runner, cli_env):
+    """What scripts/run does, through the real CLI and a real database (hashing embedder)."""
+    from matchmaker.cli import cli
+
+    for path in dataset.data_files(ROOT):
+        preview = runner.invoke(cli, ["import", str(path), "--dry-run"])
+        assert preview.exit_code == 0, preview.output
+        result = runner.invoke(cli, ["import", str(path), "--actor", "setup"])
+        assert result.exit_code == 0, result.output
+    stats = runner.invoke(cli, ["stats", "--json"])
+    assert stats.exit_code == 0, stats.output
+    counts = json.loads(stats.output)
+    assert counts["companies"] == len(RECORDS)
+    assert counts["verified"] == 0 and counts["embedded_companies"] == len(RECORDS)
