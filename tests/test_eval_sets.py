@@ -69,8 +69,8 @@ GOOD = '{"qid": "x1", "query": {"text": "distributor"}, "target_country": "KR", 
             'line 2: "query" must be',
         ),
         (
-            '{"qid": "x2", "query": {"text": "a"}, "target_country": "FR", "judgements": {}}',
-            "line 2: target_country must be LV or KR, not 'FR'",
+            '{"qid": "x2", "query": {"text": "a"}, "target_country": "US", "judgements": {}}',
+            "line 2: target_country must be LV, KR, EU or a European country code, not 'US'",
         ),
         (
             '{"qid": "x2", "query": {"text": "a"}, "target_country": "KR", "judgements": {"a": 3}}',

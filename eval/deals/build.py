@@ -103,7 +103,7 @@ def check_table(deals: list[dict[str, str]], profiles: dict[str, dict]) -> list[
                 problems.append(f"{deal['deal_id']}: {side} {deal[side]!r} has no profile")
             elif (profile["country"] == "KR") != want_kr:
                 problems.append(f"{deal['deal_id']}: {deal[side]} is on the wrong side")
-        if not any(u.startswith("https://") or u.startswith("http://") for u in deal["urls"].split()):
+        if not any(u.startswith(("https://", "http://")) for u in deal["urls"].split()):
             problems.append(f"{deal['deal_id']}: no source URL")
         if not deal["year"].isdigit():
             problems.append(f"{deal['deal_id']}: year {deal['year']!r} is not a year")
