@@ -587,17 +587,24 @@ class PartnerRanker:
             if len(needs)
             else np.full(len(pool), UNKNOWN_SIDE)  # "We make PCR kits": only offers stated
         )
+        roles = roles or TextRoles([], [])
         raw = {
             "need_fit": need_fit,
             "seek_fit": their_seeks.coverage(seeks_vs_needs),
             "lexical": self.bm25_.scores(text, pool),
-            **self.role_fit_.text_evidence(roles or TextRoles([], []), pool),
+            **self.role_fit_.text_evidence(roles, pool),
         }
         if len(offers):
             raw["offer_fit"] = np.where(
                 self.has_seeks_[pool], their_seeks.covered(seeks_vs_offers), UNKNOWN_SIDE
             )
             raw["offers_alike"] = their_offers.coverage(offers_vs_offers)
+        # A need that names a kind of organisation ("Korean distributor") is met by being
+        # one; MiniLM gives such phrases 0.1-0.35 whatever they mean (docs/ranking.md).
+        if roles.wanted:
+            raw["need_fit"] = np.maximum(raw["need_fit"], raw["role_need"])
+        if roles.own and "offer_fit" in raw:
+            raw["offer_fit"] = np.maximum(raw["offer_fit"], raw["role_offer"])
         return raw
 
     # -- helpers --------------------------------------------------------------

@@ -48,7 +48,8 @@ IDENTITY_RULES: tuple[_Rule, ...] = (
      r"finished[- ]dos|prescription (?:drugs|medicines)|ethical pharmaceutical|"
      r"medicines? (?:manufactur|maker|producer)|제약|farmaceitisk|zāļu ražot", ("pharma-company",)),
     (r"drug (?:discovery|developer|development company)|biotech(?:nology)? (?:company|start-?up)|"
-     r"pipeline|new drug|novel drug|candidates?\b|신약|zāļu izstrād", ("drug-developer",)),
+     r"pipeline|new drug|novel drug|candidates?\b|molecules?\b|compounds?\b|신약|후보물질|"
+     r"zāļu izstrād|molekul", ("drug-developer",)),
     (r"hospital|clinic\b|medical cent(?:er|re)|병원|의료원|slimnīc|klīnik", ("hospital",)),
     (r"research institute|university|academy of sciences|research cent(?:er|re)|"
      r"연구원|연구소|대학교|institūts|universitāt", ("research-institute",)),
@@ -78,7 +79,7 @@ IDENTITY_RULES: tuple[_Rule, ...] = (
 
 #: relational phrases in a *seeks* text and the roles they ask for
 WANT_RULES: tuple[_Rule, ...] = (
-    (r"licensees?|licensing partners?|out-licens|license (?:our|its|their)|"
+    (r"licensees?|licensing partners?|out-licens|license (?:our|its|their)|to license\b|"
      r"라이선스 아웃|licencēt", ("pharma-company",)),
     (r"in-licens|products? to in-license|late-stage (?:assets|molecules)|molecules|"
      r"assets\b|도입", ("drug-developer", "pharma-company")),
