@@ -21,6 +21,15 @@ from matchmaker.store import Store
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
+@pytest.fixture(autouse=True)
+def no_learned_model(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rank with the fixed weights unless a test asks for the learned model.
+
+    Set-up trains models/partner-ranker.lgb; the suite must not depend on it.
+    """
+    monkeypatch.setenv("MATCHMAKER_LEARNED_MODEL", "none")
+
+
 @pytest.fixture
 def mini_path() -> Path:
     """Ten fictional companies (LV and KR) with known partners and competitors."""

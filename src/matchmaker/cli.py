@@ -14,7 +14,7 @@ from pathlib import Path
 
 import click
 
-from . import engine
+from . import config, engine
 from .cli_support import (
     db_option,
     make_filters,
@@ -308,6 +308,37 @@ def eval_cmd(judgements: str | None, profiles: str, peers: str, per_query: bool)
         click.echo(f"\n(similar companies not measured: {peers} not found)")
 
 
+@cli.command()
+@click.option(
+    "--out",
+    default=lambda: config.get("learned_model"),
+    show_default="models/partner-ranker.lgb (MATCHMAKER_LEARNED_MODEL)",
+    type=click.Path(dir_okay=False),
+    help="Where to write the model; its record goes beside it (.json).",
+)
+@user_errors
+def train(out: str) -> None:
+    """Learn partner ranking from outcomes (real deals, both judged sets), cross-validated.
+
+    Company queries are split into five folds by query; each fold is scored by a
+    model that never saw it, next to the fixed weights. The model is saved with
+    what data and commit it came from, and is used by search only if it beats
+    the fixed weights held out on every set.
+    """
+    from . import learning
+
+    embedder = engine.make_embedder()
+    report = learning.train(EVAL_SETS, embedder, out)
+    click.echo(f"nDCG@5 of company queries ({embedder.model_id}); held out = 5-fold by query")
+    click.echo(f"{'set':<12} {'fixed':>7} {'learned, held out':>18} {'learned, in-sample':>19}")
+    for name, row in report.items():
+        click.echo(
+            f"{name:<12} {row['fixed']:>7.3f} {row['learned']:>18.3f} {row['in_sample']:>19.3f}"
+        )
+    used = all(r["learned"] > r["fixed"] for r in report.values())
+    click.echo(f"Wrote {out}: " + ("used by search" if used else "not used (fixed weights win)"))
+
+
 def _eval_partner_set(evaluation, embedder, title: str, judged: str, pool: str, per_query: bool):
     """Print one labelled set's scores for matchmaker and both baselines, from one fit."""
     parsed = parse_file(pool, any_european=True)
@@ -318,6 +349,7 @@ def _eval_partner_set(evaluation, embedder, title: str, judged: str, pool: str, 
         click.echo(f"Warning: {warning}", err=True)
     ranker = engine.fit_in_memory(parsed.profiles, embedder)
     run = evaluation.PartnerEvaluation(parsed.profiles, ranker, embedder)
+    run.learned = engine.learned_model()
     click.echo(
         f"Partner fit, {title}: {judged}, {len(queries)} queries over "
         f"{len(parsed.profiles)} profiles in {pool} ({embedder.model_id})"

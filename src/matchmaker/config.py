@@ -44,6 +44,13 @@ SETTINGS = (
         "in development a random key is made per process (sessions end on restart).",
     ),
     Setting("upload_max_mb", "5", "Largest import file (and request) the web app accepts, in MB."),
+    Setting(
+        "learned_model",
+        "models/partner-ranker.lgb",
+        "LambdaMART partner model written by 'matchmaker train'; used for company searches "
+        "when its file says it beat the fixed weights on held-out queries, else ignored. "
+        "'none' turns it off.",
+    ),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}

@@ -22,7 +22,7 @@ from .embedding import (
 )
 from .importing import ParsedFile
 from .profiles import Profile
-from .ranking import PartnerRanker, Weights
+from .ranking import LearnedScorer, PartnerRanker, Weights
 from .store import Store, UpsertSummary
 
 Progress = Callable[[int, int], None]
@@ -91,12 +91,15 @@ def build_ranker(
     """A ranker fitted on all live profiles, embedding any stale ones first."""
     profiles = store.list()
     embed_profiles(store, embedder, profiles, progress=progress)
-    ranker = PartnerRanker(embedder=embedder, weights=weights)
+    ranker = PartnerRanker(embedder=embedder, weights=weights, learned=learned_model())
     return ranker.fit(profiles, load_vectors(store, embedder.model_id))
 
 
 def fit_in_memory(
-    profiles: list[Profile], embedder: Embedder, weights: Weights | None = None
+    profiles: list[Profile],
+    embedder: Embedder,
+    weights: Weights | None = None,
+    learned: LearnedScorer | None = None,
 ) -> PartnerRanker:
     """A ranker over profiles that are not in a database (evaluation, benchmarks)."""
     vectors: dict[str, dict[str, np.ndarray]] = {field: {} for field in FIELDS}
@@ -112,4 +115,15 @@ def fit_in_memory(
         grouped.setdefault((field, cid), []).append(vec)
     for (field, cid), vecs in grouped.items():
         vectors[field][cid] = np.vstack(vecs)
-    return PartnerRanker(embedder=embedder, weights=weights).fit(profiles, vectors)
+    ranker = PartnerRanker(embedder=embedder, weights=weights, learned=learned)
+    return ranker.fit(profiles, vectors)
+
+
+def learned_model() -> LearnedScorer | None:
+    """The partner model learned from outcomes, if one is saved and beat the fixed weights."""
+    setting = config.get("learned_model")
+    if not setting or setting == "none":
+        return None
+    from .learning import load_if_better
+
+    return load_if_better(setting)

@@ -220,6 +220,8 @@ class PartnerEvaluation:
         self.texts = [profile_text(p) for p in profiles]
         self.bm25 = BM25().fit(self.texts)
         self.profile_vecs = ranker.profile_vecs_
+        #: a model learned from outcomes, shown as an extra, in-sample row
+        self.learned = None
 
     def query_text(self, q: JudgedQuery) -> str:
         return self.texts[self.ids.index(q.company)] if q.company else q.text or ""
@@ -252,11 +254,18 @@ class PartnerEvaluation:
         return [self.ids[allowed[h["corpus_id"]]] for h in hits]
 
     def run(self, queries: list[JudgedQuery]) -> list[Scores]:
-        return [
+        rows = [
             score_system("BM25 (whole profile)", queries, self.rank_bm25),
             score_system("MiniLM cosine (whole)", queries, self.rank_dense),
             score_system("matchmaker partner fit", queries, self.rank_matchmaker),
         ]
+        if self.learned is not None:  # trained on these labels: an in-sample figure
+            self.ranker.learned = self.learned
+            try:
+                rows.append(score_system("  learned (in-sample)", queries, self.rank_matchmaker))
+            finally:
+                self.ranker.learned = None
+        return rows
 
 
 # -- similar companies on sp500-peers ------------------------------------------

@@ -26,6 +26,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
+from typing import Protocol
 
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
@@ -108,6 +109,12 @@ class NotFittedError(RuntimeError):
     pass
 
 
+class LearnedScorer(Protocol):
+    """A model learned from outcomes (learning.LearnedRanker) that scores one query's pool."""
+
+    def score(self, ranker: PartnerRanker, a: int, pool: np.ndarray) -> np.ndarray: ...
+
+
 class PartnerRanker:
     """Rank partners, free-text matches and similar companies over a fitted set of profiles."""
 
@@ -116,10 +123,12 @@ class PartnerRanker:
         embedder: Embedder | None = None,
         weights: Weights | None = None,
         candidates: int = 300,
+        learned: LearnedScorer | None = None,
     ):
         self.embedder = embedder
         self.weights = weights
         self.candidates = candidates
+        self.learned = learned
 
     # -- fitting --------------------------------------------------------------
 
@@ -325,6 +334,10 @@ class PartnerRanker:
         """Stage 2: all signals on the candidate pool, explanations for the top results."""
         parts = self.partner_signals(a, pool)
         score = sum(parts.values())
+        if self.learned is not None:  # learned from outcomes: its score orders, parts explain
+            learned = self.learned.score(self, a, pool)
+            parts["learned"] = learned - score
+            score = learned
         order = np.argsort(-score, kind="stable")[:top]
         query = self.profiles_[a]
         chosen = [int(pool[j]) for j in order]

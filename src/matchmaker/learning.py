@@ -1,0 +1,291 @@
+"""Learning to rank partners from outcomes: real deals, labelled sets and staff grades.
+
+The fixed weights (:class:`ranking.Weights`) combine the ranker's signals by hand.
+Outcomes say more: a signed deal, a staff grade. :class:`LearnedRanker` fits
+LightGBM's LambdaMART (``LGBMRanker(objective="lambdarank")``) on the ranker's raw
+evidence for every judged (query, candidate) pair, plus what each side *is*
+(its roles), so it can learn that drug developers sign with pharma companies.
+
+It follows scikit-learn's conventions: the constructor stores parameters,
+``fit`` sets attributes ending in ``_``, ``predict`` raises
+:class:`sklearn.exceptions.NotFittedError` before it. :func:`cross_validate`
+scores it only on query groups it never saw (``GroupKFold``), next to the fixed
+weights on the same folds, so the caller can keep whichever wins held out.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+from sklearn.exceptions import NotFittedError
+from sklearn.model_selection import GroupKFold
+
+from .ranking import PartnerRanker, _harmonic, _no_role_fit, _standardise
+from .roles import ROLES
+
+#: raw signals read from PartnerRanker.partner_evidence, in feature order
+EVIDENCE = (
+    "need_fit",
+    "offer_fit",
+    "lexical",
+    "partnership",
+    "offers_alike",
+    "seeks_alike",
+    "role_need",
+    "role_offer",
+    "market",
+)
+
+
+@dataclass
+class Example:
+    """One judged query: its features for every candidate, and the grades (0 if unjudged)."""
+
+    group: str  # queries sharing a group are never split across folds
+    qid: str
+    candidates: list[str]
+    features: np.ndarray
+    grades: np.ndarray
+    fixed_scores: np.ndarray  # the fixed weights' scores, for a fair comparison
+
+
+def feature_names() -> list[str]:
+    roles = list(ROLES)
+    return [
+        *EVIDENCE,
+        *(f"z_{name}" for name in EVIDENCE),
+        "z_reciprocal",
+        "rival",
+        *(f"query_is_{r}" for r in roles),
+        *(f"candidate_is_{r}" for r in roles),
+    ]
+
+
+def partner_features(ranker: PartnerRanker, a: int, pool: np.ndarray) -> np.ndarray:
+    """Features of candidates ``pool`` for company a: raw and per-query standardised signals."""
+    raw = ranker.partner_evidence(a, pool)
+    columns = [np.asarray(raw[name], dtype=float) for name in EVIDENCE]
+    columns += [_standardise(c) for c in columns]
+    columns.append(_standardise(_harmonic(raw["need_fit"], raw["offer_fit"])))
+    alike = np.sqrt(raw["offers_alike"] * raw["seeks_alike"])
+    columns.append(_standardise(alike) * _no_role_fit(raw))
+    roles = ranker.role_fit_.roles_
+    own = np.repeat(roles[a : a + 1], len(pool), axis=0)
+    return np.column_stack([*columns, own, roles[pool]])
+
+
+def build_example(
+    ranker: PartnerRanker, group: str, qid: str, company: str, pool: np.ndarray, gains: dict
+) -> Example:
+    a = ranker.index_[company]
+    ids = [ranker.profiles_[b].id for b in pool]
+    fixed = sum(ranker.partner_signals(a, pool).values())
+    return Example(
+        group=group,
+        qid=qid,
+        candidates=ids,
+        features=partner_features(ranker, a, pool),
+        grades=np.array([gains.get(cid, 0) for cid in ids]),
+        fixed_scores=np.asarray(fixed, dtype=float),
+    )
+
+
+class LearnedRanker:
+    """LambdaMART over the ranker's signals; scores candidates of one query at a time."""
+
+    def __init__(
+        self,
+        n_estimators: int = 200,
+        learning_rate: float = 0.05,
+        num_leaves: int = 7,
+        min_child_samples: int = 20,
+        seed: int = 0,
+    ):
+        self.n_estimators = n_estimators
+        self.learning_rate = learning_rate
+        self.num_leaves = num_leaves
+        self.min_child_samples = min_child_samples
+        self.seed = seed
+
+    def fit(self, examples: Sequence[Example]) -> LearnedRanker:
+        from lightgbm import LGBMRanker
+
+        self.model_ = LGBMRanker(
+            objective="lambdarank",
+            n_estimators=self.n_estimators,
+            learning_rate=self.learning_rate,
+            num_leaves=self.num_leaves,
+            min_child_samples=self.min_child_samples,
+            random_state=self.seed,
+            verbose=-1,
+            n_jobs=1,
+        )
+        self.model_.fit(
+            np.vstack([e.features for e in examples]),
+            np.concatenate([e.grades for e in examples]),
+            group=[len(e.candidates) for e in examples],
+        )
+        return self
+
+    def predict(self, features: np.ndarray) -> np.ndarray:
+        if not hasattr(self, "model_"):
+            raise NotFittedError("call fit() before predict()")
+        return np.asarray(self.model_.predict(features), dtype=float)
+
+    def score(self, ranker: PartnerRanker, a: int, pool: np.ndarray) -> np.ndarray:
+        """The learned score of candidates ``pool`` for company a (what PartnerRanker calls)."""
+        return self.predict(partner_features(ranker, a, pool))
+
+    def save(self, path: str | Path, record: dict) -> None:
+        """Write the model and, beside it (.json), its data, commit and figures."""
+        if not hasattr(self, "model_"):
+            raise NotFittedError("call fit() before save()")
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        booster = self.model_.booster_ if hasattr(self.model_, "booster_") else self.model_
+        booster.save_model(str(path))
+        meta = record | {"features": feature_names(), "trained_at": _now(), "commit": _commit()}
+        path.with_suffix(".json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+
+    @classmethod
+    def load(cls, path: str | Path) -> tuple[LearnedRanker, dict]:
+        """A saved model and its record; ValueError if it was built for other features."""
+        from lightgbm import Booster
+
+        path = Path(path)
+        meta = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
+        if meta.get("features") != feature_names():
+            raise ValueError(f"{path} was trained on other features; run 'matchmaker train'")
+        model = cls()
+        model.model_ = Booster(model_file=str(path))
+        return model, meta
+
+
+def load_if_better(path: str | Path) -> LearnedRanker | None:
+    """The saved model when it beat the fixed weights on held-out queries, else None."""
+    path = Path(path)
+    if not path.is_file() or not path.with_suffix(".json").is_file():
+        return None
+    model, meta = LearnedRanker.load(path)
+    return model if meta.get("use") else None
+
+
+def _now() -> str:
+    return datetime.now(UTC).replace(microsecond=0).isoformat()
+
+
+def _commit() -> str | None:
+    try:
+        done = subprocess.run(
+            ["git", "rev-parse", "HEAD"], capture_output=True, text=True, timeout=5, check=False
+        )
+    except OSError:
+        return None
+    return done.stdout.strip() or None
+
+
+def file_digest(path: str | Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:16]
+
+
+def ndcg5(scores: np.ndarray, example: Example) -> float:
+    from .evaluation import ndcg_at
+
+    order = np.argsort(-scores, kind="stable")
+    ranked = [example.candidates[i] for i in order]
+    gains = {c: int(g) for c, g in zip(example.candidates, example.grades, strict=True) if g}
+    return ndcg_at(ranked, gains, 5)
+
+
+def cross_validate(
+    examples: Sequence[Example], folds: int = 5, **params
+) -> dict[str, dict[str, float]]:
+    """Held-out nDCG@5 per query set (qid prefix) for the learned and the fixed ranker.
+
+    Folds split by ``group``, so no query (nor its twin in a second annotator's
+    set) is scored by a model that trained on it.
+    """
+    groups = np.array([e.group for e in examples])
+    learned = np.zeros(len(examples))
+    for train, test in GroupKFold(folds).split(np.zeros(len(examples)), groups=groups):
+        model = LearnedRanker(**params).fit([examples[i] for i in train])
+        for i in test:
+            learned[i] = ndcg5(model.predict(examples[i].features), examples[i])
+    fixed = np.array([ndcg5(e.fixed_scores, e) for e in examples])
+    report: dict[str, dict[str, float]] = {}
+    for name in sorted({e.qid.split(":")[0] for e in examples}):
+        rows = [i for i, e in enumerate(examples) if e.qid.split(":")[0] == name]
+        report[name] = {"learned": float(learned[rows].mean()), "fixed": float(fixed[rows].mean())}
+    return report
+
+
+def examples_from_sets(sets: Sequence[tuple[str, str, str]], embedder) -> list[Example]:
+    """Company queries of labelled sets ``(name, judgements, pool)`` as training examples.
+
+    Each pool is fitted once with the fixed weights (never with a learned model,
+    so the features do not depend on an earlier training). A query company's
+    group is its pool and id, so two annotators' grades of one query share a fold.
+    """
+    from .engine import fit_in_memory
+    from .evaluation import load_judgements
+    from .importing import parse_file
+    from .roles import region_countries
+
+    fitted: dict[str, PartnerRanker] = {}
+    examples = []
+    for name, judged, pool in sets:
+        if pool not in fitted:
+            profiles = parse_file(pool, any_european=True).profiles
+            fitted[pool] = fit_in_memory(profiles, embedder)
+        ranker = fitted[pool]
+        for q in load_judgements(judged):
+            if not q.company or q.company not in ranker.index_:
+                continue
+            region = region_countries(q.target_country)
+            rows = np.array(
+                [
+                    i
+                    for i, p in enumerate(ranker.profiles_)
+                    if p.country in region and p.id != q.company
+                ]
+            )
+            group, qid = f"{pool}:{q.company}", f"{name}:{q.qid}"
+            examples.append(build_example(ranker, group, qid, q.company, rows, q.gains))
+    return examples
+
+
+def train(
+    sets: Sequence[tuple[str, str, str]], embedder, out: str | Path
+) -> dict[str, dict[str, float]]:
+    """Cross-validate, fit on everything and save; the file says whether to use it.
+
+    The model is used only if it beats the fixed weights held out on every set.
+    """
+    examples = examples_from_sets(sets, embedder)
+    report = cross_validate(examples)
+    model = LearnedRanker().fit(examples)
+    in_sample = {}
+    for name in report:
+        rows = [e for e in examples if e.qid.split(":")[0] == name]
+        in_sample[name] = float(np.mean([ndcg5(model.predict(e.features), e) for e in rows]))
+        report[name]["in_sample"] = in_sample[name]
+    use = all(r["learned"] > r["fixed"] for r in report.values())
+    record = {
+        "use": use,
+        "params": vars(LearnedRanker()),
+        "queries": len(examples),
+        "data": [
+            {"set": name, "judgements": j, "pool": p, "sha256": [file_digest(j), file_digest(p)]}
+            for name, j, p in sets
+        ],
+        "cross_validated_ndcg5": report,
+    }
+    model.save(out, record)
+    return report

@@ -1,0 +1,102 @@
+"""Learning to rank from outcomes: fit/predict contract, held-out folds, saving, use in search."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from sklearn.exceptions import NotFittedError
+
+from matchmaker import engine, learning
+
+# Outcomes on the fictional mini set (tests/fixtures/mini.jsonl): who partnered with whom.
+OUTCOMES = {
+    "baltic-generics": {"seoul-pharma-distribution": 2, "han-generics": 0},
+    "riga-clinical-research": {"busan-biologics": 2, "incheon-diagnostics": 1},
+    "seoul-pharma-distribution": {"baltic-generics": 2, "daugava-lab-supply": 1},
+}
+
+
+@pytest.fixture
+def examples(mini_profiles, hashing_embedder) -> list[learning.Example]:
+    ranker = engine.fit_in_memory(mini_profiles, hashing_embedder)
+    found = []
+    for n in range(3):  # repeated so that folds have something to learn from
+        for company, gains in OUTCOMES.items():
+            if company not in ranker.index_:
+                continue
+            a = ranker.index_[company]
+            other = "KR" if ranker.profiles_[a].country == "LV" else "LV"
+            pool = np.flatnonzero(ranker.countries_ == other)
+            group, qid = f"g{n}-{company}", f"mini:{n}-{company}"
+            found.append(learning.build_example(ranker, group, qid, company, pool, gains))
+    assert found, "the mini set must hold the outcome companies"
+    return found
+
+
+def test_predict_before_fit_raises():
+    with pytest.raises(NotFittedError, match="fit"):
+        learning.LearnedRanker().predict(np.zeros((2, len(learning.feature_names()))))
+
+
+def test_features_have_a_name_each(examples):
+    assert all(e.features.shape[1] == len(learning.feature_names()) for e in examples)
+
+
+def test_the_constructor_only_stores_parameters():
+    model = learning.LearnedRanker(n_estimators=5)
+    assert "model_" not in vars(model) and model.n_estimators == 5
+
+
+def test_cross_validation_reports_learned_and_fixed_side_by_side(examples):
+    report = learning.cross_validate(examples, folds=2, n_estimators=10, min_child_samples=1)
+    assert set(report) == {"mini"}
+    assert set(report["mini"]) == {"learned", "fixed"}
+    assert all(0.0 <= v <= 1.0 for v in report["mini"].values())
+
+
+def test_a_saved_model_predicts_the_same_and_records_its_origin(examples, tmp_path):
+    model = learning.LearnedRanker(n_estimators=10, min_child_samples=1).fit(examples)
+    path = tmp_path / "m.lgb"
+    model.save(path, {"use": True, "data": ["mini"]})
+    loaded, meta = learning.LearnedRanker.load(path)
+    x = examples[0].features
+    assert np.allclose(loaded.predict(x), model.predict(x))
+    assert meta["data"] == ["mini"] and meta["features"] == learning.feature_names()
+    assert "trained_at" in meta and "commit" in meta
+    assert learning.load_if_better(path) is not None
+
+
+def test_a_model_that_lost_held_out_is_not_used(examples, tmp_path):
+    path = tmp_path / "m.lgb"
+    learning.LearnedRanker(n_estimators=5, min_child_samples=1).fit(examples).save(
+        path, {"use": False}
+    )
+    assert learning.load_if_better(path) is None
+    assert learning.load_if_better(tmp_path / "missing.lgb") is None
+
+
+def test_a_model_for_other_features_is_refused(examples, tmp_path):
+    path = tmp_path / "m.lgb"
+    learning.LearnedRanker(n_estimators=5, min_child_samples=1).fit(examples).save(
+        path, {"use": True}
+    )
+    meta = json.loads(path.with_suffix(".json").read_text())
+    meta["features"] = meta["features"][:-1]
+    path.with_suffix(".json").write_text(json.dumps(meta))
+    with pytest.raises(ValueError, match="other features"):
+        learning.LearnedRanker.load(path)
+
+
+def test_search_orders_by_the_learned_score_and_parts_still_add_up(
+    examples, mini_profiles, hashing_embedder
+):
+    model = learning.LearnedRanker(n_estimators=10, min_child_samples=1).fit(examples)
+    ranker = engine.fit_in_memory(mini_profiles, hashing_embedder, learned=model)
+    results = ranker.match("baltic-generics", top=10)
+    scores = [m.score for m in results]
+    assert scores == sorted(scores, reverse=True)
+    for m in results:
+        assert "learned" in m.score_parts
+        assert m.score == pytest.approx(sum(m.score_parts.values()), abs=1e-3)
