@@ -60,3 +60,21 @@ def snapshot(db_path: Path) -> dict[str, list[tuple]]:
         }
     finally:
         conn.close()
+
+
+def full_snapshot(db_path: Path) -> dict[str, list[tuple]]:
+    """Every row of every table (vectors, migrations and tables added later included)."""
+    conn = sqlite3.connect(db_path)
+    try:
+        tables = [
+            row[0]
+            for row in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"
+            )
+        ]
+        return {
+            table: sorted(conn.execute(f'SELECT * FROM "{table}"').fetchall(), key=repr)
+            for table in tables
+        }
+    finally:
+        conn.close()

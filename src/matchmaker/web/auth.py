@@ -175,7 +175,7 @@ def login_needed():
         response = jsonify(error="log in as staff first (POST /api/session)")
         response.status_code = 401
         return response
-    target = request.full_path if request.method == "GET" else request.referrer
+    target = request.referrer if security.is_write() else request.full_path
     next_path = target.rstrip("?") if target and security.is_local_path(target) else None
     flash("Log in as staff to continue.", "info")
     return redirect(url_for("auth.login", next=next_path))
@@ -189,7 +189,7 @@ def login():
     next_path = request.values.get("next")
     if not security.is_local_path(next_path):
         next_path = None
-    if request.method == "GET":
+    if not security.is_write():
         return render_template("login.html", next=next_path, username="")
     username = request.form.get("username", "").strip()
     try:

@@ -66,6 +66,16 @@ def rotate_csrf_token() -> str:
     return session[CSRF_FIELD]
 
 
+def is_write() -> bool:
+    """True for a method that may change state; GET, HEAD and OPTIONS only read.
+
+    A view that shows a form and acts on it branches on this, never on
+    ``request.method == "GET"``: Flask routes HEAD to every GET view, and HEAD
+    skips the CSRF and login checks, so a HEAD must never reach the acting branch.
+    """
+    return request.method not in SAFE_METHODS
+
+
 def check_csrf() -> None:
     """Refuse any state-changing request whose token does not match the session's."""
     if request.method in SAFE_METHODS or request.routing_exception is not None:
