@@ -158,6 +158,16 @@ MIGRATIONS: list[tuple[int, str]] = [
         CREATE INDEX judgements_query ON judgements (query_company, query_text, target_country);
         """,
     ),
+    (
+        3,
+        # Revocable sessions: a session cookie carries the generation it was issued
+        # under; logout, a new password, disabling or removing the user bumps or ends
+        # it, so every earlier cookie of that user stops working at once.
+        """
+        ALTER TABLE users ADD COLUMN session_generation INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE users ADD COLUMN disabled_at TEXT;
+        """,
+    ),
 ]
 
 
@@ -550,11 +560,45 @@ class Store:
                 {"username": username, "password_hash": password_hash, "created_at": now()}
             )
 
-    def set_password(self, username: str, password_hash: str) -> None:
+    def set_password(self, username: str, password_hash: str) -> bool:
+        """A new password, which also ends every session of the user; False if no such user."""
         with self._immediate():
-            self.db["users"].update(
-                username, {"password_hash": password_hash, "failed_logins": 0, "locked_until": None}
+            cursor = self.db.execute(
+                "UPDATE users SET password_hash = ?, session_generation = session_generation + 1, "
+                "failed_logins = 0, locked_until = NULL WHERE username = ?",
+                [password_hash, username],
             )
+        return cursor.rowcount == 1
+
+    def end_sessions(self, username: str) -> bool:
+        """Make every session cookie issued to the user worthless (logout everywhere)."""
+        with self._immediate():
+            cursor = self.db.execute(
+                "UPDATE users SET session_generation = session_generation + 1 WHERE username = ?",
+                [username],
+            )
+        return cursor.rowcount == 1
+
+    def set_disabled(self, username: str, disabled: bool) -> bool:
+        """Disable (ending every session) or enable an account; False if no such user."""
+        with self._immediate():
+            if disabled:
+                cursor = self.db.execute(
+                    "UPDATE users SET disabled_at = COALESCE(disabled_at, ?), "
+                    "session_generation = session_generation + 1 WHERE username = ?",
+                    [now(), username],
+                )
+            else:
+                cursor = self.db.execute(
+                    "UPDATE users SET disabled_at = NULL WHERE username = ?", [username]
+                )
+        return cursor.rowcount == 1
+
+    def remove_user(self, username: str) -> bool:
+        """Delete an account (its sessions end with it); audit entries keep the name."""
+        with self._immediate():
+            cursor = self.db.execute("DELETE FROM users WHERE username = ?", [username])
+        return cursor.rowcount == 1
 
     def get_user(self, username: str) -> dict[str, Any] | None:
         rows = list(self.db.query("SELECT * FROM users WHERE username = ?", [username]))

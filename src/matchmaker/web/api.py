@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, g, jsonify, request, send_file, session, url_for
+from flask import Blueprint, g, jsonify, request, send_file, url_for
 
 from .. import engine
 from ..importing import FORMATS, parse_bytes
@@ -72,7 +72,7 @@ def login():
 
 @bp.delete("/session")
 def logout():
-    session.clear()
+    auth.end_sessions()
     return jsonify(user=None, csrf_token=security.csrf_token())
 
 

@@ -92,6 +92,7 @@ def authenticate(username: str, password: str) -> str | None:
     # Hash even for an unknown name, so the answer takes as long either way.
     valid = check_password_hash(user["password_hash"] if user else _DUMMY_HASH, password or "")
     locked = bool(user and user["locked_until"] and user["locked_until"] > _now())
+    locked = locked or bool(user and user["disabled_at"])
     if user and valid and not locked:
         store.record_login(username, True, 0, "")
         return username
@@ -103,11 +104,25 @@ def authenticate(username: str, password: str) -> str | None:
 
 
 def start_session(username: str) -> str:
-    """A fresh session for the user (no fixation), with a new CSRF token."""
+    """A fresh session for the user (no fixation), with a new CSRF token.
+
+    The session records the user's current session generation; :func:`load_user`
+    accepts it only while the generation is unchanged, so logout, a new password
+    or disabling the account ends it even if someone kept a copy of the cookie.
+    """
+    user = get_store().get_user(username)
     session.clear()
     session.permanent = True
     session["user"] = username
+    session["generation"] = user["session_generation"] if user else -1
     return security.rotate_csrf_token()
+
+
+def end_sessions() -> None:
+    """Log out here and everywhere: every cookie issued to this user stops working."""
+    if g.get("user"):
+        get_store().end_sessions(g.user)
+    session.clear()
 
 
 def _window() -> timedelta:
@@ -148,14 +163,29 @@ class _Throttle:
 
 
 def load_user() -> None:
-    """g.user: the logged-in staff member, if the account still exists."""
+    """g.user: the logged-in staff member, if the session is still valid.
+
+    Checked on every request against the database, so a session ends for good
+    when its user logs out anywhere, gets a new password, or is disabled or removed.
+    """
     g.user = None
     username = session.get("user")
-    if username:
-        if get_store().get_user(username):
-            g.user = username
-        else:
-            session.clear()
+    if not username:
+        return
+    if session_is_current(get_store().get_user(username), session.get("generation")):
+        g.user = username
+    else:
+        session.clear()
+
+
+def session_is_current(user: dict | None, generation: object) -> bool:
+    """True if the account exists, is enabled and the session is of its current generation."""
+    return bool(
+        user
+        and not user["disabled_at"]
+        and isinstance(generation, int)
+        and generation == user["session_generation"]
+    )
 
 
 def require_login_for_writes():
@@ -212,6 +242,6 @@ def login():
 
 @bp.post("/logout")
 def logout():
-    session.clear()
+    end_sessions()
     flash("Logged out.", "info")
     return redirect(url_for("search.index"))
