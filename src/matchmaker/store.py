@@ -162,10 +162,14 @@ MIGRATIONS: list[tuple[int, str]] = [
         3,
         # Revocable sessions: a session cookie carries the generation it was issued
         # under; logout, a new password, disabling or removing the user bumps or ends
-        # it, so every earlier cookie of that user stops working at once.
+        # it, so every earlier cookie of that user stops working at once. The lockout
+        # columns go: failed logins back off in the web app's rate-limit storage
+        # instead (a stored lock let anyone lock out any account).
         """
         ALTER TABLE users ADD COLUMN session_generation INTEGER NOT NULL DEFAULT 0;
         ALTER TABLE users ADD COLUMN disabled_at TEXT;
+        ALTER TABLE users DROP COLUMN failed_logins;
+        ALTER TABLE users DROP COLUMN locked_until;
         """,
     ),
 ]
@@ -564,8 +568,8 @@ class Store:
         """A new password, which also ends every session of the user; False if no such user."""
         with self._immediate():
             cursor = self.db.execute(
-                "UPDATE users SET password_hash = ?, session_generation = session_generation + 1, "
-                "failed_logins = 0, locked_until = NULL WHERE username = ?",
+                "UPDATE users SET password_hash = ?, session_generation = session_generation + 1 "
+                "WHERE username = ?",
                 [password_hash, username],
             )
         return cursor.rowcount == 1
@@ -606,24 +610,6 @@ class Store:
 
     def list_users(self) -> list[str]:
         return [r[0] for r in self.db.execute("SELECT username FROM users ORDER BY username")]
-
-    def record_login(self, username: str, success: bool, lock_after: int, lock_until: str) -> None:
-        """Count failed logins; lock the account once `lock_after` failures pile up."""
-        with self._immediate():
-            if success:
-                self.db.execute(
-                    "UPDATE users SET failed_logins = 0, locked_until = NULL WHERE username = ?",
-                    [username],
-                )
-                return
-            self.db.execute(
-                "UPDATE users SET failed_logins = failed_logins + 1 WHERE username = ?", [username]
-            )
-            self.db.execute(
-                "UPDATE users SET locked_until = ?, failed_logins = 0 "
-                "WHERE username = ? AND failed_logins >= ?",
-                [lock_until, username, lock_after],
-            )
 
     # -- statistics -----------------------------------------------------------
 

@@ -18,7 +18,18 @@ from typing import Any
 from flask import Blueprint, Flask
 
 from .. import config
-from . import api, auth, curation, errors, imports, resources, search, security, templating
+from . import (
+    api,
+    auth,
+    curation,
+    errors,
+    imports,
+    limits,
+    resources,
+    search,
+    security,
+    templating,
+)
 from . import reports as report_views
 
 ROOT = Path(__file__).parents[3]
@@ -55,6 +66,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     resources.init_app(app)
     security.init_app(app)
     auth.init_app(app)
+    try:
+        limits.init_app(app)  # after auth: staff are counted by name, others by address
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
     templating.init_app(app)
     errors.init_app(app)
     return app

@@ -62,8 +62,10 @@ def login():
         return _error(400, "send a JSON object with username and password")
     try:
         user = auth.authenticate(str(body.get("username", "")), str(body.get("password", "")))
-    except auth.LoginThrottled:
-        return _error(429, "too many failed logins from your address; wait a few minutes")
+    except auth.LoginThrottled as exc:
+        response = _error(429, exc.message)
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response
     if user is None:
         return _error(401, auth.LOGIN_ERROR)
     token = auth.start_session(user)
