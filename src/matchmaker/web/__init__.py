@@ -58,6 +58,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     if test_config:
         app.config.from_mapping(test_config)
     _derive_settings(app)
+    app.json = security.SafeJSONProvider(app)  # refuses JSON nested too deep, NaN, Infinity
     # JSON as the CLI prints it: fields in their declared order, Hangul and ā as themselves.
     app.json.sort_keys = False
     app.json.ensure_ascii = False

@@ -13,7 +13,7 @@ from werkzeug.exceptions import HTTPException
 from ..embedding import ModelNotFoundError
 from ..store import NotFoundError, StoreError
 from .limits import RateLimited
-from .security import CSRFError
+from .security import CSRFError, UnsafeJSON
 
 MESSAGES = {
     400: "The request could not be understood. Go back, check the form and try again.",
@@ -32,6 +32,7 @@ MESSAGES = {
 def init_app(app: Flask) -> None:
     app.register_error_handler(CSRFError, _csrf)
     app.register_error_handler(RateLimited, _rate_limited)
+    app.register_error_handler(UnsafeJSON, lambda exc: respond(400, str(exc)))
     app.register_error_handler(NotFoundError, lambda exc: respond(404, str(exc)))
     app.register_error_handler(StoreError, lambda exc: respond(503, str(exc)))
     app.register_error_handler(ModelNotFoundError, lambda exc: respond(503, str(exc)))
