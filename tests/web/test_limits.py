@@ -175,3 +175,19 @@ def test_forwarded_addresses_count_only_behind_a_trusted_proxy(
         # Without a trusted proxy a forged header cannot buy a fresh allowance; behind
         # one, the header is the only way to tell clients apart.
         assert (first.status_code, second.status_code) == (200, second_answer)
+
+
+def test_the_flood_benchmark_runs_end_to_end():
+    """benchmarks/search_flood.py with the hashing embedder and tiny phases (no time asserted)."""
+    import sys
+
+    root = Path(__file__).resolve().parents[2]
+    if str(root) not in sys.path:
+        sys.path.insert(0, str(root))
+    from benchmarks import search_flood
+
+    phases = search_flood.run("hashing", seconds=0.5, flooders=2)
+    assert [p.name for p in phases][:2] == ["idle", "flood, no limit"]
+    assert all(p.latencies_ms for p in phases)
+    assert phases[0].statuses == {} and phases[1].statuses[200] > 0
+    assert "p95/idle" in search_flood.report(phases, 2, 0.5, "hashing")
