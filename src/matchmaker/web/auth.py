@@ -155,7 +155,7 @@ def session_is_current(user: dict | None, generation: object) -> bool:
 def require_login_for_writes():
     """Every state-changing request needs a staff login, except logging in."""
     if (
-        request.method in security.SAFE_METHODS
+        not security.is_write()
         or request.endpoint in LOGIN_ENDPOINTS
         or request.routing_exception is not None  # a 404 or 405 follows; nothing will run
     ):
