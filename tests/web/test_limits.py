@@ -191,3 +191,12 @@ def test_the_flood_benchmark_runs_end_to_end():
     assert all(p.latencies_ms for p in phases)
     assert phases[0].statuses == {} and phases[1].statuses[200] > 0
     assert "p95/idle" in search_flood.report(phases, 2, 0.5, "hashing")
+
+
+def test_every_429_carries_retry_after(make_limited):
+    """A view's own 429 (e.g. too many reports at once) gets a Retry-After too."""
+    app = make_limited()
+    app.add_url_rule("/busy-for-test", "busy_for_test", lambda: ("busy", 429))
+    response = app.test_client().get("/busy-for-test")
+    assert response.status_code == 429
+    assert response.headers["Retry-After"] == "30"

@@ -53,6 +53,8 @@ GROUPS: tuple[Group, ...] = (
 )
 
 
+#: Seconds a 429 without a window of its own asks the client to wait.
+DEFAULT_RETRY_AFTER = 30
 #: Cheap endpoints inside a limited blueprint: the CSRF token an API client needs
 #: to log in, and the API's description.
 UNLIMITED = frozenset({"api.session_info", "api.openapi"})
@@ -95,6 +97,7 @@ def init_app(app: Flask) -> None:
         # X-Forwarded-For; without this every client would share the proxy's limits.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
     app.before_request(check_request_limit)
+    app.after_request(add_retry_after)
 
 
 def _parse(cfg, name: str) -> RateLimitItem:
@@ -157,6 +160,13 @@ def check_request_limit() -> None:
             f"{_GROUP_TEXT[group.name]}). Wait a moment and try again.",
             _retry_after(state.limiter, item, group.name, key),
         )
+
+
+def add_retry_after(response):
+    """Every 429 says when to come back, including ones from views (too many reports)."""
+    if response.status_code == 429 and "Retry-After" not in response.headers:
+        response.headers["Retry-After"] = str(DEFAULT_RETRY_AFTER)
+    return response
 
 
 _GROUP_TEXT = {"search": "searches", "suggest": "name suggestions", "api": "the API"}
