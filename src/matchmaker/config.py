@@ -51,6 +51,49 @@ SETTINGS = (
         "when its file says it beat the fixed weights on held-out queries, else ignored. "
         "'none' turns it off.",
     ),
+    Setting(
+        "rate_limit_search",
+        "30 per minute",
+        "Searches (results and company pages) one anonymous client address may run.",
+    ),
+    Setting(
+        "rate_limit_suggest",
+        "120 per minute",
+        "Type-ahead requests (/api/suggest) one anonymous client address may make.",
+    ),
+    Setting(
+        "rate_limit_api",
+        "60 per minute",
+        "Other /api/ requests one anonymous client address may make.",
+    ),
+    Setting(
+        "rate_limit_staff",
+        "600 per minute",
+        "The same three limits for each logged-in staff member, counted by name.",
+    ),
+    Setting(
+        "rate_limit_storage",
+        "memory://",
+        "Where the counts live: memory:// for one process; redis://HOST:6379 (or "
+        "memcached://HOST:11211) to share them between several processes.",
+    ),
+    Setting(
+        "login_client_limit",
+        "10 per 15 minutes",
+        "Failed logins after which a client address must wait before trying again.",
+    ),
+    Setting(
+        "login_account_limit",
+        "5 per 15 minutes",
+        "Failed logins against one account after which only addresses that have not "
+        "failed may try it.",
+    ),
+    Setting(
+        "proxies",
+        "0",
+        "Reverse proxies in front of the app whose X-Forwarded-For is trusted for the "
+        "client address (0: use the connection's address).",
+    ),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}

@@ -159,6 +159,20 @@ MIGRATIONS: list[tuple[int, str]] = [
         """,
     ),
     (
+        3,
+        # Revocable sessions: a session cookie carries the generation it was issued
+        # under; logout, a new password, disabling or removing the user bumps or ends
+        # it, so every earlier cookie of that user stops working at once. The lockout
+        # columns go: failed logins back off in the web app's rate-limit storage
+        # instead (a stored lock let anyone lock out any account).
+        """
+        ALTER TABLE users ADD COLUMN session_generation INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE users ADD COLUMN disabled_at TEXT;
+        ALTER TABLE users DROP COLUMN failed_logins;
+        ALTER TABLE users DROP COLUMN locked_until;
+        """,
+    ),
+    (
         6,
         """
         ALTER TABLE companies ADD COLUMN roles TEXT NOT NULL DEFAULT '[]';
@@ -576,11 +590,45 @@ class Store:
                 {"username": username, "password_hash": password_hash, "created_at": now()}
             )
 
-    def set_password(self, username: str, password_hash: str) -> None:
+    def set_password(self, username: str, password_hash: str) -> bool:
+        """A new password, which also ends every session of the user; False if no such user."""
         with self._immediate():
-            self.db["users"].update(
-                username, {"password_hash": password_hash, "failed_logins": 0, "locked_until": None}
+            cursor = self.db.execute(
+                "UPDATE users SET password_hash = ?, session_generation = session_generation + 1 "
+                "WHERE username = ?",
+                [password_hash, username],
             )
+        return cursor.rowcount == 1
+
+    def end_sessions(self, username: str) -> bool:
+        """Make every session cookie issued to the user worthless (logout everywhere)."""
+        with self._immediate():
+            cursor = self.db.execute(
+                "UPDATE users SET session_generation = session_generation + 1 WHERE username = ?",
+                [username],
+            )
+        return cursor.rowcount == 1
+
+    def set_disabled(self, username: str, disabled: bool) -> bool:
+        """Disable (ending every session) or enable an account; False if no such user."""
+        with self._immediate():
+            if disabled:
+                cursor = self.db.execute(
+                    "UPDATE users SET disabled_at = COALESCE(disabled_at, ?), "
+                    "session_generation = session_generation + 1 WHERE username = ?",
+                    [now(), username],
+                )
+            else:
+                cursor = self.db.execute(
+                    "UPDATE users SET disabled_at = NULL WHERE username = ?", [username]
+                )
+        return cursor.rowcount == 1
+
+    def remove_user(self, username: str) -> bool:
+        """Delete an account (its sessions end with it); audit entries keep the name."""
+        with self._immediate():
+            cursor = self.db.execute("DELETE FROM users WHERE username = ?", [username])
+        return cursor.rowcount == 1
 
     def get_user(self, username: str) -> dict[str, Any] | None:
         rows = list(self.db.query("SELECT * FROM users WHERE username = ?", [username]))
@@ -588,24 +636,6 @@ class Store:
 
     def list_users(self) -> list[str]:
         return [r[0] for r in self.db.execute("SELECT username FROM users ORDER BY username")]
-
-    def record_login(self, username: str, success: bool, lock_after: int, lock_until: str) -> None:
-        """Count failed logins; lock the account once `lock_after` failures pile up."""
-        with self._immediate():
-            if success:
-                self.db.execute(
-                    "UPDATE users SET failed_logins = 0, locked_until = NULL WHERE username = ?",
-                    [username],
-                )
-                return
-            self.db.execute(
-                "UPDATE users SET failed_logins = failed_logins + 1 WHERE username = ?", [username]
-            )
-            self.db.execute(
-                "UPDATE users SET locked_until = ?, failed_logins = 0 "
-                "WHERE username = ? AND failed_logins >= ?",
-                [lock_until, username, lock_after],
-            )
 
     # -- statistics -----------------------------------------------------------
 

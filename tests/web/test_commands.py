@@ -62,16 +62,14 @@ def test_duplicate_user_is_refused(runner: CliRunner, cli_env: Path, store: Stor
     assert "already exists" in result.output
 
 
-def test_passwd_changes_the_password_and_lifts_a_lockout(
-    runner: CliRunner, cli_env: Path, store: Store
-):
+def test_passwd_changes_the_password(runner: CliRunner, cli_env: Path, store: Store):
     runner.invoke(cli, ["user", "add", "ilze", "--password-stdin"], input="x" * 12)
-    store.record_login("ilze", False, lock_after=1, lock_until="9999-01-01T00:00:00+00:00")
-    assert store.get_user("ilze")["locked_until"]
+    generation = store.get_user("ilze")["session_generation"]
     result = runner.invoke(cli, ["user", "passwd", "ilze", "--password-stdin"], input="y" * 12)
     assert result.exit_code == 0, result.output
     user = store.get_user("ilze")
-    assert user["locked_until"] is None and check_password_hash(user["password_hash"], "y" * 12)
+    assert check_password_hash(user["password_hash"], "y" * 12)
+    assert user["session_generation"] == generation + 1  # every session ended
 
 
 def test_serve_refuses_production_without_a_secret_key(

@@ -404,3 +404,30 @@ def test_a_forged_session_cookie_is_not_a_login(app: Flask, tmp_db_path: Path):
     client = app.test_client()
     client.set_cookie("matchmaker_session", cookie.value)
     assert client.get("/staff/").status_code == 302
+
+
+# -- HEAD is a read, whatever the view ---------------------------------------
+
+
+@pytest.mark.parametrize("endpoint", sorted(FORM_ENDPOINTS))
+def test_head_with_a_form_body_runs_no_write(
+    app: Flask, staff_client: FlaskClient, tmp_db_path: Path, endpoint: str
+):
+    """HEAD reaches a GET view (Flask adds it) without a CSRF check: it must only read."""
+    rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)
+    url = url_for_rule(rule)
+    before = snapshot(tmp_db_path)
+    form = {"id": "head-made", "name": "Made By HEAD", "country": "LV", "description": "d"}
+    response = staff_client.open(
+        url, method="HEAD", data=form | {"version": "1", "username": STAFF, "password": "x"}
+    )
+    assert response.status_code == 200, url
+    assert response.data == b""
+    assert snapshot(tmp_db_path) == before, url
+
+
+def test_bodyless_heads_to_login_are_not_failed_logins(client: FlaskClient, auth):
+    """A page elsewhere firing HEAD requests at /login cannot lock the real user out."""
+    for _ in range(30):
+        assert client.head("/login").status_code == 200
+    assert auth.login().status_code == 302

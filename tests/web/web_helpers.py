@@ -24,6 +24,11 @@ def make_app(db_path: Path, staging: Path, **extra: Any) -> Flask:
             "MODEL": "hashing",
             "SECRET_KEY": SECRET,
             "IMPORT_STAGING_DIR": str(staging),
+            # Tests send many requests from one address; the limit tests set their own.
+            "RATE_LIMIT_SEARCH": "100000 per minute",
+            "RATE_LIMIT_SUGGEST": "100000 per minute",
+            "RATE_LIMIT_API": "100000 per minute",
+            "RATE_LIMIT_STAFF": "100000 per minute",
             **extra,
         }
     )
@@ -57,6 +62,24 @@ def snapshot(db_path: Path) -> dict[str, list[tuple]]:
         return {
             table: conn.execute(f"SELECT * FROM {table} ORDER BY 1").fetchall()
             for table in ("companies", "audit", "users", "meta", "judgements")
+        }
+    finally:
+        conn.close()
+
+
+def full_snapshot(db_path: Path) -> dict[str, list[tuple]]:
+    """Every row of every table (vectors, migrations and tables added later included)."""
+    conn = sqlite3.connect(db_path)
+    try:
+        tables = [
+            row[0]
+            for row in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"
+            )
+        ]
+        return {
+            table: sorted(conn.execute(f'SELECT * FROM "{table}"').fetchall(), key=repr)
+            for table in tables
         }
     finally:
         conn.close()

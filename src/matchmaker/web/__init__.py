@@ -18,7 +18,18 @@ from typing import Any
 from flask import Blueprint, Flask
 
 from .. import config
-from . import api, auth, curation, errors, imports, resources, search, security, templating
+from . import (
+    api,
+    auth,
+    curation,
+    errors,
+    imports,
+    limits,
+    resources,
+    search,
+    security,
+    templating,
+)
 from . import reports as report_views
 
 ROOT = Path(__file__).parents[3]
@@ -47,6 +58,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     if test_config:
         app.config.from_mapping(test_config)
     _derive_settings(app)
+    app.json = security.SafeJSONProvider(app)  # refuses JSON nested too deep, NaN, Infinity
     # JSON as the CLI prints it: fields in their declared order, Hangul and ā as themselves.
     app.json.sort_keys = False
     app.json.ensure_ascii = False
@@ -55,6 +67,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     resources.init_app(app)
     security.init_app(app)
     auth.init_app(app)
+    try:
+        limits.init_app(app)  # after auth: staff are counted by name, others by address
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
     templating.init_app(app)
     errors.init_app(app)
     return app

@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, g, jsonify, request, send_file, session, url_for
+from flask import Blueprint, g, jsonify, request, send_file, url_for
 
 from .. import engine
 from ..importing import FORMATS, parse_bytes
@@ -62,8 +62,10 @@ def login():
         return _error(400, "send a JSON object with username and password")
     try:
         user = auth.authenticate(str(body.get("username", "")), str(body.get("password", "")))
-    except auth.LoginThrottled:
-        return _error(429, "too many failed logins from your address; wait a few minutes")
+    except auth.LoginThrottled as exc:
+        response = _error(429, exc.message)
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response
     if user is None:
         return _error(401, auth.LOGIN_ERROR)
     token = auth.start_session(user)
@@ -72,7 +74,7 @@ def login():
 
 @bp.delete("/session")
 def logout():
-    session.clear()
+    auth.end_sessions()
     return jsonify(user=None, csrf_token=security.csrf_token())
 
 

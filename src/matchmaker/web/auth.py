@@ -1,11 +1,12 @@
-"""Staff accounts: password hashing, login and logout, lockout, and the login requirement.
+"""Staff accounts: password hashing, login and logout, revocable sessions, the login requirement.
 
 Accounts are made only from the CLI (``matchmaker user add``); there is no
 default account. Passwords are hashed with scrypt (Werkzeug's default KDF).
 Every failed login answers with the same message, whether the name exists,
-the password is wrong or the account is locked, so the form cannot be used
-to discover user names. An account locks for a while after repeated failures,
-and a client address that keeps failing is throttled.
+the password is wrong or the account is disabled, so the form cannot be used
+to discover user names. Failed logins back off per client address and per
+account (:mod:`.limits`) instead of locking the account, so nobody can lock a
+staff member out by failing on purpose.
 
 Any state-changing request needs a logged-in staff member unless its endpoint
 is one of :data:`LOGIN_ENDPOINTS`: safe by default for routes added later.
@@ -14,15 +15,10 @@ is one of :data:`LOGIN_ENDPOINTS`: safe by default for routes added later.
 from __future__ import annotations
 
 import re
-import threading
-import time
-from collections import deque
-from datetime import UTC, datetime, timedelta
 
 from flask import (
     Blueprint,
     Flask,
-    current_app,
     flash,
     g,
     jsonify,
@@ -34,7 +30,7 @@ from flask import (
 )
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from . import security
+from . import limits, security
 from .resources import get_store
 
 bp = Blueprint("auth", __name__)
@@ -42,8 +38,8 @@ bp = Blueprint("auth", __name__)
 MIN_PASSWORD_LENGTH = 12
 USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 LOGIN_ERROR = (
-    "Wrong user name or password. After repeated failures an account is locked for a "
-    "while; ask another staff member if you cannot log in."
+    "Wrong user name or password. After repeated failures you will have to wait a few "
+    "minutes before trying again; ask another staff member if you cannot log in."
 )
 #: Endpoints that change state without a login: logging in itself (CSRF still applies).
 LOGIN_ENDPOINTS = frozenset({"auth.login", "api.login"})
@@ -51,14 +47,20 @@ _DUMMY_HASH = generate_password_hash("timing-equaliser-not-a-password")
 
 
 class LoginThrottled(Exception):
-    """Too many failed logins from one client address."""
+    """Too many failed logins from this client (or against this account from it)."""
+
+    def __init__(self, retry_after: int):
+        super().__init__(f"too many failed logins; try again in {retry_after} seconds")
+        self.retry_after = retry_after
+
+    @property
+    def message(self) -> str:
+        minutes = -(-self.retry_after // 60)
+        wait = "a minute" if minutes <= 1 else f"{minutes} minutes"
+        return f"Too many failed logins from your address; wait {wait} and try again."
 
 
 def init_app(app: Flask) -> None:
-    app.config.setdefault("LOGIN_LOCK_AFTER", 5)
-    app.config.setdefault("LOGIN_LOCK_MINUTES", 15)
-    app.config.setdefault("LOGIN_THROTTLE_FAILURES", 20)
-    app.extensions["matchmaker_throttle"] = _Throttle()
     app.before_request(load_user)
     app.before_request(require_login_for_writes)
 
@@ -82,86 +84,78 @@ def hash_password(password: str) -> str:
 
 
 def authenticate(username: str, password: str) -> str | None:
-    """The user name if the password is right and the account not locked, else None."""
-    throttle: _Throttle = current_app.extensions["matchmaker_throttle"]
-    client = request.remote_addr or "unknown"
-    if throttle.blocked(client, current_app.config["LOGIN_THROTTLE_FAILURES"], _window()):
-        raise LoginThrottled()
-    store = get_store()
-    user = store.get_user(username) if USERNAME.match(username or "") else None
+    """The user name if the password is right and the account enabled, else None.
+
+    Raises LoginThrottled, before looking at the password, while this client
+    must back off (see :mod:`.limits`); a wrong answer counts as one failure.
+    """
+    wait = limits.login_wait(username)
+    if wait is not None:
+        raise LoginThrottled(wait)
+    user = get_store().get_user(username) if USERNAME.match(username or "") else None
     # Hash even for an unknown name, so the answer takes as long either way.
     valid = check_password_hash(user["password_hash"] if user else _DUMMY_HASH, password or "")
-    locked = bool(user and user["locked_until"] and user["locked_until"] > _now())
-    if user and valid and not locked:
-        store.record_login(username, True, 0, "")
+    if user and valid and not user["disabled_at"]:
         return username
-    throttle.fail(client)
-    if user and not locked:
-        until = (datetime.now(UTC) + _window()).isoformat(timespec="seconds")
-        store.record_login(username, False, current_app.config["LOGIN_LOCK_AFTER"], until)
+    limits.record_failed_login(username)
     return None
 
 
 def start_session(username: str) -> str:
-    """A fresh session for the user (no fixation), with a new CSRF token."""
+    """A fresh session for the user (no fixation), with a new CSRF token.
+
+    The session records the user's current session generation; :func:`load_user`
+    accepts it only while the generation is unchanged, so logout, a new password
+    or disabling the account ends it even if someone kept a copy of the cookie.
+    """
+    user = get_store().get_user(username)
     session.clear()
     session.permanent = True
     session["user"] = username
+    session["generation"] = user["session_generation"] if user else -1
     return security.rotate_csrf_token()
 
 
-def _window() -> timedelta:
-    return timedelta(minutes=current_app.config["LOGIN_LOCK_MINUTES"])
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
-
-
-class _Throttle:
-    """Failed logins per client address in a sliding window, bounded in memory."""
-
-    MAX_CLIENTS = 10_000
-
-    def __init__(self) -> None:
-        self._failures: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
-
-    def fail(self, client: str) -> None:
-        with self._lock:
-            if client not in self._failures and len(self._failures) >= self.MAX_CLIENTS:
-                self._failures.pop(next(iter(self._failures)))
-            self._failures.setdefault(client, deque(maxlen=1000)).append(time.monotonic())
-
-    def blocked(self, client: str, limit: int, window: timedelta) -> bool:
-        with self._lock:
-            failures = self._failures.get(client)
-            if not failures:
-                return False
-            horizon = time.monotonic() - window.total_seconds()
-            while failures and failures[0] < horizon:
-                failures.popleft()
-            return len(failures) >= limit
+def end_sessions() -> None:
+    """Log out here and everywhere: every cookie issued to this user stops working."""
+    if g.get("user"):
+        get_store().end_sessions(g.user)
+    session.clear()
 
 
 # -- the login requirement --------------------------------------------------
 
 
 def load_user() -> None:
-    """g.user: the logged-in staff member, if the account still exists."""
+    """g.user: the logged-in staff member, if the session is still valid.
+
+    Checked on every request against the database, so a session ends for good
+    when its user logs out anywhere, gets a new password, or is disabled or removed.
+    """
     g.user = None
     username = session.get("user")
-    if username:
-        if get_store().get_user(username):
-            g.user = username
-        else:
-            session.clear()
+    if not username:
+        return
+    if session_is_current(get_store().get_user(username), session.get("generation")):
+        g.user = username
+    else:
+        session.clear()
+
+
+def session_is_current(user: dict | None, generation: object) -> bool:
+    """True if the account exists, is enabled and the session is of its current generation."""
+    return bool(
+        user
+        and not user["disabled_at"]
+        and isinstance(generation, int)
+        and generation == user["session_generation"]
+    )
 
 
 def require_login_for_writes():
     """Every state-changing request needs a staff login, except logging in."""
     if (
-        request.method in security.SAFE_METHODS
+        not security.is_write()
         or request.endpoint in LOGIN_ENDPOINTS
         or request.routing_exception is not None  # a 404 or 405 follows; nothing will run
     ):
@@ -175,7 +169,7 @@ def login_needed():
         response = jsonify(error="log in as staff first (POST /api/session)")
         response.status_code = 401
         return response
-    target = request.full_path if request.method == "GET" else request.referrer
+    target = request.referrer if security.is_write() else request.full_path
     next_path = target.rstrip("?") if target and security.is_local_path(target) else None
     flash("Log in as staff to continue.", "info")
     return redirect(url_for("auth.login", next=next_path))
@@ -189,18 +183,14 @@ def login():
     next_path = request.values.get("next")
     if not security.is_local_path(next_path):
         next_path = None
-    if request.method == "GET":
+    if not security.is_write():
         return render_template("login.html", next=next_path, username="")
     username = request.form.get("username", "").strip()
     try:
         user = authenticate(username, request.form.get("password", ""))
-    except LoginThrottled:
-        return render_template(
-            "login.html",
-            next=next_path,
-            username=username,
-            error="Too many failed logins from your address; wait a few minutes and try again.",
-        ), 429
+    except LoginThrottled as exc:
+        page = render_template("login.html", next=next_path, username=username, error=exc.message)
+        return page, 429, {"Retry-After": str(exc.retry_after)}
     if user is None:
         return render_template(
             "login.html", next=next_path, username=username, error=LOGIN_ERROR
@@ -212,6 +202,6 @@ def login():
 
 @bp.post("/logout")
 def logout():
-    session.clear()
+    end_sessions()
     flash("Logged out.", "info")
     return redirect(url_for("search.index"))

@@ -22,7 +22,7 @@ from .errors import respond
 from .forms import PROFILE_FIELDS, field_errors, form_values, profile_form_values, raw_profile
 from .lookup import fold
 from .resources import get_embedder, get_store
-from .security import is_local_path
+from .security import is_local_path, is_write
 
 bp = Blueprint("curation", __name__, url_prefix="/staff")
 
@@ -50,7 +50,7 @@ def companies():
 
 @bp.route("/companies/new", methods=["GET", "POST"])
 def new():
-    if request.method == "GET":
+    if not is_write():
         return _edit_form(None, profile_form_values({"country": ""}), version=0)
     values = form_values(request.form)
     try:
@@ -71,7 +71,7 @@ def new():
 def edit(company_id: str):
     store = get_store()
     current = store.get(company_id, include_deleted=True)
-    if request.method == "GET":
+    if not is_write():
         return _edit_form(current.id, profile_form_values(current.content()), current.version)
     values = form_values(request.form)
     version = _version(request.form)
@@ -205,7 +205,7 @@ def history(company_id: str):
 
 @bp.route("/import", methods=["GET", "POST"])
 def upload():
-    if request.method == "GET":
+    if not is_write():
         return render_template("staff/import.html", preview=None)
     preview = imports.preview_upload(request.files.get("file"), request.form.get("format", ""))
     status = 200 if preview.ok else 422

@@ -12,7 +12,8 @@ from werkzeug.exceptions import HTTPException
 
 from ..embedding import ModelNotFoundError
 from ..store import NotFoundError, StoreError
-from .security import CSRFError
+from .limits import RateLimited
+from .security import CSRFError, UnsafeJSON
 
 MESSAGES = {
     400: "The request could not be understood. Go back, check the form and try again.",
@@ -30,6 +31,8 @@ MESSAGES = {
 
 def init_app(app: Flask) -> None:
     app.register_error_handler(CSRFError, _csrf)
+    app.register_error_handler(RateLimited, _rate_limited)
+    app.register_error_handler(UnsafeJSON, lambda exc: respond(400, str(exc)))
     app.register_error_handler(NotFoundError, lambda exc: respond(404, str(exc)))
     app.register_error_handler(StoreError, lambda exc: respond(503, str(exc)))
     app.register_error_handler(ModelNotFoundError, lambda exc: respond(503, str(exc)))
@@ -56,6 +59,12 @@ def _csrf(_exc: CSRFError):
         "This form has expired or did not come from this site (missing or wrong CSRF token). "
         "Reload the page and submit it again.",
     )
+
+
+def _rate_limited(exc: RateLimited):
+    response = make_response(respond(429, str(exc)))
+    response.headers["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 def _http(exc: HTTPException):
