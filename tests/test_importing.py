@@ -38,7 +38,7 @@ TYPE_MESSAGE = (
     "manufacturing, clinical trials, R&D, supply, investment, joint venture, services, "
     "technology integration, logistics, export"
 )
-ERROR_LINE = re.compile(r"^(file: .+|row [1-9]\d*, field .+: .+)$", re.DOTALL)
+ERROR_LINE = re.compile(r"^(file: .+|row [1-9]\d*(, field .+)?: .+)$", re.DOTALL)
 
 
 def bad_rows_errors(first_bad: int, second_bad: int) -> list[str]:
@@ -164,10 +164,19 @@ def test_unicode_round_trips_through_the_database_and_export(tmp_db_path, hashin
 @pytest.mark.parametrize(
     ("data", "message"),
     [
-        ("Rīga".encode("cp1257"), "file: is not UTF-8 text (byte 1)"),
-        ("name".encode("utf-16"), "file: is not UTF-8 text (byte 0)"),
+        (
+            "Rīga".encode("cp1257"),
+            "file: byte 0xEE on line 1, column 2 is not UTF-8 text; save the file as UTF-8",
+        ),
+        (
+            "name".encode("utf-16"),
+            "file: byte 0xFF on line 1, column 1 is not UTF-8 text; save the file as UTF-8",
+        ),
         (b"name,country\x00\nA,LV\n", "file: contains NUL bytes; is it a binary file?"),
-        (b"\x89PNG\r\n\x1a\n\x00\x00", "file: is not UTF-8 text (byte 0)"),
+        (
+            b"\x89PNG\r\n\x1a\n\x00\x00",
+            "file: byte 0x89 on line 1, column 1 is not UTF-8 text; save the file as UTF-8",
+        ),
         (b"", "file: has no company rows"),
         (b"\n\n   \n", "file: has no company rows"),
     ],
@@ -176,9 +185,135 @@ def test_unreadable_files_give_one_file_level_error(fmt, data, message):
     if fmt == "json" and data.strip() == b"":
         lines = len(data.split(b"\n"))
         message = f"file: is not valid JSON: Expecting value at line {lines}"
+    if "UTF-8" in message and (fmt == "jsonl" or (fmt == "csv" and b"\n" in data)):
+        # a JSON line is a row, and so is a CSV header with rows under it: it can be named
+        message = message.replace("file:", "row 1:")
     parsed = parse_bytes(data, fmt)
     assert [str(e) for e in parsed.errors] == [message]
     assert parsed.profiles == []
+
+
+def test_invalid_utf8_is_reported_by_line_row_and_field_not_byte_offset():
+    riga = "Rīga".encode("cp1257")
+    csv_data = (
+        b"id,name,country,description,city\n"
+        b'a,A,LV,"two\nlines",Riga\n'
+        b"b,B,LV,d," + riga + b"\n"
+    )
+    assert [str(e) for e in parse_bytes(csv_data, "csv").errors] == [
+        "row 4, field city: byte 0xEE on line 4, column 11 is not UTF-8 text; "
+        "save the file as UTF-8"
+    ]
+    jsonl_data = jsonl(company("A", id="a")) + b'{"name": "' + riga + b'"}\n'
+    assert [str(e) for e in parse_bytes(jsonl_data, "jsonl").errors] == [
+        "row 2, field name: byte 0xEE on line 2, column 12 is not UTF-8 text; "
+        "save the file as UTF-8"
+    ]
+    json_data = b'[\n{"name": "A"},\n{"city": "' + riga + b'"}]'
+    assert [str(e) for e in parse_bytes(json_data, "json").errors] == [
+        "row 2, field city: byte 0xEE on line 3, column 12 is not UTF-8 text; "
+        "save the file as UTF-8"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("fmt", "data", "message"),
+    [
+        (
+            "csv",
+            "\ufeff\ufeffid,name,country,description\na,A,LV,d\n",
+            "row 1: column 1 ('\\ufeffid') holds a byte order mark (U+FEFF), as when two files "
+            "are joined; remove it",
+        ),
+        (
+            "jsonl",
+            '{"name": "A", "country": "LV", "description": "d"}\n\ufeff{"name": "B"}\n',
+            "row 2, field (json): starts with a second byte order mark (U+FEFF), as when two "
+            "files are joined; remove it",
+        ),
+        (
+            "json",
+            '\ufeff\ufeff[{"name": "A", "country": "LV", "description": "d"}]',
+            "file: starts with a second byte order mark (U+FEFF), as when two files are "
+            "joined; remove it",
+        ),
+        (
+            "json",
+            '[{"\ufeffname": "A", "country": "LV", "description": "d"}]',
+            "row 1, field \\ufeffname: unknown field: its name contains a byte order mark "
+            "(U+FEFF), as when two files are joined; remove it",
+        ),
+    ],
+)
+def test_a_second_byte_order_mark_is_named(fmt, data, message):
+    parsed = parse_bytes(data.encode(), fmt)
+    assert message in [str(e) for e in parsed.errors]
+    assert not parsed.ok
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        # the issue's reproduction: row b vanished into a's description ("1 new")
+        b'id,name,country,description\na,A,LV,"open\nb,B,LV,x\n',
+        b'id,name,country,description\na,A,LV,"open\nb,B,LV,x',
+        b'id,name,country,description\na,A,LV,"open ""quoted"" \nb,B,LV,x\n\n\n',
+        b'id,name,country,description\r\na,A,LV,"open\r\nb,B,LV,x\r\n',
+    ],
+)
+@pytest.mark.parametrize("opening_line", [2, 4])
+def test_an_unclosed_csv_quote_refuses_the_file_and_names_its_line(data, opening_line):
+    if opening_line == 4:  # after a closed multi-line cell, which must not confuse the count
+        header, rest = data.split(b"\n", 1) if b"\r\n" not in data else data.split(b"\r\n", 1)
+        end = b"\r\n" if b"\r\n" in data else b"\n"
+        data = header + end + b'c,C,LV,"closed' + end + b'cell"' + end + rest
+    parsed = parse_bytes(data, "csv")
+    assert [str(e) for e in parsed.errors] == [
+        f'row {opening_line}: a quote (") opened on line {opening_line} is never closed, so '
+        "every line after it would be read into one cell; close it, or double a quote inside "
+        'a cell ("")'
+    ]
+    assert parsed.profiles == []
+
+
+def test_closed_csv_quotes_and_quotes_inside_cells_still_import():
+    data = (
+        b"id,name,country,description\n"
+        b'a,A,LV,"multi\nline, with ""quotes"""\n'
+        b'b,B,LV,say "hi" here\n'
+        b'c,C,LV,"ends quoted"\n'
+    )
+    parsed = parse_bytes(data, "csv")
+    assert parsed.ok, parsed.errors
+    assert [p.description for p in parsed.profiles] == [
+        'multi\nline, with "quotes"',
+        'say "hi" here',
+        "ends quoted",
+    ]
+
+
+@pytest.mark.parametrize("fmt", ["json", "jsonl"])
+@pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])
+def test_json_nan_and_infinity_are_refused_with_field_and_row(fmt, constant):
+    good = '{"name": "A", "country": "LV", "description": "d"}'
+    bad = f'{{"name": {constant}, "country": "LV", "description": "d", "sectors": [{constant}]}}'
+    data = f"[{good},\n{bad}]" if fmt == "json" else f"{good}\n{bad}\n"
+    parsed = parse_bytes(data.encode(), fmt)
+    message = "is NaN or Infinity, which is not a value; give text or leave it out"
+    assert [str(e) for e in parsed.errors] == [
+        f"row 2, field name: {message}",
+        f"row 2, field sectors: {message}",
+    ]
+
+
+def test_control_characters_and_surrogates_in_field_names_are_escaped():
+    data = b'{"\\ud800": 1, "\\u001b]0;owned\\u0007\\u001b[2J": 2, "name": "A", "country": "LV"}\n'
+    parsed = parse_bytes(data, "jsonl")
+    fields = [e.field for e in parsed.errors]
+    assert fields == ["\\ud800", "\\x1b]0;owned\\x07\\x1b[2J", "description"]
+    for error in parsed.errors:
+        str(error).encode("utf-8")  # a lone surrogate could not even be encoded
+        assert str(error).isprintable()
 
 
 def test_an_escaped_nul_inside_json_is_a_field_error_not_a_file_error():

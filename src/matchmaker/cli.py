@@ -25,7 +25,7 @@ from .cli_support import (
 from .embedding import embed_profiles
 from .importing import EXPORT_FORMATS, detect_format, export_profiles, parse_file
 from .judgements import as_labelled_set
-from .profiles import PARTNERSHIP_TYPES, normalise_country
+from .profiles import PARTNERSHIP_TYPES, normalise_country, visible
 from .ranking import Match
 from .text_queries import TextQuery, parse_text_query
 
@@ -57,7 +57,7 @@ def import_cmd(path: str, fmt: str | None, dry_run: bool, actor: str, db_path: s
     parsed = parse_file(path, fmt or detect_format(path))
     if not parsed.ok:
         for error in parsed.errors:
-            click.echo(str(error), err=True)
+            click.echo(visible(str(error)), err=True)
         raise click.ClickException(f"{len(parsed.errors)} error(s) in {path}; nothing was imported")
     if dry_run:
         click.echo(f"{len(parsed.profiles)} profiles are valid; nothing was written (dry run)")

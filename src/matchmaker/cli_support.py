@@ -15,7 +15,7 @@ import click
 
 from . import config, engine
 from .embedding import ModelNotFoundError
-from .profiles import PARTNERSHIP_TYPES
+from .profiles import PARTNERSHIP_TYPES, visible
 from .ranking import Filters
 from .store import Store, StoreError
 
@@ -41,7 +41,8 @@ def user_errors(command: Callable) -> Callable:
             return command(*args, **kwargs)
         except (StoreError, ModelNotFoundError, KeyError, ValueError, OSError) as exc:
             message = exc.args[0] if isinstance(exc, KeyError) and exc.args else str(exc)
-            raise click.ClickException(str(message)) from None
+            # ids and names in a message may come from a file: never let them drive the terminal
+            raise click.ClickException(visible(str(message))) from None
 
     return wrapper
 
