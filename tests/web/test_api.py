@@ -232,7 +232,7 @@ def test_a_lone_surrogate_as_a_field_name_gives_a_clear_error_not_a_500(
     assert response.status_code == 422
     assert response.get_json()["errors"][0]["field"] == "\\ud800"
     version = store.get("jeju-cosmetics").version
-    body = '{"\\ud800": "x", "version": %d}' % version
+    body = '{"\\ud800": "x", "version": ' + str(version) + "}"
     response = client.patch("/api/companies/jeju-cosmetics", data=body, headers=headers)
     assert response.status_code == 422
     assert response.get_json()["errors"] == [{"field": "\\ud800", "message": "unknown field"}]
