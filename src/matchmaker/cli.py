@@ -23,6 +23,7 @@ from .cli_support import (
     user_errors,
 )
 from .embedding import embed_profiles
+from .files import replaced_atomically
 from .importing import EXPORT_FORMATS, detect_format, export_profiles, parse_file
 from .judgements import as_labelled_set
 from .profiles import PARTNERSHIP_TYPES, normalise_country, visible
@@ -86,7 +87,11 @@ def export(fmt: str, out: str | None, country: str | None, db_path: str) -> None
     with open_store(db_path) as store:
         profiles = store.list(country=country)
     if out:
-        with open(out, "w", encoding="utf-8", newline="") as handle:
+        # a full disk midway must not truncate the previous export: write aside, then rename
+        with (
+            replaced_atomically(out) as temporary,
+            open(temporary, "w", encoding="utf-8", newline="") as handle,
+        ):
             count = export_profiles(profiles, fmt, handle)
         click.echo(f"Exported {count} profiles to {out}", err=True)
     else:

@@ -17,6 +17,7 @@ from .embedding import (
     Embedder,
     HashingEmbedder,
     SentenceTransformerEmbedder,
+    check_embedder,
     embed_profiles,
     stale_fields,
 )
@@ -46,6 +47,7 @@ def import_profiles(
     """Write a fully validated file in one transaction, then embed what changed."""
     if not parsed.ok:
         raise ValueError("refusing to import a file with errors")
+    check_embedder(embedder)
     summary = store.upsert_many(parsed.profiles, actor=actor)
     changed_ids = set(summary.changed_ids)  # built once: inside the loop it was quadratic
     changed = [p for p in parsed.profiles if p.id in changed_ids]
@@ -62,6 +64,7 @@ def save_and_embed(
     create: bool = False,
 ) -> Profile:
     """Save one edited (or new) profile and re-embed it so search reflects it at once."""
+    check_embedder(embedder)
     if create:
         saved = store.create(profile, actor)
     else:
