@@ -9,6 +9,7 @@ file system, while the parent keeps writing freely.
 
 from __future__ import annotations
 
+import json
 import os
 import resource
 import shutil
@@ -24,7 +25,7 @@ from matchmaker import engine
 from matchmaker.cli import cli
 from matchmaker.embedding import DEFAULT_MODEL_DIR, HashingEmbedder
 from matchmaker.importing import parse_file
-from matchmaker.store import Store
+from matchmaker.store import Store, StoreError
 
 ROOT = Path(__file__).parents[1]
 DATA = ROOT / "data" / "companies.jsonl"
@@ -132,3 +133,201 @@ def test_a_failed_export_leaves_the_previous_file_whole(tmp_path: Path):
     assert sorted(p.name for p in tmp_path.iterdir() if "companies" in p.name) == [out.name]
     assert run_child("export", "--out", out, "--db", db).returncode == 0
     assert out.stat().st_size > 64 * 1024
+
+
+# -- when the database file is not fine -------------------------------------------------
+
+
+def test_a_full_disk_during_import_is_one_line_and_writes_nothing(tmp_path: Path, mini_path):
+    db = tmp_path / "matchmaker.db"
+    make_database(db, mini_path)
+    before = db.read_bytes()
+    result = run_child("import", DATA, "--db", db, file_size_limit=64 * 1024)
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith(f"Error: cannot use {db}: disk I/O error")
+    assert "nothing was written" in line
+    assert count_companies(db) == 10 and integrity(db) == "ok"
+    assert db.read_bytes() == before
+
+
+EDIT_ON_A_FULL_DISK = r"""
+import json, resource, sys
+from matchmaker.web import create_app
+
+db, staging, limit = sys.argv[1], sys.argv[2], int(sys.argv[3])
+app = create_app({"TESTING": True, "DB": db, "MODEL": "hashing", "SECRET_KEY": "x" * 40,
+                  "IMPORT_STAGING_DIR": staging})
+client = app.test_client()
+token = client.get("/api/session").get_json()["csrf_token"]
+login = client.post("/api/session", json={"username": "staff", "password": "a long password"},
+                    headers={"X-CSRF-Token": token})
+token = login.get_json()["csrf_token"]
+version = client.get("/api/companies/jeju-cosmetics").get_json()["version"]
+resource.setrlimit(resource.RLIMIT_FSIZE, (limit, resource.RLIM_INFINITY))
+response = client.patch("/api/companies/jeju-cosmetics", headers={"X-CSRF-Token": token},
+                        json={"version": version, "description": "Edited. " * 500})
+print(json.dumps({"status": response.status_code, "body": response.get_json()}))
+"""
+
+
+def test_an_edit_on_a_full_disk_is_a_clear_503_and_writes_nothing(tmp_path: Path, mini_path):
+    from matchmaker.web.auth import hash_password
+
+    db = tmp_path / "matchmaker.db"
+    make_database(db, mini_path)
+    with Store.open(db) as store:
+        store.add_user("staff", hash_password("a long password"))
+    before = count_audit(db)
+    child = subprocess.run(
+        [sys.executable, "-c", EDIT_ON_A_FULL_DISK, str(db), str(tmp_path / "staging"), "8192"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert child.returncode == 0, child.stderr
+    answer = json.loads(child.stdout.strip().splitlines()[-1])
+    assert answer["status"] == 503, answer
+    assert answer["body"]["error"].startswith(f"cannot use {db}: disk I/O error")
+    assert "nothing was written" in answer["body"]["error"]
+    assert count_audit(db) == before and integrity(db) == "ok"
+    with Store.open(db) as store:
+        assert not store.get("jeju-cosmetics").description.startswith("Edited.")
+
+
+def count_audit(path: Path) -> int:
+    conn = sqlite3.connect(path)
+    try:
+        return conn.execute("SELECT COUNT(*) FROM audit").fetchone()[0]
+    finally:
+        conn.close()
+
+
+@pytest.mark.parametrize("command", [["export"], ["stats"], ["import", "MINI"], ["match", "x"]])
+def test_an_empty_file_is_not_taken_as_a_new_database(runner, tmp_path, mini_path, command):
+    db = tmp_path / "matchmaker.db"
+    db.write_bytes(b"")
+    args = [mini_path if a == "MINI" else a for a in command]
+    result = run(runner, *args, "--db", db, ok=False, MATCHMAKER_MODEL="hashing")
+    assert result.stdout == ""
+    assert one_line_error(result) == (
+        f"Error: {db} is empty (0 bytes), so it is not a matchmaker database; restore a "
+        f"backup with 'matchmaker restore BACKUP --db {db}', or delete the file to start anew"
+    )
+    assert db.stat().st_size == 0
+
+
+def damage_the_vectors_table(path: Path) -> None:
+    """Overwrite the vectors table's first page with garbage, as a failing disk might."""
+    conn = sqlite3.connect(path)
+    try:
+        page_size = conn.execute("PRAGMA page_size").fetchone()[0]
+        root = conn.execute("SELECT rootpage FROM sqlite_master WHERE name = 'vectors'").fetchone()
+    finally:
+        conn.close()
+    with open(path, "r+b") as handle:
+        handle.seek((root[0] - 1) * page_size)
+        handle.write(bytes(range(256)) * (page_size // 256))
+
+
+def test_a_damaged_database_is_refused_before_a_write_and_reads_fail_cleanly(
+    runner, tmp_path, mini_path
+):
+    db = tmp_path / "matchmaker.db"
+    make_database(db, mini_path)
+    damage_the_vectors_table(db)
+    before = db.read_bytes()
+    env = {"MATCHMAKER_MODEL": "hashing"}
+    result = run(runner, "import", DATA, "--db", db, ok=False, **env)
+    assert one_line_error(result).startswith(f"Error: the database {db} is damaged (")
+    assert f"nothing was written. Restore a backup with 'matchmaker restore BACKUP --db {db}'" in (
+        result.stderr
+    )
+    assert db.read_bytes() == before
+    for command in (["match", "baltic-generics"], ["serve"]):
+        result = run(runner, *command, "--db", db, ok=False, **env)
+        assert "is damaged" in one_line_error(result) and "matchmaker restore" in result.stderr
+    assert db.read_bytes() == before
+
+
+def test_the_web_app_answers_a_damaged_database_with_a_503_not_a_500(tmp_path, mini_path):
+    from matchmaker.web import create_app
+
+    db = tmp_path / "matchmaker.db"
+    make_database(db, mini_path)
+    damage_the_vectors_table(db)
+    app = create_app(
+        {"TESTING": True, "DB": str(db), "MODEL": "hashing", "SECRET_KEY": "x" * 40,
+         "IMPORT_STAGING_DIR": str(tmp_path / "staging")}
+    )
+    response = app.test_client().get("/api/companies/baltic-generics/matches")
+    assert response.status_code == 503
+    assert "is damaged" in response.get_json()["error"]
+
+
+@pytest.fixture
+def read_only_copy(tmp_path: Path, mini_path: Path):
+    """A database in a folder where nothing can be written, not even by root."""
+    folder = tmp_path / "read-only"
+    folder.mkdir()
+    db = folder / "matchmaker.db"
+    make_database(db, mini_path)
+    if os.geteuid() == 0:
+        made = subprocess.run(["chattr", "+i", db, folder], capture_output=True)
+        if made.returncode != 0:
+            pytest.skip("running as root without chattr: cannot make a read-only file")
+        undo = ["chattr", "-i", db, folder]
+    else:
+        db.chmod(0o444)
+        folder.chmod(0o555)
+        undo = ["chmod", "u+w", db, folder]
+    try:
+        yield db
+    finally:
+        subprocess.run(undo, check=True)
+
+
+def test_read_commands_work_on_a_read_only_copy(runner, read_only_copy, mini_profiles):
+    env = {"MATCHMAKER_MODEL": "hashing"}
+    db = read_only_copy
+    exported = run(runner, "export", "--db", db, **env).stdout
+    assert len(exported.splitlines()) == len(mini_profiles)
+    assert "companies: 10" in run(runner, "stats", "--db", db, **env).stdout
+    assert run(runner, "match", "baltic-generics", "--db", db, **env).stdout.startswith(" 1. ")
+    assert run(runner, "similar", "baltic-generics", "--db", db, **env).stdout.startswith(" 1. ")
+    result = run(runner, "query", "PCR test kits", "--country", "KR", "--db", db, **env)
+    assert " 1. " in result.stdout
+    refused = run(runner, "import", DATA, "--db", db, ok=False, **env)
+    assert str(db) in one_line_error(refused)
+    assert sorted(p.name for p in db.parent.iterdir()) == ["matchmaker.db"]
+
+
+# -- durability setting -----------------------------------------------------------------
+
+
+def synchronous_of(store: Store) -> int:
+    return store.db.execute("PRAGMA synchronous").fetchone()[0]
+
+
+def test_commits_are_synced_to_disk_by_default_and_the_setting_is_checked(
+    tmp_db_path, monkeypatch
+):
+    from matchmaker.web import create_app
+    from matchmaker.web.resources import get_store
+
+    with Store.open(tmp_db_path, create=True) as store:
+        assert synchronous_of(store) == 2  # FULL (it was NORMAL: 1)
+    monkeypatch.setenv("MATCHMAKER_SYNCHRONOUS", "normal")
+    with Store.open(tmp_db_path) as store:
+        assert synchronous_of(store) == 1
+    monkeypatch.delenv("MATCHMAKER_SYNCHRONOUS")
+    app = create_app({"TESTING": True, "DB": str(tmp_db_path), "SECRET_KEY": "x" * 40})
+    assert app.config["SYNCHRONOUS"] == "FULL"
+    with app.app_context():
+        assert synchronous_of(get_store()) == 2
+    monkeypatch.setenv("MATCHMAKER_SYNCHRONOUS", "sometimes")
+    with pytest.raises(StoreError, match="MATCHMAKER_SYNCHRONOUS must be one of OFF, NORMAL"):
+        Store.open(tmp_db_path)
+    with pytest.raises(StoreError, match="MATCHMAKER_SYNCHRONOUS must be one of"):
+        create_app({"TESTING": True, "DB": str(tmp_db_path), "SECRET_KEY": "x" * 40})

@@ -84,7 +84,7 @@ def import_cmd(path: str, fmt: str | None, dry_run: bool, actor: str, db_path: s
 @user_errors
 def export(fmt: str, out: str | None, country: str | None, db_path: str) -> None:
     """Export profiles in a form that 'matchmaker import' reads back."""
-    with open_store(db_path) as store:
+    with open_store(db_path, readonly=True) as store:
         profiles = store.list(country=country)
     if out:
         # a full disk midway must not truncate the previous export: write aside, then rename
@@ -104,7 +104,7 @@ def export(fmt: str, out: str | None, country: str | None, db_path: str) -> None
 @user_errors
 def judgements(out: str | None, db_path: str) -> None:
     """Staff grades of suggested matches, as a labelled set for 'matchmaker eval'."""
-    with open_store(db_path) as store:
+    with open_store(db_path, readonly=True) as store:
         records, left_out = as_labelled_set(store.current_judgements())
     lines = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records)
     if out:
@@ -160,7 +160,7 @@ def ranking_options(command: Callable) -> Callable:
 @user_errors
 def match(company_id: str, top: int, as_json: bool, db_path: str, **filter_args) -> None:
     """Partners for COMPANY_ID in the other country, best first, with reasons."""
-    with open_store(db_path) as store:
+    with open_store(db_path, readonly=True) as store:
         store.get(company_id)
         ranker = engine.build_ranker(
             store, engine.make_embedder(), progress=progress_printer("Embedding")
@@ -178,7 +178,7 @@ def query(text: str, country: str, top: int, as_json: bool, db_path: str, **filt
     if not text.strip():
         raise click.BadParameter("describe what you need", param_hint="TEXT")
     country = normalise_country(country)
-    with open_store(db_path) as store:
+    with open_store(db_path, readonly=True) as store:
         ranker = engine.build_ranker(
             store, engine.make_embedder(), progress=progress_printer("Embedding")
         )
@@ -209,7 +209,7 @@ def similar(
     company_id: str, country: str | None, top: int, as_json: bool, db_path: str, **filter_args
 ) -> None:
     """Companies whose profile reads like COMPANY_ID's: peers and competitors."""
-    with open_store(db_path) as store:
+    with open_store(db_path, readonly=True) as store:
         store.get(company_id)
         ranker = engine.build_ranker(
             store, engine.make_embedder(), progress=progress_printer("Embedding")
@@ -249,7 +249,7 @@ def embed(db_path: str) -> None:
 def stats(as_json: bool, db_path: str) -> None:
     """Counts of companies, countries, verification and embeddings."""
     embedder = engine.make_embedder()
-    with open_store(db_path) as store:
+    with open_store(db_path, readonly=True) as store:
         figures = store.stats(model_id=embedder.model_id)
         figures["model"] = embedder.model_id
         figures["stale_fields"] = engine.count_stale(store, embedder)

@@ -44,6 +44,13 @@ SETTINGS = (
         "in development a random key is made per process (sessions end on restart).",
     ),
     Setting("upload_max_mb", "5", "Largest import file (and request) the web app accepts, in MB."),
+    Setting(
+        "synchronous",
+        "FULL",
+        "SQLite durability (PRAGMA synchronous): FULL syncs every commit to disk, so a power "
+        "cut loses nothing that was reported saved; NORMAL is faster but can lose the last "
+        "commits; also OFF or EXTRA.",
+    ),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}

@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,10 +24,14 @@ from typing import Any
 import numpy as np
 import sqlite_utils
 
+from . import config
 from .judgements import Judgement, JudgementInputError
 from .profiles import INPUT_FIELDS, LIST_FIELDS, Profile
 
 BUSY_TIMEOUT_MS = 5000
+#: ``PRAGMA synchronous`` levels: FULL syncs the WAL on every commit, so a power cut
+#: cannot lose a commit that was reported done; NORMAL syncs only at checkpoints.
+SYNCHRONOUS_LEVELS = ("OFF", "NORMAL", "FULL", "EXTRA")
 
 
 class StoreError(Exception):
@@ -44,6 +48,10 @@ class BusyError(StoreError):
 
 class ConflictError(StoreError):
     """The write contradicts what is stored (an id that is already taken)."""
+
+
+class DatabaseFileError(StoreError):
+    """The database file itself is not fine: full disk, damaged, empty or read-only."""
 
 
 class StaleEditError(StoreError):
@@ -161,48 +169,160 @@ MIGRATIONS: list[tuple[int, str]] = [
 ]
 
 
-def connect(path: str | Path) -> sqlite3.Connection:
-    """Open a connection with the pragmas every connection needs."""
-    conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
+def synchronous_level(value: str | None = None) -> str:
+    """The durability setting (MATCHMAKER_SYNCHRONOUS), checked; FULL unless told otherwise."""
+    level = str(value or config.get("synchronous") or "FULL").strip().upper()
+    if level not in SYNCHRONOUS_LEVELS:
+        raise StoreError(
+            f"MATCHMAKER_SYNCHRONOUS must be one of {', '.join(SYNCHRONOUS_LEVELS)}, not '{value}'"
+        )
+    return level
+
+
+def connect(
+    path: str | Path, synchronous: str | None = None, readonly: bool = False
+) -> sqlite3.Connection:
+    """Open a connection with the pragmas every connection needs.
+
+    A read-only connection never writes, not even the journal mode, so a copy on
+    read-only media can be read. If SQLite cannot even create the WAL index next
+    to the file (a read-only folder), the file is opened as immutable.
+    """
+    level = synchronous_level(synchronous)
+    if readonly:
+        conn = _connect_readonly(Path(path))
+    else:
+        conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
     try:
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         conn.execute("PRAGMA foreign_keys = ON")
-        conn.execute("PRAGMA journal_mode = WAL")
-        conn.execute("PRAGMA synchronous = NORMAL")
+        if not readonly:
+            conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute(f"PRAGMA synchronous = {level}")
     except sqlite3.Error:
         conn.close()
         raise
     return conn
 
 
+def _connect_readonly(path: Path) -> sqlite3.Connection:
+    uri = path.resolve().as_uri()
+    for options in ("?mode=ro", "?mode=ro&immutable=1"):
+        conn = sqlite3.connect(
+            uri + options, uri=True, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False
+        )
+        try:
+            conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+            return conn
+        except sqlite3.OperationalError as exc:
+            conn.close()
+            if "unable to open" not in str(exc) or "immutable" in options:
+                raise
+    raise AssertionError("unreachable")
+
+
+def explain(exc: sqlite3.Error, path: str | Path, writing: bool = True) -> StoreError | None:
+    """A one-line message naming the file and what to do, for errors of the file itself."""
+    text = str(exc).lower()
+    kept = "; nothing was written" if writing else ""
+    if "full" in text:
+        return DatabaseFileError(
+            f"cannot write to {path}: the disk is full ({exc}){kept}. "
+            "Free some space and try again"
+        )
+    if "disk i/o" in text:
+        return DatabaseFileError(
+            f"cannot use {path}: {exc} (is the disk full or failing?){kept}. Free some space "
+            "or check the disk, and try again"
+        )
+    if "not a database" in text:
+        return DatabaseFileError(
+            f"cannot open the database at {path}: it is not a SQLite database ({exc}){kept}. "
+            f"Check the path, or restore a backup with 'matchmaker restore BACKUP --db {path}'"
+        )
+    if "malformed" in text or "corrupt" in text:
+        return DatabaseFileError(
+            f"the database {path} is damaged ({exc}){kept}. Restore a backup with "
+            f"'matchmaker restore BACKUP --db {path}'"
+        )
+    if "readonly" in text or "read-only" in text:
+        return DatabaseFileError(
+            f"the database {path} is read-only ({exc}){kept}. Copy it somewhere writable, "
+            "or use a read command (export, stats, match, query, similar)"
+        )
+    return None
+
+
 class Store:
     """The matchmaker database. Open with :meth:`open`; call :meth:`close` when done."""
 
-    def __init__(self, db: sqlite_utils.Database, path: str):
+    def __init__(self, db: sqlite_utils.Database, path: str, readonly: bool = False):
         self.db = db
         self.path = path
+        self.readonly = readonly
+        # Vectors a read-only store could not save: (model_id, field) -> company id -> row.
+        self._unsaved_vectors: dict[tuple[str, str], dict[str, VectorRow]] = {}
 
     @classmethod
-    def open(cls, path: str | Path, create: bool = False) -> Store:
-        """Open (and migrate) the database; refuse a missing file unless create=True."""
+    def open(
+        cls,
+        path: str | Path,
+        create: bool = False,
+        readonly: bool = False,
+        check: bool = False,
+        synchronous: str | None = None,
+    ) -> Store:
+        """Open (and migrate) the database; refuse a missing file unless create=True.
+
+        ``readonly`` opens without writing anything (read commands, read-only
+        copies); ``check`` runs ``PRAGMA quick_check`` first, so a damaged file
+        is refused before a write lands in it.
+        """
         path = Path(path)
-        if str(path) != ":memory:" and not path.exists():
-            if not create:
-                raise StoreError(
-                    f"no database at {path}; create it with "
-                    "'matchmaker import data/companies.jsonl'"
-                )
-            path.parent.mkdir(parents=True, exist_ok=True)
+        if str(path) != ":memory:":
+            _refuse_missing_or_empty(path, create and not readonly)
         try:
-            store = cls(sqlite_utils.Database(connect(path)), str(path))
+            conn = connect(path, synchronous=synchronous, readonly=readonly)
+            store = cls(sqlite_utils.Database(conn), str(path), readonly=readonly)
         except sqlite3.DatabaseError as exc:  # not a database, corrupt, locked, unreadable
-            raise StoreError(f"cannot open the database at {path}: {exc}") from None
+            raise explain(exc, path) or StoreError(
+                f"cannot open the database at {path}: {exc}"
+            ) from None
         try:
-            store.migrate()
+            if check:
+                store.quick_check()
+            if readonly:
+                store._refuse_pending_migrations()
+            else:
+                store.migrate()
         except sqlite3.DatabaseError as exc:
             store.close()
-            raise StoreError(f"cannot open the database at {path}: {exc}") from None
+            raise explain(exc, path) or StoreError(
+                f"cannot open the database at {path}: {exc}"
+            ) from None
+        except StoreError:
+            store.close()
+            raise
         return store
+
+    def quick_check(self) -> None:
+        """Refuse a damaged file (PRAGMA quick_check) before anything is written to it."""
+        problems = [row[0] for row in self.db.execute("PRAGMA quick_check(3)").fetchall()]
+        if problems != ["ok"]:
+            raise DatabaseFileError(
+                f"the database {self.path} is damaged ({'; '.join(problems)[:300]}); nothing "
+                f"was written. Restore a backup with 'matchmaker restore BACKUP --db {self.path}'"
+            )
+
+    def _refuse_pending_migrations(self) -> None:
+        if not self.db["migrations"].exists():
+            raise DatabaseFileError(f"{self.path} is not a matchmaker database (no migrations)")
+        done = {row[0] for row in self.db.execute("SELECT version FROM migrations").fetchall()}
+        if any(version not in done for version, _ in MIGRATIONS):
+            raise DatabaseFileError(
+                f"{self.path} needs upgrading, which a read-only opening cannot do; open it "
+                "once with a writing command (e.g. 'matchmaker embed') where it is writable"
+            )
 
     def close(self) -> None:
         self.db.close()
@@ -238,22 +358,34 @@ class Store:
 
     @contextmanager
     def _immediate(self) -> Iterator[None]:
-        """A write transaction that takes the write lock up front."""
+        """A write transaction that takes the write lock up front.
+
+        A full disk, a damaged or read-only file rolls the whole transaction back
+        and becomes a :class:`DatabaseFileError` naming the file and what to do.
+        """
         conn = self.db.conn
         try:
             conn.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as exc:
             if "locked" not in str(exc) and "busy" not in str(exc):
-                raise
+                raise explain(exc, self.path) or exc from None
             raise BusyError(
                 f"the database is busy with another write ({exc}); try again in a moment"
             ) from None
         try:
             yield
+            conn.commit()
+        except sqlite3.DatabaseError as exc:
+            self._rollback()
+            raise explain(exc, self.path) or exc from None
         except BaseException:
-            conn.rollback()
+            self._rollback()
             raise
-        conn.commit()
+
+    def _rollback(self) -> None:
+        # SQLite may have rolled back already (e.g. after SQLITE_FULL); nothing was kept
+        with suppress(sqlite3.Error):
+            self.db.conn.rollback()
 
     def _bump_revision(self) -> None:
         self.db.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'revision'")
@@ -501,10 +633,20 @@ class Store:
         rows = self.db.execute(
             "SELECT company_id, field, text_hash FROM vectors WHERE model_id = ?", [model_id]
         ).fetchall()
-        return {(c, f): h for c, f, h in rows}
+        hashes = {(c, f): h for c, f, h in rows}
+        for (model, field_name), unsaved in self._unsaved_vectors.items():
+            if model == model_id:
+                hashes.update({(cid, field_name): row.text_hash for cid, row in unsaved.items()})
+        return hashes
 
     def save_vectors(self, model_id: str, rows: Iterable[VectorRow]) -> int:
-        """Store embeddings (replacing older ones for the same field) in one transaction."""
+        """Store embeddings (replacing older ones for the same field) in one transaction.
+
+        A read-only store keeps them in memory for this process instead, so read
+        commands work on a read-only copy even if some profiles were never embedded.
+        """
+        if self.readonly:
+            return self._keep_unsaved(model_id, rows)
         count = 0
         with self._immediate():
             for row in rows:
@@ -527,6 +669,13 @@ class Store:
                 count += 1
         return count
 
+    def _keep_unsaved(self, model_id: str, rows: Iterable[VectorRow]) -> int:
+        count = 0
+        for row in rows:
+            self._unsaved_vectors.setdefault((model_id, row.field), {})[row.company_id] = row
+            count += 1
+        return count
+
     def load_vectors(self, model_id: str, field: str) -> dict[str, VectorRow]:
         """All stored vectors of one field for live companies, keyed by company id."""
         sql = (
@@ -538,6 +687,11 @@ class Store:
         for company_id, text_hash, n, dim, data, texts in self.db.execute(sql, [model_id, field]):
             matrix = np.frombuffer(data, dtype=np.float32).reshape(n, dim)
             result[company_id] = VectorRow(company_id, field, text_hash, matrix, json.loads(texts))
+        unsaved = self._unsaved_vectors.get((model_id, field))
+        if unsaved:
+            sql = "SELECT id FROM companies WHERE deleted_at IS NULL"
+            live = {r[0] for r in self.db.execute(sql)}
+            result.update({cid: row for cid, row in unsaved.items() if cid in live})
         return result
 
     # -- users ----------------------------------------------------------------
@@ -612,6 +766,27 @@ class Store:
                 "SELECT COUNT(DISTINCT company_id) FROM vectors WHERE model_id = ?", model_id
             )
         return result
+
+
+def _refuse_missing_or_empty(path: Path, create: bool) -> None:
+    """No file: create it only if asked. An empty file is never silently a new database.
+
+    A 0-byte file is what a failed copy or a full disk leaves; taking it as a new,
+    empty database made ``export`` print nothing and exit 0.
+    """
+    if not path.exists():
+        if not create:
+            raise StoreError(
+                f"no database at {path}; create it with 'matchmaker import data/companies.jsonl'"
+            )
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return
+    wal = path.with_name(path.name + "-wal")
+    if path.is_file() and path.stat().st_size == 0 and not (wal.exists() and wal.stat().st_size):
+        raise DatabaseFileError(
+            f"{path} is empty (0 bytes), so it is not a matchmaker database; restore a backup "
+            f"with 'matchmaker restore BACKUP --db {path}', or delete the file to start anew"
+        )
 
 
 def _statements(sql: str) -> list[str]:
