@@ -18,6 +18,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
 
@@ -25,7 +26,7 @@ from matchmaker import engine
 from matchmaker.cli import cli
 from matchmaker.embedding import DEFAULT_MODEL_DIR, HashingEmbedder
 from matchmaker.importing import parse_file
-from matchmaker.store import Store, StoreError
+from matchmaker.store import Store, StoreError, VectorRow
 
 ROOT = Path(__file__).parents[1]
 DATA = ROOT / "data" / "companies.jsonl"
@@ -331,3 +332,187 @@ def test_commits_are_synced_to_disk_by_default_and_the_setting_is_checked(
         Store.open(tmp_db_path)
     with pytest.raises(StoreError, match="MATCHMAKER_SYNCHRONOUS must be one of"):
         create_app({"TESTING": True, "DB": str(tmp_db_path), "SECRET_KEY": "x" * 40})
+
+
+# -- backup and restore -----------------------------------------------------------------
+
+
+def full_dump(path: Path) -> dict[str, list[tuple]]:
+    """Every row of every table, read afresh: what a backup must keep."""
+    conn = sqlite3.connect(path)
+    try:
+        tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+        return {t: conn.execute(f"SELECT * FROM {t} ORDER BY 1, 2").fetchall() for t in tables}
+    finally:
+        conn.close()
+
+
+@pytest.fixture
+def lived_in(tmp_path: Path, mini_path: Path) -> Path:
+    """A database with history: edits, a deleted profile, a staff user and a grade."""
+    from matchmaker.judgements import Judgement
+    from matchmaker.web.auth import hash_password
+
+    db = tmp_path / "live" / "matchmaker.db"
+    make_database(db, mini_path)
+    with Store.open(db) as store:
+        profile = store.get("jeju-cosmetics")
+        profile.city = "Seogwipo"
+        store.save(profile, "anna", expected_version=profile.version)
+        store.set_deleted("vidzeme-wood", True, "anna")
+        store.add_user("anna", hash_password("a long password"))
+        store.add_judgement(
+            Judgement("KR", "han-generics", 2, query_company="baltic-generics"), actor="anna"
+        )
+    return db
+
+
+def test_backup_and_restore_keep_everything_export_loses(runner, lived_in, tmp_path):
+    backup = tmp_path / "backups" / "monday.db"
+    backup.parent.mkdir()
+    before = full_dump(lived_in)
+    result = run(runner, "backup", backup, "--db", lived_in)
+    assert result.stdout.strip() == (
+        f"Backed up {lived_in} to {backup}: 10 companies, 12 audit entries, 1 user, "
+        "1 staff grade, 60 embedded fields"
+    )
+    assert full_dump(backup) == before and integrity(backup) == "ok"
+    assert backup.stat().st_mode & 0o077 == 0  # password hashes: for the owner only
+    with Store.open(lived_in) as store:  # life goes on after the backup...
+        store.set_deleted("jeju-cosmetics", True, "bob")
+    result = run(runner, "restore", backup, "--db", lived_in, "--yes")
+    assert result.stdout.startswith(f"Restored {lived_in} from {backup}: 10 companies")
+    assert full_dump(lived_in) == before  # ...and the restore brings back Monday exactly
+    [kept] = [p for p in lived_in.parent.iterdir() if ".before-restore-" in p.name]
+    assert kept.name in result.stdout
+    with Store.open(kept) as store:
+        assert store.is_deleted("jeju-cosmetics")
+
+
+def test_restore_asks_first_and_a_no_changes_nothing(runner, lived_in, tmp_path):
+    backup = tmp_path / "b.db"
+    run(runner, "backup", backup, "--db", lived_in)
+    with Store.open(lived_in) as store:
+        store.set_deleted("jeju-cosmetics", True, "bob")
+    before = full_dump(lived_in)
+    result = runner.invoke(cli, ["restore", str(backup), "--db", str(lived_in)], input="n\n")
+    assert result.exit_code == 1 and "Replace " in result.output
+    assert full_dump(lived_in) == before
+
+
+def not_a_database(path: Path) -> None:
+    path.write_text("name,country\nAcme,LV\n" * 300)
+
+
+def without_migrations(path: Path) -> None:
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE notes (text TEXT)")
+    conn.commit()
+    conn.close()
+
+
+def truncated(path: Path) -> None:
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+
+
+def without_table(path: Path) -> None:
+    conn = sqlite3.connect(path)
+    conn.execute("DROP TABLE judgements")
+    conn.commit()
+    conn.close()
+
+
+@pytest.mark.parametrize(
+    ("spoil", "message"),
+    [
+        (damage_the_vectors_table, "is damaged ("),
+        (truncated, "is damaged ("),
+        (not_a_database, "is not a backup: file is not a database"),
+        (without_migrations, "is not a matchmaker database (no migrations table)"),
+        (without_table, "lacks tables judgements; it cannot be restored"),
+        (lambda path: path.write_bytes(b""), "is not a backup: the file is missing or empty"),
+    ],
+)
+def test_restore_refuses_a_damaged_or_foreign_file_and_changes_nothing(
+    runner, lived_in, tmp_path, spoil, message
+):
+    backup = tmp_path / "b.db"
+    if spoil not in (not_a_database, without_migrations):
+        run(runner, "backup", backup, "--db", lived_in)
+    spoil(backup)
+    before = lived_in.read_bytes()
+    result = run(runner, "restore", backup, "--db", lived_in, "--yes", ok=False)
+    error = one_line_error(result)
+    assert error.startswith(f"Error: {backup} ") and message in error, error
+    assert lived_in.read_bytes() == before
+    assert [p.name for p in lived_in.parent.iterdir() if "before-restore" in p.name] == []
+
+
+def test_a_damaged_database_is_not_backed_up(runner, tmp_path, mini_path):
+    db = tmp_path / "matchmaker.db"
+    make_database(db, mini_path)
+    damage_the_vectors_table(db)
+    backup = tmp_path / "b.db"
+    result = run(runner, "backup", backup, "--db", db, ok=False)
+    assert "is damaged" in one_line_error(result)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["matchmaker.db"]
+
+
+def test_restore_replaces_an_empty_live_file(runner, lived_in, tmp_path):
+    backup = tmp_path / "b.db"
+    run(runner, "backup", backup, "--db", lived_in)
+    before = full_dump(lived_in)
+    lived_in.write_bytes(b"")
+    run(runner, "restore", backup, "--db", lived_in, "--yes")
+    assert full_dump(lived_in) == before and integrity(lived_in) == "ok"
+
+
+WRITER = r"""
+import sys
+from matchmaker.profiles import validate_profile
+from matchmaker.store import Store
+
+store = Store.open(sys.argv[1])
+print("ready", flush=True)
+i = 0
+while True:  # one company and its audit entry per transaction, until killed
+    store.create(validate_profile({
+        "id": f"written-{i:05d}", "name": f"Written During Backup {i} (fictional)",
+        "country": "LV", "description": "Fictional company written during a backup.",
+    }), actor="writer")
+    i += 1
+"""
+
+
+def test_a_backup_taken_while_another_process_writes_is_consistent(runner, tmp_path, mini_path):
+    db = tmp_path / "matchmaker.db"
+    make_database(db, mini_path)
+    with Store.open(db) as store:  # some bulk, so that a backup takes a moment
+        store.save_vectors("filler", [
+            VectorRow(p.id, f"filler-{n}", "x", np.ones((64, 384), np.float32), ["x"] * 64)
+            for p in store.list() for n in range(20)
+        ])
+    writer = subprocess.Popen(
+        [sys.executable, "-c", WRITER, str(db)], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert writer.stdout.readline().strip() == "ready"
+        counts = []
+        for n in range(5):
+            backup = tmp_path / f"backup-{n}.db"
+            run(runner, "backup", backup, "--db", db)
+            assert integrity(backup) == "ok"
+            rows = full_dump(backup)
+            created = [a for a in rows["audit"] if a[2] == "writer"]
+            # each write is one company and its audit entry: a snapshot holds both or neither
+            written = [c for c in rows["companies"] if c[0].startswith("written-")]
+            assert len(written) == len(created)
+            assert [c[0] for c in written] == [f"written-{i:05d}" for i in range(len(written))]
+            assert dict(rows["meta"])["revision"] == str(1 + len(written))
+            counts.append(len(written))
+    finally:
+        writer.kill()
+        writer.wait()
+    assert counts == sorted(counts) and counts[-1] > counts[0]  # the writer kept writing
+    assert integrity(db) == "ok" and count_companies(db) >= 10 + counts[-1]

@@ -28,6 +28,7 @@ from .importing import EXPORT_FORMATS, detect_format, export_profiles, parse_fil
 from .judgements import as_labelled_set
 from .profiles import PARTNERSHIP_TYPES, normalise_country, visible
 from .ranking import Match
+from .store import check_backup, restore_database
 from .text_queries import TextQuery, parse_text_query
 
 
@@ -96,6 +97,55 @@ def export(fmt: str, out: str | None, country: str | None, db_path: str) -> None
         click.echo(f"Exported {count} profiles to {out}", err=True)
     else:
         export_profiles(profiles, fmt, sys.stdout)
+
+
+@cli.command()
+@click.argument("path", type=click.Path(dir_okay=False))
+@db_option
+@user_errors
+def backup(path: str, db_path: str) -> None:
+    """Copy the whole database to PATH, safely while it is in use.
+
+    Unlike export, a backup keeps everything: audit history, staff users, grades,
+    deleted profiles, versions and dates. 'matchmaker restore PATH' brings it back.
+    """
+    with open_store(db_path, readonly=True) as store:
+        counts = store.backup_to(path)
+    click.echo(f"Backed up {db_path} to {path}: {_describe(counts)}")
+
+
+@cli.command()
+@click.argument("backup_path", metavar="BACKUP", type=click.Path(exists=True, dir_okay=False))
+@click.option("--yes", is_flag=True, help="Do not ask before replacing the database.")
+@db_option
+@user_errors
+def restore(backup_path: str, yes: bool, db_path: str) -> None:
+    """Replace the database with BACKUP (made by 'matchmaker backup'), after checking it.
+
+    A damaged file, or one that is not a matchmaker database, is refused and
+    nothing changes. The database it replaces is kept next to it.
+    """
+    counts = check_backup(backup_path)
+    if not yes:
+        click.confirm(
+            f"Replace {db_path} with {backup_path} ({_describe(counts)})?", abort=True, err=True
+        )
+    counts, kept = restore_database(backup_path, db_path)
+    with open_store(db_path):  # applies newer migrations and checks the result
+        pass
+    was = f"; the database it replaced is kept as {kept}" if kept else ""
+    click.echo(f"Restored {db_path} from {backup_path}: {_describe(counts)}{was}")
+
+
+def _describe(counts: dict[str, int]) -> str:
+    names = {"companies": "company", "audit": "audit entry", "users": "user"}
+    names |= {"judgements": "staff grade", "vectors": "embedded field"}
+    plurals = {"company": "companies", "audit entry": "audit entries"}
+    return ", ".join(
+        _count(counts[table], names[table], plurals.get(names[table]))
+        for table in names
+        if table in counts
+    )
 
 
 @cli.command()
