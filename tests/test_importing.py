@@ -29,7 +29,7 @@ from matchmaker.importing import (
     parse_file,
 )
 from matchmaker.profiles import LIST_FIELDS, Profile
-from matchmaker.store import Store
+from matchmaker.store import ImportConflictError, Store
 
 FIXTURES = Path(__file__).parent / "fixtures"
 COUNTRY_MESSAGE = "must be LV or KR (Latvia, Latvija, South Korea, Korea, 대한민국 are accepted)"
@@ -442,7 +442,8 @@ class CountingEmbedder(HashingEmbedder):
         self.encoded: list[str] = []
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
-        self.encoded.extend(texts)
+        if list(texts) != ["model check"]:  # the check before writing embeds no profile
+            self.encoded.extend(texts)
         return super().encode(texts)
 
 
@@ -690,7 +691,12 @@ def test_untrusted_rows_give_a_clear_error_list_or_a_correct_import(
             engine.import_profiles(fuzz_store, HashingEmbedder(), parsed, actor="fuzz")
         assert db_dump(fuzz_store) == before
         return
-    engine.import_profiles(fuzz_store, HashingEmbedder(), parsed, actor="fuzz")
+    try:
+        engine.import_profiles(fuzz_store, HashingEmbedder(), parsed, actor="fuzz")
+    except ImportConflictError:  # a row's "version" says it predates a stored edit
+        event("conflict")
+        assert db_dump(fuzz_store) == before
+        return
     for profile in parsed.profiles:
         assert fuzz_store.get(profile.id).content() == profile.content()
     export_fmt = "csv" if fmt == "csv" else "jsonl"
@@ -745,3 +751,86 @@ def test_csv_export_neutralises_formulas_and_imports_them_back(store, hashing_em
 @pytest.mark.parametrize("value", ["=1", "'=1", "''-x", "a=b", "'plain", "", "-", "'"])
 def test_restore_undoes_neutralise_exactly(value):
     assert formulas.restore(formulas.neutralise(value)) == value
+
+
+# -- importing an older export ------------------------------------------------------------
+
+
+def test_an_older_export_does_not_silently_revert_newer_edits(runner, cli_env, mini_path, tmp_path):
+    from click.testing import Result
+
+    from matchmaker.cli import cli
+
+    def invoke(*args: str, ok: bool = True) -> Result:
+        result = runner.invoke(cli, [str(a) for a in args])
+        assert "Traceback" not in result.output
+        assert (result.exit_code == 0) is ok, result.output
+        return result
+
+    invoke("import", mini_path)
+    old_export = tmp_path / "monday.csv"
+    invoke("export", "--format", "csv", "--out", old_export)
+    with Store.open(cli_env) as store:  # Tuesday: someone corrects a city
+        profile = store.get("jeju-cosmetics")
+        profile.city = "Seogwipo"
+        store.save(profile, "anna", expected_version=profile.version)
+        before = "\n".join(store.db.conn.iterdump())
+    for args in ([], ["--dry-run"]):
+        result = invoke("import", old_export, *args, ok=False)
+        lines = result.stderr.strip().splitlines()
+        row = 1 + sorted(p.id for p in parse_file(mini_path).profiles).index("jeju-cosmetics") + 1
+        assert lines[0] == (
+            f"row {row}: jeju-cosmetics was edited after this file was exported (version 2 "
+            "now, 1 in the file); importing it would undo that edit"
+        )
+        assert lines[-1].startswith("Error: 1 profile(s) were edited after this file was exported")
+        assert "--overwrite" in lines[-1]
+    with Store.open(cli_env) as store:
+        assert "\n".join(store.db.conn.iterdump()) == before
+        assert store.get("jeju-cosmetics").city == "Seogwipo"
+    invoke("import", old_export, "--overwrite")
+    with Store.open(cli_env) as store:
+        assert store.get("jeju-cosmetics").city != "Seogwipo"
+
+
+def test_export_files_without_versions_are_compared_by_date(store, hashing_embedder):
+    old = export_text(store)  # as older exports were: no version, only updated_at
+    rows = [json.loads(line) for line in old.splitlines()]
+    for row in rows:
+        del row["version"]
+    profile = store.get("han-generics")
+    profile.seeks = "a new need"
+    store.save(profile, "anna", expected_version=profile.version)
+    store.db.execute(  # the edit happened a second after the export, at the least
+        "UPDATE companies SET updated_at = '2999-01-01T00:00:00+00:00' WHERE id = 'han-generics'"
+    )
+    parsed = parse_bytes("".join(json.dumps(r) + "\n" for r in rows).encode(), "jsonl")
+    with pytest.raises(ImportConflictError) as caught:
+        engine.import_profiles(store, hashing_embedder, parsed, actor="test")
+    [conflict] = caught.value.conflicts
+    [exported_at] = [r["updated_at"] for r in rows if r["id"] == "han-generics"]
+    assert str(conflict) == (
+        "han-generics was edited after this file was exported (changed "
+        f"2999-01-01T00:00:00+00:00, the file is from {exported_at}); importing it "
+        "would undo that edit"
+    )
+    assert store.get("han-generics").seeks == "a new need"
+
+
+def test_reimporting_the_latest_export_has_no_conflicts(store, hashing_embedder):
+    profile = store.get("han-generics")
+    profile.seeks = "a new need"
+    store.save(profile, "anna", expected_version=profile.version)
+    parsed = parse_bytes(export_text(store).encode(), "jsonl")
+    assert store.find_conflicts(parsed.profiles, parsed.exported) == []
+    summary = engine.import_profiles(store, hashing_embedder, parsed, actor="test")
+    assert summary.unchanged == 10
+
+
+@pytest.mark.parametrize("version", ["two", -1, 0, True, [1]])
+def test_a_version_that_an_export_cannot_have_written_is_an_error(version):
+    row = company("A", id="a", version=version)
+    parsed = parse_bytes(jsonl(row), "jsonl")
+    assert [str(e) for e in parsed.errors] == [
+        "row 1, field version: must be the whole number an export wrote (1 or more)"
+    ]

@@ -24,11 +24,11 @@ from .cli_support import (
 )
 from .embedding import embed_profiles
 from .files import replaced_atomically
-from .importing import EXPORT_FORMATS, detect_format, export_profiles, parse_file
+from .importing import EXPORT_FORMATS, ParsedFile, detect_format, export_profiles, parse_file
 from .judgements import as_labelled_set
 from .profiles import PARTNERSHIP_TYPES, normalise_country, visible
 from .ranking import Match
-from .store import check_backup, restore_database
+from .store import ImportConflict, ImportConflictError, check_backup, restore_database
 from .text_queries import TextQuery, parse_text_query
 
 
@@ -47,14 +47,23 @@ def cli() -> None:
     help="File format (default: from the file name).",
 )
 @click.option("--dry-run", is_flag=True, help="Validate only; write nothing.")
+@click.option(
+    "--overwrite",
+    is_flag=True,
+    help="Import rows even if their profile was edited after the file was exported.",
+)
 @click.option("--actor", default="cli", show_default=True, help="Name recorded in the audit log.")
 @db_option
 @user_errors
-def import_cmd(path: str, fmt: str | None, dry_run: bool, actor: str, db_path: str) -> None:
+def import_cmd(
+    path: str, fmt: str | None, dry_run: bool, overwrite: bool, actor: str, db_path: str
+) -> None:
     """Import (upsert by id) profiles from a .jsonl, .json or .csv file.
 
     Every row is validated first; if any row is invalid, each error is printed
-    as 'row N, field F: problem' and nothing is written.
+    as 'row N, field F: problem' and nothing is written. Rows of an export whose
+    profile was edited since (a newer version in the database) are conflicts:
+    nothing is written unless --overwrite is given.
     """
     parsed = parse_file(path, fmt or detect_format(path))
     if not parsed.ok:
@@ -62,16 +71,41 @@ def import_cmd(path: str, fmt: str | None, dry_run: bool, actor: str, db_path: s
             click.echo(visible(str(error)), err=True)
         raise click.ClickException(f"{len(parsed.errors)} error(s) in {path}; nothing was imported")
     if dry_run:
+        if Path(db_path).exists() and not overwrite:
+            with open_store(db_path, readonly=True) as store:
+                _refuse_conflicts(parsed, store.find_conflicts(parsed.profiles, parsed.exported))
         click.echo(f"{len(parsed.profiles)} profiles are valid; nothing was written (dry run)")
         return
     embedder = engine.make_embedder()
     with open_store(db_path, create=True) as store:
-        summary = engine.import_profiles(
-            store, embedder, parsed, actor=actor, progress=progress_printer("Embedding")
-        )
+        try:
+            summary = engine.import_profiles(
+                store,
+                embedder,
+                parsed,
+                actor=actor,
+                progress=progress_printer("Embedding"),
+                overwrite=overwrite,
+            )
+        except ImportConflictError as exc:
+            _refuse_conflicts(parsed, exc.conflicts)
+            raise
     click.echo(
         f"Imported {path}: {summary.created} new, {summary.updated} updated, "
         f"{summary.unchanged} unchanged"
+    )
+
+
+def _refuse_conflicts(parsed: ParsedFile, conflicts: list[ImportConflict]) -> None:
+    """Print each conflict against its row, then stop: nothing is written."""
+    if not conflicts:
+        return
+    for conflict in conflicts:
+        click.echo(visible(f"row {parsed.row_of(conflict.company_id)}: {conflict}"), err=True)
+    raise click.ClickException(
+        f"{len(conflicts)} profile(s) were edited after this file was exported; nothing was "
+        "imported. Export again and redo your changes there, or give --overwrite to replace "
+        "the newer edits"
     )
 
 

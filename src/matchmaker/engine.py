@@ -43,12 +43,19 @@ def import_profiles(
     parsed: ParsedFile,
     actor: str,
     progress: Progress | None = None,
+    overwrite: bool = False,
 ) -> UpsertSummary:
-    """Write a fully validated file in one transaction, then embed what changed."""
+    """Write a fully validated file in one transaction, then embed what changed.
+
+    Rows edited in the database since the file was exported are refused as
+    conflicts (``ImportConflictError``, nothing written) unless ``overwrite``.
+    """
     if not parsed.ok:
         raise ValueError("refusing to import a file with errors")
     check_embedder(embedder)
-    summary = store.upsert_many(parsed.profiles, actor=actor)
+    summary = store.upsert_many(
+        parsed.profiles, actor=actor, exported=parsed.exported, overwrite=overwrite
+    )
     changed_ids = set(summary.changed_ids)  # built once: inside the loop it was quadratic
     changed = [p for p in parsed.profiles if p.id in changed_ids]
     embed_profiles(store, embedder, changed, progress=progress)

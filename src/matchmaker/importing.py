@@ -24,6 +24,7 @@ from .profiles import (
     BOM,
     INPUT_FIELDS,
     LIST_FIELDS,
+    FieldError,
     Profile,
     ProfileError,
     validate_profile,
@@ -48,11 +49,32 @@ class RowError:
         return f"row {self.row}, field {self.field}: {self.message}"
 
 
+@dataclass(frozen=True)
+class ExportedState:
+    """The version and last change a row had when it was exported (exports write both).
+
+    Importing the file later must not silently undo edits made since: the store
+    compares these with what it holds and reports the rows that moved on.
+    """
+
+    version: int | None
+    updated_at: str | None
+
+
 @dataclass
 class ParsedFile:
     profiles: list[Profile] = field(default_factory=list)
     rows: list[int] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
+    #: id -> state at export, for rows that carry ``version`` or ``updated_at``.
+    exported: dict[str, ExportedState] = field(default_factory=dict)
+
+    def row_of(self, company_id: str) -> int:
+        """The file row of a profile (0 if it is not in the file)."""
+        for row, profile in zip(self.rows, self.profiles, strict=True):
+            if profile.id == company_id:
+                return row
+        return 0
 
     @property
     def ok(self) -> bool:
@@ -97,6 +119,7 @@ def parse_bytes(data: bytes, fmt: str) -> ParsedFile:
             continue
         try:
             profile = validate_profile(record)
+            state = _exported_state(record)
         except ProfileError as exc:
             result.errors.extend(RowError(row, e.field, e.message) for e in exc.errors)
             continue
@@ -110,7 +133,35 @@ def parse_bytes(data: bytes, fmt: str) -> ParsedFile:
         first_row_of[profile.id] = row
         result.profiles.append(profile)
         result.rows.append(row)
+        if state is not None:
+            result.exported[profile.id] = state
     return result
+
+
+def _exported_state(record: dict[str, Any]) -> ExportedState | None:
+    """``version`` and ``updated_at`` as an export wrote them, or None if the row has neither."""
+    version, updated_at = record.get("version"), record.get("updated_at")
+    if isinstance(version, str):
+        version = version.strip() or None
+    if isinstance(version, float) and version.is_integer():
+        version = int(version)
+    if version is not None:
+        try:
+            if isinstance(version, bool) or not isinstance(version, int | str):
+                raise ValueError
+            version = int(version)
+            if version < 1:
+                raise ValueError
+        except ValueError:
+            raise ProfileError(
+                [FieldError("version", "must be the whole number an export wrote (1 or more)")]
+            ) from None
+    if updated_at is not None and not isinstance(updated_at, str):
+        raise ProfileError([FieldError("updated_at", "must be the date an export wrote")])
+    updated_at = (updated_at or "").strip() or None
+    if version is None and updated_at is None:
+        return None
+    return ExportedState(version, updated_at)
 
 
 _LINE_END = re.compile(r"\r\n|\r|\n")
@@ -325,7 +376,7 @@ def export_profiles(profiles: list[Profile], fmt: str, out: IO[str]) -> int:
         for profile in profiles:
             out.write(json.dumps(_export_record(profile), ensure_ascii=False) + "\n")
     elif fmt == "csv":
-        columns = [*INPUT_FIELDS, "created_at", "updated_at"]
+        columns = [*INPUT_FIELDS, "version", "created_at", "updated_at"]
         writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
         writer.writeheader()
         for profile in profiles:
@@ -346,5 +397,10 @@ def export_profiles(profiles: list[Profile], fmt: str, out: IO[str]) -> int:
 
 def _export_record(profile: Profile) -> dict[str, Any]:
     record = profile.content()
-    record.update(created_at=profile.created_at, updated_at=profile.updated_at)
+    # version and updated_at let a later import tell which rows were edited since
+    record.update(
+        version=profile.version or None,  # 0: never stored, so nothing to compare with
+        created_at=profile.created_at,
+        updated_at=profile.updated_at,
+    )
     return record

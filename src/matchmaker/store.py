@@ -16,7 +16,7 @@ import json
 import re
 import shutil
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -65,6 +65,38 @@ class StaleEditError(StoreError):
         super().__init__(
             f"{company_id} was changed by someone else (version {actual}, you edited "
             f"version {expected}); reload it and apply your change again"
+        )
+
+
+@dataclass(frozen=True)
+class ImportConflict:
+    """A row whose stored profile moved on since the file was exported."""
+
+    company_id: str
+    exported_version: int | None
+    exported_updated_at: str | None
+    stored_version: int
+    stored_updated_at: str
+
+    def __str__(self) -> str:
+        if self.exported_version is not None:
+            since = f"version {self.stored_version} now, {self.exported_version} in the file"
+        else:
+            since = f"changed {self.stored_updated_at}, the file is from {self.exported_updated_at}"
+        return (
+            f"{self.company_id} was edited after this file was exported ({since}); "
+            "importing it would undo that edit"
+        )
+
+
+class ImportConflictError(StoreError):
+    """Importing would silently revert edits made since the file was exported."""
+
+    def __init__(self, conflicts: list[ImportConflict]):
+        self.conflicts = conflicts
+        super().__init__(
+            f"{len(conflicts)} profile(s) were edited after the file was exported; nothing was "
+            "imported. Export again and redo your changes there, or overwrite the newer edits"
         )
 
 
@@ -455,15 +487,28 @@ class Store:
         sql += " ORDER BY id"
         return [_profile_from_row(r) for r in self.db.query(sql, params)]
 
-    def upsert_many(self, profiles: Iterable[Profile], actor: str) -> UpsertSummary:
+    def upsert_many(
+        self,
+        profiles: Iterable[Profile],
+        actor: str,
+        exported: Mapping[str, Any] | None = None,
+        overwrite: bool = False,
+    ) -> UpsertSummary:
         """Insert or update profiles by id, all in one transaction, with an audit entry each.
 
         An unchanged profile is left alone (no new version, no audit entry), so
         re-importing the same file is a no-op. A soft-deleted profile that is
-        imported again is restored.
+        imported again is restored. ``exported`` (id -> state with ``version`` and
+        ``updated_at`` at export) makes a file that would revert later edits raise
+        :class:`ImportConflictError` with nothing written, unless ``overwrite``.
         """
+        profiles = list(profiles)
         summary = UpsertSummary()
         with self._immediate():
+            if exported and not overwrite:
+                conflicts = self.find_conflicts(profiles, exported)
+                if conflicts:
+                    raise ImportConflictError(conflicts)
             for profile in profiles:
                 outcome = self._write(profile, actor, action="import")
                 if outcome == "created":
@@ -477,6 +522,40 @@ class Store:
             if summary.changed_ids:
                 self._bump_revision()
         return summary
+
+    def find_conflicts(
+        self, profiles: Iterable[Profile], exported: Mapping[str, Any]
+    ) -> list[ImportConflict]:
+        """Rows of an exported file whose stored profile was edited (or deleted) since.
+
+        A row conflicts when the stored version differs from the file's (or, for
+        files without versions, the stored ``updated_at`` is later) *and* importing
+        it would change something: re-importing an identical row is harmless.
+        """
+        conflicts = []
+        for profile in profiles:
+            state = exported.get(profile.id)
+            row = self._row(profile.id) if state is not None else None
+            if row is None:
+                continue
+            if state.version is not None:
+                moved = row["version"] != state.version
+            else:
+                moved = bool(state.updated_at) and row["updated_at"] > state.updated_at
+            would_change = row["deleted_at"] or _profile_from_row(row).content() != (
+                profile.content()
+            )
+            if moved and would_change:
+                conflicts.append(
+                    ImportConflict(
+                        profile.id,
+                        state.version,
+                        state.updated_at,
+                        row["version"],
+                        row["updated_at"],
+                    )
+                )
+        return conflicts
 
     def save(self, profile: Profile, actor: str, expected_version: int | None = None) -> Profile:
         """Create or edit one profile; refuse it if the stored version moved on."""
