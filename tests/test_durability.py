@@ -516,3 +516,13 @@ def test_a_backup_taken_while_another_process_writes_is_consistent(runner, tmp_p
         writer.wait()
     assert counts == sorted(counts) and counts[-1] > counts[0]  # the writer kept writing
     assert integrity(db) == "ok" and count_companies(db) >= 10 + counts[-1]
+
+
+def test_the_durability_benchmark_runs_quick(tmp_path, capsys):
+    sys.path.insert(0, str(ROOT))
+    from benchmarks import durability
+
+    durability.main(["--edits", "5", "--rows", "20", "--rounds", "2", "--dir", str(tmp_path)])
+    out = capsys.readouterr().out
+    assert "| NORMAL |" in out and "| FULL |" in out and "| FULL / NORMAL |" in out
+    assert list(tmp_path.iterdir()) == []  # its databases are removed

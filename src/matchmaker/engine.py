@@ -7,7 +7,8 @@ written once, here.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 import numpy as np
 
@@ -24,7 +25,7 @@ from .embedding import (
 from .importing import ParsedFile
 from .profiles import Profile
 from .ranking import PartnerRanker, Weights
-from .store import Store, UpsertSummary
+from .store import DatabaseFileError, Store, UpsertSummary
 
 Progress = Callable[[int, int], None]
 
@@ -58,8 +59,26 @@ def import_profiles(
     )
     changed_ids = set(summary.changed_ids)  # built once: inside the loop it was quadratic
     changed = [p for p in parsed.profiles if p.id in changed_ids]
-    embed_profiles(store, embedder, changed, progress=progress)
+    with _written_before(f"the {len(changed)} imported profile(s) were saved"):
+        embed_profiles(store, embedder, changed, progress=progress)
     return summary
+
+
+@contextmanager
+def _written_before(what: str) -> Iterator[None]:
+    """Say what *was* written when saving the embeddings afterwards fails (a full disk).
+
+    Profiles are committed first, in one transaction; their vectors are a cache
+    that any later run rebuilds, so the message must not claim nothing was written.
+    """
+    try:
+        yield
+    except DatabaseFileError as exc:
+        problem = str(exc).replace("; nothing was written", "")
+        raise DatabaseFileError(
+            f"{what}, but their embeddings were not: {problem}; then run 'matchmaker embed' "
+            "(until then, search embeds them on first use)"
+        ) from None
 
 
 def save_and_embed(
@@ -76,7 +95,8 @@ def save_and_embed(
         saved = store.create(profile, actor)
     else:
         saved = store.save(profile, actor, expected_version=expected_version)
-    embed_profiles(store, embedder, [saved])
+    with _written_before(f"{saved.id} was saved"):
+        embed_profiles(store, embedder, [saved])
     return saved
 
 
