@@ -456,16 +456,20 @@ def test_a_damaged_database_is_not_backed_up(runner, tmp_path, mini_path):
     backup = tmp_path / "b.db"
     result = run(runner, "backup", backup, "--db", db, ok=False)
     assert "is damaged" in one_line_error(result)
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["matchmaker.db"]
+    assert [p.name for p in tmp_path.iterdir() if "b.db" in p.name] == []  # nor a temporary
 
 
-def test_restore_replaces_an_empty_live_file(runner, lived_in, tmp_path):
+@pytest.mark.parametrize("spoil", [lambda path: path.write_bytes(b""), damage_the_vectors_table])
+def test_restore_replaces_an_empty_or_damaged_live_file(runner, lived_in, tmp_path, spoil):
     backup = tmp_path / "b.db"
     run(runner, "backup", backup, "--db", lived_in)
-    before = full_dump(lived_in)
-    lived_in.write_bytes(b"")
+    before = full_dump(backup)
+    spoil(lived_in)
+    spoiled = lived_in.read_bytes()
     run(runner, "restore", backup, "--db", lived_in, "--yes")
     assert full_dump(lived_in) == before and integrity(lived_in) == "ok"
+    kept = [p for p in lived_in.parent.iterdir() if "before-restore" in p.name]
+    assert [p.read_bytes() for p in kept] == ([spoiled] if spoiled else [])
 
 
 WRITER = r"""

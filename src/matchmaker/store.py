@@ -978,8 +978,8 @@ def _keep_replaced(live: Path) -> Path | None:
             _backup_into(source, kept)
         finally:
             source.close()
-    except sqlite3.DatabaseError:
-        shutil.copy2(live, kept)  # unreadable to SQLite: keep the bytes as they are
+    except (sqlite3.DatabaseError, DatabaseFileError):
+        shutil.copy2(live, kept)  # damaged or unreadable: keep the bytes as they are
     return kept
 
 
