@@ -530,3 +530,23 @@ def test_the_durability_benchmark_runs_quick(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "| NORMAL |" in out and "| FULL |" in out and "| FULL / NORMAL |" in out
     assert list(tmp_path.iterdir()) == []  # its databases are removed
+
+
+def test_a_disk_that_fills_while_embedding_says_the_profiles_were_saved(
+    tmp_path: Path, mini_path
+):
+    db = tmp_path / "matchmaker.db"
+    make_database(db, mini_path)
+    # How much the profile rows alone need: import them into a copy and measure its log.
+    rehearsal = tmp_path / "rehearsal.db"
+    shutil.copy(db, rehearsal)
+    with Store.open(rehearsal) as store:
+        store.upsert_many(parse_file(DATA).profiles, actor="rehearsal")
+        rows_need = (tmp_path / "rehearsal.db-wal").stat().st_size
+    result = run_child("import", DATA, "--db", db, file_size_limit=rows_need + 64 * 1024)
+    assert result.returncode == 1, result.stderr
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith("Error: the 102 imported profile(s) were saved, but their embeddings ")
+    assert "run 'matchmaker embed'" in line and "nothing was written" not in line
+    assert count_companies(db) == 10 + 102 and integrity(db) == "ok"  # rows whole
+    assert run_child("embed", "--db", db).returncode == 0
