@@ -550,3 +550,21 @@ def test_a_disk_that_fills_while_embedding_says_the_profiles_were_saved(
     assert "run 'matchmaker embed'" in line and "nothing was written" not in line
     assert count_companies(db) == 10 + 102 and integrity(db) == "ok"  # rows whole
     assert run_child("embed", "--db", db).returncode == 0
+
+
+def test_read_commands_embed_stale_profiles_for_the_run_and_say_so(runner, tmp_path, mini_path):
+    db = tmp_path / "matchmaker.db"
+    make_database(db, mini_path)
+    conn = sqlite3.connect(db)
+    conn.execute("DELETE FROM vectors WHERE company_id = 'han-generics'")
+    conn.commit()
+    conn.close()
+    before = db.read_bytes()
+    env = {"MATCHMAKER_MODEL": "hashing"}
+    result = run(runner, "match", "baltic-generics", "--json", "--db", db, **env)
+    assert "han-generics" in [m["id"] for m in json.loads(result.stdout)]
+    assert result.stderr.startswith("Note: 6 profile fields embedded for this run only")
+    assert "run 'matchmaker embed'" in result.stderr
+    assert db.read_bytes() == before
+    run(runner, "embed", "--db", db, **env)
+    assert run(runner, "match", "baltic-generics", "--db", db, **env).stderr == ""

@@ -27,8 +27,14 @@ from .files import replaced_atomically
 from .importing import EXPORT_FORMATS, ParsedFile, detect_format, export_profiles, parse_file
 from .judgements import as_labelled_set
 from .profiles import PARTNERSHIP_TYPES, normalise_country, visible
-from .ranking import Match
-from .store import ImportConflict, ImportConflictError, check_backup, restore_database
+from .ranking import Match, PartnerRanker
+from .store import (
+    ImportConflict,
+    ImportConflictError,
+    Store,
+    check_backup,
+    restore_database,
+)
 from .text_queries import TextQuery, parse_text_query
 
 
@@ -246,9 +252,7 @@ def match(company_id: str, top: int, as_json: bool, db_path: str, **filter_args)
     """Partners for COMPANY_ID in the other country, best first, with reasons."""
     with open_store(db_path, readonly=True) as store:
         store.get(company_id)
-        ranker = engine.build_ranker(
-            store, engine.make_embedder(), progress=progress_printer("Embedding")
-        )
+        ranker = fitted_ranker(store)
     print_matches(ranker.match(company_id, top=top, filters=make_filters(**filter_args)), as_json)
 
 
@@ -263,9 +267,7 @@ def query(text: str, country: str, top: int, as_json: bool, db_path: str, **filt
         raise click.BadParameter("describe what you need", param_hint="TEXT")
     country = normalise_country(country)
     with open_store(db_path, readonly=True) as store:
-        ranker = engine.build_ranker(
-            store, engine.make_embedder(), progress=progress_printer("Embedding")
-        )
+        ranker = fitted_ranker(store)
     filters = make_filters(**filter_args, country=country)
     matches = ranker.query(text, country=country, top=top, filters=filters)
     if not as_json:
@@ -295,11 +297,28 @@ def similar(
     """Companies whose profile reads like COMPANY_ID's: peers and competitors."""
     with open_store(db_path, readonly=True) as store:
         store.get(company_id)
-        ranker = engine.build_ranker(
-            store, engine.make_embedder(), progress=progress_printer("Embedding")
-        )
+        ranker = fitted_ranker(store)
     filters = make_filters(**filter_args, country=country)
     print_matches(ranker.similar(company_id, top=top, filters=filters), as_json)
+
+
+def fitted_ranker(store: Store) -> PartnerRanker:
+    """The ranker for a read command; say so when stale profiles were embedded for this run only.
+
+    Read commands open the database read-only, so vectors of profiles changed
+    since the last embedding are not stored and would be computed again next time.
+    """
+    ranker = engine.build_ranker(
+        store, engine.make_embedder(), progress=progress_printer("Embedding")
+    )
+    unsaved = store.unsaved_vector_count()
+    if unsaved:
+        click.echo(
+            f"Note: {_count(unsaved, 'profile field')} embedded for this run only (read "
+            "commands do not write); run 'matchmaker embed' to store them",
+            err=True,
+        )
+    return ranker
 
 
 def print_matches(matches: list[Match], as_json: bool) -> None:

@@ -777,6 +777,10 @@ class Store:
                 count += 1
         return count
 
+    def unsaved_vector_count(self) -> int:
+        """Fields embedded in this process that a read-only store could not save."""
+        return sum(len(rows) for rows in self._unsaved_vectors.values())
+
     def _keep_unsaved(self, model_id: str, rows: Iterable[VectorRow]) -> int:
         count = 0
         for row in rows:
