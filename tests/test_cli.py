@@ -121,11 +121,26 @@ def test_import_reads_the_format_option_and_refuses_unknown_file_types(
         assert len(db.list()) == 10
 
 
+def test_terminal_escape_sequences_in_a_file_are_printed_escaped(runner, cli_env, tmp_path):
+    # the audit's reproduction: under a pty these retitled the window and cleared the screen
+    title, clear = "\x1b]0;owned\x07", "\x1b[2J\x1b[H"
+    path = tmp_path / "escapes.csv"
+    path.write_text(f"id,name,country,description,{title}{clear}\na,A,LV,d,x\n")
+    result = run(runner, "import", path, ok=False)
+    assert "\x1b" not in result.output and "\x07" not in result.output
+    assert result.stderr.splitlines()[0] == (
+        "row 2, field \\x1b]0;owned\\x07\\x1b[2J\\x1b[H: unknown field"
+    )
+    assert not cli_env.exists()
+
+
 def test_import_of_a_binary_file_is_a_file_error(runner, cli_env, tmp_path):
     path = tmp_path / "photo.csv"
     path.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
     result = run(runner, "import", path, ok=False)
-    assert result.stderr.splitlines()[0] == "file: is not UTF-8 text (byte 0)"
+    assert result.stderr.splitlines()[0] == (
+        "row 1: byte 0x89 on line 1, column 1 is not UTF-8 text; save the file as UTF-8"
+    )
 
 
 # -- export ----------------------------------------------------------------------------

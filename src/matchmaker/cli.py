@@ -23,10 +23,18 @@ from .cli_support import (
     user_errors,
 )
 from .embedding import embed_profiles
-from .importing import EXPORT_FORMATS, detect_format, export_profiles, parse_file
+from .files import replaced_atomically
+from .importing import EXPORT_FORMATS, ParsedFile, detect_format, export_profiles, parse_file
 from .judgements import as_labelled_set
-from .profiles import PARTNERSHIP_TYPES, normalise_country
-from .ranking import Match
+from .profiles import PARTNERSHIP_TYPES, normalise_country, visible
+from .ranking import Match, PartnerRanker
+from .store import (
+    ImportConflict,
+    ImportConflictError,
+    Store,
+    check_backup,
+    restore_database,
+)
 from .text_queries import TextQuery, parse_text_query
 
 
@@ -45,31 +53,65 @@ def cli() -> None:
     help="File format (default: from the file name).",
 )
 @click.option("--dry-run", is_flag=True, help="Validate only; write nothing.")
+@click.option(
+    "--overwrite",
+    is_flag=True,
+    help="Import rows even if their profile was edited after the file was exported.",
+)
 @click.option("--actor", default="cli", show_default=True, help="Name recorded in the audit log.")
 @db_option
 @user_errors
-def import_cmd(path: str, fmt: str | None, dry_run: bool, actor: str, db_path: str) -> None:
+def import_cmd(
+    path: str, fmt: str | None, dry_run: bool, overwrite: bool, actor: str, db_path: str
+) -> None:
     """Import (upsert by id) profiles from a .jsonl, .json or .csv file.
 
     Every row is validated first; if any row is invalid, each error is printed
-    as 'row N, field F: problem' and nothing is written.
+    as 'row N, field F: problem' and nothing is written. Rows of an export whose
+    profile was edited since (a newer version in the database) are conflicts:
+    nothing is written unless --overwrite is given.
     """
     parsed = parse_file(path, fmt or detect_format(path))
     if not parsed.ok:
         for error in parsed.errors:
-            click.echo(str(error), err=True)
+            click.echo(visible(str(error)), err=True)
         raise click.ClickException(f"{len(parsed.errors)} error(s) in {path}; nothing was imported")
     if dry_run:
+        if Path(db_path).exists() and not overwrite:
+            with open_store(db_path, readonly=True) as store:
+                _refuse_conflicts(parsed, store.find_conflicts(parsed.profiles, parsed.exported))
         click.echo(f"{len(parsed.profiles)} profiles are valid; nothing was written (dry run)")
         return
     embedder = engine.make_embedder()
     with open_store(db_path, create=True) as store:
-        summary = engine.import_profiles(
-            store, embedder, parsed, actor=actor, progress=progress_printer("Embedding")
-        )
+        try:
+            summary = engine.import_profiles(
+                store,
+                embedder,
+                parsed,
+                actor=actor,
+                progress=progress_printer("Embedding"),
+                overwrite=overwrite,
+            )
+        except ImportConflictError as exc:
+            _refuse_conflicts(parsed, exc.conflicts)
+            raise
     click.echo(
         f"Imported {path}: {summary.created} new, {summary.updated} updated, "
         f"{summary.unchanged} unchanged"
+    )
+
+
+def _refuse_conflicts(parsed: ParsedFile, conflicts: list[ImportConflict]) -> None:
+    """Print each conflict against its row, then stop: nothing is written."""
+    if not conflicts:
+        return
+    for conflict in conflicts:
+        click.echo(visible(f"row {parsed.row_of(conflict.company_id)}: {conflict}"), err=True)
+    raise click.ClickException(
+        f"{len(conflicts)} profile(s) were edited after this file was exported; nothing was "
+        "imported. Export again and redo your changes there, or give --overwrite to replace "
+        "the newer edits"
     )
 
 
@@ -83,14 +125,67 @@ def import_cmd(path: str, fmt: str | None, dry_run: bool, actor: str, db_path: s
 @user_errors
 def export(fmt: str, out: str | None, country: str | None, db_path: str) -> None:
     """Export profiles in a form that 'matchmaker import' reads back."""
-    with open_store(db_path) as store:
+    with open_store(db_path, readonly=True) as store:
         profiles = store.list(country=country)
     if out:
-        with open(out, "w", encoding="utf-8", newline="") as handle:
+        # a full disk midway must not truncate the previous export: write aside, then rename
+        with (
+            replaced_atomically(out) as temporary,
+            open(temporary, "w", encoding="utf-8", newline="") as handle,
+        ):
             count = export_profiles(profiles, fmt, handle)
         click.echo(f"Exported {count} profiles to {out}", err=True)
     else:
         export_profiles(profiles, fmt, sys.stdout)
+
+
+@cli.command()
+@click.argument("path", type=click.Path(dir_okay=False))
+@db_option
+@user_errors
+def backup(path: str, db_path: str) -> None:
+    """Copy the whole database to PATH, safely while it is in use.
+
+    Unlike export, a backup keeps everything: audit history, staff users, grades,
+    deleted profiles, versions and dates. 'matchmaker restore PATH' brings it back.
+    """
+    with open_store(db_path, readonly=True) as store:
+        counts = store.backup_to(path)
+    click.echo(f"Backed up {db_path} to {path}: {_describe(counts)}")
+
+
+@cli.command()
+@click.argument("backup_path", metavar="BACKUP", type=click.Path(exists=True, dir_okay=False))
+@click.option("--yes", is_flag=True, help="Do not ask before replacing the database.")
+@db_option
+@user_errors
+def restore(backup_path: str, yes: bool, db_path: str) -> None:
+    """Replace the database with BACKUP (made by 'matchmaker backup'), after checking it.
+
+    A damaged file, or one that is not a matchmaker database, is refused and
+    nothing changes. The database it replaces is kept next to it.
+    """
+    counts = check_backup(backup_path)
+    if not yes:
+        click.confirm(
+            f"Replace {db_path} with {backup_path} ({_describe(counts)})?", abort=True, err=True
+        )
+    counts, kept = restore_database(backup_path, db_path)
+    with open_store(db_path):  # applies newer migrations and checks the result
+        pass
+    was = f"; the database it replaced is kept as {kept}" if kept else ""
+    click.echo(f"Restored {db_path} from {backup_path}: {_describe(counts)}{was}")
+
+
+def _describe(counts: dict[str, int]) -> str:
+    names = {"companies": "company", "audit": "audit entry", "users": "user"}
+    names |= {"judgements": "staff grade", "vectors": "embedded field"}
+    plurals = {"company": "companies", "audit entry": "audit entries"}
+    return ", ".join(
+        _count(counts[table], names[table], plurals.get(names[table]))
+        for table in names
+        if table in counts
+    )
 
 
 @cli.command()
@@ -99,7 +194,7 @@ def export(fmt: str, out: str | None, country: str | None, db_path: str) -> None
 @user_errors
 def judgements(out: str | None, db_path: str) -> None:
     """Staff grades of suggested matches, as a labelled set for 'matchmaker eval'."""
-    with open_store(db_path) as store:
+    with open_store(db_path, readonly=True) as store:
         records, left_out = as_labelled_set(store.current_judgements())
     lines = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records)
     if out:
@@ -155,11 +250,9 @@ def ranking_options(command: Callable) -> Callable:
 @user_errors
 def match(company_id: str, top: int, as_json: bool, db_path: str, **filter_args) -> None:
     """Partners for COMPANY_ID in the other country, best first, with reasons."""
-    with open_store(db_path) as store:
+    with open_store(db_path, readonly=True) as store:
         store.get(company_id)
-        ranker = engine.build_ranker(
-            store, engine.make_embedder(), progress=progress_printer("Embedding")
-        )
+        ranker = fitted_ranker(store)
     print_matches(ranker.match(company_id, top=top, filters=make_filters(**filter_args)), as_json)
 
 
@@ -173,10 +266,8 @@ def query(text: str, country: str, top: int, as_json: bool, db_path: str, **filt
     if not text.strip():
         raise click.BadParameter("describe what you need", param_hint="TEXT")
     country = normalise_country(country)
-    with open_store(db_path) as store:
-        ranker = engine.build_ranker(
-            store, engine.make_embedder(), progress=progress_printer("Embedding")
-        )
+    with open_store(db_path, readonly=True) as store:
+        ranker = fitted_ranker(store)
     filters = make_filters(**filter_args, country=country)
     matches = ranker.query(text, country=country, top=top, filters=filters)
     if not as_json:
@@ -204,13 +295,30 @@ def similar(
     company_id: str, country: str | None, top: int, as_json: bool, db_path: str, **filter_args
 ) -> None:
     """Companies whose profile reads like COMPANY_ID's: peers and competitors."""
-    with open_store(db_path) as store:
+    with open_store(db_path, readonly=True) as store:
         store.get(company_id)
-        ranker = engine.build_ranker(
-            store, engine.make_embedder(), progress=progress_printer("Embedding")
-        )
+        ranker = fitted_ranker(store)
     filters = make_filters(**filter_args, country=country)
     print_matches(ranker.similar(company_id, top=top, filters=filters), as_json)
+
+
+def fitted_ranker(store: Store) -> PartnerRanker:
+    """The ranker for a read command; say so when stale profiles were embedded for this run only.
+
+    Read commands open the database read-only, so vectors of profiles changed
+    since the last embedding are not stored and would be computed again next time.
+    """
+    ranker = engine.build_ranker(
+        store, engine.make_embedder(), progress=progress_printer("Embedding")
+    )
+    unsaved = store.unsaved_vector_count()
+    if unsaved:
+        click.echo(
+            f"Note: {_count(unsaved, 'profile field')} embedded for this run only (read "
+            "commands do not write); run 'matchmaker embed' to store them",
+            err=True,
+        )
+    return ranker
 
 
 def print_matches(matches: list[Match], as_json: bool) -> None:
@@ -244,7 +352,7 @@ def embed(db_path: str) -> None:
 def stats(as_json: bool, db_path: str) -> None:
     """Counts of companies, countries, verification and embeddings."""
     embedder = engine.make_embedder()
-    with open_store(db_path) as store:
+    with open_store(db_path, readonly=True) as store:
         figures = store.stats(model_id=embedder.model_id)
         figures["model"] = embedder.model_id
         figures["stale_fields"] = engine.count_stale(store, embedder)

@@ -7,6 +7,7 @@ group can use them without importing ``cli`` (which imports those modules).
 from __future__ import annotations
 
 import functools
+import sqlite3
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -15,9 +16,9 @@ import click
 
 from . import config, engine
 from .embedding import ModelNotFoundError
-from .profiles import PARTNERSHIP_TYPES
+from .profiles import PARTNERSHIP_TYPES, visible
 from .ranking import Filters
-from .store import Store, StoreError
+from .store import Store, StoreError, explain
 
 
 def db_option(command: Callable) -> Callable:
@@ -39,16 +40,27 @@ def user_errors(command: Callable) -> Callable:
     def wrapper(*args, **kwargs):
         try:
             return command(*args, **kwargs)
+        except sqlite3.DatabaseError as exc:  # raised mid-command, e.g. by a damaged page
+            db_path = kwargs.get("db_path") or "the database"
+            error = explain(exc, db_path, writing=False) or StoreError(
+                f"cannot read {db_path}: {exc}; check the file, or restore a backup with "
+                f"'matchmaker restore BACKUP --db {db_path}'"
+            )
+            raise click.ClickException(visible(str(error))) from None
         except (StoreError, ModelNotFoundError, KeyError, ValueError, OSError) as exc:
             message = exc.args[0] if isinstance(exc, KeyError) and exc.args else str(exc)
-            raise click.ClickException(str(message)) from None
+            # ids and names in a message may come from a file: never let them drive the terminal
+            raise click.ClickException(visible(str(message))) from None
 
     return wrapper
 
 
 @contextmanager
-def open_store(db_path: str, create: bool = False) -> Iterator[Store]:
-    store = Store.open(db_path, create=create)
+def open_store(db_path: str, create: bool = False, readonly: bool = False) -> Iterator[Store]:
+    """The database for one command: read commands open it read-only (a read-only copy
+    works); writing commands check it first (``PRAGMA quick_check``) so that nothing is
+    written into a damaged file."""
+    store = Store.open(db_path, create=create, readonly=readonly, check=not readonly)
     try:
         yield store
     finally:

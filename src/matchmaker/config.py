@@ -94,6 +94,13 @@ SETTINGS = (
         "Reverse proxies in front of the app whose X-Forwarded-For is trusted for the "
         "client address (0: use the connection's address).",
     ),
+    Setting(
+        "synchronous",
+        "FULL",
+        "SQLite durability (PRAGMA synchronous): FULL syncs every commit to disk, so a power "
+        "cut loses nothing that was reported saved; NORMAL is faster but can lose the last "
+        "commits; also OFF or EXTRA.",
+    ),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}

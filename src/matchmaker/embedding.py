@@ -138,9 +138,15 @@ class SentenceTransformerEmbedder:
             from transformers.utils import logging as hf_logging
 
             hf_logging.disable_progress_bar()
-            self._model = SentenceTransformer(
-                str(self._resolved), device="cpu", local_files_only=True
-            )
+            try:
+                self._model = SentenceTransformer(
+                    str(self._resolved), device="cpu", local_files_only=True
+                )
+            except Exception as exc:  # missing or damaged weights, tokenizer, config...
+                raise ModelNotFoundError(
+                    f"cannot load the model at {self._resolved}: {exc}; run ./scripts/setup "
+                    "to install it again, or point MATCHMAKER_MODEL at a working model folder"
+                ) from None
         return self._model
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
@@ -178,6 +184,20 @@ class HashingEmbedder:
         )
         matrix = vectorizer.transform(list(texts)).toarray().astype(np.float32)
         return matrix
+
+
+def check_embedder(embedder: Embedder) -> None:
+    """Load the model and encode one text, so a missing or broken model fails *before* a write.
+
+    Models load lazily; an import used to commit its rows and only then fail to
+    embed them (102 -> 104 companies, no vectors, an error).
+    """
+    vectors = embedder.encode(["model check"])
+    if vectors.ndim != 2 or vectors.shape[0] != 1 or not np.isfinite(vectors).all():
+        raise ModelNotFoundError(
+            f"the model {embedder.model_id} gives no usable vectors; run ./scripts/setup "
+            "to install it again"
+        )
 
 
 def text_hash(model_id: str, texts: list[str]) -> str:

@@ -7,7 +7,8 @@ written once, here.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 import numpy as np
 
@@ -17,13 +18,14 @@ from .embedding import (
     Embedder,
     HashingEmbedder,
     SentenceTransformerEmbedder,
+    check_embedder,
     embed_profiles,
     stale_fields,
 )
 from .importing import ParsedFile
 from .profiles import Profile
 from .ranking import LearnedScorer, PartnerRanker, Weights
-from .store import Store, UpsertSummary
+from .store import DatabaseFileError, Store, UpsertSummary
 
 Progress = Callable[[int, int], None]
 
@@ -42,15 +44,41 @@ def import_profiles(
     parsed: ParsedFile,
     actor: str,
     progress: Progress | None = None,
+    overwrite: bool = False,
 ) -> UpsertSummary:
-    """Write a fully validated file in one transaction, then embed what changed."""
+    """Write a fully validated file in one transaction, then embed what changed.
+
+    Rows edited in the database since the file was exported are refused as
+    conflicts (``ImportConflictError``, nothing written) unless ``overwrite``.
+    """
     if not parsed.ok:
         raise ValueError("refusing to import a file with errors")
-    summary = store.upsert_many(parsed.profiles, actor=actor)
+    check_embedder(embedder)
+    summary = store.upsert_many(
+        parsed.profiles, actor=actor, exported=parsed.exported, overwrite=overwrite
+    )
     changed_ids = set(summary.changed_ids)  # built once: inside the loop it was quadratic
     changed = [p for p in parsed.profiles if p.id in changed_ids]
-    embed_profiles(store, embedder, changed, progress=progress)
+    with _written_before(f"the {len(changed)} imported profile(s) were saved"):
+        embed_profiles(store, embedder, changed, progress=progress)
     return summary
+
+
+@contextmanager
+def _written_before(what: str) -> Iterator[None]:
+    """Say what *was* written when saving the embeddings afterwards fails (a full disk).
+
+    Profiles are committed first, in one transaction; their vectors are a cache
+    that any later run rebuilds, so the message must not claim nothing was written.
+    """
+    try:
+        yield
+    except DatabaseFileError as exc:
+        problem = str(exc).replace("; nothing was written", "")
+        raise DatabaseFileError(
+            f"{what}, but their embeddings were not: {problem}; then run 'matchmaker embed' "
+            "(until then, search embeds them on first use)"
+        ) from None
 
 
 def save_and_embed(
@@ -62,11 +90,13 @@ def save_and_embed(
     create: bool = False,
 ) -> Profile:
     """Save one edited (or new) profile and re-embed it so search reflects it at once."""
+    check_embedder(embedder)
     if create:
         saved = store.create(profile, actor)
     else:
         saved = store.save(profile, actor, expected_version=expected_version)
-    embed_profiles(store, embedder, [saved])
+    with _written_before(f"{saved.id} was saved"):
+        embed_profiles(store, embedder, [saved])
     return saved
 
 

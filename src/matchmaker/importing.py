@@ -20,7 +20,16 @@ from pathlib import Path
 from typing import IO, Any
 
 from . import formulas
-from .profiles import INPUT_FIELDS, LIST_FIELDS, Profile, ProfileError, validate_profile
+from .profiles import (
+    BOM,
+    INPUT_FIELDS,
+    LIST_FIELDS,
+    FieldError,
+    Profile,
+    ProfileError,
+    validate_profile,
+    visible,
+)
 
 FORMATS = ("jsonl", "json", "csv")
 EXPORT_FORMATS = ("jsonl", "csv")
@@ -40,11 +49,32 @@ class RowError:
         return f"row {self.row}, field {self.field}: {self.message}"
 
 
+@dataclass(frozen=True)
+class ExportedState:
+    """The version and last change a row had when it was exported (exports write both).
+
+    Importing the file later must not silently undo edits made since: the store
+    compares these with what it holds and reports the rows that moved on.
+    """
+
+    version: int | None
+    updated_at: str | None
+
+
 @dataclass
 class ParsedFile:
     profiles: list[Profile] = field(default_factory=list)
     rows: list[int] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
+    #: id -> state at export, for rows that carry ``version`` or ``updated_at``.
+    exported: dict[str, ExportedState] = field(default_factory=dict)
+
+    def row_of(self, company_id: str) -> int:
+        """The file row of a profile (0 if it is not in the file)."""
+        for row, profile in zip(self.rows, self.profiles, strict=True):
+            if profile.id == company_id:
+                return row
+        return 0
 
     @property
     def ok(self) -> bool:
@@ -71,7 +101,7 @@ def parse_bytes(data: bytes, fmt: str, any_european: bool = False) -> ParsedFile
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        return ParsedFile(errors=[RowError(0, "", f"is not UTF-8 text (byte {exc.start})")])
+        return ParsedFile(errors=[_not_utf8(data, exc.start, fmt)])
     if "\x00" in text:
         return ParsedFile(errors=[RowError(0, "", "contains NUL bytes; is it a binary file?")])
     result = ParsedFile()
@@ -89,6 +119,7 @@ def parse_bytes(data: bytes, fmt: str, any_european: bool = False) -> ParsedFile
             continue
         try:
             profile = validate_profile(record, any_european)
+            state = _exported_state(record)
         except ProfileError as exc:
             result.errors.extend(RowError(row, e.field, e.message) for e in exc.errors)
             continue
@@ -102,10 +133,89 @@ def parse_bytes(data: bytes, fmt: str, any_european: bool = False) -> ParsedFile
         first_row_of[profile.id] = row
         result.profiles.append(profile)
         result.rows.append(row)
+        if state is not None:
+            result.exported[profile.id] = state
     return result
 
 
+def _exported_state(record: dict[str, Any]) -> ExportedState | None:
+    """``version`` and ``updated_at`` as an export wrote them, or None if the row has neither."""
+    version, updated_at = record.get("version"), record.get("updated_at")
+    if isinstance(version, str):
+        version = version.strip() or None
+    if isinstance(version, float) and version.is_integer():
+        version = int(version)
+    if version is not None:
+        try:
+            if isinstance(version, bool) or not isinstance(version, int | str):
+                raise ValueError
+            version = int(version)
+            if version < 1:
+                raise ValueError
+        except ValueError:
+            raise ProfileError(
+                [FieldError("version", "must be the whole number an export wrote (1 or more)")]
+            ) from None
+    if updated_at is not None and not isinstance(updated_at, str):
+        raise ProfileError([FieldError("updated_at", "must be the date an export wrote")])
+    updated_at = (updated_at or "").strip() or None
+    if version is None and updated_at is None:
+        return None
+    return ExportedState(version, updated_at)
+
+
 _LINE_END = re.compile(r"\r\n|\r|\n")
+_LINE_END_BYTES = re.compile(rb"\r\n|\r|\n")
+#: What undecodable bytes become under errors="surrogateescape".
+_ESCAPED_BYTE = re.compile("[\udc80-\udcff]")
+
+
+def _holds_escaped_byte(value: Any) -> bool:
+    if isinstance(value, str):
+        return bool(_ESCAPED_BYTE.search(value))
+    if isinstance(value, dict):
+        return any(_holds_escaped_byte(k) or _holds_escaped_byte(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_holds_escaped_byte(v) for v in value)
+    return False
+
+
+def _not_utf8(data: bytes, offset: int, fmt: str) -> RowError:
+    """Where the first non-UTF-8 byte is, as an editor shows it: line, column and row.
+
+    A byte offset means nothing to someone holding a spreadsheet export. The file
+    is read again with the bad bytes kept as placeholders, so the row (and field)
+    holding the first one can be named; a CSV row may span several lines.
+    """
+    line_starts = [0, *(m.end() for m in _LINE_END_BYTES.finditer(data, 0, offset))]
+    line, start = len(line_starts), line_starts[-1]
+    column = len(data[start:offset].decode("utf-8", errors="replace")) + 1
+    message = (
+        f"byte 0x{data[offset]:02X} on line {line}, column {column} is not UTF-8 text; "
+        "save the file as UTF-8"
+    )
+    row, field_name = _row_holding_escaped_byte(data, fmt)
+    if fmt == "jsonl":
+        row = line
+    return RowError(row, field_name, message)
+
+
+def _row_holding_escaped_byte(data: bytes, fmt: str) -> tuple[int, str]:
+    """(row, field) of the first record holding an undecodable byte, or (0, "")."""
+    text = data.decode("utf-8-sig", errors="surrogateescape")
+    try:
+        for row, record in _READERS[fmt](text):
+            if isinstance(record, dict):
+                for key, value in record.items():
+                    if _holds_escaped_byte(key) and fmt == "csv":
+                        return 1, ""  # a CSV row's keys are the header, row 1
+                    if _holds_escaped_byte(key) or _holds_escaped_byte(value):
+                        return row, visible(str(key))
+            elif _holds_escaped_byte(record):
+                return row, ""
+    except (_FileError, ValueError, RecursionError):
+        pass
+    return 0, ""
 
 
 def _unparsable(exc: ValueError | RecursionError) -> str:
@@ -113,6 +223,11 @@ def _unparsable(exc: ValueError | RecursionError) -> str:
     if isinstance(exc, RecursionError):
         return "not readable JSON: nested too deeply"
     return "not readable JSON: a number has too many digits"
+
+
+_STRAY_BOM = (
+    "starts with a second byte order mark (U+FEFF), as when two files are joined; remove it"
+)
 
 
 class _FileError(Exception):
@@ -126,6 +241,9 @@ def _read_jsonl(text: str):
     for number, line in enumerate(_LINE_END.split(text), start=1):
         if not line.strip():
             continue
+        if line.lstrip().startswith(BOM):
+            yield number, RowError(number, "(json)", _STRAY_BOM)
+            continue
         try:
             yield number, json.loads(line)
         except json.JSONDecodeError as exc:
@@ -138,6 +256,8 @@ def _read_jsonl(text: str):
 
 
 def _read_json(text: str):
+    if text.lstrip().startswith(BOM):
+        raise _FileError(0, _STRAY_BOM)
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -161,10 +281,12 @@ def _read_csv(text: str):
         raise _FileError(1, f"unreadable CSV header: {exc}") from None
     header = [h.strip() for h in header]
     _check_unique_columns(header)
+    _check_no_bom_in_header(header)
     line = reader.line_num
+    last_start = 0
     try:
         for values in reader:
-            row = line + 1
+            row = last_start = line + 1
             line = reader.line_num
             if not any(v.strip() for v in values):
                 continue
@@ -186,6 +308,50 @@ def _read_csv(text: str):
             )
     except csv.Error as exc:
         raise _FileError(line + 1, f"unreadable CSV: {exc}") from None
+    if last_start:
+        _check_quotes_closed(text, last_start)
+
+
+#: One CSV field from its first character: a quoted field (closed or running to the end
+#: of the file) and whatever follows its closing quote, or an unquoted field.
+_CSV_FIELD = re.compile(r'"(?:[^"]+|"")*("?)[^,\r\n]*|[^,\r\n]*')
+
+
+def _check_quotes_closed(text: str, last_row: int) -> None:
+    """Refuse a file whose last record opens a quote that never closes.
+
+    Python's csv reader then reads the rest of the file into that one cell, so
+    every later row silently vanished into a description. Only the last record
+    can hold such a quote (it runs to the end of the file), so only it is scanned,
+    field by field, the way the reader reads it.
+    """
+    starts = [0, *(m.end() for m in _LINE_END.finditer(text))]
+    position = starts[last_row - 1]
+    while position < len(text):
+        field_match = _CSV_FIELD.match(text, position)
+        if text.startswith('"', position) and not field_match.group(1):
+            opened = last_row + len(_LINE_END.findall(text, starts[last_row - 1], position))
+            raise _FileError(
+                opened,
+                f'a quote (") opened on line {opened} is never closed, so every line after '
+                'it would be read into one cell; close it, or double a quote inside a cell ("")',
+            )
+        position = field_match.end()
+        if text.startswith(",", position):
+            position += 1
+        else:
+            return  # the end of the record (or of the file)
+
+
+def _check_no_bom_in_header(header: list[str]) -> None:
+    """A second BOM (two files joined) would otherwise show up as an invisible character."""
+    for position, name in enumerate(header, start=1):
+        if BOM in name:
+            raise _FileError(
+                1,
+                f"column {position} ('{visible(name)}') holds a byte order mark (U+FEFF), as "
+                "when two files are joined; remove it",
+            )
 
 
 def _check_unique_columns(header: list[str]) -> None:
@@ -195,7 +361,7 @@ def _check_unique_columns(header: list[str]) -> None:
         if name and name in first_at:
             raise _FileError(
                 1,
-                f"column '{name}' appears twice in the header (columns {first_at[name]} "
+                f"column '{visible(name)}' appears twice in the header (columns {first_at[name]} "
                 f"and {position}); keep one",
             )
         first_at.setdefault(name, position)
@@ -210,7 +376,7 @@ def export_profiles(profiles: list[Profile], fmt: str, out: IO[str]) -> int:
         for profile in profiles:
             out.write(json.dumps(_export_record(profile), ensure_ascii=False) + "\n")
     elif fmt == "csv":
-        columns = [*INPUT_FIELDS, "created_at", "updated_at"]
+        columns = [*INPUT_FIELDS, "version", "created_at", "updated_at"]
         writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
         writer.writeheader()
         for profile in profiles:
@@ -231,5 +397,10 @@ def export_profiles(profiles: list[Profile], fmt: str, out: IO[str]) -> int:
 
 def _export_record(profile: Profile) -> dict[str, Any]:
     record = profile.content()
-    record.update(created_at=profile.created_at, updated_at=profile.updated_at)
+    # version and updated_at let a later import tell which rows were edited since
+    record.update(
+        version=profile.version or None,  # 0: never stored, so nothing to compare with
+        created_at=profile.created_at,
+        updated_at=profile.updated_at,
+    )
     return record

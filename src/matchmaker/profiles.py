@@ -9,6 +9,7 @@ with the field it belongs to, so a user can fix a row in one pass.
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 import unicodedata
 from collections.abc import Mapping
@@ -109,6 +110,11 @@ _ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 _FORBIDDEN_CHARS = re.compile(
     r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
 )
+# Characters a terminal or a page would not show as themselves: controls (ESC starts the
+# sequences that retitle or clear a terminal), format characters (BOM, bidi, zero width),
+# line separators, surrogates, private use and unassigned code points.
+_INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
+BOM = "\ufeff"
 _PHRASE_SPLIT = re.compile(r"[;\n•]+")
 _SENTENCE_END = re.compile(r"(?<=[.;])\s+(?=[A-Z])")
 _TRUE = {"true", "yes", "1", "y", "t"}
@@ -199,6 +205,46 @@ class ProfileError(ValueError):
         super().__init__("; ".join(str(e) for e in errors))
 
 
+def visible(text: str) -> str:
+    """``text`` with every invisible or terminal-controlling character spelled as an escape.
+
+    Field names and values from a file reach error messages; printed raw, an ESC
+    sequence would retitle or clear the user's terminal, a BOM would be invisible,
+    and a lone surrogate cannot even be encoded as UTF-8 (a JSON answer would fail).
+    Tabs and spaces stay, everything else in these categories becomes ``\\x1b``,
+    ``\\ufeff``, ``\\ud800``...
+    """
+    if text.isprintable():
+        return text
+    return "".join(
+        _escape(char) if unicodedata.category(char) in _INVISIBLE_CATEGORIES else char
+        for char in text
+    )
+
+
+def _escape(char: str) -> str:
+    code = ord(char)
+    if char == "\t":
+        return char
+    if code < 0x100:
+        return f"\\x{code:02x}"
+    if code < 0x10000:
+        return f"\\u{code:04x}"
+    return f"\\U{code:08x}"
+
+
+def unknown_field_error(key: Any) -> FieldError:
+    """An unknown field, named so that the user can see it (and see a stray BOM in it)."""
+    name = visible(str(key))
+    if BOM in str(key):
+        return FieldError(
+            name,
+            "unknown field: its name contains a byte order mark (U+FEFF), as when two files "
+            "are joined; remove it",
+        )
+    return FieldError(name, "unknown field")
+
+
 def split_phrases(text: str) -> list[str]:
     """Split an offers/seeks field into short phrases ('a; b; c' or one per line)."""
     return [p.strip(" .,\t") for p in _PHRASE_SPLIT.split(text or "") if p.strip(" .,\t")]
@@ -255,7 +301,7 @@ def validate_profile(raw: Mapping[str, Any], any_european: bool = False) -> Prof
         raise ProfileError([FieldError("(row)", "must be an object with named fields")])
     for key in raw:
         if key not in INPUT_FIELDS and key not in MANAGED_FIELDS:
-            errors.append(FieldError(str(key), "unknown field"))
+            errors.append(unknown_field_error(key))
 
     clean: dict[str, Any] = {}
     for name in INPUT_FIELDS:
@@ -287,6 +333,9 @@ def _text(value: Any, name: str, required: bool = False) -> str:
         return ""
     if isinstance(value, bool) or not isinstance(value, str | int | float):
         raise ValueError("must be text")
+    if isinstance(value, float) and not math.isfinite(value):
+        # JSON files may spell NaN and Infinity; stored, they became the text "nan"/"inf"
+        raise ValueError("is NaN or Infinity, which is not a value; give text or leave it out")
     text = unicodedata.normalize("NFC", str(value)).lstrip("\ufeff").strip()
     if _FORBIDDEN_CHARS.search(text):
         raise ValueError("contains control, bidirectional-override or invalid characters")

@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import csv
 import json
-import os
-import tempfile
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
@@ -26,6 +24,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
+from .files import replaced_atomically
 from .formulas import neutralise
 from .reports import CompanyMatches, PreviousReport, Report, ReportEntry, ReportError, summarise
 
@@ -84,15 +83,8 @@ def write_report(report: Report, fmt: str, path: str | Path) -> Path:
         raise ReportError(f"'{path}' is a folder; give a file name")
     if not path.parent.is_dir():
         raise ReportError(f"folder '{path.parent}' does not exist")
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    os.close(handle)
-    try:
-        WRITERS[fmt](report, Path(temporary))
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    with replaced_atomically(path) as temporary:
+        WRITERS[fmt](report, temporary)
     return path
 
 

@@ -13,9 +13,11 @@ stale edit is refused instead of silently overwriting someone else's.
 from __future__ import annotations
 
 import json
+import re
+import shutil
 import sqlite3
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,10 +26,15 @@ from typing import Any
 import numpy as np
 import sqlite_utils
 
+from . import config
+from .files import replaced_atomically
 from .judgements import Judgement, JudgementInputError
 from .profiles import INPUT_FIELDS, LIST_FIELDS, VOCABULARY_FIELDS, Profile
 
 BUSY_TIMEOUT_MS = 5000
+#: ``PRAGMA synchronous`` levels: FULL syncs the WAL on every commit, so a power cut
+#: cannot lose a commit that was reported done; NORMAL syncs only at checkpoints.
+SYNCHRONOUS_LEVELS = ("OFF", "NORMAL", "FULL", "EXTRA")
 
 
 class StoreError(Exception):
@@ -46,6 +53,10 @@ class ConflictError(StoreError):
     """The write contradicts what is stored (an id that is already taken)."""
 
 
+class DatabaseFileError(StoreError):
+    """The database file itself is not fine: full disk, damaged, empty or read-only."""
+
+
 class StaleEditError(StoreError):
     """Someone else saved the profile after the editor loaded it."""
 
@@ -54,6 +65,38 @@ class StaleEditError(StoreError):
         super().__init__(
             f"{company_id} was changed by someone else (version {actual}, you edited "
             f"version {expected}); reload it and apply your change again"
+        )
+
+
+@dataclass(frozen=True)
+class ImportConflict:
+    """A row whose stored profile moved on since the file was exported."""
+
+    company_id: str
+    exported_version: int | None
+    exported_updated_at: str | None
+    stored_version: int
+    stored_updated_at: str
+
+    def __str__(self) -> str:
+        if self.exported_version is not None:
+            since = f"version {self.stored_version} now, {self.exported_version} in the file"
+        else:
+            since = f"changed {self.stored_updated_at}, the file is from {self.exported_updated_at}"
+        return (
+            f"{self.company_id} was edited after this file was exported ({since}); "
+            "importing it would undo that edit"
+        )
+
+
+class ImportConflictError(StoreError):
+    """Importing would silently revert edits made since the file was exported."""
+
+    def __init__(self, conflicts: list[ImportConflict]):
+        self.conflicts = conflicts
+        super().__init__(
+            f"{len(conflicts)} profile(s) were edited after the file was exported; nothing was "
+            "imported. Export again and redo your changes there, or overwrite the newer edits"
         )
 
 
@@ -183,48 +226,186 @@ MIGRATIONS: list[tuple[int, str]] = [
 ]
 
 
-def connect(path: str | Path) -> sqlite3.Connection:
-    """Open a connection with the pragmas every connection needs."""
-    conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
+def synchronous_level(value: str | None = None) -> str:
+    """The durability setting (MATCHMAKER_SYNCHRONOUS), checked; FULL unless told otherwise."""
+    level = str(value or config.get("synchronous") or "FULL").strip().upper()
+    if level not in SYNCHRONOUS_LEVELS:
+        raise StoreError(
+            f"MATCHMAKER_SYNCHRONOUS must be one of {', '.join(SYNCHRONOUS_LEVELS)}, not '{value}'"
+        )
+    return level
+
+
+def connect(
+    path: str | Path, synchronous: str | None = None, readonly: bool = False
+) -> sqlite3.Connection:
+    """Open a connection with the pragmas every connection needs.
+
+    A read-only connection never writes, not even the journal mode, so a copy on
+    read-only media can be read. If SQLite cannot even create the WAL index next
+    to the file (a read-only folder), the file is opened as immutable.
+    """
+    level = synchronous_level(synchronous)
+    if readonly:
+        conn = _connect_readonly(Path(path))
+    else:
+        conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
     try:
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         conn.execute("PRAGMA foreign_keys = ON")
-        conn.execute("PRAGMA journal_mode = WAL")
-        conn.execute("PRAGMA synchronous = NORMAL")
+        if not readonly:
+            conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute(f"PRAGMA synchronous = {level}")
     except sqlite3.Error:
         conn.close()
         raise
     return conn
 
 
+def _connect_readonly(path: Path) -> sqlite3.Connection:
+    uri = path.resolve().as_uri()
+    for options in ("?mode=ro", "?mode=ro&immutable=1"):
+        conn = sqlite3.connect(
+            uri + options, uri=True, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False
+        )
+        try:
+            conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+            return conn
+        except sqlite3.OperationalError as exc:
+            conn.close()
+            if "unable to open" not in str(exc) or "immutable" in options:
+                raise
+    raise AssertionError("unreachable")
+
+
+def explain(exc: sqlite3.Error, path: str | Path, writing: bool = True) -> StoreError | None:
+    """A one-line message naming the file and what to do, for errors of the file itself."""
+    text = str(exc).lower()
+    kept = "; nothing was written" if writing else ""
+    if "full" in text:
+        return DatabaseFileError(
+            f"cannot write to {path}: the disk is full ({exc}){kept}. "
+            "Free some space and try again"
+        )
+    if "disk i/o" in text:
+        return DatabaseFileError(
+            f"cannot use {path}: {exc} (is the disk full or failing?){kept}. Free some space "
+            "or check the disk, and try again"
+        )
+    if "not a database" in text:
+        return DatabaseFileError(
+            f"cannot open the database at {path}: it is not a SQLite database ({exc}){kept}. "
+            f"Check the path, or restore a backup with 'matchmaker restore BACKUP --db {path}'"
+        )
+    if "malformed" in text or "corrupt" in text:
+        return DatabaseFileError(
+            f"the database {path} is damaged ({exc}){kept}. Restore a backup with "
+            f"'matchmaker restore BACKUP --db {path}'"
+        )
+    if "readonly" in text or "read-only" in text:
+        return DatabaseFileError(
+            f"the database {path} is read-only ({exc}){kept}. Copy it somewhere writable, "
+            "or use a read command (export, stats, match, query, similar)"
+        )
+    return None
+
+
 class Store:
     """The matchmaker database. Open with :meth:`open`; call :meth:`close` when done."""
 
-    def __init__(self, db: sqlite_utils.Database, path: str):
+    def __init__(self, db: sqlite_utils.Database, path: str, readonly: bool = False):
         self.db = db
         self.path = path
+        self.readonly = readonly
+        # Vectors a read-only store could not save: (model_id, field) -> company id -> row.
+        self._unsaved_vectors: dict[tuple[str, str], dict[str, VectorRow]] = {}
 
     @classmethod
-    def open(cls, path: str | Path, create: bool = False) -> Store:
-        """Open (and migrate) the database; refuse a missing file unless create=True."""
+    def open(
+        cls,
+        path: str | Path,
+        create: bool = False,
+        readonly: bool = False,
+        check: bool = False,
+        synchronous: str | None = None,
+    ) -> Store:
+        """Open (and migrate) the database; refuse a missing file unless create=True.
+
+        ``readonly`` opens without writing anything (read commands, read-only
+        copies); ``check`` runs ``PRAGMA quick_check`` first, so a damaged file
+        is refused before a write lands in it.
+        """
         path = Path(path)
-        if str(path) != ":memory:" and not path.exists():
-            if not create:
-                raise StoreError(
-                    f"no database at {path}; create it with "
-                    "'matchmaker import data/companies.jsonl'"
-                )
-            path.parent.mkdir(parents=True, exist_ok=True)
+        if str(path) != ":memory:":
+            _refuse_missing_or_empty(path, create and not readonly)
         try:
-            store = cls(sqlite_utils.Database(connect(path)), str(path))
+            conn = connect(path, synchronous=synchronous, readonly=readonly)
+            store = cls(sqlite_utils.Database(conn), str(path), readonly=readonly)
         except sqlite3.DatabaseError as exc:  # not a database, corrupt, locked, unreadable
-            raise StoreError(f"cannot open the database at {path}: {exc}") from None
+            raise explain(exc, path) or StoreError(
+                f"cannot open the database at {path}: {exc}"
+            ) from None
         try:
-            store.migrate()
+            if check:
+                store.quick_check()
+            if readonly:
+                store._refuse_pending_migrations()
+            else:
+                store.migrate()
         except sqlite3.DatabaseError as exc:
             store.close()
-            raise StoreError(f"cannot open the database at {path}: {exc}") from None
+            raise explain(exc, path) or StoreError(
+                f"cannot open the database at {path}: {exc}"
+            ) from None
+        except StoreError:
+            store.close()
+            raise
         return store
+
+    def quick_check(self) -> None:
+        """Refuse a damaged file (PRAGMA quick_check) before anything is written to it."""
+        problems = [row[0] for row in self.db.execute("PRAGMA quick_check(3)").fetchall()]
+        if problems != ["ok"]:
+            raise DatabaseFileError(
+                f"the database {self.path} is damaged ({'; '.join(problems)[:300]}); nothing "
+                f"was written. Restore a backup with 'matchmaker restore BACKUP --db {self.path}'"
+            )
+
+    def backup_to(self, path: str | Path) -> dict[str, int]:
+        """Copy the whole database to ``path`` with SQLite's online backup API.
+
+        Consistent while other connections write (it reads one snapshot), written
+        to a temporary name and renamed, then checked like a restore would check
+        it. Everything is kept: audit, users, grades, deleted profiles, versions.
+        """
+        path = Path(path)
+        if path.exists() and path.resolve() == Path(self.path).resolve():
+            raise StoreError(f"{path} is the live database itself; give another file")
+        if path.is_dir():
+            raise StoreError(f"{path} is a folder; give a file name")
+        if not path.parent.is_dir():
+            raise StoreError(f"folder '{path.parent}' does not exist")
+        try:
+            return _backup_into(self.db.conn, path)
+        except DatabaseFileError as exc:  # the copy failed its check: the database is damaged
+            raise DatabaseFileError(
+                f"cannot back up {self.path}: the copy fails its check ({exc}), so the database "
+                "itself is damaged; nothing was written. Restore an earlier backup"
+            ) from None
+        except sqlite3.DatabaseError as exc:
+            raise explain(exc, self.path, writing=False) or StoreError(
+                f"cannot back up {self.path}: {exc}"
+            ) from None
+
+    def _refuse_pending_migrations(self) -> None:
+        if not self.db["migrations"].exists():
+            raise DatabaseFileError(f"{self.path} is not a matchmaker database (no migrations)")
+        done = {row[0] for row in self.db.execute("SELECT version FROM migrations").fetchall()}
+        if any(version not in done for version, _ in MIGRATIONS):
+            raise DatabaseFileError(
+                f"{self.path} needs upgrading, which a read-only opening cannot do; open it "
+                "once with a writing command (e.g. 'matchmaker embed') where it is writable"
+            )
 
     def close(self) -> None:
         self.db.close()
@@ -260,22 +441,34 @@ class Store:
 
     @contextmanager
     def _immediate(self) -> Iterator[None]:
-        """A write transaction that takes the write lock up front."""
+        """A write transaction that takes the write lock up front.
+
+        A full disk, a damaged or read-only file rolls the whole transaction back
+        and becomes a :class:`DatabaseFileError` naming the file and what to do.
+        """
         conn = self.db.conn
         try:
             conn.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as exc:
             if "locked" not in str(exc) and "busy" not in str(exc):
-                raise
+                raise explain(exc, self.path) or exc from None
             raise BusyError(
                 f"the database is busy with another write ({exc}); try again in a moment"
             ) from None
         try:
             yield
+            conn.commit()
+        except sqlite3.DatabaseError as exc:
+            self._rollback()
+            raise explain(exc, self.path) or exc from None
         except BaseException:
-            conn.rollback()
+            self._rollback()
             raise
-        conn.commit()
+
+    def _rollback(self) -> None:
+        # SQLite may have rolled back already (e.g. after SQLITE_FULL); nothing was kept
+        with suppress(sqlite3.Error):
+            self.db.conn.rollback()
 
     def _bump_revision(self) -> None:
         self.db.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'revision'")
@@ -316,15 +509,28 @@ class Store:
         sql += " ORDER BY id"
         return [_profile_from_row(r) for r in self.db.query(sql, params)]
 
-    def upsert_many(self, profiles: Iterable[Profile], actor: str) -> UpsertSummary:
+    def upsert_many(
+        self,
+        profiles: Iterable[Profile],
+        actor: str,
+        exported: Mapping[str, Any] | None = None,
+        overwrite: bool = False,
+    ) -> UpsertSummary:
         """Insert or update profiles by id, all in one transaction, with an audit entry each.
 
         An unchanged profile is left alone (no new version, no audit entry), so
         re-importing the same file is a no-op. A soft-deleted profile that is
-        imported again is restored.
+        imported again is restored. ``exported`` (id -> state with ``version`` and
+        ``updated_at`` at export) makes a file that would revert later edits raise
+        :class:`ImportConflictError` with nothing written, unless ``overwrite``.
         """
+        profiles = list(profiles)
         summary = UpsertSummary()
         with self._immediate():
+            if exported and not overwrite:
+                conflicts = self.find_conflicts(profiles, exported)
+                if conflicts:
+                    raise ImportConflictError(conflicts)
             for profile in profiles:
                 profile = self._keep_curated(profile)
                 outcome = self._write(profile, actor, action="import")
@@ -356,6 +562,40 @@ class Store:
             if not getattr(profile, name) and row[name] != "[]"
         }
         return replace(profile, **kept) if kept else profile
+
+    def find_conflicts(
+        self, profiles: Iterable[Profile], exported: Mapping[str, Any]
+    ) -> list[ImportConflict]:
+        """Rows of an exported file whose stored profile was edited (or deleted) since.
+
+        A row conflicts when the stored version differs from the file's (or, for
+        files without versions, the stored ``updated_at`` is later) *and* importing
+        it would change something: re-importing an identical row is harmless.
+        """
+        conflicts = []
+        for profile in profiles:
+            state = exported.get(profile.id)
+            row = self._row(profile.id) if state is not None else None
+            if row is None:
+                continue
+            if state.version is not None:
+                moved = row["version"] != state.version
+            else:
+                moved = bool(state.updated_at) and row["updated_at"] > state.updated_at
+            would_change = row["deleted_at"] or _profile_from_row(row).content() != (
+                profile.content()
+            )
+            if moved and would_change:
+                conflicts.append(
+                    ImportConflict(
+                        profile.id,
+                        state.version,
+                        state.updated_at,
+                        row["version"],
+                        row["updated_at"],
+                    )
+                )
+        return conflicts
 
     def save(self, profile: Profile, actor: str, expected_version: int | None = None) -> Profile:
         """Create or edit one profile; refuse it if the stored version moved on."""
@@ -541,10 +781,20 @@ class Store:
         rows = self.db.execute(
             "SELECT company_id, field, text_hash FROM vectors WHERE model_id = ?", [model_id]
         ).fetchall()
-        return {(c, f): h for c, f, h in rows}
+        hashes = {(c, f): h for c, f, h in rows}
+        for (model, field_name), unsaved in self._unsaved_vectors.items():
+            if model == model_id:
+                hashes.update({(cid, field_name): row.text_hash for cid, row in unsaved.items()})
+        return hashes
 
     def save_vectors(self, model_id: str, rows: Iterable[VectorRow]) -> int:
-        """Store embeddings (replacing older ones for the same field) in one transaction."""
+        """Store embeddings (replacing older ones for the same field) in one transaction.
+
+        A read-only store keeps them in memory for this process instead, so read
+        commands work on a read-only copy even if some profiles were never embedded.
+        """
+        if self.readonly:
+            return self._keep_unsaved(model_id, rows)
         count = 0
         with self._immediate():
             for row in rows:
@@ -567,6 +817,17 @@ class Store:
                 count += 1
         return count
 
+    def unsaved_vector_count(self) -> int:
+        """Fields embedded in this process that a read-only store could not save."""
+        return sum(len(rows) for rows in self._unsaved_vectors.values())
+
+    def _keep_unsaved(self, model_id: str, rows: Iterable[VectorRow]) -> int:
+        count = 0
+        for row in rows:
+            self._unsaved_vectors.setdefault((model_id, row.field), {})[row.company_id] = row
+            count += 1
+        return count
+
     def load_vectors(self, model_id: str, field: str) -> dict[str, VectorRow]:
         """All stored vectors of one field for live companies, keyed by company id."""
         sql = (
@@ -578,6 +839,11 @@ class Store:
         for company_id, text_hash, n, dim, data, texts in self.db.execute(sql, [model_id, field]):
             matrix = np.frombuffer(data, dtype=np.float32).reshape(n, dim)
             result[company_id] = VectorRow(company_id, field, text_hash, matrix, json.loads(texts))
+        unsaved = self._unsaved_vectors.get((model_id, field))
+        if unsaved:
+            sql = "SELECT id FROM companies WHERE deleted_at IS NULL"
+            live = {r[0] for r in self.db.execute(sql)}
+            result.update({cid: row for cid, row in unsaved.items() if cid in live})
         return result
 
     # -- users ----------------------------------------------------------------
@@ -668,6 +934,157 @@ class Store:
                 "SELECT COUNT(DISTINCT company_id) FROM vectors WHERE model_id = ?", model_id
             )
         return result
+
+
+# -- backups ------------------------------------------------------------------------
+
+#: What a backup holds, counted after writing it and after restoring it.
+COUNTED_TABLES = ("companies", "audit", "users", "judgements", "vectors")
+
+
+def check_backup(path: str | Path) -> dict[str, int]:
+    """Refuse a file that is not a whole, undamaged matchmaker database; return its counts.
+
+    Checks, read-only: SQLite's ``integrity_check``, our ``migrations`` table (and
+    no migration newer than this version knows), and every table those migrations
+    create. A backup that passes can replace the live database.
+    """
+    path = Path(path)
+    if not path.is_file() or path.stat().st_size == 0:
+        raise DatabaseFileError(f"{path} is not a backup: the file is missing or empty")
+    try:
+        conn = _connect_readonly(path)
+    except sqlite3.DatabaseError as exc:
+        if "malformed" in str(exc):
+            raise DatabaseFileError(f"{path} is damaged ({exc}); it cannot be restored") from None
+        raise DatabaseFileError(f"{path} is not a backup: {exc}") from None
+    try:
+        return _checked_counts(conn, path)
+    except sqlite3.DatabaseError as exc:
+        raise DatabaseFileError(f"{path} is damaged ({exc}); it cannot be restored") from None
+    finally:
+        conn.close()
+
+
+def _checked_counts(conn: sqlite3.Connection, path: Path) -> dict[str, int]:
+    problems = [row[0] for row in conn.execute("PRAGMA integrity_check(3)").fetchall()]
+    if problems != ["ok"]:
+        raise DatabaseFileError(
+            f"{path} is damaged ({'; '.join(problems)[:300]}); it cannot be restored"
+        )
+    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    if "migrations" not in tables:
+        raise DatabaseFileError(f"{path} is not a matchmaker database (no migrations table)")
+    applied = {r[0] for r in conn.execute("SELECT version FROM migrations")}
+    known = dict(MIGRATIONS)
+    if applied - set(known):
+        raise DatabaseFileError(
+            f"{path} comes from a newer matchmaker (migrations {sorted(applied - set(known))}); "
+            "restore it with that version"
+        )
+    expected = {
+        name
+        for version in applied
+        for name in re.findall(r"CREATE TABLE (\w+)", known[version], flags=re.IGNORECASE)
+    }
+    missing = sorted(expected - tables)
+    if missing:
+        raise DatabaseFileError(f"{path} lacks tables {', '.join(missing)}; it cannot be restored")
+    return {
+        name: conn.execute(f"SELECT COUNT(*) FROM {name}").fetchone()[0]  # noqa: S608
+        for name in COUNTED_TABLES
+        if name in tables
+    }
+
+
+def restore_database(backup: str | Path, live: str | Path) -> tuple[dict[str, int], Path | None]:
+    """Replace the live database with a checked backup, in one step; keep the one replaced.
+
+    The backup is copied in with SQLite's backup API inside one write transaction,
+    so a running server sees the old database or the new one, never a mixture.
+    A live file SQLite cannot open (empty, damaged beyond reading) is replaced by
+    renaming instead. Returns the backup's counts and where the old database went.
+    """
+    backup, live = Path(backup), Path(live)
+    counts = check_backup(backup)
+    live.parent.mkdir(parents=True, exist_ok=True)
+    if live.exists() and live.resolve() == backup.resolve():
+        raise StoreError(f"{backup} is the live database itself; give another file")
+    kept = _keep_replaced(live)
+    source = _connect_readonly(backup)
+    try:
+        try:
+            target = sqlite3.connect(str(live), timeout=BUSY_TIMEOUT_MS / 1000)
+            try:
+                source.backup(target)
+            finally:
+                target.close()
+        except sqlite3.DatabaseError:
+            _replace_by_renaming(source, live)
+    finally:
+        source.close()
+    return counts, kept
+
+
+def _keep_replaced(live: Path) -> Path | None:
+    """A copy of the database about to be replaced, in case the wrong backup was chosen."""
+    if not live.exists() or live.stat().st_size == 0:
+        return None
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    kept = live.with_name(f"{live.name}.before-restore-{stamp}")
+    try:
+        source = _connect_readonly(live)
+        try:
+            _backup_into(source, kept)
+        finally:
+            source.close()
+    except (sqlite3.DatabaseError, DatabaseFileError):
+        shutil.copy2(live, kept)  # damaged or unreadable: keep the bytes as they are
+    return kept
+
+
+def _replace_by_renaming(source: sqlite3.Connection, live: Path) -> None:
+    with replaced_atomically(live, mode=0o600) as temporary:
+        _copy(source, temporary)
+    for suffix in ("-wal", "-shm"):  # they belonged to the file just replaced
+        live.with_name(live.name + suffix).unlink(missing_ok=True)
+
+
+def _backup_into(source: sqlite3.Connection, path: Path) -> dict[str, int]:
+    """Write a checked, self-contained copy of ``source`` to ``path`` (atomically)."""
+    with replaced_atomically(path, mode=0o600) as temporary:
+        _copy(source, temporary)
+        return check_backup(temporary)
+
+
+def _copy(source: sqlite3.Connection, path: Path) -> None:
+    target = sqlite3.connect(str(path))
+    try:
+        source.backup(target)  # one step: a consistent snapshot, while writers go on (WAL)
+        target.execute("PRAGMA journal_mode = DELETE")  # one self-contained file
+    finally:
+        target.close()
+
+
+def _refuse_missing_or_empty(path: Path, create: bool) -> None:
+    """No file: create it only if asked. An empty file is never silently a new database.
+
+    A 0-byte file is what a failed copy or a full disk leaves; taking it as a new,
+    empty database made ``export`` print nothing and exit 0.
+    """
+    if not path.exists():
+        if not create:
+            raise StoreError(
+                f"no database at {path}; create it with 'matchmaker import data/companies.jsonl'"
+            )
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return
+    wal = path.with_name(path.name + "-wal")
+    if path.is_file() and path.stat().st_size == 0 and not (wal.exists() and wal.stat().st_size):
+        raise DatabaseFileError(
+            f"{path} is empty (0 bytes), so it is not a matchmaker database; restore a backup "
+            f"with 'matchmaker restore BACKUP --db {path}', or delete the file to start anew"
+        )
 
 
 def _statements(sql: str) -> list[str]:

@@ -206,6 +206,77 @@ def test_import_endpoint_validates_everything_first(
     assert done["created"] == 1 and store.exists("api-co")
 
 
+def test_import_endpoint_refuses_an_unclosed_csv_quote_even_in_a_dry_run(
+    client: FlaskClient, tmp_db_path: Path
+):
+    headers = {"X-CSRF-Token": api_login(client)}
+    data = 'id,name,country,description\na,A,LV,"open\nb,B,LV,x\n'
+    before = snapshot(tmp_db_path)
+    for dry_run in ("true", "false"):
+        response = client.post(
+            f"/api/imports?format=csv&dry_run={dry_run}", data=data, headers=headers
+        )
+        assert response.status_code == 422
+        [error] = response.get_json()["errors"]
+        assert error["row"] == 2 and "opened on line 2 is never closed" in error["message"]
+    assert snapshot(tmp_db_path) == before
+
+
+def test_importing_an_older_export_is_a_409_unless_overwrite(
+    client: FlaskClient, store: Store, tmp_db_path: Path
+):
+    # the audit's reproduction: the import answered 200 and the city was reverted
+    headers = {"X-CSRF-Token": api_login(client)}
+    old_export = client.get("/api/companies/jeju-cosmetics").get_json()
+    current = old_export["version"]
+    edited = client.patch(
+        "/api/companies/jeju-cosmetics",
+        json={"version": current, "city": "Seogwipo"},
+        headers=headers,
+    )
+    assert edited.status_code == 200
+    before = snapshot(tmp_db_path)
+    data = json.dumps(old_export) + "\n"
+    for dry_run in ("true", "false"):
+        response = client.post(
+            f"/api/imports?format=jsonl&dry_run={dry_run}", data=data, headers=headers
+        )
+        assert response.status_code == 409
+        body = response.get_json()
+        assert body["conflicts"] == [
+            {
+                "row": 1,
+                "id": "jeju-cosmetics",
+                "message": f"jeju-cosmetics was edited after this file was exported (version "
+                f"{current + 1} now, {current} in the file); importing it would undo that edit",
+            }
+        ]
+        assert "overwrite=true" in body["error"]
+    assert snapshot(tmp_db_path) == before
+    response = client.post("/api/imports?format=jsonl&overwrite=true", data=data, headers=headers)
+    assert response.status_code == 200 and response.get_json()["updated"] == 1
+    assert store.get("jeju-cosmetics").city == old_export["city"]
+
+
+def test_a_lone_surrogate_as_a_field_name_gives_a_clear_error_not_a_500(
+    client: FlaskClient, store: Store, tmp_db_path: Path
+):
+    headers = {"X-CSRF-Token": api_login(client), "Content-Type": "application/json"}
+    before = snapshot(tmp_db_path)
+    row = '{"\\ud800": 1, "name": "A", "country": "LV", "description": "d"}'
+    response = client.post("/api/imports?format=jsonl", data=row + "\n", headers=headers)
+    assert response.status_code == 422
+    assert response.get_json()["errors"][0]["field"] == "\\ud800"
+    version = store.get("jeju-cosmetics").version
+    body = '{"\\ud800": "x", "version": ' + str(version) + "}"
+    response = client.patch("/api/companies/jeju-cosmetics", data=body, headers=headers)
+    assert response.status_code == 422
+    assert response.get_json()["errors"] == [{"field": "\\ud800", "message": "unknown field"}]
+    response = client.post("/api/companies", data=row, headers=headers)
+    assert response.status_code == 422
+    assert snapshot(tmp_db_path) == before
+
+
 @settings(
     max_examples=80,
     deadline=None,

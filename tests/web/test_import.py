@@ -219,3 +219,55 @@ def test_any_upload_gives_a_clear_answer_and_imports_all_or_nothing(
         assert store.exists(company_id)
     staff_client.get("/staff/")  # consume the flash message
     assert csrf_token(staff_client)
+
+
+def test_an_unclosed_csv_quote_is_refused_in_the_preview(
+    staff_client: FlaskClient, tmp_db_path: Path
+):
+    before = snapshot(tmp_db_path)
+    data = b'id,name,country,description\na,A,LV,"open\nb,B,LV,x\n'
+    response = upload(staff_client, data, "q.csv")
+    assert response.status_code == 422
+    assert "opened on line 2 is never closed" in text(response)
+    assert 'name="digest"' not in text(response)
+    assert snapshot(tmp_db_path) == before
+
+
+def test_a_lone_surrogate_as_a_field_name_is_a_clear_error_not_a_500(
+    staff_client: FlaskClient, tmp_db_path: Path
+):
+    before = snapshot(tmp_db_path)
+    data = b'{"\\ud800": 1, "name": "A", "country": "LV", "description": "d"}\n'
+    response = upload(staff_client, data, "s.jsonl")
+    assert response.status_code == 422
+    assert "\\ud800" in text(response) and "unknown field" in text(response)
+    assert snapshot(tmp_db_path) == before
+
+
+def test_the_preview_shows_rows_edited_since_the_export_and_needs_overwrite(
+    staff_client: FlaskClient, store: Store, tmp_db_path: Path
+):
+    old = store.get("jeju-cosmetics").to_dict()
+    profile = store.get("jeju-cosmetics")
+    profile.city = "Seogwipo"
+    store.save(profile, "anna", expected_version=profile.version)
+    before = snapshot(tmp_db_path)
+    response = upload(staff_client, (json.dumps(old) + "\n").encode(), "old.jsonl")
+    assert response.status_code == 200
+    page = text(response)
+    assert "1 profile was edited after this file was exported" in page
+    assert "jeju-cosmetics was edited after this file was exported" in page
+    assert 'name="overwrite"' in page
+    digest = digest_of(page)
+    refused = post_form(staff_client, "/staff/import/confirm", {"digest": digest})
+    assert refused.status_code == 302
+    assert snapshot(tmp_db_path) == before
+    assert "were edited after the file was exported" in text(staff_client.get("/staff/import"))
+    response = upload(staff_client, (json.dumps(old) + "\n").encode(), "old.jsonl")
+    done = post_form(
+        staff_client,
+        "/staff/import/confirm",
+        {"digest": digest_of(text(response)), "overwrite": "1"},
+    )
+    assert done.status_code == 302
+    assert store.get("jeju-cosmetics").city == old["city"]

@@ -19,7 +19,7 @@ from ..importing import FORMATS, parse_bytes
 from ..judgements import JudgementInputError, read_judgement
 from ..profiles import ProfileError, validate_profile
 from ..ranking import Match
-from ..store import ConflictError, NotFoundError, StaleEditError
+from ..store import ConflictError, ImportConflictError, NotFoundError, StaleEditError
 from . import auth, security
 from .forms import parse_search
 from .lookup import fold
@@ -223,9 +223,22 @@ def import_file():
     if not parsed.ok:
         errors = [{"row": e.row, "field": e.field, "message": e.message} for e in parsed.errors]
         return _error(422, f"{len(errors)} error(s); nothing was imported", errors=errors)
-    if request.args.get("dry_run", "").lower() in ("1", "true", "yes"):
-        return jsonify(valid=len(parsed.profiles), written=False)
-    summary = engine.import_profiles(get_store(), get_embedder(), parsed, actor=g.user)
+    overwrite = _flag("overwrite")
+    store = get_store()
+    try:
+        if _flag("dry_run"):
+            if not overwrite:
+                _raise_conflicts(store.find_conflicts(parsed.profiles, parsed.exported))
+            return jsonify(valid=len(parsed.profiles), written=False)
+        summary = engine.import_profiles(
+            store, get_embedder(), parsed, actor=g.user, overwrite=overwrite
+        )
+    except ImportConflictError as exc:
+        conflicts = [
+            {"row": parsed.row_of(c.company_id), "id": c.company_id, "message": str(c)}
+            for c in exc.conflicts
+        ]
+        return _error(409, f"{exc}; add ?overwrite=true to do so", conflicts=conflicts)
     return jsonify(
         valid=len(parsed.profiles),
         written=True,
@@ -262,6 +275,15 @@ def judge():
 
 
 # -- helpers ----------------------------------------------------------------
+
+
+def _flag(name: str) -> bool:
+    return request.args.get(name, "").lower() in ("1", "true", "yes")
+
+
+def _raise_conflicts(conflicts: list) -> None:
+    if conflicts:
+        raise ImportConflictError(conflicts)
 
 
 def _invalid(exc: ProfileError):

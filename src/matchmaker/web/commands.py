@@ -26,6 +26,7 @@ from . import auth, create_app, resources
 @user_errors
 def serve(host: str, port: int, threads: int, debug: bool, db_path: str) -> None:
     """Serve the web app (partner search, staff curation, JSON API)."""
+    Store.open(db_path, check=True).close()  # a damaged file is refused before serving
     app = create_app({"DB": db_path})
     if debug and app.config["ENV"] == "production":
         raise click.ClickException("--debug is refused when MATCHMAKER_ENV=production")

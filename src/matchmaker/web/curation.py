@@ -15,7 +15,13 @@ from flask import Blueprint, flash, g, redirect, render_template, request, url_f
 from .. import engine
 from ..judgements import GRADES, JudgementInputError, read_judgement
 from ..profiles import ProfileError, validate_profile
-from ..store import BusyError, ConflictError, NotFoundError, StaleEditError
+from ..store import (
+    BusyError,
+    ConflictError,
+    ImportConflictError,
+    NotFoundError,
+    StaleEditError,
+)
 from . import imports
 from .auth import login_needed
 from .errors import respond
@@ -214,9 +220,10 @@ def upload():
 
 @bp.post("/import/confirm")
 def confirm_import():
+    overwrite = request.form.get("overwrite") == "1"
     try:
-        summary = imports.confirm(request.form.get("digest", ""), g.user)
-    except imports.ImportExpired as exc:
+        summary = imports.confirm(request.form.get("digest", ""), g.user, overwrite=overwrite)
+    except (imports.ImportExpired, ImportConflictError) as exc:
         flash(str(exc), "error")
         return redirect(url_for("curation.upload"))
     flash(

@@ -7,11 +7,13 @@ names the command to fix it. Nothing here reveals internals.
 
 from __future__ import annotations
 
+import sqlite3
+
 from flask import Flask, current_app, jsonify, make_response, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from ..embedding import ModelNotFoundError
-from ..store import NotFoundError, StoreError
+from ..store import NotFoundError, StoreError, explain
 from .limits import RateLimited
 from .security import CSRFError, UnsafeJSON
 
@@ -35,8 +37,16 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(UnsafeJSON, lambda exc: respond(400, str(exc)))
     app.register_error_handler(NotFoundError, lambda exc: respond(404, str(exc)))
     app.register_error_handler(StoreError, lambda exc: respond(503, str(exc)))
+    app.register_error_handler(sqlite3.DatabaseError, _database_file)
     app.register_error_handler(ModelNotFoundError, lambda exc: respond(503, str(exc)))
     app.register_error_handler(HTTPException, _http)
+
+
+def _database_file(exc: sqlite3.DatabaseError):
+    """A damaged or failing database file: say so (to staff via the log too), never a bare 500."""
+    current_app.logger.error("database error: %s", exc)
+    problem = explain(exc, "the database", writing=False)
+    return respond(503, str(problem) if problem else MESSAGES[503])
 
 
 def wants_json() -> bool:

@@ -49,6 +49,7 @@ class RowPreview:
     country: str
     status: str  # new, updated, unchanged, restored
     changed: list[str]
+    conflict: str = ""  # edited in the database since the file was exported
 
 
 @dataclass
@@ -63,6 +64,10 @@ class Preview:
     @property
     def ok(self) -> bool:
         return not self.problem and not self.errors and bool(self.rows)
+
+    @property
+    def conflicts(self) -> list[RowPreview]:
+        return [r for r in self.rows if r.conflict]
 
     def count(self, status: str) -> int:
         return sum(1 for r in self.rows if r.status == status)
@@ -93,6 +98,8 @@ def preview_upload(upload: FileStorage | None, fmt: str) -> Preview:
         ]
         return preview
     store = get_store()
+    found = store.find_conflicts(parsed.profiles, parsed.exported)
+    conflicts = {c.company_id: str(c) for c in found}
     for row, profile in zip(parsed.rows, parsed.profiles, strict=True):
         status, changed = "new", list(INPUT_FIELDS)
         if store.exists(profile.id):
@@ -103,15 +110,27 @@ def preview_upload(upload: FileStorage | None, fmt: str) -> Preview:
             else:
                 status = "updated" if changed else "unchanged"
         preview.rows.append(
-            RowPreview(row, profile.id, profile.name, profile.country, status, changed)
+            RowPreview(
+                row,
+                profile.id,
+                profile.name,
+                profile.country,
+                status,
+                changed,
+                conflicts.get(profile.id, ""),
+            )
         )
     preview.digest = _stage(data)
     session["import"] = {"digest": preview.digest, "format": preview.fmt}
     return preview
 
 
-def confirm(digest: str, actor: str) -> UpsertSummary:
-    """Import the staged file this session previewed; raise ImportExpired otherwise."""
+def confirm(digest: str, actor: str, overwrite: bool = False) -> UpsertSummary:
+    """Import the staged file this session previewed; raise ImportExpired otherwise.
+
+    Rows edited since the file was exported raise ``ImportConflictError`` (nothing
+    written) unless the staff member ticked "overwrite" on the preview.
+    """
     staged = session.get("import") or {}
     if not digest or staged.get("digest") != digest:
         raise ImportExpired("That preview has expired; upload the file again.")
@@ -123,7 +142,9 @@ def confirm(digest: str, actor: str) -> UpsertSummary:
     parsed = parse_bytes(data, staged["format"])
     if hashlib.sha256(data).hexdigest() != digest or not parsed.ok:
         raise ImportExpired("The staged file changed since the preview; upload it again.")
-    summary = engine.import_profiles(get_store(), get_embedder(), parsed, actor=actor)
+    summary = engine.import_profiles(
+        get_store(), get_embedder(), parsed, actor=actor, overwrite=overwrite
+    )
     session.pop("import", None)
     path.unlink(missing_ok=True)
     return summary

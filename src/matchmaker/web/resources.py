@@ -19,7 +19,7 @@ from .. import engine
 from ..embedding import Embedder
 from ..ranking import PartnerRanker
 from ..reports import Fitter, Progress
-from ..store import Store
+from ..store import Store, synchronous_level
 from .lookup import Directory
 
 #: Embedders by model setting: the model is loaded once per process, whatever the app.
@@ -39,6 +39,8 @@ class _Cache:
 
 
 def init_app(app: Flask) -> None:
+    # FULL unless set: a commit the app reported as saved survives a power cut
+    app.config["SYNCHRONOUS"] = synchronous_level(app.config.get("SYNCHRONOUS"))
     app.extensions["matchmaker"] = _Cache()
     app.teardown_appcontext(close_store)
 
@@ -46,7 +48,8 @@ def init_app(app: Flask) -> None:
 def get_store() -> Store:
     """The request's Store, opened on first use."""
     if "store" not in g:
-        g.store = Store.open(current_app.config["DB"])
+        config = current_app.config
+        g.store = Store.open(config["DB"], synchronous=config["SYNCHRONOUS"])
     return g.store
 
 
