@@ -58,7 +58,7 @@ from benchmarks.scale import (  # noqa: E402
 from benchmarks.synthetic import describe_vectors, make_profile, make_vectors  # noqa: E402
 from matchmaker.engine import make_embedder  # noqa: E402
 from matchmaker.profiles import Profile  # noqa: E402
-from matchmaker.ranking import Filters, PartnerRanker  # noqa: E402
+from matchmaker.ranking import Filters, PartnerRanker, batch  # noqa: E402
 from matchmaker.report_formats import write_report  # noqa: E402
 from matchmaker.reports import Report, ReportSpec, build_report  # noqa: E402
 
@@ -290,7 +290,7 @@ def where_time_goes(ranker: PartnerRanker, ids: list[str], rows: int = 14) -> No
     profiler = cProfile.Profile()
     profiler.enable()
     for first in range(0, len(positions), 128):
-        ranker._match_block(positions[first : first + 128], TOP, Filters(), masks)
+        batch.match_block(ranker, positions[first : first + 128], TOP, Filters(), masks)
     profiler.disable()
     stats = pstats.Stats(profiler, stream=io.StringIO())
     total = stats.total_tt

@@ -61,8 +61,8 @@ def test_partner_reasons_quote_what_meets_what(model_ranker):
 
 
 def test_free_text_finds_the_pcr_kit_maker(model_ranker):
-    results = model_ranker.query("real-time PCR test kits for laboratories", country="KR", top=3)
-    assert results[0].id == "incheon-diagnostics"
+    found = model_ranker.query("real-time PCR test kits for laboratories", country="KR", top=3)
+    assert found.matches[0].id == "incheon-diagnostics"
 
 
 @pytest.mark.skipif(

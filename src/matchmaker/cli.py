@@ -22,12 +22,11 @@ from .cli_support import (
     progress_printer,
     user_errors,
 )
-from .embedding import embed_profiles
 from .importing import EXPORT_FORMATS, detect_format, export_profiles, parse_file
+from .indexing import embed_profiles
 from .judgements import as_labelled_set
 from .profiles import PARTNERSHIP_TYPES, normalise_country
-from .ranking import Match
-from .text_queries import TextQuery, parse_text_query
+from .ranking import Match, TextQuery
 
 
 @click.group()
@@ -178,10 +177,10 @@ def query(text: str, country: str, top: int, as_json: bool, db_path: str, **filt
             store, engine.make_embedder(), progress=progress_printer("Embedding")
         )
     filters = make_filters(**filter_args, country=country)
-    matches = ranker.query(text, country=country, top=top, filters=filters)
+    found = ranker.query(text, country=country, top=top, filters=filters)
     if not as_json:
-        click.echo(read_as(parse_text_query(text)))
-    print_matches(matches, as_json)
+        click.echo(read_as(found.reading))
+    print_matches(found.matches, as_json)
 
 
 def read_as(parsed: TextQuery) -> str:
@@ -315,7 +314,7 @@ def eval_cmd(judgements: str, profiles: str, peers: str, per_query: bool) -> Non
         click.echo(f"\nSimilar companies: sp500-peers, {len(companies)} companies")
         click.echo(f"{'system':<28} {'nDCG@10':>8} {'P@10':>7}")
         for s in evaluation.evaluate_similar(companies, embedder):
-            click.echo(f"{s.system:<28} {s.ndcg10:>8.3f} {s.p5:>7.3f}")
+            click.echo(f"{s.system:<28} {s.ndcg10:>8.3f} {s.p10:>7.3f}")
     else:
         click.echo(f"\n(similar companies not measured: {peers} not found)")
 

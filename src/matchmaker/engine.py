@@ -12,18 +12,13 @@ from collections.abc import Callable
 import numpy as np
 
 from . import config
-from .embedding import (
-    FIELDS,
-    Embedder,
-    HashingEmbedder,
-    SentenceTransformerEmbedder,
-    embed_profiles,
-    stale_fields,
-)
+from .embedding import Embedder, HashingEmbedder, SentenceTransformerEmbedder
 from .importing import ParsedFile
+from .indexing import embed_profiles, stale_fields
 from .profiles import Profile
 from .ranking import PartnerRanker, Weights
 from .store import Store, UpsertSummary
+from .texts import FIELDS
 
 Progress = Callable[[int, int], None]
 

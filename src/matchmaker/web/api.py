@@ -132,7 +132,7 @@ def search():
         params.errors.setdefault("country", "choose the country to search: LV or KR")
     if params.errors:
         return _error(400, "bad parameters", errors=params.errors)
-    return _matches(find_by_text(params))
+    return _matches(find_by_text(params).matches)
 
 
 @bp.get("/companies/<company_id>/history")
