@@ -17,8 +17,7 @@ from openpyxl import load_workbook
 
 from matchmaker import engine
 from matchmaker.importing import parse_file
-from matchmaker.report_formats import read_previous, write_report
-from matchmaker.reports import ReportSpec, generate, summarise
+from matchmaker.reports import ReportSpec, generate, read_previous, summarise, write_report
 from matchmaker.store import Store
 
 pytestmark = pytest.mark.model
