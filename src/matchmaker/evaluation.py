@@ -141,8 +141,9 @@ def reciprocal_rank(ranked: Sequence[str], gains: dict[str, int]) -> float:
     return 0.0
 
 
-def precision_at(ranked: Sequence[str], gains: dict[str, int], k: int) -> float:
-    return sum(1 for cid in ranked[:k] if gains.get(cid, 0) >= 1) / k
+def precision_at(ranked: Sequence[str], gains: dict[str, int], k: int, min_grade: int = 1) -> float:
+    """Share of the top k with at least ``min_grade``; a list shorter than k is not excused."""
+    return sum(1 for cid in ranked[:k] if gains.get(cid, 0) >= min_grade) / k
 
 
 def competitor_rate_at(ranked: Sequence[str], competitors: Sequence[str], k: int) -> float:
@@ -318,6 +319,6 @@ def evaluate_similar(peers: list[Peer], embedder: Embedder) -> list[PeerScores]:
             ranked = rank(i)[:10]
             gains = peer_gains(peers, i)
             ndcg10.append(ndcg_at(ranked, gains, 10))
-            p10.append(sum(1 for cid in ranked if gains.get(cid) == 2) / 10)
+            p10.append(precision_at(ranked, gains, 10, min_grade=2))  # same sub-industry
         results.append(PeerScores(name, ndcg10=float(np.mean(ndcg10)), p10=float(np.mean(p10))))
     return results
