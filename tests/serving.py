@@ -24,16 +24,8 @@ def free_port() -> int:
 
 
 def clean_env(**extra: str) -> dict[str, str]:
-    """This process's environment without MATCHMAKER_* settings or PYTHONPATH, plus ``extra``.
-
-    PYTHONPATH goes too: a server started from an installed wheel must not import
-    the checkout's source instead.
-    """
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith("MATCHMAKER_") and k != "PYTHONPATH"
-    }
+    """This process's environment without MATCHMAKER_* settings, offline, plus ``extra``."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MATCHMAKER_")}
     return env | {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"} | extra
 
 

@@ -40,6 +40,7 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str,
     """(the fresh virtualenv, the environment to run it in), the wheel installed in it."""
     work = tmp_path_factory.mktemp("wheel")
     env = clean_env(MATCHMAKER_MODEL="hashing")
+    env.pop("PYTHONPATH", None)  # the installed wheel, never the checkout's source
     pip = [sys.executable, "-m", "pip", "--disable-pip-version-check"]
     run(*pip, "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", work / "dist", ROOT,
         cwd=work, env=env)

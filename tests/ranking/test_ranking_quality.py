@@ -7,12 +7,15 @@ marked `model` use all-MiniLM-L6-v2 on the fictional fixture.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 from matchmaker.engine import fit_in_memory
+from matchmaker.importing import parse_file
 from matchmaker.profiles import validate_profile
-from matchmaker.ranking import Weights, parse_text_query
+from matchmaker.ranking import PartnerRanker, Weights, parse_text_query
 from matchmaker.ranking.signals import harmonic, standardise
 from matchmaker.texts import matching_phrase
 
@@ -116,19 +119,22 @@ def test_place_words_are_dropped_from_matching_phrases(phrase, expected):
     assert matching_phrase(phrase) == expected
 
 
+@pytest.fixture(scope="module")
+def real_ranker(real_embedder) -> PartnerRanker:
+    """The mini set fitted in memory with the real model, once for this module."""
+    parsed = parse_file(Path(__file__).parents[1] / "fixtures" / "mini.jsonl")
+    return fit_in_memory(parsed.profiles, real_embedder)
+
+
 @pytest.mark.model
-def test_a_real_partner_outranks_the_competitor_twin_with_the_real_model(
-    mini_profiles, real_embedder
-):
-    ranker = fit_in_memory(mini_profiles, real_embedder)
-    ranked = [m.id for m in ranker.match("baltic-generics")]
+def test_a_real_partner_outranks_the_competitor_twin_with_the_real_model(real_ranker):
+    ranked = [m.id for m in real_ranker.match("baltic-generics")]
     assert ranked.index("seoul-pharma-distribution") < ranked.index("han-generics")
 
 
 @pytest.mark.model
-def test_a_free_text_need_prefers_the_distributor_to_the_kit_maker(mini_profiles, real_embedder):
-    ranker = fit_in_memory(mini_profiles, real_embedder)
-    results = ranker.query("Korean distributor for our PCR kits", country="KR").matches
+def test_a_free_text_need_prefers_the_distributor_to_the_kit_maker(real_ranker):
+    results = real_ranker.query("Korean distributor for our PCR kits", country="KR").matches
     ranked = [m.id for m in results]
     assert ranked.index("seoul-pharma-distribution") < ranked.index("incheon-diagnostics")
     kit_maker = results[ranked.index("incheon-diagnostics")]
