@@ -55,26 +55,38 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str,
     return venv, env
 
 
+@pytest.fixture(scope="module")
+def database(installed) -> Path:
+    """The mini companies, imported by the installed ``matchmaker`` (hashing embedder)."""
+    venv, env = installed
+    db = venv.parent / "wheel.db"
+    run(venv / "bin" / "matchmaker", "import", MINI, "--db", db, cwd=venv.parent, env=env)
+    return db
+
+
+# Loads matchmaker.web.assets by file, not by package: importing matchmaker.web would
+# import Flask, scikit-learn and the rest, only to print four paths.
+WHERE = """
+import importlib.util, matchmaker, pathlib
+origin = pathlib.Path(matchmaker.__file__).parent / "web" / "assets.py"
+spec = importlib.util.spec_from_file_location("assets", origin)
+assets = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(assets)
+print(matchmaker.__file__, *(assets.locate(name) for name in assets.LOCATIONS), sep="\\n")
+"""
+
+
 def test_the_installed_package_and_its_web_files_come_from_the_wheel(installed):
     venv, env = installed
-    where = run(
-        venv / "bin" / "python",
-        "-c",
-        "import matchmaker; from matchmaker.web import assets; print(matchmaker.__file__); "
-        "print(*(assets.locate(n) for n in assets.LOCATIONS), sep='\\n')",
-        cwd=venv.parent,
-        env=env,
-    ).split()
+    where = run(venv / "bin" / "python", "-c", WHERE, cwd=venv.parent, env=env).split()
     assert len(where) == 4
     assert all(Path(p).is_relative_to(venv) for p in where), where
 
 
-def test_the_wheel_serves_pages_and_the_api(installed):
+def test_the_wheel_serves_pages_and_the_api(installed, database):
     venv, env = installed
     matchmaker = venv / "bin" / "matchmaker"
-    db = venv.parent / "wheel.db"
-    run(matchmaker, "import", MINI, "--db", db, cwd=venv.parent, env=env)
-    with serving([str(matchmaker)], db, env, cwd=venv.parent) as url:
+    with serving([str(matchmaker)], database, env, cwd=venv.parent) as url:
         page = fetch(url + "/")
         assert "<form" in page and 'href="/static/style.css' in page
         assert "body" in fetch(url + "/static/style.css")
@@ -85,13 +97,12 @@ def test_the_wheel_serves_pages_and_the_api(installed):
         assert "Read as" in fetch(url + "/search?q=PCR+kits+for+laboratories&country=KR")
 
 
-def test_the_wheel_writes_an_html_report_from_its_packaged_template(installed):
+def test_the_wheel_writes_an_html_report_from_its_packaged_template(installed, database):
     venv, env = installed
-    db = venv.parent / "report.db"
     out = venv.parent / "report.html"
     matchmaker = venv / "bin" / "matchmaker"
-    run(matchmaker, "import", MINI, "--db", db, cwd=venv.parent, env=env)
-    run(matchmaker, "report", "--top", "2", "--out", out, "--db", db, cwd=venv.parent, env=env)
+    run(matchmaker, "report", "--top", "2", "--out", out, "--db", database,
+        cwd=venv.parent, env=env)
     assert out.read_text(encoding="utf-8").startswith("<!doctype html>")
 
 
