@@ -21,7 +21,7 @@ is scaled up. The output says which figures were scaled. Peak memory is the proc
 peak resident size above what it held when the phase began (Linux
 ``/proc/self/clear_refs``). Nothing here asserts a time.
 
-Then, for whoever tunes ``ranking.py``: where the time goes (cProfile of the
+Then, for whoever tunes ``matchmaker/ranking/``: where the time goes (cProfile of the
 sampled report, by function), stage 1 alone over all queries, and what a
 smaller candidate pool would gain and lose (set on the fitted ranker in this
 process only).
@@ -38,7 +38,7 @@ import sys
 import tempfile
 import time
 import tracemalloc
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -58,9 +58,8 @@ from benchmarks.scale import (  # noqa: E402
 from benchmarks.synthetic import describe_vectors, make_profile, make_vectors  # noqa: E402
 from matchmaker.engine import make_embedder  # noqa: E402
 from matchmaker.profiles import Profile  # noqa: E402
-from matchmaker.ranking import Filters, PartnerRanker  # noqa: E402
-from matchmaker.report_formats import write_report  # noqa: E402
-from matchmaker.reports import Report, ReportSpec, build_report  # noqa: E402
+from matchmaker.ranking import Filters, PartnerRanker, batch  # noqa: E402
+from matchmaker.reports import Report, ReportSpec, build_report, write_report  # noqa: E402
 
 MB = 1024 * 1024
 TOP = 10
@@ -290,7 +289,7 @@ def where_time_goes(ranker: PartnerRanker, ids: list[str], rows: int = 14) -> No
     profiler = cProfile.Profile()
     profiler.enable()
     for first in range(0, len(positions), 128):
-        ranker._match_block(positions[first : first + 128], TOP, Filters(), masks)
+        batch.match_block(ranker, positions[first : first + 128], TOP, Filters(), masks)
     profiler.disable()
     stats = pstats.Stats(profiler, stream=io.StringIO())
     total = stats.total_tt
@@ -308,7 +307,7 @@ def where_time_goes(ranker: PartnerRanker, ids: list[str], rows: int = 14) -> No
         )
     print(_table(["function", "calls", "own s", "share", "cumulative s"], table))
     cumulative = {name: value[3] for (_, _, name), value in stats.stats.items()}
-    for name in ("_coarse_block", "_rerank", "partner_signals", "_explain_partners"):
+    for name in ("coarse_block", "_rerank", "partner_signals", "_explain_partners"):
         if name in cumulative:
             share = 100 * cumulative[name] / total
             print(f"  {name}: {cumulative[name]:.2f} s cumulative ({share:.0f}%)")
@@ -317,12 +316,11 @@ def where_time_goes(ranker: PartnerRanker, ids: list[str], rows: int = 14) -> No
 def stage_one_alone(ranker: PartnerRanker, ids: list[str], chunk: int = 128) -> None:
     """Stage 1 (chunked matrix products and partial sorts) over all queries, nothing else.
 
-    Calls the private ``_coarse_block`` exactly as match_many does, to show what the
-    batched part costs at full size; skipped if the ranker's internals have moved on.
+    Calls ``ranking.batch.coarse_block`` exactly as match_many does, to show what the
+    batched part costs at full size.
     Memory is the peak of traced allocations (numpy reports to tracemalloc): it is
     bounded by one chunk, whatever the number of queries.
     """
-    coarse: Callable | None = getattr(ranker, "_coarse_block", None)
     positions = [ranker.index_[cid] for cid in ids]
     gc.collect()
     tracemalloc.start()
@@ -330,10 +328,7 @@ def stage_one_alone(ranker: PartnerRanker, ids: list[str], chunk: int = 128) -> 
     try:
         masks: dict = {}
         for first in range(0, len(positions), chunk):
-            coarse(positions[first : first + chunk], Filters(), masks)  # type: ignore[misc]
-    except (TypeError, AttributeError) as exc:
-        print(f"stage 1 alone: not measured ({exc})")
-        return
+            batch.coarse_block(ranker, positions[first : first + chunk], Filters(), masks)
     finally:
         seconds = time.perf_counter() - start
         _, peak = tracemalloc.get_traced_memory()

@@ -46,10 +46,11 @@ from benchmarks.synthetic import (  # noqa: E402
     make_profiles,
     make_vectors,
 )
-from matchmaker.embedding import FIELDS, Embedder, profile_text  # noqa: E402
+from matchmaker.embedding import Embedder  # noqa: E402
 from matchmaker.engine import make_embedder  # noqa: E402
 from matchmaker.profiles import Profile  # noqa: E402
 from matchmaker.ranking import PartnerRanker  # noqa: E402
+from matchmaker.texts import FIELDS, profile_text  # noqa: E402
 
 #: Environment variables that change BLAS/OpenMP behaviour: printed, never set here.
 ENV_SHOWN = ("OPENBLAS_CORETYPE", "OMP_NUM_THREADS", "OMP_WAIT_POLICY", "MKL_NUM_THREADS")

@@ -42,10 +42,10 @@ import numpy as np  # noqa: E402
 
 from benchmarks.scale import _section, _table  # noqa: E402
 from matchmaker import engine, evaluation  # noqa: E402
-from matchmaker.embedding import matching_phrases  # noqa: E402
 from matchmaker.importing import parse_file  # noqa: E402
-from matchmaker.ranking import Weights, _above_average, _harmonic, _standardise  # noqa: E402
-from matchmaker.text_queries import parse_text_query  # noqa: E402
+from matchmaker.ranking import Weights, parse_text_query  # noqa: E402
+from matchmaker.ranking.signals import above_average, harmonic, standardise  # noqa: E402
+from matchmaker.texts import matching_phrases  # noqa: E402
 
 SIGNALS = [
     "fit",
@@ -80,7 +80,7 @@ def signal_table(ranker, embedder, profiles, query: evaluation.JudgedQuery) -> t
     if query.company:
         a = ids.index(query.company)
         raw = ranker.partner_evidence(a, pool)
-        fit = _harmonic(raw["need_fit"], raw["offer_fit"])
+        fit = harmonic(raw["need_fit"], raw["offer_fit"])
         offer_fit = raw["offer_fit"]
         competitor = np.sqrt(raw["offers_alike"] * raw["seeks_alike"])
         query_vec = ranker.profile_vecs_[a]
@@ -93,7 +93,7 @@ def signal_table(ranker, embedder, profiles, query: evaluation.JudgedQuery) -> t
         needs, offers = vecs[1 : 1 + len(parsed.needs)], vecs[1 + len(parsed.needs) :]
         raw = ranker.text_evidence(query.text, needs, offers, pool)
         if len(offers):
-            fit = _harmonic(raw["need_fit"], raw["offer_fit"])
+            fit = harmonic(raw["need_fit"], raw["offer_fit"])
             offer_fit = raw["offer_fit"]
             competitor = np.sqrt(raw["offers_alike"] * raw["seek_fit"])
         else:
@@ -106,14 +106,14 @@ def signal_table(ranker, embedder, profiles, query: evaluation.JudgedQuery) -> t
         [len(own_sectors & set(profiles[b].sectors)) / max(len(own_sectors), 1) for b in pool]
     )
     columns = {
-        "fit": _standardise(fit),
-        "need_fit": _standardise(raw["need_fit"]),
-        "offer_fit": _standardise(offer_fit),
-        "lexical": _standardise(raw["lexical"]),
-        "partnership": _standardise(raw.get("partnership", np.zeros(len(pool)))),
-        "competitor": -_above_average(competitor),
-        "dense": _standardise(ranker.profile_vecs_[pool] @ query_vec),
-        "sectors": _standardise(sectors),
+        "fit": standardise(fit),
+        "need_fit": standardise(raw["need_fit"]),
+        "offer_fit": standardise(offer_fit),
+        "lexical": standardise(raw["lexical"]),
+        "partnership": standardise(raw.get("partnership", np.zeros(len(pool)))),
+        "competitor": -above_average(competitor),
+        "dense": standardise(ranker.profile_vecs_[pool] @ query_vec),
+        "sectors": standardise(sectors),
     }
     return [ids[b] for b in pool], np.column_stack([columns[s] for s in SIGNALS])
 

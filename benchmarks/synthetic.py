@@ -31,8 +31,9 @@ from itertools import product
 
 import numpy as np
 
-from matchmaker.embedding import FIELDS, Embedder
+from matchmaker.embedding import Embedder
 from matchmaker.profiles import Profile, validate_profile
+from matchmaker.texts import FIELDS
 
 SOURCE = "synthetic benchmark data"
 NAME_PREFIX = "Synthetic"
@@ -456,7 +457,7 @@ def profile_pieces(profile: Profile) -> list[str]:
 
 
 def identity(profile: Profile) -> list[str]:
-    """The identity text as the ranker embeds it (``embedding.FIELDS["identity"]``)."""
+    """The identity text as the ranker embeds it (``texts.FIELDS["identity"]``)."""
     return FIELDS["identity"](profile)
 
 

@@ -1,7 +1,9 @@
 """Fixtures shared by the whole suite: a small fictional data set, a migrated temporary
-database holding it, the two embedders, and a click runner wired to that database.
+database holding it, the two embedders, databases embedded once per session with the
+real model, and a click runner wired to a temporary database.
 
-Sub-directories (tests/web, tests/reports) add their own conftest.py on top of these.
+Sub-directories (tests/web, tests/reports, tests/browser) add their own conftest.py on
+top of these.
 """
 
 from __future__ import annotations
@@ -56,10 +58,44 @@ def hashing_embedder() -> HashingEmbedder:
 
 @pytest.fixture(scope="session")
 def real_embedder() -> SentenceTransformerEmbedder:
-    """all-MiniLM-L6-v2 from the local folder, loaded once per test session."""
+    """all-MiniLM-L6-v2 from the local folder, loaded once per test session.
+
+    Torch runs one thread, as ``matchmaker serve`` does: on a 2-core machine shared
+    with other jobs its default pool waits for every busy core (README, "How fast it
+    is": 552 ms against 27 ms for one search sentence).
+    """
+    import torch
+
+    torch.set_num_threads(1)
     embedder = SentenceTransformerEmbedder()
     embedder.encode(["warm-up"])
     return embedder
+
+
+@pytest.fixture(scope="session")
+def model_db(
+    tmp_path_factory: pytest.TempPathFactory, real_embedder: SentenceTransformerEmbedder
+) -> Callable[[Path], Path]:
+    """``model_db(source)``: a database of that import file, embedded with the real model.
+
+    Built once per session and source (embedding data/companies.jsonl takes seconds
+    even on an idle machine), then shared: read it as it is, or write to a
+    ``databases.copy_database`` of it.
+    """
+    built: dict[Path, Path] = {}
+
+    def database(source: Path) -> Path:
+        source = Path(source).resolve()
+        if source not in built:
+            path = tmp_path_factory.mktemp("embedded") / f"{source.stem}.db"
+            parsed = parse_file(source)
+            assert parsed.ok, parsed.errors[:5]
+            with Store.open(path, create=True) as db:
+                engine.import_profiles(db, real_embedder, parsed, actor="fixture")
+            built[source] = path
+        return built[source]
+
+    return database
 
 
 @pytest.fixture

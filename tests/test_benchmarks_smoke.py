@@ -16,10 +16,10 @@ if str(ROOT) not in sys.path:  # benchmarks/ is not an installed package
     sys.path.insert(0, str(ROOT))
 
 from benchmarks import scale, signal_ceiling, synthetic  # noqa: E402
-from matchmaker.embedding import FIELDS  # noqa: E402
 from matchmaker.engine import make_embedder  # noqa: E402
 from matchmaker.profiles import validate_profile  # noqa: E402
 from matchmaker.ranking import PartnerRanker  # noqa: E402
+from matchmaker.texts import FIELDS  # noqa: E402
 
 
 @pytest.fixture(scope="module")

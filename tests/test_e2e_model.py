@@ -12,10 +12,10 @@ import json
 from pathlib import Path
 
 import pytest
+from databases import copy_database
 
 from matchmaker import engine
 from matchmaker.cli import cli
-from matchmaker.importing import parse_file
 from matchmaker.ranking import PartnerRanker
 from matchmaker.store import Store
 
@@ -26,11 +26,9 @@ COMPANIES = Path(__file__).parent.parent / "data" / "companies.jsonl"
 
 
 @pytest.fixture(scope="module")
-def model_ranker(tmp_path_factory, real_embedder) -> PartnerRanker:
-    """The mini set imported into a fresh database and embedded with the real model."""
-    path = tmp_path_factory.mktemp("e2e") / "e2e.db"
-    with Store.open(path, create=True) as db:
-        engine.import_profiles(db, real_embedder, parse_file(MINI), actor="e2e")
+def model_ranker(model_db, real_embedder) -> PartnerRanker:
+    """The mini set imported into a database (once per session) with the real model."""
+    with Store.open(model_db(MINI)) as db:
         assert engine.count_stale(db, real_embedder) == 0
         return engine.build_ranker(db, real_embedder)
 
@@ -61,8 +59,8 @@ def test_partner_reasons_quote_what_meets_what(model_ranker):
 
 
 def test_free_text_finds_the_pcr_kit_maker(model_ranker):
-    results = model_ranker.query("real-time PCR test kits for laboratories", country="KR", top=3)
-    assert results[0].id == "incheon-diagnostics"
+    found = model_ranker.query("real-time PCR test kits for laboratories", country="KR", top=3)
+    assert found.matches[0].id == "incheon-diagnostics"
 
 
 @pytest.mark.skipif(
@@ -70,12 +68,9 @@ def test_free_text_finds_the_pcr_kit_maker(model_ranker):
     reason="data/companies.jsonl with Grindeks is not present",
 )
 def test_grindeks_is_matched_with_korean_companies_through_the_cli(
-    runner, tmp_db_path, monkeypatch, real_embedder
+    runner, tmp_db_path, monkeypatch, model_db
 ):
-    parsed = parse_file(COMPANIES)
-    assert parsed.ok, parsed.errors[:5]
-    with Store.open(tmp_db_path, create=True) as db:  # embedded once, with the shared model
-        engine.import_profiles(db, real_embedder, parsed, actor="e2e")
+    copy_database(model_db(COMPANIES), tmp_db_path)  # embedded once per session
     monkeypatch.setenv("MATCHMAKER_DB", str(tmp_db_path))
     monkeypatch.delenv("MATCHMAKER_MODEL", raising=False)  # the default: the real model
     result = runner.invoke(cli, ["match", "grindeks", "--json"])

@@ -9,16 +9,14 @@ import pytest
 
 from matchmaker import engine
 from matchmaker.embedding import (
-    FIELDS,
     HashingEmbedder,
     ModelNotFoundError,
     SentenceTransformerEmbedder,
-    embed_profiles,
     resolve_model_path,
-    stale_fields,
-    text_hash,
 )
+from matchmaker.indexing import embed_profiles, stale_fields, text_hash
 from matchmaker.store import Store
+from matchmaker.texts import FIELDS
 
 MODEL = HashingEmbedder.model_id
 

@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from matchmaker import engine, formulas
-from matchmaker.embedding import FIELDS, HashingEmbedder, embed_profiles
+from matchmaker.embedding import HashingEmbedder
 from matchmaker.importing import (
     ParsedFile,
     detect_format,
@@ -28,8 +28,10 @@ from matchmaker.importing import (
     parse_bytes,
     parse_file,
 )
+from matchmaker.indexing import embed_profiles
 from matchmaker.profiles import LIST_FIELDS, Profile
 from matchmaker.store import ImportConflictError, Store
+from matchmaker.texts import FIELDS
 
 FIXTURES = Path(__file__).parent / "fixtures"
 COUNTRY_MESSAGE = "must be LV or KR (Latvia, Latvija, South Korea, Korea, 대한민국 are accepted)"

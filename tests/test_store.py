@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from matchmaker import engine
-from matchmaker.embedding import FIELDS, HashingEmbedder
+from matchmaker.embedding import HashingEmbedder
 from matchmaker.judgements import Judgement, JudgementInputError
 from matchmaker.profiles import validate_profile
 from matchmaker.ranking import Filters
@@ -28,6 +28,7 @@ from matchmaker.store import (
     VectorRow,
     connect,
 )
+from matchmaker.texts import FIELDS
 
 MODEL = HashingEmbedder.model_id
 
@@ -222,7 +223,7 @@ def test_soft_delete_hides_a_profile_everywhere_but_history(store, hashing_embed
 
     ranker = engine.build_ranker(store, hashing_embedder)
     ids = {m.id for m in ranker.match("baltic-generics", top=50)}
-    ids |= {m.id for m in ranker.query("pharmacy distribution", country="KR", top=50)}
+    ids |= {m.id for m in ranker.query("pharmacy distribution", country="KR", top=50).matches}
     ids |= {m.id for m in ranker.similar("baltic-generics", top=50, filters=Filters())}
     assert "seoul-pharma-distribution" not in ids
 

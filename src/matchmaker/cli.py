@@ -22,12 +22,12 @@ from .cli_support import (
     progress_printer,
     user_errors,
 )
-from .embedding import embed_profiles
 from .files import replaced_atomically
 from .importing import EXPORT_FORMATS, ParsedFile, detect_format, export_profiles, parse_file
+from .indexing import embed_profiles
 from .judgements import as_labelled_set
 from .profiles import PARTNERSHIP_TYPES, normalise_country, visible
-from .ranking import Match, PartnerRanker
+from .ranking import Match, PartnerRanker, TextQuery
 from .store import (
     ImportConflict,
     ImportConflictError,
@@ -35,7 +35,6 @@ from .store import (
     check_backup,
     restore_database,
 )
-from .text_queries import TextQuery, parse_text_query
 
 
 @click.group()
@@ -269,10 +268,10 @@ def query(text: str, country: str, top: int, as_json: bool, db_path: str, **filt
     with open_store(db_path, readonly=True) as store:
         ranker = fitted_ranker(store)
     filters = make_filters(**filter_args, country=country)
-    matches = ranker.query(text, country=country, top=top, filters=filters)
+    found = ranker.query(text, country=country, top=top, filters=filters)
     if not as_json:
-        click.echo(read_as(parse_text_query(text)))
-    print_matches(matches, as_json)
+        click.echo(read_as(found.reading))
+    print_matches(found.matches, as_json)
 
 
 def read_as(parsed: TextQuery) -> str:
@@ -411,7 +410,7 @@ def eval_cmd(judgements: str | None, profiles: str, peers: str, per_query: bool)
         click.echo(f"\nSimilar companies: sp500-peers, {len(companies)} companies")
         click.echo(f"{'system':<28} {'nDCG@10':>8} {'P@10':>7}")
         for s in evaluation.evaluate_similar(companies, embedder):
-            click.echo(f"{s.system:<28} {s.ndcg10:>8.3f} {s.p5:>7.3f}")
+            click.echo(f"{s.system:<28} {s.ndcg10:>8.3f} {s.p10:>7.3f}")
     else:
         click.echo(f"\n(similar companies not measured: {peers} not found)")
 

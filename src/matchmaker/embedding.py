@@ -6,73 +6,27 @@ returning L2-normalised float32 rows, so cosine similarity is a dot product.
 with the model hub switched off; :class:`HashingEmbedder` is a fast,
 deterministic stand-in for unit tests.
 
-Each company is embedded as several *fields* (whole profile, offers, seeks,
-each offer/seek phrase, and the description's first sentence, which says what
-the organisation is) so the ranker can match needs against offers.
-A field is re-embedded only when the hash of its text (plus model id) changes.
+Which texts of a profile are embedded is decided in :mod:`texts`; keeping the
+stored vectors up to date is :mod:`indexing`'s job. This module only loads
+models and encodes, so ranking can depend on it without reaching the database.
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
-import re
-from collections.abc import Callable, Sequence
+import threading
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Protocol
 
 import numpy as np
 
-from .profiles import Profile
-from .store import Store, VectorRow
-
 DEFAULT_MODEL_DIR = Path("models") / "all-MiniLM-L6-v2"
 DEFAULT_MODEL_ID = "all-MiniLM-L6-v2"
 
-# Where a need or an offer is located says nothing about *what* it is: matching is
-# always across the border, so "Korean distribution partners" and "Korean technology
-# base" must not meet just because both say "Korean". These words are dropped from the
-# phrases used for need/offer matching (not from the whole-profile text).
-_PLACE_WORDS = re.compile(
-    r"\b(?:south\s+)?(?:korea|korean|koreans|latvia|latvian|latvians|baltic|baltics|"
-    r"eu|european|europe|asia|asian|asia-pacific|apac|cis|nordic|nordics|scandinavian|"
-    r"global|globally|international|internationally|worldwide|overseas|foreign|domestic|"
-    r"local|regional|western|eastern|northern|seoul|riga)\b(?!-)",
-    re.IGNORECASE,
-)
-_DANGLING = re.compile(
-    r"(?:\s+(?:in|for|to|from|into|across|and|of|the|via|with))+\s*$", re.IGNORECASE
-)
-
-
-def matching_phrase(phrase: str) -> str:
-    """A phrase without place words, for need/offer matching; unchanged if nothing is left."""
-    stripped = " ".join(_PLACE_WORDS.sub(" ", phrase).split())
-    stripped = _DANGLING.sub("", stripped).strip(" ,;-/")
-    stripped = re.sub(r"^(?:in|for|to|from|and|of|the)\s+", "", stripped, flags=re.IGNORECASE)
-    stripped = re.sub(r"\b(in|for|to|of)\s+(?:and|or)\b", r"\1", stripped, flags=re.IGNORECASE)
-    return stripped if len(stripped) >= 3 else phrase
-
-
-def matching_phrases(phrases: list[str]) -> list[str]:
-    return [matching_phrase(p) for p in phrases]
-
-
-def _joined(phrases: list[str]) -> list[str]:
-    return ["; ".join(matching_phrases(phrases))] if phrases else []
-
-
-#: Field name -> function giving the texts to embed (one row per text). The phrase
-#: fields keep one row per phrase of the profile, in order, so explanations can quote
-#: the original phrase.
-FIELDS: dict[str, Callable[[Profile], list[str]]] = {
-    "profile": lambda p: [profile_text(p)],
-    "offers": lambda p: _joined(p.offer_phrases),
-    "seeks": lambda p: _joined(p.seek_phrases),
-    "offer_phrases": lambda p: matching_phrases(p.offer_phrases),
-    "seek_phrases": lambda p: matching_phrases(p.seek_phrases),
-    "identity": lambda p: [matching_phrase(p.identity)] if p.identity else [],
-}
+#: Loaded models by folder: one copy per process, however many embedders point at it.
+_MODELS: dict[Path, object] = {}
+_MODELS_LOCK = threading.Lock()
 
 
 class ModelNotFoundError(RuntimeError):
@@ -83,16 +37,6 @@ class Embedder(Protocol):
     model_id: str
 
     def encode(self, texts: Sequence[str]) -> np.ndarray: ...
-
-
-def profile_text(profile: Profile) -> str:
-    """The whole-profile text used for plain similarity."""
-    parts = [profile.name, ", ".join(profile.sectors), profile.description]
-    if profile.offers:
-        parts.append("Offers: " + profile.offers)
-    if profile.seeks:
-        parts.append("Seeks: " + profile.seeks)
-    return ". ".join(p for p in parts if p)
 
 
 def resolve_model_path(setting: str | None = None) -> Path:
@@ -130,23 +74,17 @@ class SentenceTransformerEmbedder:
         self.model_id = DEFAULT_MODEL_ID if name == "model" else name
 
     def _load(self):
-        if self._model is None:
-            os.environ["HF_HUB_OFFLINE"] = "1"
-            os.environ["TRANSFORMERS_OFFLINE"] = "1"
-            os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-            from sentence_transformers import SentenceTransformer
-            from transformers.utils import logging as hf_logging
+        """The model, loaded on first use and shared with every embedder of the same folder.
 
-            hf_logging.disable_progress_bar()
-            try:
-                self._model = SentenceTransformer(
-                    str(self._resolved), device="cpu", local_files_only=True
-                )
-            except Exception as exc:  # missing or damaged weights, tokenizer, config...
-                raise ModelNotFoundError(
-                    f"cannot load the model at {self._resolved}: {exc}; run ./scripts/setup "
-                    "to install it again, or point MATCHMAKER_MODEL at a working model folder"
-                ) from None
+        Loading takes seconds and 90 MB; a CLI command run in-process after another
+        (tests, a notebook) reuses the weights instead of reading them again.
+        """
+        if self._model is None:
+            key = self._resolved.resolve()
+            with _MODELS_LOCK:
+                if key not in _MODELS:
+                    _MODELS[key] = _load_model(self._resolved)
+                self._model = _MODELS[key]
         return self._model
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
@@ -160,6 +98,24 @@ class SentenceTransformerEmbedder:
             convert_to_numpy=True,
         )
         return vectors.astype(np.float32, copy=False)
+
+
+def _load_model(path: Path):
+    """A sentence-transformers model from a local folder, with every hub lookup switched off."""
+    os.environ["HF_HUB_OFFLINE"] = "1"
+    os.environ["TRANSFORMERS_OFFLINE"] = "1"
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    from sentence_transformers import SentenceTransformer
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()
+    try:
+        return SentenceTransformer(str(path), device="cpu", local_files_only=True)
+    except Exception as exc:  # missing or damaged weights, tokenizer, config...
+        raise ModelNotFoundError(
+            f"cannot load the model at {path}: {exc}; run ./scripts/setup "
+            "to install it again, or point MATCHMAKER_MODEL at a working model folder"
+        ) from None
 
 
 class HashingEmbedder:
@@ -198,61 +154,3 @@ def check_embedder(embedder: Embedder) -> None:
             f"the model {embedder.model_id} gives no usable vectors; run ./scripts/setup "
             "to install it again"
         )
-
-
-def text_hash(model_id: str, texts: list[str]) -> str:
-    digest = hashlib.sha256(model_id.encode())
-    for text in texts:
-        digest.update(b"\x00" + text.encode())
-    return digest.hexdigest()[:16]
-
-
-def stale_fields(
-    store: Store, profiles: list[Profile], model_id: str
-) -> list[tuple[Profile, str, list[str], str]]:
-    """(profile, field, texts, hash) for every field whose stored vectors are missing or old."""
-    known = store.vector_hashes(model_id)
-    todo = []
-    for profile in profiles:
-        for field, texts_of in FIELDS.items():
-            texts = texts_of(profile)
-            digest = text_hash(model_id, texts)
-            if known.get((profile.id, field)) != digest:
-                todo.append((profile, field, texts, digest))
-    return todo
-
-
-def embed_profiles(
-    store: Store,
-    embedder: Embedder,
-    profiles: list[Profile] | None = None,
-    progress: Callable[[int, int], None] | None = None,
-    batch_profiles: int = 64,
-) -> int:
-    """Embed what is stale for the given (default: all live) profiles; return fields embedded.
-
-    Work is saved in batches, so an interrupted run keeps what it finished.
-    ``progress(done, total)`` is called after each batch, counting fields.
-    """
-    profiles = store.list() if profiles is None else profiles
-    todo = stale_fields(store, profiles, embedder.model_id)
-    done = 0
-    for start in range(0, len(todo), batch_profiles * len(FIELDS)):
-        chunk = todo[start : start + batch_profiles * len(FIELDS)]
-        all_texts = [t for _, _, texts, _ in chunk for t in texts]
-        vectors = embedder.encode(all_texts) if all_texts else None
-        rows, offset = [], 0
-        for profile, field, texts, digest in chunk:
-            dim = vectors.shape[1] if vectors is not None else 0
-            matrix = (
-                vectors[offset : offset + len(texts)]
-                if texts
-                else np.zeros((0, dim), dtype=np.float32)
-            )
-            offset += len(texts)
-            rows.append(VectorRow(profile.id, field, digest, matrix, texts))
-        store.save_vectors(embedder.model_id, rows)
-        done += len(chunk)
-        if progress:
-            progress(done, len(todo))
-    return done

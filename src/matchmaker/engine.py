@@ -13,19 +13,13 @@ from contextlib import contextmanager
 import numpy as np
 
 from . import config
-from .embedding import (
-    FIELDS,
-    Embedder,
-    HashingEmbedder,
-    SentenceTransformerEmbedder,
-    check_embedder,
-    embed_profiles,
-    stale_fields,
-)
+from .embedding import Embedder, HashingEmbedder, SentenceTransformerEmbedder, check_embedder
 from .importing import ParsedFile
+from .indexing import embed_profiles, stale_fields
 from .profiles import Profile
 from .ranking import LearnedScorer, PartnerRanker, Weights
 from .store import DatabaseFileError, Store, UpsertSummary
+from .texts import FIELDS
 
 Progress = Callable[[int, int], None]
 

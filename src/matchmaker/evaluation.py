@@ -26,11 +26,11 @@ from pathlib import Path
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from .embedding import Embedder, profile_text
-from .lexical import BM25
+from .embedding import Embedder
 from .profiles import Profile
-from .ranking import Filters, PartnerRanker
+from .ranking import BM25, Filters, PartnerRanker
 from .roles import EUROPEAN_COUNTRIES, region_countries
+from .texts import profile_text
 
 Ranking = Callable[["JudgedQuery"], list[str]]
 
@@ -149,8 +149,9 @@ def reciprocal_rank(ranked: Sequence[str], gains: dict[str, int]) -> float:
     return 0.0
 
 
-def precision_at(ranked: Sequence[str], gains: dict[str, int], k: int) -> float:
-    return sum(1 for cid in ranked[:k] if gains.get(cid, 0) >= 1) / k
+def precision_at(ranked: Sequence[str], gains: dict[str, int], k: int, min_grade: int = 1) -> float:
+    """Share of the top k with at least ``min_grade``; a list shorter than k is not excused."""
+    return sum(1 for cid in ranked[:k] if gains.get(cid, 0) >= min_grade) / k
 
 
 def recall_at(ranked: Sequence[str], gains: dict[str, int], k: int) -> float:
@@ -169,6 +170,8 @@ def competitor_rate_at(ranked: Sequence[str], competitors: Sequence[str], k: int
 
 @dataclass
 class Scores:
+    """Partner-fit figures of one system on a labelled set (means over its queries)."""
+
     system: str
     ndcg5: float
     ndcg10: float
@@ -184,6 +187,15 @@ class Scores:
             f"{self.system:<28} {self.ndcg5:>7.3f} {self.ndcg10:>8.3f} {self.mrr:>7.3f}"
             f" {self.p5:>6.3f}{comp}{recall}"
         )
+
+
+@dataclass
+class PeerScores:
+    """Similar-companies figures of one system on sp500-peers (means over its companies)."""
+
+    system: str
+    ndcg10: float
+    p10: float
 
 
 def score_system(name: str, queries: list[JudgedQuery], rank: Ranking) -> Scores:
@@ -237,7 +249,8 @@ class PartnerEvaluation:
         if q.company:
             where = Filters(country=q.target_country)
             return [m.id for m in self.ranker.match(q.company, top=top, filters=where)]
-        return [m.id for m in self.ranker.query(q.text or "", country=q.target_country, top=top)]
+        found = self.ranker.query(q.text or "", country=q.target_country, top=top)
+        return [m.id for m in found.matches]
 
     def rank_bm25(self, q: JudgedQuery) -> list[str]:
         return _ranked_ids(self.bm25.scores(self.query_text(q)), self.ids, self.allowed(q))
@@ -298,7 +311,7 @@ def peer_gains(peers: list[Peer], i: int) -> dict[str, int]:
     }
 
 
-def evaluate_similar(peers: list[Peer], embedder: Embedder) -> list[Scores]:
+def evaluate_similar(peers: list[Peer], embedder: Embedder) -> list[PeerScores]:
     """nDCG@10 and P@10 (same sub-industry) for similar(), BM25 and TF-IDF on sp500-peers.
 
     Profiles carry only name and description: sector labels are the answer key
@@ -336,14 +349,6 @@ def evaluate_similar(peers: list[Peer], embedder: Embedder) -> list[Scores]:
             ranked = rank(i)[:10]
             gains = peer_gains(peers, i)
             ndcg10.append(ndcg_at(ranked, gains, 10))
-            p10.append(sum(1 for cid in ranked if gains.get(cid) == 2) / 10)
-        results.append(
-            Scores(
-                name,
-                ndcg5=float("nan"),
-                ndcg10=float(np.mean(ndcg10)),
-                mrr=float("nan"),
-                p5=float(np.mean(p10)),
-            )
-        )
+            p10.append(precision_at(ranked, gains, 10, min_grade=2))  # same sub-industry
+        results.append(PeerScores(name, ndcg10=float(np.mean(ndcg10)), p10=float(np.mean(p10))))
     return results

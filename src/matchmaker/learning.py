@@ -27,7 +27,8 @@ import numpy as np
 from sklearn.exceptions import NotFittedError
 from sklearn.model_selection import GroupKFold
 
-from .ranking import PartnerRanker, _harmonic, _no_role_fit, _standardise
+from .ranking import PartnerRanker
+from .ranking.signals import harmonic, no_role_fit, standardise
 from .roles import ROLES
 
 #: raw signals read from PartnerRanker.partner_evidence, in feature order
@@ -72,10 +73,10 @@ def partner_features(ranker: PartnerRanker, a: int, pool: np.ndarray) -> np.ndar
     """Features of candidates ``pool`` for company a: raw and per-query standardised signals."""
     raw = ranker.partner_evidence(a, pool)
     columns = [np.asarray(raw[name], dtype=float) for name in EVIDENCE]
-    columns += [_standardise(c) for c in columns]
-    columns.append(_standardise(_harmonic(raw["need_fit"], raw["offer_fit"])))
+    columns += [standardise(c) for c in columns]
+    columns.append(standardise(harmonic(raw["need_fit"], raw["offer_fit"])))
     alike = np.sqrt(raw["offers_alike"] * raw["seeks_alike"])
-    columns.append(_standardise(alike) * _no_role_fit(raw))
+    columns.append(standardise(alike) * no_role_fit(raw))
     roles = ranker.role_fit_.roles_
     own = np.repeat(roles[a : a + 1], len(pool), axis=0)
     return np.column_stack([*columns, own, roles[pool]])

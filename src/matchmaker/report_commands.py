@@ -13,8 +13,15 @@ import click
 from . import engine
 from .cli_support import db_option, make_filters, open_store, progress_printer, user_errors
 from .profiles import PARTNERSHIP_TYPES
-from .report_formats import FORMATS, guess_format, read_previous, write_report
-from .reports import DIRECTIONS, ReportSpec, generate
+from .reports import (
+    DIRECTIONS,
+    FORMATS,
+    ReportSpec,
+    detect_format,
+    generate,
+    read_previous,
+    write_report,
+)
 
 
 @click.command()
@@ -93,7 +100,7 @@ def report(
 ) -> None:
     """Top partners of many companies, as CSV, XLSX, JSON or HTML (with charts)."""
     started = time.perf_counter()
-    fmt = fmt or guess_format(out)
+    fmt = fmt or detect_format(out)
     if only_new and not previous:
         raise click.UsageError("--only-new needs --new-since REPORT")
     spec = ReportSpec(

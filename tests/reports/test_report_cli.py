@@ -12,7 +12,7 @@ from click.testing import Result
 from openpyxl import load_workbook
 
 from matchmaker.cli import cli
-from matchmaker.report_formats import FORMATS
+from matchmaker.reports import FORMATS
 
 SUMMARY = re.compile(r"^Report: (\d+) companies, (\d+) matches( \((\d+) new\))? in [\d.]+ s -> ")
 

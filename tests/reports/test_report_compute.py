@@ -9,7 +9,6 @@ import pytest
 
 from matchmaker import __version__, engine
 from matchmaker.profiles import validate_profile
-from matchmaker.report_formats import report_document
 from matchmaker.reports import (
     PreviousReport,
     ReportError,
@@ -18,6 +17,7 @@ from matchmaker.reports import (
     generate,
     summarise,
 )
+from matchmaker.reports.formats.json import report_document
 
 
 def stripped(report) -> str:

@@ -10,16 +10,19 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from matchmaker import report_formats
 from matchmaker.formulas import neutralise
-from matchmaker.report_formats import (
-    COLUMNS,
+from matchmaker.reports import (
     FORMATS,
-    guess_format,
+    ReportError,
+    ReportSpec,
+    detect_format,
+    formats,
+    generate,
     read_previous,
     write_report,
 )
-from matchmaker.reports import ReportError, ReportSpec, generate
+from matchmaker.reports.formats import xlsx
+from matchmaker.reports.formats.common import COLUMNS
 
 
 def read_csv(path: Path) -> list[dict[str, str]]:
@@ -115,7 +118,7 @@ def test_xlsx_has_summary_and_matches_sheets_readable_and_inert(hostile_report, 
 
 
 def test_xlsx_refuses_more_rows_than_excel_holds(make_report, tmp_path, monkeypatch):
-    monkeypatch.setattr(report_formats, "XLSX_MAX_ROWS", 5)
+    monkeypatch.setattr(xlsx, "XLSX_MAX_ROWS", 5)
     folder = tmp_path / "out"
     folder.mkdir()
     with pytest.raises(ReportError, match="do not fit in one Excel sheet"):
@@ -199,7 +202,7 @@ def test_missing_previous_report_is_refused(tmp_path):
 
 @pytest.mark.parametrize(("name", "fmt"), [("a.CSV", "csv"), ("b.htm", "html"), ("c.xlsx", "xlsx")])
 def test_format_follows_the_extension(name, fmt):
-    assert guess_format(name) == fmt
+    assert detect_format(name) == fmt
 
 
 def test_writing_refuses_folders_and_missing_folders(make_report, tmp_path):
@@ -222,7 +225,7 @@ def test_a_failed_write_keeps_the_previous_file(make_report, tmp_path, monkeypat
         target.write_text("half", encoding="utf-8")
         raise OSError("disk full")
 
-    monkeypatch.setitem(report_formats.WRITERS, "csv", broken)  # a disk that fills up mid-write
+    monkeypatch.setitem(formats.WRITERS, "csv", broken)  # a disk that fills up mid-write
     with pytest.raises(OSError, match="disk full"):
         write_report(make_report(ReportSpec(top=1)), "csv", path)
     assert path.read_text(encoding="utf-8") == "the last good report"

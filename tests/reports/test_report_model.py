@@ -11,26 +11,23 @@ from __future__ import annotations
 
 import csv
 import json
+from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
 
-from matchmaker import engine
-from matchmaker.importing import parse_file
-from matchmaker.report_formats import read_previous, write_report
-from matchmaker.reports import ReportSpec, generate, summarise
+from matchmaker.reports import ReportSpec, generate, read_previous, summarise, write_report
 from matchmaker.store import Store
 
 pytestmark = pytest.mark.model
 
+MINI = Path(__file__).parents[1] / "fixtures" / "mini.jsonl"
+
 
 @pytest.fixture(scope="module")
-def model_report(tmp_path_factory, real_embedder):
-    path = tmp_path_factory.mktemp("report-e2e") / "e2e.db"
-    with Store.open(path, create=True) as db:
-        engine.import_profiles(
-            db, real_embedder, parse_file("tests/fixtures/mini.jsonl"), actor="e2e"
-        )
+def model_report(model_db, real_embedder):
+    """A top-5 report over the mini set, embedded once per session with the real model."""
+    with Store.open(model_db(MINI)) as db:
         return generate(db, real_embedder, ReportSpec(top=5))
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 import secrets
 from collections.abc import Mapping
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, Flask
@@ -20,6 +19,7 @@ from flask import Blueprint, Flask
 from .. import config
 from . import (
     api,
+    assets,
     auth,
     curation,
     errors,
@@ -32,9 +32,6 @@ from . import (
 )
 from . import reports as report_views
 
-ROOT = Path(__file__).parents[3]
-TEMPLATES = ROOT / "web" / "templates"
-STATIC = ROOT / "web" / "static"
 MIN_SECRET_KEY_LENGTH = 32
 
 #: Every blueprint the app serves, registered in this order.
@@ -49,8 +46,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """Build a configured app; raise ConfigError if production lacks a real secret key."""
     app = Flask(
         __name__,
-        template_folder=str(TEMPLATES),
-        static_folder=str(STATIC),
+        template_folder=str(assets.locate("templates")),
+        static_folder=str(assets.locate("static")),
         static_url_path="/static",
     )
     app.config.from_mapping({s.name.upper(): s.default for s in config.SETTINGS})

@@ -9,7 +9,6 @@ staff session and the session's CSRF token in ``X-CSRF-Token`` (get both from
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, g, jsonify, request, send_file, url_for
@@ -20,7 +19,7 @@ from ..judgements import JudgementInputError, read_judgement
 from ..profiles import ProfileError, validate_profile
 from ..ranking import Match
 from ..store import ConflictError, ImportConflictError, NotFoundError, StaleEditError
-from . import auth, security
+from . import assets, auth, security
 from .forms import parse_search
 from .lookup import fold
 from .resources import get_directory, get_embedder, get_ranker, get_store
@@ -28,7 +27,6 @@ from .search import find_by_text
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
-OPENAPI = Path(__file__).parents[3] / "docs" / "openapi.yaml"
 MAX_LIST = 1000
 
 
@@ -47,7 +45,7 @@ def _matches(matches: list[Match]):
 
 @bp.get("/openapi.yaml")
 def openapi():
-    return send_file(OPENAPI, mimetype="application/yaml")
+    return send_file(assets.locate("openapi.yaml"), mimetype="application/yaml")
 
 
 @bp.get("/session")
@@ -134,7 +132,7 @@ def search():
         params.errors.setdefault("country", "choose the country to search: LV or KR")
     if params.errors:
         return _error(400, "bad parameters", errors=params.errors)
-    return _matches(find_by_text(params))
+    return _matches(find_by_text(params).matches)
 
 
 @bp.get("/companies/<company_id>/history")

@@ -24,8 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from ..report_formats import write_report
-from ..reports import Fitter, PreviousReport, ReportError, ReportSpec, generate
+from ..reports import Fitter, PreviousReport, ReportError, ReportSpec, generate, write_report
 from ..store import Store, StoreError
 
 KEPT_FOR_SECONDS = 24 * 3600

@@ -29,8 +29,16 @@ from werkzeug.datastructures import FileStorage
 
 from ..profiles import PARTNERSHIP_TYPES
 from ..ranking import Filters
-from ..report_formats import FORMATS, guess_format, read_previous
-from ..reports import DIRECTIONS, PreviousReport, ReportError, ReportSpec, check_company_ids
+from ..reports import (
+    DIRECTIONS,
+    FORMATS,
+    PreviousReport,
+    ReportError,
+    ReportSpec,
+    check_company_ids,
+    detect_format,
+    read_previous,
+)
 from .auth import login_needed
 from .report_jobs import ACTIVE, JobRunner, TooManyJobs, default_folder
 from .resources import get_directory, ranker_fitter
@@ -193,7 +201,7 @@ def _previous(upload: FileStorage | None) -> PreviousReport | None:
     if upload is None or not upload.filename:
         return None
     name = Path(upload.filename).name[:200]
-    suffix = "." + guess_format(name)
+    suffix = "." + detect_format(name)
     handle, temporary = tempfile.mkstemp(suffix=suffix)
     try:
         with os.fdopen(handle, "wb") as out:

@@ -13,8 +13,7 @@ import time
 from flask import Blueprint, g, render_template, request
 
 from ..judgements import GRADES, query_key
-from ..ranking import Match
-from ..text_queries import TextQuery, parse_text_query
+from ..ranking import Match, QueryResult, TextQuery, parse_text_query
 from .forms import SearchParams, parse_search
 from .lookup import Entry
 from .resources import get_directory, get_ranker, get_store
@@ -81,22 +80,22 @@ def _text_results(params: SearchParams):
         params.errors["country"] = "Choose the country to search in."
         return _start_page(params, status=400)
     started = time.perf_counter()
-    matches = find_by_text(params)
+    found = find_by_text(params)
     return _render_results(
         params,
-        matches,
+        found.matches,
         started,
         subject=None,
         target=params.country,
-        read_as=parse_text_query(params.q),
+        read_as=found.reading,
         grading=_grading(None, query_key(params.q), params.country),
     )
 
 
-def find_by_text(params: SearchParams) -> list[Match]:
-    """Companies for a described need; none at all while the database is still empty."""
-    if not get_directory().entries:
-        return []  # a ranker cannot be fitted on nothing
+def find_by_text(params: SearchParams) -> QueryResult:
+    """How the need was read and the companies for it; none while the database is empty."""
+    if not get_directory().entries:  # a ranker cannot be fitted on nothing
+        return QueryResult(reading=parse_text_query(params.q), matches=[])
     return get_ranker().query(params.q, params.country, params.top, params.filters())
 
 

@@ -1,149 +1,21 @@
 """The real app in a real browser: ``matchmaker serve`` (waitress, the real model) and Chromium.
 
-The database is built with ``matchmaker import`` from the fictional mini
-companies, a staff account with ``matchmaker user add``, and the server runs
-as a subprocess on a free local port. Debian's Chromium is driven through
-Playwright; Playwright never downloads a browser of its own.
+The server, the browser and the ``page`` fixture are shared by every browser
+test of the session (tests/browser/conftest.py).
 """
 
 from __future__ import annotations
 
 import json
-import os
-import socket
-import subprocess
-import sys
-import time
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
+from browser_helpers import log_in
 
-pytestmark = [pytest.mark.browser, pytest.mark.model]
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-ROOT = Path(__file__).parents[2]
-MATCHMAKER = [str(Path(sys.executable).parent / "matchmaker")]
-STAFF, PASSWORD = "ilze", "browser-test-password"
 BAD_UPLOAD = (
     '{"id": "fine-co", "name": "Fine Co (fictional)", "country": "LV", "description": "d"}\n'
     '{"id": "bad-co", "name": "Bad Co (fictional)", "country": "Narnia", "description": "d"}\n'
 )
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def server_env() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MATCHMAKER_")}
-    return env | {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
-
-
-def run(*args: str, stdin: str | None = None) -> None:
-    subprocess.run(
-        [*MATCHMAKER, *args], input=stdin, text=True, check=True, cwd=ROOT, env=server_env()
-    )
-
-
-def wait_until_up(url: str, process: subprocess.Popen, timeout: float = 240) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"matchmaker serve exited with {process.returncode}")
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.5)
-    raise RuntimeError(f"matchmaker serve did not answer at {url} within {timeout} s")
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """`matchmaker serve` on a database built from the mini fixture, with the real model."""
-    folder = tmp_path_factory.mktemp("browser")
-    db = str(folder / "matchmaker.db")
-    run("import", str(ROOT / "tests" / "fixtures" / "mini.jsonl"), "--db", db)
-    run("user", "add", STAFF, "--password-stdin", "--db", db, stdin=PASSWORD + "\n")
-    port = free_port()
-    process = subprocess.Popen(
-        [*MATCHMAKER, "serve", "--port", str(port), "--db", db],
-        cwd=ROOT,
-        env=server_env(),
-        stdout=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_up(url + "/", process)
-        yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists():
-        pytest.fail(
-            f"{CHROMIUM} is missing: install Debian's chromium (apt-get install chromium); "
-            ".ci/run and scripts/test do this. Browser tests never download a browser."
-        )
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture
-def page(browser, server):
-    """A fresh browser context; fails the test on a script error, a CSP block or a broken asset.
-
-    A page answered with 4xx on purpose (a form with errors) is not a failure; a stylesheet,
-    script or icon that does not load is.
-    """
-    context = browser.new_context(base_url=server, viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    errors: list[str] = []
-
-    def on_console(message) -> None:
-        if message.type == "error" and not message.text.startswith("Failed to load resource"):
-            errors.append(message.text)
-
-    def on_response(response) -> None:
-        if response.status >= 400 and response.request.resource_type != "document":
-            errors.append(f"{response.status} {response.url}")
-
-    page.on("console", on_console)
-    page.on("response", on_response)
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    yield page
-    context.close()
-    assert errors == []
-
-
-def log_in(page) -> None:
-    page.goto("/login")
-    page.get_by_label("User name").fill(STAFF)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url("**/staff/")
 
 
 def test_company_searches_with_the_keyboard_and_reads_the_reasons(page):

@@ -11,7 +11,7 @@ import dataclasses
 import pytest
 
 from matchmaker import engine
-from matchmaker.ranking import Filters, NotFittedError, PartnerRanker, Weights
+from matchmaker.ranking import Filters, NotFittedError, PartnerRanker, Weights, parse_text_query
 
 
 @pytest.fixture
@@ -65,6 +65,14 @@ def test_free_text_needs_an_embedder(store):
         ranker.query("PCR kits", country="KR")
 
 
+def test_a_query_returns_its_reading_with_the_matches(ranker):
+    """Front ends show the reading from the result: the text is parsed once, by the ranker."""
+    found = ranker.query("Korean distributor for our PCR kits", country="KR", top=3)
+    assert found.reading == parse_text_query("Korean distributor for our PCR kits")
+    assert found.reading.needs == ["Korean distributor"] and found.reading.offers == ["PCR kits"]
+    assert [m.country for m in found.matches] == ["KR"] * 3
+
+
 def test_an_unknown_id_raises_key_error(ranker):
     for call in (ranker.match, ranker.similar):
         with pytest.raises(KeyError, match="no company with id 'nope'"):
@@ -101,7 +109,7 @@ def test_an_explicit_country_overrides_the_default(ranker):
 def test_top_k_returns_k_whenever_k_companies_pass(ranker):
     assert len(ranker.match("baltic-generics", top=3)) == 3
     assert len(ranker.match("baltic-generics", top=100)) == 6
-    assert len(ranker.query("PCR kits", country="LV", top=2)) == 2
+    assert len(ranker.query("PCR kits", country="LV", top=2).matches) == 2
     assert len(ranker.similar("baltic-generics", top=4)) == 4
 
 
@@ -122,7 +130,7 @@ def test_top_k_returns_k_whenever_k_companies_pass(ranker):
 def test_filters_apply_before_ranking(varied, filters, expected):
     assert set(ids(varied.match("baltic-generics", top=10, filters=filters))) == expected
     for mode in (
-        lambda: varied.query("medicines", country="KR", top=10, filters=filters),
+        lambda: varied.query("medicines", country="KR", top=10, filters=filters).matches,
         lambda: varied.similar(
             "baltic-generics", top=10, filters=dataclasses.replace(filters, country="KR")
         ),

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .profiles import Profile
+from ..profiles import Profile
 
 STRONG = 0.45  # phrase cosine at which a need and an offer clearly meet
 WEAK = 0.30  # below this a pair is not worth showing

@@ -1,4 +1,4 @@
-"""Lexical scoring: Okapi BM25 over profile texts.
+"""Lexical scoring: Okapi BM25 over profile texts, and the sparse helpers TF-IDF needs.
 
 Product terms, acronyms and names (EU-GMP, MFDS, CE-IVD, meldonium) are where
 a sentence embedding is weakest and word matching is strongest, so BM25 is
@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-from sklearn.feature_extraction.text import CountVectorizer
+from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 
 
 class BM25:
@@ -78,3 +78,29 @@ def _idf_of(terms: np.ndarray, idf: np.ndarray, columns: np.ndarray) -> np.ndarr
         return np.zeros(len(columns))
     at = np.minimum(np.searchsorted(terms, columns), len(terms) - 1)
     return np.where(terms[at] == columns, idf[at], 0.0)
+
+
+def fit_vocabulary(vectorizer: TfidfVectorizer, corpus: Sequence[str]) -> None:
+    """Fit, falling back to a placeholder vocabulary for an empty (or stop-word) corpus."""
+    try:
+        vectorizer.fit(corpus)
+    except ValueError:
+        vectorizer.set_params(max_df=1.0).fit(["placeholder"])
+
+
+def lookup(keys: np.ndarray, values: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+    """values[keys == w] for each w in ``wanted``, 0 where absent (``keys`` sorted, unique).
+
+    A binary search instead of a dense vector over the vocabulary, which has
+    hundreds of thousands of terms at scale and would be rebuilt per query.
+    """
+    if len(keys) == 0:
+        return np.zeros(len(wanted))
+    at = np.minimum(np.searchsorted(keys, wanted), len(keys) - 1)
+    return np.where(keys[at] == wanted, values[at], 0.0)
+
+
+def csr_row(matrix, i: int) -> tuple[np.ndarray, np.ndarray]:
+    """Column indices and values of one CSR row, without scipy's slicing overhead."""
+    start, end = matrix.indptr[i], matrix.indptr[i + 1]
+    return matrix.indices[start:end], matrix.data[start:end]

@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .profiles import split_phrases
+from ..profiles import split_phrases
 
 _SUBJECT = (
     r"(?:(?:we|i)\s+(?:also\s+)?|(?:our|my)\s+(?:company|firm|lab|laboratory|team|startup|"

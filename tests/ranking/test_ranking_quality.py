@@ -7,14 +7,17 @@ marked `model` use all-MiniLM-L6-v2 on the fictional fixture.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
-from matchmaker.embedding import matching_phrase
 from matchmaker.engine import fit_in_memory
+from matchmaker.importing import parse_file
 from matchmaker.profiles import validate_profile
-from matchmaker.ranking import Weights, _harmonic, _standardise
-from matchmaker.text_queries import parse_text_query
+from matchmaker.ranking import PartnerRanker, Weights, parse_text_query
+from matchmaker.ranking.signals import harmonic, standardise
+from matchmaker.texts import matching_phrase
 
 
 def company(cid: str, country: str, offers: str, seeks: str, **extra) -> object:
@@ -57,15 +60,15 @@ def pool(hashing_embedder):
 
 
 def test_standardise_centres_and_scales_and_is_zero_when_all_agree():
-    values = _standardise(np.array([1.0, 2.0, 3.0]))
+    values = standardise(np.array([1.0, 2.0, 3.0]))
     assert values.mean() == pytest.approx(0)
     assert values.std() == pytest.approx(1)
-    assert list(_standardise(np.array([0.4, 0.4]))) == [0, 0]
-    assert list(_standardise(np.array([0.4]))) == [0]
+    assert list(standardise(np.array([0.4, 0.4]))) == [0, 0]
+    assert list(standardise(np.array([0.4]))) == [0]
 
 
 def test_harmonic_mean_ranks_one_sided_below_two_sided():
-    two_sided, one_sided = _harmonic(np.array([0.5, 0.9]), np.array([0.5, 0.1]))
+    two_sided, one_sided = harmonic(np.array([0.5, 0.9]), np.array([0.5, 0.1]))
     assert two_sided > one_sided
 
 
@@ -116,19 +119,22 @@ def test_place_words_are_dropped_from_matching_phrases(phrase, expected):
     assert matching_phrase(phrase) == expected
 
 
+@pytest.fixture(scope="module")
+def real_ranker(real_embedder) -> PartnerRanker:
+    """The mini set fitted in memory with the real model, once for this module."""
+    parsed = parse_file(Path(__file__).parents[1] / "fixtures" / "mini.jsonl")
+    return fit_in_memory(parsed.profiles, real_embedder)
+
+
 @pytest.mark.model
-def test_a_real_partner_outranks_the_competitor_twin_with_the_real_model(
-    mini_profiles, real_embedder
-):
-    ranker = fit_in_memory(mini_profiles, real_embedder)
-    ranked = [m.id for m in ranker.match("baltic-generics")]
+def test_a_real_partner_outranks_the_competitor_twin_with_the_real_model(real_ranker):
+    ranked = [m.id for m in real_ranker.match("baltic-generics")]
     assert ranked.index("seoul-pharma-distribution") < ranked.index("han-generics")
 
 
 @pytest.mark.model
-def test_a_free_text_need_prefers_the_distributor_to_the_kit_maker(mini_profiles, real_embedder):
-    ranker = fit_in_memory(mini_profiles, real_embedder)
-    results = ranker.query("Korean distributor for our PCR kits", country="KR")
+def test_a_free_text_need_prefers_the_distributor_to_the_kit_maker(real_ranker):
+    results = real_ranker.query("Korean distributor for our PCR kits", country="KR").matches
     ranked = [m.id for m in results]
     assert ranked.index("seoul-pharma-distribution") < ranked.index("incheon-diagnostics")
     kit_maker = results[ranked.index("incheon-diagnostics")]
@@ -155,7 +161,7 @@ def test_a_text_query_penalises_who_offers_and_seeks_the_same_not_the_supplier(
     )
     parsed = parse_text_query("manufacturing for our antibody")
     assert parsed.needs == ["manufacturing"] and parsed.offers == ["antibody"]
-    parts = {m.id: m.score_parts for m in ranker.query(parsed.text, country="KR")}
+    parts = {m.id: m.score_parts for m in ranker.query(parsed.text, country="KR").matches}
     assert parts["twin"]["competitor"] < parts["cdmo"]["competitor"] <= 0
 
 
@@ -201,7 +207,7 @@ def test_a_text_that_states_only_offers_finds_who_wants_them(hashing_embedder):
         ],
         hashing_embedder,
     )
-    results = ranker.query("We make PCR kits and lab reagents", country="KR")
+    results = ranker.query("We make PCR kits and lab reagents", country="KR").matches
     assert results[0].id == "buyer"
     # the words typed name the user's own products: matching them would favour the maker
     assert all("lexical" not in m.score_parts for m in results)

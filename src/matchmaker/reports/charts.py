@@ -2,7 +2,7 @@
 
 No chart library and no CDN: a report is mailed, archived and printed, so it
 must render offline, identically, years later. Each function takes figures
-from :func:`reports.summarise` and returns SVG markup. Numbers are written on
+from :func:`.summary.summarise` and returns SVG markup. Numbers are written on
 the marks themselves, so a chart still reads when printed in grey.
 """
 
@@ -14,7 +14,8 @@ from html import escape
 
 from markupsafe import Markup
 
-from .reports import DIRECTION_LABELS, Heatmap, PartnerCount, ScoreBin
+from .model import DIRECTION_LABELS
+from .summary import Heatmap, PartnerCount, ScoreBin
 
 COUNTRY_COLOURS = {"LV": "#9e3039", "KR": "#0047a0"}  # the flags' carmine and blue
 DIRECTION_COLOURS = {DIRECTION_LABELS[c]: colour for c, colour in COUNTRY_COLOURS.items()}

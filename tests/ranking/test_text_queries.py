@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from matchmaker.text_queries import parse_text_query
+from matchmaker.ranking import parse_text_query
 
 
 @pytest.mark.parametrize(

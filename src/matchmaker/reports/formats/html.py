@@ -1,0 +1,110 @@
+"""HTML reports: one self-contained, printable page.
+
+Everything is inline (CSS, SVG charts, the data block), so the file can be
+mailed, opened offline and printed to PDF from any browser. The page is the
+Jinja template ``reports/templates/report.html`` (package data, so an
+installed wheel renders the same page); Jinja2 escapes every profile value and
+the charts come from :mod:`..charts`. The pairs and metadata are embedded as
+JSON so a later report can mark what is new.
+"""
+
+from __future__ import annotations
+
+import json
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, PackageLoader
+from markupsafe import Markup
+
+from ..charts import COUNTRY_COLOURS, heatmap_svg, histogram_svg, top_partners_svg
+from ..model import Report
+from ..summary import summarise
+from .common import describe_filters, describe_ids
+
+HTML_DATA_ID = "matchmaker-report-data"
+_ENV = Environment(
+    loader=PackageLoader("matchmaker.reports", "templates"),
+    autoescape=True,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+def render_html(report: Report) -> str:
+    """The whole page as text: figures, charts, then every company with its partners."""
+    summary = summarise(report)
+    scores = [e.match.score for s in report.sections for e in s.entries]
+    return _ENV.get_template("report.html").render(
+        report=report,
+        meta=report.meta,
+        params=report.meta["parameters"],
+        filters=describe_filters(report.meta["parameters"]["partner_filters"]),
+        companies=describe_ids(report.meta["parameters"]["company_ids"]),
+        summary=summary,
+        best=max([*scores, 1e-9]),
+        heatmap=heatmap_svg(summary.heatmap),
+        histogram=histogram_svg(summary.score_bins, summary.strong_score),
+        partners=top_partners_svg(summary.top_partners),
+        colours=COUNTRY_COLOURS,
+        data_id=HTML_DATA_ID,
+        data=_data_block(report),
+        by_direction=_group(report),
+    )
+
+
+def _group(report: Report) -> dict[str, list]:
+    groups: dict[str, list] = {}
+    for section in report.sections:
+        groups.setdefault(section.direction, []).append(section)
+    return groups
+
+
+def _data_block(report: Report) -> Markup:
+    """Metadata and pairs as JSON that cannot close the script element it sits in."""
+    text = json.dumps({"meta": report.meta, "pairs": report.pairs()}, ensure_ascii=False)
+    for char, escaped in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026")):
+        text = text.replace(char, escaped)
+    return Markup(text)
+
+
+def _parts(parts: dict[str, float]) -> str:
+    shown = {name: round(value, 3) or 0.0 for name, value in parts.items()}  # no "−0.000"
+    return " · ".join(f"{name} {value:+.3f}".replace("-", "−") for name, value in shown.items())
+
+
+_ENV.filters["parts"] = _parts
+
+
+def write_html(report: Report, path: Path) -> None:
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.write(render_html(report))
+
+
+class _DataBlock(HTMLParser):
+    """Finds the report's embedded JSON block in an HTML report."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.inside = False
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.inside = tag == "script" and ("id", HTML_DATA_ID) in attrs
+
+    def handle_endtag(self, tag: str) -> None:
+        self.inside = False
+
+    def handle_data(self, data: str) -> None:
+        if self.inside:
+            self.text.append(data)
+
+
+def read_html(path: Path) -> tuple[set[tuple[str, str]], dict[str, Any]]:
+    parser = _DataBlock()
+    parser.feed(path.read_text(encoding="utf-8"))
+    if not parser.text:
+        raise ValueError("it has no embedded report data")
+    document = json.loads("".join(parser.text))
+    return {tuple(pair) for pair in document["pairs"]}, document["meta"]
