@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -29,6 +30,8 @@ from sklearn.model_selection import GroupKFold
 
 from .ranking import PartnerRanker, _harmonic, _no_role_fit, _standardise
 from .roles import ROLES
+
+log = logging.getLogger(__name__)
 
 #: raw signals read from PartnerRanker.partner_evidence, in feature order
 EVIDENCE = (
@@ -165,15 +168,31 @@ class LearnedRanker:
             raise ValueError(f"{path} was trained on other features; run 'matchmaker train'")
         model = cls()
         model.model_ = Booster(model_file=str(path))
+        if model.model_.num_feature() != len(meta["features"]):
+            raise ValueError(f"{path} does not match its record {path.with_suffix('.json')}")
         return model, meta
 
 
-def load_if_better(path: str | Path) -> LearnedRanker | None:
-    """The saved model when it beat the fixed weights on held-out queries, else None."""
+def load_if_better(path: str | Path, model_id: str) -> LearnedRanker | None:
+    """The saved model when it beat the fixed weights on held-out queries, else None.
+
+    ``model_id`` is the embedder searches use: the model learned from signals of
+    one embedding model and means nothing on another's. A file that cannot serve
+    (damaged, other features, other embedder) is skipped with a warning, so
+    search falls back to the fixed weights instead of failing on every request.
+    """
+    from lightgbm.basic import LightGBMError
+
     path = Path(path)
     if not path.is_file() or not path.with_suffix(".json").is_file():
         return None
-    model, meta = LearnedRanker.load(path)
+    try:
+        model, meta = LearnedRanker.load(path)
+        if meta.get("embedder") != model_id:
+            raise ValueError(f"{path} was trained for embedder {meta.get('embedder')!r}")
+    except (OSError, ValueError, KeyError, TypeError, LightGBMError) as exc:
+        log.warning("partner ranking uses the fixed weights (run 'matchmaker train'): %s", exc)
+        return None
     return model if meta.get("use") else None
 
 
@@ -279,6 +298,7 @@ def train(
     use = all(r["learned"] > r["fixed"] for r in report.values())
     record = {
         "use": use,
+        "embedder": embedder.model_id,
         "params": vars(LearnedRanker()),
         "queries": len(examples),
         "data": [
