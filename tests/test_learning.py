@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -137,3 +138,26 @@ def test_a_usable_model_is_loaded_for_its_own_embedder(examples, tmp_path):
     path = tmp_path / "m.lgb"
     _save_usable(examples, path)
     assert learning.load_if_better(path, "hashing-v1") is not None
+
+
+def test_no_fold_trains_on_a_pair_it_scores_from_the_other_side(hashing_embedder):
+    """A deal is labelled from both parties' queries, and a company may be queried in
+    two sets (Seegene: real deals and judged set A). No fold may train on a pair whose
+    other side it scores, nor on the same company's query in another set."""
+    root = Path(__file__).parents[1]
+    deals, judged = root / "eval/deals", root / "eval/partner_judgements.jsonl"
+    sets = [
+        ("deals", str(deals / "judgements.jsonl"), str(deals / "profiles.jsonl")),
+        ("A", str(judged), str(root / "data/companies.jsonl")),
+    ]
+    examples = learning.examples_from_sets(sets, hashing_embedder)
+    mirrored = 0
+    for training, held_out in learning.folds_by_query(examples, folds=5):
+        tested = {examples[i].company for i in held_out}
+        assert not tested & {e.company for e in training}
+        assert all(not tested & set(e.candidates) for e in training)
+        assert all(len(e.candidates) == len(e.features) == len(e.grades) for e in training)
+        mirrored += sum(
+            1 for i in held_out for e in examples if e.company in examples[i].candidates
+        )
+    assert mirrored > 0, "the sets hold deals seen from both sides"

@@ -19,8 +19,8 @@ import hashlib
 import json
 import logging
 import subprocess
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -57,6 +57,18 @@ class Example:
     features: np.ndarray
     grades: np.ndarray
     fixed_scores: np.ndarray  # the fixed weights' scores, for a fair comparison
+    company: str = ""  # the query company's id
+
+    def without(self, companies: set[str]) -> Example:
+        """This query without its rows for ``companies`` (see :func:`folds_by_query`)."""
+        keep = np.array([c not in companies for c in self.candidates], dtype=bool)
+        return replace(
+            self,
+            candidates=[c for c, k in zip(self.candidates, keep, strict=True) if k],
+            features=self.features[keep],
+            grades=self.grades[keep],
+            fixed_scores=self.fixed_scores[keep],
+        )
 
 
 def feature_names() -> list[str]:
@@ -97,6 +109,7 @@ def build_example(
         features=partner_features(ranker, a, pool),
         grades=np.array([gains.get(cid, 0) for cid in ids]),
         fixed_scores=np.asarray(fixed, dtype=float),
+        company=company,
     )
 
 
@@ -223,19 +236,34 @@ def ndcg5(scores: np.ndarray, example: Example) -> float:
     return ndcg_at(ranked, gains, 5)
 
 
+def folds_by_query(
+    examples: Sequence[Example], folds: int = 5
+) -> Iterator[tuple[list[Example], list[int]]]:
+    """Training examples and held-out example indices of each fold.
+
+    Folds split by ``group``, so no query (nor its twin in a second annotator's
+    set) is scored by a model that trained on it. A pair is also labelled from
+    both sides: a deal puts Y at grade 2 in X's query and X in Y's. So the
+    training queries lose their rows for every company whose own query is held
+    out; otherwise the model would score a deal it was trained on.
+    """
+    groups = np.array([e.group for e in examples])
+    for train, test in GroupKFold(folds).split(np.zeros(len(examples)), groups=groups):
+        tested = {examples[i].company for i in test}
+        yield [examples[i].without(tested) for i in train], [int(i) for i in test]
+
+
 def cross_validate(
     examples: Sequence[Example], folds: int = 5, **params
 ) -> dict[str, dict[str, float]]:
     """Held-out nDCG@5 per query set (qid prefix) for the learned and the fixed ranker.
 
-    Folds split by ``group``, so no query (nor its twin in a second annotator's
-    set) is scored by a model that trained on it.
+    Each query is scored by a model that never saw it nor its pairs (:func:`folds_by_query`).
     """
-    groups = np.array([e.group for e in examples])
     learned = np.zeros(len(examples))
-    for train, test in GroupKFold(folds).split(np.zeros(len(examples)), groups=groups):
-        model = LearnedRanker(**params).fit([examples[i] for i in train])
-        for i in test:
+    for training, held_out in folds_by_query(examples, folds):
+        model = LearnedRanker(**params).fit(training)
+        for i in held_out:
             learned[i] = ndcg5(model.predict(examples[i].features), examples[i])
     fixed = np.array([ndcg5(e.fixed_scores, e) for e in examples])
     report: dict[str, dict[str, float]] = {}
@@ -249,8 +277,9 @@ def examples_from_sets(sets: Sequence[tuple[str, str, str]], embedder) -> list[E
     """Company queries of labelled sets ``(name, judgements, pool)`` as training examples.
 
     Each pool is fitted once with the fixed weights (never with a learned model,
-    so the features do not depend on an earlier training). A query company's
-    group is its pool and id, so two annotators' grades of one query share a fold.
+    so the features do not depend on an earlier training). A query's group is its
+    company, so two annotators' grades of one query, and one company queried in
+    two sets, share a fold.
     """
     from .engine import fit_in_memory
     from .evaluation import load_judgements
@@ -275,8 +304,8 @@ def examples_from_sets(sets: Sequence[tuple[str, str, str]], embedder) -> list[E
                     if p.country in region and p.id != q.company
                 ]
             )
-            group, qid = f"{pool}:{q.company}", f"{name}:{q.qid}"
-            examples.append(build_example(ranker, group, qid, q.company, rows, q.gains))
+            qid = f"{name}:{q.qid}"
+            examples.append(build_example(ranker, q.company, qid, q.company, rows, q.gains))
     return examples
 
 
