@@ -42,7 +42,12 @@ def ids(matches) -> list[str]:
 def test_the_constructor_only_stores_parameters(hashing_embedder):
     weights = Weights(competitor=0.5)
     ranker = PartnerRanker(embedder=hashing_embedder, weights=weights, candidates=7)
-    assert vars(ranker) == {"embedder": hashing_embedder, "weights": weights, "candidates": 7}
+    assert vars(ranker) == {
+        "embedder": hashing_embedder,
+        "weights": weights,
+        "candidates": 7,
+        "learned": None,
+    }
 
 
 def test_ranking_before_fit_raises(hashing_embedder):
