@@ -456,7 +456,7 @@ def _eval_partner_set(evaluation, embedder, title: str, judged: str, pool: str, 
         click.echo(f"Warning: {warning}", err=True)
     ranker = engine.fit_in_memory(parsed.profiles, embedder)
     run = evaluation.PartnerEvaluation(parsed.profiles, ranker, embedder)
-    run.learned = engine.learned_model()
+    run.learned = engine.learned_model(embedder.model_id)
     click.echo(
         f"Partner fit, {title}: {judged}, {len(queries)} queries over "
         f"{len(parsed.profiles)} profiles in {pool} ({embedder.model_id})"

@@ -48,7 +48,8 @@ SETTINGS = (
         "learned_model",
         "models/partner-ranker.lgb",
         "LambdaMART partner model written by 'matchmaker train'; used for company searches "
-        "when its file says it beat the fixed weights on held-out queries, else ignored. "
+        "when its file says it beat the fixed weights on held-out queries and was trained "
+        "with the embedding model in use, else ignored (a damaged file with a warning). "
         "'none' turns it off.",
     ),
     Setting(

@@ -115,7 +115,8 @@ def build_ranker(
     """A ranker fitted on all live profiles, embedding any stale ones first."""
     profiles = store.list()
     embed_profiles(store, embedder, profiles, progress=progress)
-    ranker = PartnerRanker(embedder=embedder, weights=weights, learned=learned_model())
+    learned = learned_model(embedder.model_id)
+    ranker = PartnerRanker(embedder=embedder, weights=weights, learned=learned)
     return ranker.fit(profiles, load_vectors(store, embedder.model_id))
 
 
@@ -143,11 +144,14 @@ def fit_in_memory(
     return ranker.fit(profiles, vectors)
 
 
-def learned_model() -> LearnedScorer | None:
-    """The partner model learned from outcomes, if one is saved and beat the fixed weights."""
+def learned_model(model_id: str) -> LearnedScorer | None:
+    """The partner model learned from outcomes, if one is saved and beat the fixed weights.
+
+    ``model_id`` names the embedder in use; a model learned with another is not used.
+    """
     setting = config.get("learned_model")
     if not setting or setting == "none":
         return None
     from .learning import load_if_better
 
-    return load_if_better(setting)
+    return load_if_better(setting, model_id)

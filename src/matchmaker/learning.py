@@ -17,9 +17,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import subprocess
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -30,6 +31,8 @@ from sklearn.model_selection import GroupKFold
 from .ranking import PartnerRanker
 from .ranking.signals import harmonic, no_role_fit, standardise
 from .roles import ROLES
+
+log = logging.getLogger(__name__)
 
 #: raw signals read from PartnerRanker.partner_evidence, in feature order
 EVIDENCE = (
@@ -55,6 +58,18 @@ class Example:
     features: np.ndarray
     grades: np.ndarray
     fixed_scores: np.ndarray  # the fixed weights' scores, for a fair comparison
+    company: str = ""  # the query company's id
+
+    def without(self, companies: set[str]) -> Example:
+        """This query without its rows for ``companies`` (see :func:`folds_by_query`)."""
+        keep = np.array([c not in companies for c in self.candidates], dtype=bool)
+        return replace(
+            self,
+            candidates=[c for c, k in zip(self.candidates, keep, strict=True) if k],
+            features=self.features[keep],
+            grades=self.grades[keep],
+            fixed_scores=self.fixed_scores[keep],
+        )
 
 
 def feature_names() -> list[str]:
@@ -95,6 +110,7 @@ def build_example(
         features=partner_features(ranker, a, pool),
         grades=np.array([gains.get(cid, 0) for cid in ids]),
         fixed_scores=np.asarray(fixed, dtype=float),
+        company=company,
     )
 
 
@@ -166,15 +182,31 @@ class LearnedRanker:
             raise ValueError(f"{path} was trained on other features; run 'matchmaker train'")
         model = cls()
         model.model_ = Booster(model_file=str(path))
+        if model.model_.num_feature() != len(meta["features"]):
+            raise ValueError(f"{path} does not match its record {path.with_suffix('.json')}")
         return model, meta
 
 
-def load_if_better(path: str | Path) -> LearnedRanker | None:
-    """The saved model when it beat the fixed weights on held-out queries, else None."""
+def load_if_better(path: str | Path, model_id: str) -> LearnedRanker | None:
+    """The saved model when it beat the fixed weights on held-out queries, else None.
+
+    ``model_id`` is the embedder searches use: the model learned from signals of
+    one embedding model and means nothing on another's. A file that cannot serve
+    (damaged, other features, other embedder) is skipped with a warning, so
+    search falls back to the fixed weights instead of failing on every request.
+    """
+    from lightgbm.basic import LightGBMError
+
     path = Path(path)
     if not path.is_file() or not path.with_suffix(".json").is_file():
         return None
-    model, meta = LearnedRanker.load(path)
+    try:
+        model, meta = LearnedRanker.load(path)
+        if meta.get("embedder") != model_id:
+            raise ValueError(f"{path} was trained for embedder {meta.get('embedder')!r}")
+    except (OSError, ValueError, KeyError, TypeError, LightGBMError) as exc:
+        log.warning("partner ranking uses the fixed weights (run 'matchmaker train'): %s", exc)
+        return None
     return model if meta.get("use") else None
 
 
@@ -205,19 +237,34 @@ def ndcg5(scores: np.ndarray, example: Example) -> float:
     return ndcg_at(ranked, gains, 5)
 
 
+def folds_by_query(
+    examples: Sequence[Example], folds: int = 5
+) -> Iterator[tuple[list[Example], list[int]]]:
+    """Training examples and held-out example indices of each fold.
+
+    Folds split by ``group``, so no query (nor its twin in a second annotator's
+    set) is scored by a model that trained on it. A pair is also labelled from
+    both sides: a deal puts Y at grade 2 in X's query and X in Y's. So the
+    training queries lose their rows for every company whose own query is held
+    out; otherwise the model would score a deal it was trained on.
+    """
+    groups = np.array([e.group for e in examples])
+    for train, test in GroupKFold(folds).split(np.zeros(len(examples)), groups=groups):
+        tested = {examples[i].company for i in test}
+        yield [examples[i].without(tested) for i in train], [int(i) for i in test]
+
+
 def cross_validate(
     examples: Sequence[Example], folds: int = 5, **params
 ) -> dict[str, dict[str, float]]:
     """Held-out nDCG@5 per query set (qid prefix) for the learned and the fixed ranker.
 
-    Folds split by ``group``, so no query (nor its twin in a second annotator's
-    set) is scored by a model that trained on it.
+    Each query is scored by a model that never saw it nor its pairs (:func:`folds_by_query`).
     """
-    groups = np.array([e.group for e in examples])
     learned = np.zeros(len(examples))
-    for train, test in GroupKFold(folds).split(np.zeros(len(examples)), groups=groups):
-        model = LearnedRanker(**params).fit([examples[i] for i in train])
-        for i in test:
+    for training, held_out in folds_by_query(examples, folds):
+        model = LearnedRanker(**params).fit(training)
+        for i in held_out:
             learned[i] = ndcg5(model.predict(examples[i].features), examples[i])
     fixed = np.array([ndcg5(e.fixed_scores, e) for e in examples])
     report: dict[str, dict[str, float]] = {}
@@ -231,8 +278,9 @@ def examples_from_sets(sets: Sequence[tuple[str, str, str]], embedder) -> list[E
     """Company queries of labelled sets ``(name, judgements, pool)`` as training examples.
 
     Each pool is fitted once with the fixed weights (never with a learned model,
-    so the features do not depend on an earlier training). A query company's
-    group is its pool and id, so two annotators' grades of one query share a fold.
+    so the features do not depend on an earlier training). A query's group is its
+    company, so two annotators' grades of one query, and one company queried in
+    two sets, share a fold.
     """
     from .engine import fit_in_memory
     from .evaluation import load_judgements
@@ -257,8 +305,8 @@ def examples_from_sets(sets: Sequence[tuple[str, str, str]], embedder) -> list[E
                     if p.country in region and p.id != q.company
                 ]
             )
-            group, qid = f"{pool}:{q.company}", f"{name}:{q.qid}"
-            examples.append(build_example(ranker, group, qid, q.company, rows, q.gains))
+            qid = f"{name}:{q.qid}"
+            examples.append(build_example(ranker, q.company, qid, q.company, rows, q.gains))
     return examples
 
 
@@ -280,6 +328,7 @@ def train(
     use = all(r["learned"] > r["fixed"] for r in report.values())
     record = {
         "use": use,
+        "embedder": embedder.model_id,
         "params": vars(LearnedRanker()),
         "queries": len(examples),
         "data": [

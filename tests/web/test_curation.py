@@ -258,3 +258,43 @@ def test_staff_list_filters_by_name_in_any_script(staff_client: FlaskClient):
     page = text(staff_client.get("/staff/?q=vidzemes"))
     assert "Vidzeme Wood" in page and "Baltic Generics" not in page
     assert "1 profile." in page
+
+
+# -- roles, partner roles and markets ----------------------------------------
+
+
+def test_editing_another_field_keeps_curated_roles_and_markets(
+    staff_client: FlaskClient, store: Store
+):
+    """The form shows the vocabulary fields, so saving it never wipes them."""
+    profile = store.get("han-generics")
+    profile.roles, profile.partner_roles = ["pharma-company"], ["distributor"]
+    profile.markets = ["kr", "europe"]
+    store.save(profile, actor="colleague")
+    form = text(staff_client.get("/staff/companies/han-generics/edit"))
+    assert 'value="pharma-company"' in form and 'value="kr; europe"' in form
+    values = edit_values(store, "han-generics", city="Daejeon")
+    assert post_form(staff_client, "/staff/companies/han-generics/edit", values).status_code == 302
+    saved = store.get("han-generics")
+    assert saved.city == "Daejeon"
+    assert (saved.roles, saved.partner_roles, saved.markets) == (
+        ["pharma-company"],
+        ["distributor"],
+        ["kr", "europe"],
+    )
+
+
+def test_staff_correct_roles_on_the_form_and_an_unknown_role_is_refused(
+    staff_client: FlaskClient, store: Store, tmp_db_path: Path
+):
+    url = "/staff/companies/han-generics/edit"
+    values = edit_values(store, "han-generics", roles="distributor; CRO", markets="kr")
+    assert post_form(staff_client, url, values).status_code == 302
+    assert store.get("han-generics").roles == ["distributor", "cro"]
+    before = snapshot(tmp_db_path)
+    bad = edit_values(store, "han-generics", partner_roles="distributor; space agency")
+    response = post_form(staff_client, url, bad)
+    assert response.status_code == 400
+    assert "unknown role &#39;space agency&#39;" in text(response)
+    assert 'value="distributor; space agency"' in text(response)  # what was typed is kept
+    assert snapshot(tmp_db_path) == before

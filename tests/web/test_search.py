@@ -186,3 +186,21 @@ def test_an_empty_database_gives_empty_results_not_errors(tmp_db_path, tmp_path)
     assert "There are no companies in South Korea to rank yet" in page
     assert client.get("/api/search?q=PCR+kits&country=KR").get_json() == []
     assert client.get("/search?company=anything").status_code == 404
+
+
+def test_a_broken_learned_model_file_does_not_break_search(
+    client: FlaskClient, tmp_path, monkeypatch
+):
+    """A damaged model file (say, a copy cut short) leaves search on the fixed weights."""
+    import json
+
+    from matchmaker.learning import feature_names
+
+    model = tmp_path / "partner-ranker.lgb"
+    model.write_text("tree\nnot a model\n")
+    record = {"use": True, "features": feature_names(), "embedder": "hashing-v1"}
+    model.with_suffix(".json").write_text(json.dumps(record))
+    monkeypatch.setenv("MATCHMAKER_LEARNED_MODEL", str(model))
+    response = client.get("/search?company=Baltic+Generics+(fictional)")
+    assert response.status_code == 200
+    assert "Seoul Pharma Distribution" in text(response)

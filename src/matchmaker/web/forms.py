@@ -109,6 +109,10 @@ PROFILE_FIELDS: tuple[tuple[str, str, str, str], ...] = (
     ("offers", "Offers", "textarea", "What it can offer a partner: short phrases, one per line."),
     ("seeks", "Seeks", "textarea", "What partners it looks for: short phrases, one per line."),
     ("partnership_types", "Partnership types", "types", ""),
+    # The vocabulary fields (docs/roles.md): on the form so that saving it keeps them.
+    ("roles", "Roles", "text", "What it is, separated by ';', e.g. pharma-company; api-maker."),
+    ("partner_roles", "Partner roles", "text", "Kinds of partner it looks for, e.g. distributor."),
+    ("markets", "Markets", "text", "Where it sells or wants to go, e.g. kr; europe."),
     ("website", "Website", "url", "An http:// or https:// address."),
     ("employees", "Employees", "number", ""),
     ("founded", "Founded (year)", "number", ""),
