@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from sklearn.exceptions import NotFittedError
 
-from matchmaker import engine, learning
+from matchmaker import engine, learning, training
 
 # Outcomes on the fictional mini set (tests/fixtures/mini.jsonl): who partnered with whom.
 OUTCOMES = {
@@ -52,7 +52,7 @@ def test_the_constructor_only_stores_parameters():
 
 
 def test_cross_validation_reports_learned_and_fixed_side_by_side(examples):
-    report = learning.cross_validate(examples, folds=2, n_estimators=10, min_child_samples=1)
+    report = training.cross_validate(examples, folds=2, n_estimators=10, min_child_samples=1)
     assert set(report) == {"mini"}
     assert set(report["mini"]) == {"learned", "fixed"}
     assert all(0.0 <= v <= 1.0 for v in report["mini"].values())
@@ -150,13 +150,13 @@ def test_no_fold_trains_on_a_pair_it_scores_from_the_other_side(hashing_embedder
         ("deals", str(deals / "judgements.jsonl"), str(deals / "profiles.jsonl")),
         ("A", str(judged), str(root / "data/companies.jsonl")),
     ]
-    examples = learning.examples_from_sets(sets, hashing_embedder)
+    examples = training.examples_from_sets(sets, hashing_embedder)
     mirrored = 0
-    for training, held_out in learning.folds_by_query(examples, folds=5):
+    for trained, held_out in training.folds_by_query(examples, folds=5):
         tested = {examples[i].company for i in held_out}
-        assert not tested & {e.company for e in training}
-        assert all(not tested & set(e.candidates) for e in training)
-        assert all(len(e.candidates) == len(e.features) == len(e.grades) for e in training)
+        assert not tested & {e.company for e in trained}
+        assert all(not tested & set(e.candidates) for e in trained)
+        assert all(len(e.candidates) == len(e.features) == len(e.grades) for e in trained)
         mirrored += sum(
             1 for i in held_out for e in examples if e.company in examples[i].candidates
         )

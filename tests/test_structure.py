@@ -43,7 +43,15 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
         ),
     ),
     ("storage", ("matchmaker.store", "matchmaker.importing", "matchmaker.indexing")),
-    ("operations", ("matchmaker.engine", "matchmaker.evaluation", "matchmaker.reports")),
+    (
+        "operations",
+        (
+            "matchmaker.engine",
+            "matchmaker.evaluation",
+            "matchmaker.reports",
+            "matchmaker.training",
+        ),
+    ),
     (
         "front ends",
         (

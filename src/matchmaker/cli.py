@@ -432,10 +432,10 @@ def train(out: str) -> None:
     what data and commit it came from, and is used by search only if it beats
     the fixed weights held out on every set.
     """
-    from . import learning
+    from . import training
 
     embedder = engine.make_embedder()
-    report = learning.train(EVAL_SETS, embedder, out)
+    report = training.train(EVAL_SETS, embedder, out)
     click.echo(f"nDCG@5 of company queries ({embedder.model_id}); held out = 5-fold by query")
     click.echo(f"{'set':<12} {'fixed':>7} {'learned, held out':>18} {'learned, in-sample':>19}")
     for name, row in report.items():

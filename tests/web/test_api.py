@@ -269,11 +269,11 @@ def test_a_lone_surrogate_as_a_field_name_gives_a_clear_error_not_a_500(
     assert response.get_json()["errors"][0]["field"] == "\\ud800"
     version = store.get("jeju-cosmetics").version
     body = '{"\\ud800": "x", "version": ' + str(version) + "}"
+    # JSON request bodies go through the one safe loader, which refuses the half pair
     response = client.patch("/api/companies/jeju-cosmetics", data=body, headers=headers)
-    assert response.status_code == 422
-    assert response.get_json()["errors"] == [{"field": "\\ud800", "message": "unknown field"}]
+    assert response.status_code == 400 and "surrogate" in response.get_data(as_text=True)
     response = client.post("/api/companies", data=row, headers=headers)
-    assert response.status_code == 422
+    assert response.status_code == 400 and "surrogate" in response.get_data(as_text=True)
     assert snapshot(tmp_db_path) == before
 
 
@@ -308,7 +308,7 @@ def test_any_patch_is_applied_whole_or_refused_whole(
     body = {"version": current.version} | changes
     before = snapshot(tmp_db_path)
     response = client.patch("/api/companies/jeju-cosmetics", json=body, headers=headers)
-    assert response.status_code in (200, 409, 422, 428), response.get_json()
+    assert response.status_code in (200, 400, 409, 422, 428), response.get_json()
     if response.status_code == 200:
         expected = validate_profile(
             current.content() | {k: v for k, v in changes.items() if k != "version"}
