@@ -87,9 +87,14 @@ def build_ranker(
     embedder: Embedder,
     weights: Weights | None = None,
     progress: Progress | None = None,
+    profiles: list[Profile] | None = None,
 ) -> PartnerRanker:
-    """A ranker fitted on all live profiles, embedding any stale ones first."""
-    profiles = store.list()
+    """A ranker fitted on all live profiles, embedding any stale ones first.
+
+    ``profiles`` (default: the live ones, read now) lets the web app fit on the
+    same list it builds its name directory from, so the two always agree.
+    """
+    profiles = store.list() if profiles is None else profiles
     embed_profiles(store, embedder, profiles, progress=progress)
     ranker = PartnerRanker(embedder=embedder, weights=weights)
     return ranker.fit(profiles, load_vectors(store, embedder.model_id))

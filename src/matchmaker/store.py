@@ -527,6 +527,15 @@ class Store:
                 count += 1
         return count
 
+    def vectors_written(self) -> int:
+        """A number that grows whenever any connection saves vectors (the newest row id).
+
+        The web app's background refresh watches it to tell that another process
+        (``matchmaker import``) is embedding, and leaves that work to it instead of
+        doing it a second time. Cheap: SQLite reads the largest rowid off the b-tree.
+        """
+        return int(self.db.execute("SELECT COALESCE(MAX(rowid), 0) FROM vectors").fetchone()[0])
+
     def load_vectors(self, model_id: str, field: str) -> dict[str, VectorRow]:
         """All stored vectors of one field for live companies, keyed by company id."""
         sql = (

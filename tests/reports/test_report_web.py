@@ -129,13 +129,13 @@ def test_a_report_runs_in_the_background_and_downloads(staff: FlaskClient):
 
 def test_a_report_shares_the_ranker_that_searches_use(staff: FlaskClient, app: Flask):
     """One fitted ranker per data revision in the process, not one more per report."""
-    cache = app.extensions["matchmaker"]
-    assert cache.ranker is None  # nothing searched yet
+    live = app.extensions["matchmaker"]
+    assert live.snapshot is None  # nothing searched yet
     assert wait(staff, job_id(start(staff)))["state"] == "done"
-    fitted_for_report = cache.ranker
+    fitted_for_report = live.snapshot
     assert fitted_for_report is not None
     assert staff.get("/api/companies/baltic-generics/matches").status_code == 200
-    assert cache.ranker is fitted_for_report
+    assert live.snapshot is fitted_for_report
 
 
 def test_a_waiting_report_does_not_block_the_server(staff: FlaskClient, app: Flask):

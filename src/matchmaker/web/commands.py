@@ -39,7 +39,7 @@ def serve(host: str, port: int, threads: int, debug: bool, db_path: str) -> None
         store = resources.get_store()
         companies = store.stats()["companies"]
         click.echo(f"Loading the model and fitting the ranker on {companies} companies...")
-        resources.get_ranker()
+        resources.get_snapshot()  # fitted before listening; later refits run in the background
         resources.get_embedder().encode(["warm-up"])  # the first text search is fast too
         resources.close_store()
     url = f"http://{host}:{port}"
