@@ -44,6 +44,17 @@ SETTINGS = (
         "in development a random key is made per process (sessions end on restart).",
     ),
     Setting("upload_max_mb", "5", "Largest import file (and request) the web app accepts, in MB."),
+    Setting(
+        "report_retention_hours",
+        "24",
+        "Hours a finished web report's file is kept; then it is deleted and its job says so.",
+    ),
+    Setting(
+        "reports_dir",
+        None,
+        "Folder for the files of web reports (default: a private folder under the system's "
+        "temporary directory, which a reboot may clear).",
+    ),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
