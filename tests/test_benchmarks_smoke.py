@@ -142,7 +142,8 @@ def test_signal_ceiling_refuses_sets_of_different_queries(tmp_path):
 def test_live_import_measures_both_phases_over_http(capsys):
     """A real server and a real import in child processes; tiny sizes, hashing embedder."""
     live_import.main(
-        ["--model", "hashing", "--new", "30", "--readers", "3", "--idle-seconds", "1"]
+        ["--model", "hashing", "--new", "30", "--readers", "3", "--idle-seconds", "1",
+         "--edit-after", "0.5"]  # fmt: skip
     )
     out = capsys.readouterr().out
     assert "import: exit 0, " in out and "30 new" in out
@@ -150,3 +151,5 @@ def test_live_import_measures_both_phases_over_http(capsys):
     assert len(rows) == 2
     assert all(row.rstrip(" |").endswith("| 0") for row in rows), rows  # no failed search
     assert "p95 during import / idle p95:" in out
+    assert "- after the swap: the edit request took" in out
+    assert "ms; shown by the next search" in out
