@@ -180,21 +180,24 @@ def run(args: argparse.Namespace, tmp: Path) -> None:
         capture_output=True,
     )
     port = free_port()
+    log = tmp / "server.log"
     server = subprocess.Popen(
         [*matchmaker_argv(), "serve", "--db", str(db), "--port", str(port),
          "--threads", str(args.threads)],  # fmt: skip
         env=env,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
+        # A file, not a pipe: waitress logs a line per queued request, and a pipe nobody
+        # reads fills up and stops the server mid-run.
+        stderr=log.open("w"),
     )
     try:
-        wait_until_serving(port, server)
+        wait_until_serving(port, server, log)
         measure(args, env, port, db, new_file, profiles[-1].id)
     finally:
         server.terminate()
-        _, errors = server.communicate(timeout=30)
-        if "Traceback" in (errors or ""):
+        server.wait(timeout=30)
+        errors = log.read_text(errors="replace")
+        if "Traceback" in errors:
             print("server errors:\n" + errors[-3000:])
 
 
@@ -366,11 +369,13 @@ def status_of(port: int, url: str) -> int:
         conn.close()
 
 
-def wait_until_serving(port: int, server: subprocess.Popen, timeout: float = 300) -> None:
+def wait_until_serving(
+    port: int, server: subprocess.Popen, log: Path, timeout: float = 600
+) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if server.poll() is not None:
-            raise SystemExit(f"the server exited: {server.stderr.read()}")
+            raise SystemExit(f"the server exited: {log.read_text(errors='replace')}")
         if status_of(port, "/") == 200:
             return
         time.sleep(0.5)

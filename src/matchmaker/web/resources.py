@@ -178,9 +178,9 @@ class LiveIndex:
     def _work(self, embedder: Embedder) -> None:
         """Refresh until the snapshot matches the database, then end the thread.
 
-        The thread runs at normal priority on purpose: niced, it was descheduled
-        while holding the GIL on a loaded machine, and every request thread waited
-        for it (measured: four request threads at 0.6% CPU, searches stalled).
+        The thread runs at normal priority on purpose: a niced thread can be
+        descheduled on a loaded machine while it holds the GIL, and then every
+        request thread waits for it.
         """
         try:
             with Store.open(self.db_path) as store:
