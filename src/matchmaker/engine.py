@@ -7,6 +7,8 @@ written once, here.
 
 from __future__ import annotations
 
+import os
+import socket
 from collections.abc import Callable
 
 import numpy as np
@@ -46,11 +48,43 @@ def import_profiles(
     """Write a fully validated file in one transaction, then embed what changed."""
     if not parsed.ok:
         raise ValueError("refusing to import a file with errors")
-    summary = store.upsert_many(parsed.profiles, actor=actor)
-    changed_ids = set(summary.changed_ids)  # built once: inside the loop it was quadratic
-    changed = [p for p in parsed.profiles if p.id in changed_ids]
-    embed_profiles(store, embedder, changed, progress=progress)
+    holder = lease_holder()
+    store.take_embedding_lease(holder)  # a running server leaves this embedding to us
+    try:
+        summary = store.upsert_many(parsed.profiles, actor=actor)
+        changed_ids = set(summary.changed_ids)  # built once: inside the loop it was quadratic
+        changed = [p for p in parsed.profiles if p.id in changed_ids]
+        embed_profiles(store, embedder, changed, progress=progress)
+    finally:
+        store.drop_embedding_lease(holder)
     return summary
+
+
+def lease_holder() -> str:
+    """This process, as named in the embedding lease: host and process id."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def embedding_lease_state(store: Store) -> str | None:
+    """Whether someone holds the embedding lease: 'alive', 'dead' or None (nobody).
+
+    The lease names a process on a host; a process on this host is checked with
+    signal 0. One on another host cannot be checked and counts as alive (SQLite
+    files are shared between machines only on network file systems, rarely).
+    """
+    holder = store.embedding_lease()
+    if not holder:
+        return None
+    host, _, pid = holder.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return "alive"
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return "dead"
+    except OSError:  # exists, owned by someone else
+        return "alive"
+    return "alive"
 
 
 def save_and_embed(

@@ -571,6 +571,27 @@ class Store:
         """
         return int(self.db.execute("SELECT COALESCE(MAX(rowid), 0) FROM vectors").fetchone()[0])
 
+    def take_embedding_lease(self, holder: str) -> None:
+        """Say that ``holder`` (host:pid) is writing profiles it will embed next.
+
+        A running server reads it and leaves those profiles to the holder while the
+        holder lives, instead of embedding them a second time (see ``web.resources``).
+        """
+        with self._immediate():
+            self.db.execute(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES ('embedding_lease', ?)", [holder]
+            )
+
+    def drop_embedding_lease(self, holder: str) -> None:
+        with self._immediate():
+            self.db.execute(
+                "DELETE FROM meta WHERE key = 'embedding_lease' AND value = ?", [holder]
+            )
+
+    def embedding_lease(self) -> str | None:
+        row = self.db.execute("SELECT value FROM meta WHERE key = 'embedding_lease'").fetchone()
+        return row[0] if row else None
+
     def load_vectors(self, model_id: str, field: str) -> dict[str, VectorRow]:
         """All stored vectors of one field for live companies, keyed by company id."""
         sql = (

@@ -10,14 +10,21 @@ The hashing embedder serves: what is tested is who waits for whom, not ranking.
 
 from __future__ import annotations
 
+import json
+import socket
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from flask import Flask
 from web_helpers import PASSWORD, STAFF, make_app
 
+from matchmaker import engine
 from matchmaker.embedding import HashingEmbedder, embed_profiles
+from matchmaker.importing import parse_bytes
 from matchmaker.profiles import Profile, validate_profile
 from matchmaker.store import Store
 from matchmaker.web.resources import LiveIndex
@@ -103,6 +110,52 @@ def test_profiles_nobody_embeds_are_embedded_by_the_server(
     assert suggested_ids(client, "riga pep") == []  # the old snapshot, at once
     assert eventually(lambda: suggested_ids(client, "riga pep") == ["riga-peptides"])
     assert "riga-peptides" in found_ids(client, "peptide synthesis", "LV")
+
+
+def test_profiles_a_live_import_is_embedding_are_left_to_it(
+    store: Store, tmp_db_path: Path, tmp_path: Path, hashing_embedder: HashingEmbedder
+):
+    """However slow the import (a loaded machine), the server does not embed them twice."""
+    app = make_app(tmp_db_path, tmp_path / "staging", REFRESH_PATIENCE_SECONDS=0.1)
+    client = app.test_client()
+    assert suggested_ids(client, "riga pep") == []
+    fitted, mark = live(app).snapshot, store.vectors_written()
+    store.take_embedding_lease(engine.lease_holder())  # held by this (live) process
+    store.upsert_many([newcomer()], actor="cli")
+    assert suggested_ids(client, "riga pep") == []
+    time.sleep(1.5)  # well past the patience for rows that no lease covers
+    assert live(app).snapshot is fitted and live(app).refreshing
+    assert store.vectors_written() == mark  # the server has embedded nothing
+    embed_profiles(store, hashing_embedder, [store.get("riga-peptides")])
+    store.drop_embedding_lease(engine.lease_holder())
+    assert eventually(lambda: suggested_ids(client, "riga pep") == ["riga-peptides"])
+
+
+def test_profiles_of_an_import_that_died_are_embedded_at_once(
+    store: Store, tmp_db_path: Path, tmp_path: Path
+):
+    app = make_app(tmp_db_path, tmp_path / "staging", REFRESH_PATIENCE_SECONDS=600)
+    client = app.test_client()
+    assert suggested_ids(client, "riga pep") == []
+    importer = subprocess.Popen([sys.executable, "-c", "pass"])
+    importer.wait()  # as if killed after its commit: the lease names a process that is gone
+    store.take_embedding_lease(f"{socket.gethostname()}:{importer.pid}")
+    store.upsert_many([newcomer()], actor="cli")
+    assert engine.embedding_lease_state(store) == "dead"
+    assert eventually(lambda: suggested_ids(client, "riga pep") == ["riga-peptides"])
+
+
+def test_an_import_holds_the_lease_only_while_it_runs(
+    store: Store, hashing_embedder: HashingEmbedder
+):
+    parsed = parse_bytes(json.dumps(NEWCOMER).encode(), "jsonl")
+    engine.import_profiles(store, hashing_embedder, parsed, actor="cli")
+    assert store.embedding_lease() is None
+    assert engine.embedding_lease_state(store) is None
+    broken = parse_bytes(b'{"id": "x"}', "jsonl")
+    with pytest.raises(ValueError):
+        engine.import_profiles(store, hashing_embedder, broken, actor="cli")
+    assert store.embedding_lease() is None
 
 
 def test_a_web_edit_is_searchable_in_the_next_request(app: Flask, store: Store):

@@ -46,12 +46,10 @@ _EMBEDDERS_LOCK = threading.Lock()
 #: change then shows as soon as the refresh ends). Fitting 1,000 profiles takes 0.3 s,
 #: 10,000 take 3 s (docs/benchmarks.md).
 EDIT_WAIT_SECONDS = 10.0
-#: While another process (``matchmaker import``) is embedding the profiles it wrote,
-#: the background refresh waits for it instead of embedding them a second time; it
-#: embeds them itself once no vectors were written for this long (a killed import).
-#: Long enough to cover the import loading the model and embedding one batch of 64
-#: profiles (about 3 s each idle) on a busy machine.
-OTHERS_PATIENCE_SECONDS = 60.0
+#: Stale profiles that no embedding lease covers (written by some other tool) are
+#: embedded by the background refresh once no vectors were written for this long;
+#: those of a live ``matchmaker import`` are left to it however long it takes.
+OTHERS_PATIENCE_SECONDS = 20.0
 #: How often the patient refresh looks at the vectors table.
 POLL_SECONDS = 0.5
 #: After a failed background refresh, searches go on from the old snapshot and the
@@ -221,13 +219,21 @@ class LiveIndex:
         Right after ``matchmaker import`` commits, its rows are in the database but
         their vectors are not: the import embeds them next (at ~20 profiles a second
         on two cores). Embedding them here too would double that work and slow
-        every search meanwhile, so this returns as soon as nothing is stale, or
-        once no vectors were written for :attr:`patience` seconds.
+        every search meanwhile. The import holds the embedding lease
+        (:func:`engine.embedding_lease_state`) until it is done, so this waits while
+        the lease's process lives, and returns as soon as nothing is stale, when
+        that process is gone (a killed import), or, with no lease at all (another
+        tool wrote the rows), once no vectors were written for :attr:`patience` s.
         """
         # The mark is read before staleness, so vectors saved in between are seen as news.
         mark, quiet_since = store.vectors_written(), time.monotonic()
         waiting = _stale_profiles(store, embedder, profiles)
-        while waiting and time.monotonic() - quiet_since < self.patience:
+        while waiting:
+            lease = engine.embedding_lease_state(store)
+            if lease == "dead":
+                return  # the import that was to embed them is gone: do it here
+            if lease is None and time.monotonic() - quiet_since >= self.patience:
+                return
             time.sleep(POLL_SECONDS)
             now_mark = store.vectors_written()
             if now_mark != mark:
