@@ -95,7 +95,6 @@ class LiveIndex:
         self.patience = patience
         #: Read without a lock: replacing it is one atomic reference assignment.
         self.snapshot: Snapshot | None = None
-        self.swaps = 0
         self._build_lock = threading.Lock()  # one build at a time, in whatever thread
         self._state_lock = threading.Lock()  # guards _worker and _failed_at
         self._swapped = threading.Condition()
@@ -243,7 +242,6 @@ class LiveIndex:
     def _swap(self, snapshot: Snapshot) -> None:
         with self._swapped:
             self.snapshot = snapshot
-            self.swaps += 1
             self._swapped.notify_all()
 
     def _serves(self, revision: int) -> bool:
