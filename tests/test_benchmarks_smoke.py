@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # benchmarks/ is not an installed package
     sys.path.insert(0, str(ROOT))
 
-from benchmarks import scale, signal_ceiling, synthetic  # noqa: E402
+from benchmarks import live_import, scale, signal_ceiling, synthetic  # noqa: E402
 from matchmaker.engine import make_embedder  # noqa: E402
 from matchmaker.profiles import validate_profile  # noqa: E402
 from matchmaker.ranking import PartnerRanker  # noqa: E402
@@ -137,3 +137,19 @@ def test_signal_ceiling_refuses_sets_of_different_queries(tmp_path):
                 str(ROOT / "data" / "companies.jsonl"),
             ]
         )
+
+
+def test_live_import_measures_both_phases_over_http(capsys):
+    """A real server and a real import in child processes; tiny sizes, hashing embedder."""
+    live_import.main(
+        ["--model", "hashing", "--new", "30", "--readers", "3", "--idle-seconds", "1",
+         "--edit-after", "0.5"]  # fmt: skip
+    )
+    out = capsys.readouterr().out
+    assert "import: exit 0, " in out and "30 new" in out
+    rows = [line for line in out.splitlines() if line.startswith(("| idle |", "| during import |"))]
+    assert len(rows) == 2
+    assert all(row.rstrip(" |").endswith("| 0") for row in rows), rows  # no failed search
+    assert "p95 during import / idle p95:" in out
+    assert "- after the swap: the edit request took" in out
+    assert "ms; shown by the next search" in out

@@ -102,6 +102,17 @@ SETTINGS = (
         "cut loses nothing that was reported saved; NORMAL is faster but can lose the last "
         "commits; also OFF or EXTRA.",
     ),
+    Setting(
+        "report_retention_hours",
+        "24",
+        "Hours a finished web report's file is kept; then it is deleted and its job says so.",
+    ),
+    Setting(
+        "reports_dir",
+        None,
+        "Folder for the files of web reports (default: a private folder under the system's "
+        "temporary directory, which a reboot may clear).",
+    ),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}

@@ -7,6 +7,8 @@ written once, here.
 
 from __future__ import annotations
 
+import os
+import socket
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
@@ -48,13 +50,18 @@ def import_profiles(
     if not parsed.ok:
         raise ValueError("refusing to import a file with errors")
     check_embedder(embedder)
-    summary = store.upsert_many(
-        parsed.profiles, actor=actor, exported=parsed.exported, overwrite=overwrite
-    )
-    changed_ids = set(summary.changed_ids)  # built once: inside the loop it was quadratic
-    changed = [p for p in parsed.profiles if p.id in changed_ids]
-    with _written_before(f"the {len(changed)} imported profile(s) were saved"):
-        embed_profiles(store, embedder, changed, progress=progress)
+    holder = lease_holder()
+    store.take_embedding_lease(holder)  # a running server leaves this embedding to us
+    try:
+        summary = store.upsert_many(
+            parsed.profiles, actor=actor, exported=parsed.exported, overwrite=overwrite
+        )
+        changed_ids = set(summary.changed_ids)  # built once: inside the loop it was quadratic
+        changed = [p for p in parsed.profiles if p.id in changed_ids]
+        with _written_before(f"the {len(changed)} imported profile(s) were saved"):
+            embed_profiles(store, embedder, changed, progress=progress)
+    finally:
+        store.drop_embedding_lease(holder)
     return summary
 
 
@@ -73,6 +80,33 @@ def _written_before(what: str) -> Iterator[None]:
             f"{what}, but their embeddings were not: {problem}; then run 'matchmaker embed' "
             "(until then, search embeds them on first use)"
         ) from None
+
+
+def lease_holder() -> str:
+    """This process, as named in the embedding lease: host and process id."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def embedding_lease_state(store: Store) -> str | None:
+    """Whether someone holds the embedding lease: 'alive', 'dead' or None (nobody).
+
+    The lease names a process on a host; a process on this host is checked with
+    signal 0. One on another host cannot be checked and counts as alive (SQLite
+    files are shared between machines only on network file systems, rarely).
+    """
+    holder = store.embedding_lease()
+    if not holder:
+        return None
+    host, _, pid = holder.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return "alive"
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return "dead"
+    except OSError:  # exists, owned by someone else
+        return "alive"
+    return "alive"
 
 
 def save_and_embed(
@@ -111,9 +145,14 @@ def build_ranker(
     embedder: Embedder,
     weights: Weights | None = None,
     progress: Progress | None = None,
+    profiles: list[Profile] | None = None,
 ) -> PartnerRanker:
-    """A ranker fitted on all live profiles, embedding any stale ones first."""
-    profiles = store.list()
+    """A ranker fitted on all live profiles, embedding any stale ones first.
+
+    ``profiles`` (default: the live ones, read now) lets the web app fit on the
+    same list it builds its name directory from, so the two always agree.
+    """
+    profiles = store.list() if profiles is None else profiles
     embed_profiles(store, embedder, profiles, progress=progress)
     learned = learned_model(embedder.model_id)
     ranker = PartnerRanker(embedder=embedder, weights=weights, learned=learned)

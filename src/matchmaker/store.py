@@ -16,7 +16,7 @@ import json
 import re
 import shutil
 import sqlite3
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -223,7 +223,42 @@ MIGRATIONS: list[tuple[int, str]] = [
         ALTER TABLE companies ADD COLUMN markets TEXT NOT NULL DEFAULT '[]';
         """,
     ),
+    (
+        5,
+        # Web report jobs, so a restart neither loses them nor leaves them "running" forever.
+        # `request` is what it takes to run the job again (spec, previous report's pairs);
+        # `runner` names the server process that owns it; `starts` counts runs begun.
+        """
+        CREATE TABLE report_jobs (
+            id TEXT PRIMARY KEY,
+            owner TEXT NOT NULL,
+            format TEXT NOT NULL,
+            request TEXT NOT NULL,
+            state TEXT NOT NULL CHECK (state IN
+                ('queued', 'preparing', 'ranking', 'writing', 'done', 'failed', 'expired')),
+            done INTEGER NOT NULL DEFAULT 0,
+            total INTEGER NOT NULL DEFAULT 0,
+            message TEXT NOT NULL DEFAULT '',
+            path TEXT,
+            filename TEXT NOT NULL DEFAULT '',
+            runner TEXT,
+            starts INTEGER NOT NULL DEFAULT 0,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            finished_at TEXT
+        );
+        CREATE INDEX report_jobs_owner ON report_jobs (owner, created_at);
+        CREATE INDEX report_jobs_state ON report_jobs (state, finished_at);
+        """,
+    ),
 ]
+
+#: Report job states in which a job still has work to do.
+REPORT_JOB_ACTIVE = ("queued", "preparing", "ranking", "writing")
+#: Columns of a report job that its runner may change.
+_REPORT_JOB_UPDATABLE = frozenset(
+    {"state", "done", "total", "message", "path", "filename", "runner", "starts", "finished_at"}
+)
 
 
 def synchronous_level(value: str | None = None) -> str:
@@ -828,6 +863,36 @@ class Store:
             count += 1
         return count
 
+    def vectors_written(self) -> int:
+        """A number that grows whenever any connection saves vectors (the newest row id).
+
+        The web app's background refresh watches it to tell that another process
+        (``matchmaker import``) is embedding, and leaves that work to it instead of
+        doing it a second time. Cheap: SQLite reads the largest rowid off the b-tree.
+        """
+        return int(self.db.execute("SELECT COALESCE(MAX(rowid), 0) FROM vectors").fetchone()[0])
+
+    def take_embedding_lease(self, holder: str) -> None:
+        """Say that ``holder`` (host:pid) is writing profiles it will embed next.
+
+        A running server reads it and leaves those profiles to the holder while the
+        holder lives, instead of embedding them a second time (see ``web.resources``).
+        """
+        with self._immediate():
+            self.db.execute(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES ('embedding_lease', ?)", [holder]
+            )
+
+    def drop_embedding_lease(self, holder: str) -> None:
+        with self._immediate():
+            self.db.execute(
+                "DELETE FROM meta WHERE key = 'embedding_lease' AND value = ?", [holder]
+            )
+
+    def embedding_lease(self) -> str | None:
+        row = self.db.execute("SELECT value FROM meta WHERE key = 'embedding_lease'").fetchone()
+        return row[0] if row else None
+
     def load_vectors(self, model_id: str, field: str) -> dict[str, VectorRow]:
         """All stored vectors of one field for live companies, keyed by company id."""
         sql = (
@@ -902,6 +967,97 @@ class Store:
 
     def list_users(self) -> list[str]:
         return [r[0] for r in self.db.execute("SELECT username FROM users ORDER BY username")]
+
+    # -- report jobs ------------------------------------------------------------
+
+    def add_report_job(self, job: dict[str, Any], max_active: int) -> int:
+        """Insert a queued job unless its owner has ``max_active`` unfinished ones.
+
+        Returns how many unfinished jobs the owner had; the job was added only if
+        that is below ``max_active`` (checked and inserted in one transaction, so
+        two quick clicks cannot both slip under the limit).
+        """
+        with self._immediate():
+            active = self.db.execute(
+                f"SELECT COUNT(*) FROM report_jobs WHERE owner = ? AND state IN "
+                f"({_placeholders(REPORT_JOB_ACTIVE)})",
+                [job["owner"], *REPORT_JOB_ACTIVE],
+            ).fetchone()[0]
+            if active < max_active:
+                stamp = now()
+                self.db["report_jobs"].insert(
+                    {**job, "state": "queued", "created_at": stamp, "updated_at": stamp}
+                )
+        return active
+
+    def update_report_job(self, job_id: str, **changes: Any) -> None:
+        """Record a job's progress or outcome (only the columns its runner may change)."""
+        unknown = set(changes) - _REPORT_JOB_UPDATABLE
+        if unknown:
+            raise ValueError(f"not a report job column: {', '.join(sorted(unknown))}")
+        assignments = ", ".join(f"{name} = ?" for name in changes)
+        with self._immediate():
+            self.db.execute(
+                f"UPDATE report_jobs SET {assignments}, updated_at = ? WHERE id = ?",
+                [*changes.values(), now(), job_id],
+            )
+
+    def get_report_job(self, job_id: str) -> dict[str, Any] | None:
+        rows = list(self.db.query("SELECT * FROM report_jobs WHERE id = ?", [job_id]))
+        return rows[0] if rows else None
+
+    def report_jobs_of(self, owner: str, limit: int = 20) -> list[dict[str, Any]]:
+        """A staff member's jobs, newest first."""
+        return list(
+            self.db.query(
+                "SELECT * FROM report_jobs WHERE owner = ? ORDER BY created_at DESC, rowid DESC "
+                "LIMIT ?",
+                [owner, limit],
+            )
+        )
+
+    def claim_report_jobs(
+        self, runner: str, max_starts: int, resumed: str, failed: Callable[[int], str]
+    ) -> list[str]:
+        """Take over the unfinished jobs of other runners: they were cut off by a restart.
+
+        One server process serves a database (``matchmaker serve``), so a job left
+        queued or running under another runner id belongs to a process that is gone.
+        In one transaction, each is queued again for ``runner`` (progress reset,
+        message ``resumed``), or, once begun ``max_starts`` times, marked failed with
+        ``failed(starts)``. Returns the ids of the jobs to run again.
+        """
+        again = []
+        with self._immediate():
+            jobs = self.db.execute(
+                f"SELECT id, starts FROM report_jobs WHERE (runner IS NULL OR runner != ?) "
+                f"AND state IN ({_placeholders(REPORT_JOB_ACTIVE)})",
+                [runner, *REPORT_JOB_ACTIVE],
+            ).fetchall()
+            stamp = now()
+            for job_id, starts in jobs:
+                if starts >= max_starts:
+                    self.db.execute(
+                        "UPDATE report_jobs SET state = 'failed', message = ?, runner = ?, "
+                        "finished_at = ?, updated_at = ? WHERE id = ?",
+                        [failed(starts), runner, stamp, stamp, job_id],
+                    )
+                    continue
+                self.db.execute(
+                    "UPDATE report_jobs SET state = 'queued', done = 0, total = 0, message = ?, "
+                    "runner = ?, updated_at = ? WHERE id = ?",
+                    [resumed, runner, stamp, job_id],
+                )
+                again.append(job_id)
+        return again
+
+    def finished_report_jobs_before(self, stamp: str) -> list[dict[str, Any]]:
+        """Done jobs whose file was made before ``stamp`` (an ISO time): due for deletion."""
+        return list(
+            self.db.query(
+                "SELECT * FROM report_jobs WHERE state = 'done' AND finished_at < ?", [stamp]
+            )
+        )
 
     # -- statistics -----------------------------------------------------------
 
@@ -1085,6 +1241,10 @@ def _refuse_missing_or_empty(path: Path, create: bool) -> None:
             f"{path} is empty (0 bytes), so it is not a matchmaker database; restore a backup "
             f"with 'matchmaker restore BACKUP --db {path}', or delete the file to start anew"
         )
+
+
+def _placeholders(values: Iterable[Any]) -> str:
+    return ", ".join("?" for _ in values)
 
 
 def _statements(sql: str) -> list[str]:

@@ -90,10 +90,10 @@ def test_reports_are_for_staff_only(app: Flask):
     assert response.status_code == 302 and "/login" in response.headers["Location"]
 
 
-def test_starting_a_report_needs_the_csrf_token(staff: FlaskClient, app: Flask):
+def test_starting_a_report_needs_the_csrf_token(staff: FlaskClient, store: Store):
     response = staff.post("/staff/reports/", data={"top": "3", "format": "csv"})
     assert response.status_code == 400 and b"CSRF" in response.data
-    assert app.extensions["matchmaker_reports"].for_owner(STAFF) == []
+    assert store.report_jobs_of(STAFF) == []
 
 
 def test_form_offers_the_cli_options(staff: FlaskClient):
@@ -129,13 +129,13 @@ def test_a_report_runs_in_the_background_and_downloads(staff: FlaskClient):
 
 def test_a_report_shares_the_ranker_that_searches_use(staff: FlaskClient, app: Flask):
     """One fitted ranker per data revision in the process, not one more per report."""
-    cache = app.extensions["matchmaker"]
-    assert cache.ranker is None  # nothing searched yet
+    live = app.extensions["matchmaker"]
+    assert live.snapshot is None  # nothing searched yet
     assert wait(staff, job_id(start(staff)))["state"] == "done"
-    fitted_for_report = cache.ranker
+    fitted_for_report = live.snapshot
     assert fitted_for_report is not None
     assert staff.get("/api/companies/baltic-generics/matches").status_code == 200
-    assert cache.ranker is fitted_for_report
+    assert live.snapshot is fitted_for_report
 
 
 def test_a_waiting_report_does_not_block_the_server(staff: FlaskClient, app: Flask):
@@ -205,13 +205,13 @@ def test_new_since_an_uploaded_report(staff: FlaskClient):
         ({"min_employees": "-3"}, "cannot be negative"),
     ],
 )
-def test_bad_options_come_back_with_a_message(staff: FlaskClient, app: Flask, fields, message):
+def test_bad_options_come_back_with_a_message(staff: FlaskClient, store: Store, fields, message):
     response = start(staff, **fields)
     assert response.status_code == 400
     page = response.get_data(as_text=True)
     assert message in page
     assert 'role="alert"' in page
-    assert app.extensions["matchmaker_reports"].for_owner(STAFF) == []
+    assert store.report_jobs_of(STAFF) == []
 
 
 def test_an_empty_selection_fails_on_the_progress_page(staff: FlaskClient):

@@ -35,7 +35,7 @@
           document.getElementById("report-running").hidden = true;
           document.getElementById("report-done").hidden = false;
           window.location.assign(status.download_url);
-        } else if (status.state === "failed") {
+        } else if (status.state === "failed" || status.state === "expired") {
           window.location.reload();
         } else {
           window.setTimeout(poll, 1000);

@@ -111,7 +111,8 @@ def matches(company_id: str):
     if params.errors:
         return _error(400, "bad parameters", errors=params.errors)
     get_store().get(company_id)
-    return _matches(get_ranker().match(company_id, top=params.top, filters=params.filters()))
+    ranker = get_ranker(company_id)
+    return _matches(ranker.match(company_id, top=params.top, filters=params.filters()))
 
 
 @bp.get("/companies/<company_id>/similar")
@@ -120,7 +121,8 @@ def similar(company_id: str):
     if params.errors:
         return _error(400, "bad parameters", errors=params.errors)
     get_store().get(company_id)
-    return _matches(get_ranker().similar(company_id, top=params.top, filters=params.filters()))
+    ranker = get_ranker(company_id)
+    return _matches(ranker.similar(company_id, top=params.top, filters=params.filters()))
 
 
 @bp.get("/search")

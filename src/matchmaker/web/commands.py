@@ -15,6 +15,7 @@ import click
 from ..cli_support import db_option, user_errors
 from ..store import Store
 from . import auth, create_app, resources
+from . import reports as report_views
 
 
 @click.command()
@@ -40,8 +41,11 @@ def serve(host: str, port: int, threads: int, debug: bool, db_path: str) -> None
         store = resources.get_store()
         companies = store.stats()["companies"]
         click.echo(f"Loading the model and fitting the ranker on {companies} companies...")
-        resources.get_ranker()
+        resources.get_snapshot()  # fitted before listening; later refits run in the background
         resources.get_embedder().encode(["warm-up"])  # the first text search is fast too
+        resumed = report_views.recover_jobs()
+        if resumed:
+            click.echo(f"Resuming {len(resumed)} report jobs cut off by the last shutdown.")
         resources.close_store()
     url = f"http://{host}:{port}"
     if debug:

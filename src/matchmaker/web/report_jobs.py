@@ -1,35 +1,54 @@
-"""Background report jobs: a report runs in its own thread while requests read its progress.
+"""Background report jobs, kept in the database so that a restart loses none of them.
 
 A report over thousands of companies takes minutes, far longer than a request
-should wait, so the view only starts a :class:`Job` and returns. The job's
-thread opens its own :class:`Store` (a connection never crosses threads),
-calls :func:`reports.generate` and writes the file into a private folder.
-Only one report computes at a time per process (they are CPU-bound, and
+should wait, so the view only submits a job and returns. Each job is a row in
+``report_jobs`` (see :mod:`matchmaker.store`): queued, then preparing / ranking /
+writing with its progress, then done with its file, or failed with the reason.
+Status pages read that row, so they work from any thread and after a restart.
+
+The job's thread opens its own :class:`Store` (a connection never crosses
+threads), calls :func:`reports.generate` and writes the file into a private
+folder. Only one report computes at a time per process (they are CPU-bound, and
 search must stay responsive); others wait as "queued".
 
-Jobs live in memory: they are cheap to re-run, and a restart only loses
-progress pages. Their files are removed a day after they were made.
+On start (:meth:`JobRunner.recover`) a server takes over the jobs that a
+previous process left unfinished: a queued job, or one cut off while running,
+is run again from the start (a report is deterministic, so nothing is lost but
+time); one that was already cut off :data:`MAX_STARTS` times is marked failed
+with the reason, so a report that brings the server down cannot do it forever.
+Files are deleted :data:`config` ``report_retention_hours`` after they were
+made, and their jobs then say so.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import secrets
 import tempfile
 import threading
 import time
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from ..ranking import Filters
 from ..reports import Fitter, PreviousReport, ReportError, ReportSpec, generate, write_report
-from ..store import Store, StoreError
+from ..store import REPORT_JOB_ACTIVE, BusyError, Store, StoreError
 
-KEPT_FOR_SECONDS = 24 * 3600
 MAX_ACTIVE_PER_USER = 2
-ACTIVE = ("queued", "preparing", "ranking", "writing")
+ACTIVE = REPORT_JOB_ACTIVE
+#: A job is begun at most this often; cut off again, it fails instead of running a third time.
+MAX_STARTS = 2
+#: Progress is written at most this often (one small transaction each).
+PROGRESS_EVERY_SECONDS = 0.5
+#: Tries of a final write (done / failed) when another connection holds the write lock.
+FINAL_WRITE_TRIES = 5
+RESUMED = "Resumed after a server restart; waiting for another report to finish."
+QUEUED = "Waiting for another report to finish."
 
 log = logging.getLogger(__name__)
 
@@ -38,147 +57,324 @@ class TooManyJobs(Exception):
     """The staff member already has reports waiting or running."""
 
 
-@dataclass
-class Job:
-    """One report request and how far it has got; updated by its thread, read by requests."""
+@dataclass(frozen=True)
+class JobStatus:
+    """One job as its row says now: what status pages and downloads read."""
 
     id: str
     owner: str
     fmt: str
-    spec: ReportSpec
-    previous: PreviousReport | None
-    created: float = field(default_factory=time.time)
-    state: str = "queued"
-    done: int = 0
-    total: int = 0
-    message: str = "Waiting for another report to finish."
-    path: Path | None = None
-    filename: str = ""
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    state: str
+    done: int
+    total: int
+    message: str
+    path: Path | None
+    filename: str
+    created: str
 
-    def update(self, **changes: Any) -> None:
-        with self._lock:
-            for name, value in changes.items():
-                setattr(self, name, value)
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> JobStatus:
+        return cls(
+            id=row["id"],
+            owner=row["owner"],
+            fmt=row["format"],
+            state=row["state"],
+            done=row["done"],
+            total=row["total"],
+            message=row["message"],
+            path=Path(row["path"]) if row["path"] else None,
+            filename=row["filename"],
+            created=row["created_at"],
+        )
+
+    @property
+    def running(self) -> bool:
+        return self.state in ACTIVE
 
     def snapshot(self) -> dict[str, Any]:
-        """A consistent view of the progress, for the status page and its JSON."""
-        with self._lock:
-            return {
-                "id": self.id,
-                "state": self.state,
-                "done": self.done,
-                "total": self.total,
-                "message": self.message,
-                "format": self.fmt,
-                "filename": self.filename,
-                "created": datetime.fromtimestamp(self.created, UTC).isoformat(timespec="seconds"),
-            }
+        """The progress as the status page and its JSON show it."""
+        return {
+            "id": self.id,
+            "state": self.state,
+            "done": self.done,
+            "total": self.total,
+            "message": self.message,
+            "format": self.fmt,
+            "filename": self.filename,
+            "created": self.created,
+        }
 
 
 class JobRunner:
-    """The jobs of one app: started here, run one at a time, found by id and owner."""
+    """The report jobs of one server process: submitted, run one at a time, recovered."""
 
-    def __init__(self) -> None:
-        self._jobs: dict[str, Job] = {}
-        self._lock = threading.Lock()
+    def __init__(self, db_path: str, folder: Path, retention_hours: float = 24.0):
+        self.db_path = db_path
+        self.folder = folder
+        self.retention = timedelta(hours=retention_hours)
+        #: Names this process in the jobs it runs; any other runner's unfinished job
+        #: found at start belongs to a process that is gone.
+        self.runner_id = secrets.token_hex(8)
         #: One report computes at a time; tests hold it to observe a queued job.
         self.slot = threading.Semaphore(1)
+        self._recovered = False
+        self._recover_lock = threading.Lock()
+
+    # -- requests -------------------------------------------------------------------
 
     def submit(
         self,
+        store: Store,
         owner: str,
         spec: ReportSpec,
         fmt: str,
         previous: PreviousReport | None,
-        db_path: str,
         fit: Fitter,
-        folder: Path,
-    ) -> Job:
-        """Queue a report and start its thread; refuse a third active job per person."""
-        with self._lock:
-            self._forget_old(folder)
-            active = [j for j in self._jobs.values() if j.owner == owner and j.state in ACTIVE]
-            if len(active) >= MAX_ACTIVE_PER_USER:
-                raise TooManyJobs(
-                    f"You already have {len(active)} reports in progress; wait for one to finish."
-                )
-            job = Job(secrets.token_urlsafe(16), owner, fmt, spec, previous)
-            self._jobs[job.id] = job
+    ) -> str:
+        """Record a queued job and start its thread; refuse a third active job per person."""
+        job_id = secrets.token_urlsafe(16)
+        row = {
+            "id": job_id,
+            "owner": owner,
+            "format": fmt,
+            "request": encode_request(spec, previous),
+            "message": QUEUED,
+            "runner": self.runner_id,
+        }
+        active = store.add_report_job(row, MAX_ACTIVE_PER_USER)
+        if active >= MAX_ACTIVE_PER_USER:
+            raise TooManyJobs(
+                f"You already have {active} reports in progress; wait for one to finish."
+            )
+        self._start(job_id, fit)
+        return job_id
+
+    def get(self, store: Store, job_id: str, owner: str) -> JobStatus | None:
+        """The job, only for the person who started it."""
+        row = store.get_report_job(job_id) if job_id else None
+        return JobStatus.from_row(row) if row is not None and row["owner"] == owner else None
+
+    def for_owner(self, store: Store, owner: str) -> list[JobStatus]:
+        return [JobStatus.from_row(row) for row in store.report_jobs_of(owner)]
+
+    # -- restart and retention ----------------------------------------------------------
+
+    def recover(self, store: Store, fit: Callable[[], Fitter]) -> list[str]:
+        """Once per process: resume or fail the jobs a previous process left unfinished.
+
+        ``fit`` makes the fitter lazily, so a server with nothing to resume never
+        loads the model for it. Returns the ids of the resumed jobs.
+        """
+        with self._recover_lock:
+            if self._recovered:
+                return []
+            resumed = store.claim_report_jobs(self.runner_id, MAX_STARTS, RESUMED, interrupted)
+            self._recovered = True
+        if resumed:
+            fitter = fit()
+            for job_id in resumed:
+                self._start(job_id, fitter)
+        self.expire_files(store)
+        return resumed
+
+    def expire_files(self, store: Store) -> int:
+        """Delete report files older than the retention time; their jobs say so."""
+        horizon = datetime.now(UTC) - self.retention
+        expired = 0
+        for job in store.finished_report_jobs_before(horizon.isoformat(timespec="seconds")):
+            if job["path"]:
+                Path(job["path"]).unlink(missing_ok=True)
+            store.update_report_job(job["id"], state="expired", message=self.expired_message())
+            expired += 1
+        self._sweep_strays(horizon.timestamp())
+        return expired
+
+    def expired_message(self) -> str:
+        hours = self.retention.total_seconds() / 3600
+        return (
+            f"The file was deleted {hours:g} hours after it was made, as all reports are; "
+            "run the report again."
+        )
+
+    def file_gone(self, store: Store, job: JobStatus) -> None:
+        """The file of a done job vanished (a wiped temporary folder): say so on the job."""
+        store.update_report_job(
+            job.id,
+            state="expired",
+            message="The file is no longer on the server (its folder was cleared); "
+            "run the report again.",
+        )
+
+    def _sweep_strays(self, horizon: float) -> None:
+        """Files no job points to any more (e.g. from before jobs were kept) go too."""
+        if not self.folder.is_dir():
+            return
+        for old in self.folder.iterdir():
+            try:
+                if old.is_file() and old.stat().st_mtime < horizon:
+                    old.unlink(missing_ok=True)
+            except OSError:
+                continue
+
+    # -- the work -------------------------------------------------------------------
+
+    def _start(self, job_id: str, fit: Fitter) -> None:
         thread = threading.Thread(
-            target=self._run,
-            args=(job, db_path, fit, folder),
-            name=f"report-{job.id[:8]}",
-            daemon=True,
+            target=self._run, args=(job_id, fit), name=f"report-{job_id[:8]}", daemon=True
         )
         thread.start()
-        return job
 
-    def get(self, job_id: str, owner: str) -> Job | None:
-        """The job, only for the person who started it."""
-        with self._lock:
-            job = self._jobs.get(job_id)
-        return job if job is not None and job.owner == owner else None
-
-    def for_owner(self, owner: str) -> list[Job]:
-        with self._lock:
-            jobs = [j for j in self._jobs.values() if j.owner == owner]
-        return sorted(jobs, key=lambda j: -j.created)
-
-    def _run(self, job: Job, db_path: str, fit: Fitter, folder: Path) -> None:
+    def _run(self, job_id: str, fit: Fitter) -> None:
         with self.slot:
-            job.update(state="preparing", message="Bringing embeddings up to date.")
             try:
-                self._compute(job, db_path, fit, folder)
-            except (ReportError, StoreError, OSError) as exc:
-                job.update(state="failed", message=str(exc))
-            except Exception:  # a bug: say so on the page, keep the details in the log
-                log.exception("report %s failed", job.id)
-                job.update(state="failed", message="The report failed; see the server log.")
+                store = Store.open(self.db_path)
+            except StoreError:
+                log.exception("report %s cannot open the database", job_id)
+                return
+            try:
+                self._run_with(store, job_id, fit)
+            finally:
+                store.close()
 
-    def _compute(self, job: Job, db_path: str, fit: Fitter, folder: Path) -> None:
+    def _run_with(self, store: Store, job_id: str, fit: Fitter) -> None:
+        job = store.get_report_job(job_id)
+        if job is None or job["state"] != "queued" or job["runner"] != self.runner_id:
+            return  # taken over by another process, or gone
+        progress = _Progress(store, job_id)
+        progress.set(
+            state="preparing",
+            starts=job["starts"] + 1,
+            message="Bringing embeddings up to date.",
+            force=True,
+        )
+        try:
+            spec, previous = decode_request(job["request"])
+            done = self._compute(store, job_id, job["format"], spec, previous, fit, progress)
+        except (ReportError, StoreError, OSError) as exc:
+            done = {"state": "failed", "message": str(exc)}
+        except Exception:  # a bug: say so on the page, keep the details in the log
+            log.exception("report %s failed", job_id)
+            done = {"state": "failed", "message": "The report failed; see the server log."}
+        progress.finish(**done, finished_at=_now())
+
+    def _compute(
+        self,
+        store: Store,
+        job_id: str,
+        fmt: str,
+        spec: ReportSpec,
+        previous: PreviousReport | None,
+        fit: Fitter,
+        progress: _Progress,
+    ) -> dict[str, Any]:
         def ranked(done: int, total: int) -> None:
-            job.update(
+            progress.set(
                 state="ranking", done=done, total=total, message=f"Ranked {done} of {total}."
             )
 
         def embedded(done: int, total: int) -> None:
-            job.update(message=f"Embedding changed profiles: {done} of {total} fields.")
+            progress.set(message=f"Embedding changed profiles: {done} of {total} fields.")
 
-        store = Store.open(db_path)
-        try:
-            report = generate(
-                store,
-                None,
-                job.spec,
-                job.previous,
-                progress=ranked,
-                embed_progress=embedded,
-                fit=fit,
-            )
-        finally:
-            store.close()
-        job.update(state="writing", message="Writing the file.")
-        stamp = datetime.now(UTC).strftime("%Y-%m-%d-%H%M")
-        path = write_report(report, job.fmt, folder / f"{job.id}.{job.fmt}")
-        new = sum(bool(e.new) for s in report.sections for e in s.entries)
-        news = f" ({new} new)" if job.previous else ""
-        job.update(
-            state="done",
-            path=path,
-            filename=f"partner-report-{stamp}.{job.fmt}",
-            message=f"{len(report.sections)} companies, {report.match_count} matches{news}.",
+        report = generate(
+            store, None, spec, previous, progress=ranked, embed_progress=embedded, fit=fit
         )
+        progress.set(state="writing", message="Writing the file.", force=True)
+        self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        path = write_report(report, fmt, self.folder / f"{job_id}.{fmt}")
+        stamp = datetime.now(UTC).strftime("%Y-%m-%d-%H%M")
+        new = sum(bool(e.new) for s in report.sections for e in s.entries)
+        news = f" ({new} new)" if previous else ""
+        return {
+            "state": "done",
+            "path": str(path),
+            "filename": f"partner-report-{stamp}.{fmt}",
+            "message": f"{len(report.sections)} companies, {report.match_count} matches{news}.",
+        }
 
-    def _forget_old(self, folder: Path) -> None:
-        """Drop finished jobs and files older than a day (called under the lock)."""
-        horizon = time.time() - KEPT_FOR_SECONDS
-        for job_id, job in list(self._jobs.items()):
-            if job.created < horizon and job.state not in ACTIVE:
-                del self._jobs[job_id]
-        for old in folder.iterdir():
-            if old.stat().st_mtime < horizon:
-                old.unlink(missing_ok=True)
+
+class _Progress:
+    """Writes a running job's progress to its row, at most every PROGRESS_EVERY_SECONDS."""
+
+    def __init__(self, store: Store, job_id: str):
+        self.store, self.job_id = store, job_id
+        self._last = 0.0
+        self._pending: dict[str, Any] = {}
+
+    def set(self, force: bool = False, **changes: Any) -> None:
+        self._pending.update(changes)
+        if not force and time.monotonic() - self._last < PROGRESS_EVERY_SECONDS:
+            return
+        try:
+            self.store.update_report_job(self.job_id, **self._pending)
+        except BusyError:  # an import holds the write lock: show this progress next time
+            return
+        self._pending, self._last = {}, time.monotonic()
+
+    def finish(self, **changes: Any) -> None:
+        """The outcome must be written: retry while another write holds the lock."""
+        changes = {**self._pending, **changes}
+        for attempt in range(FINAL_WRITE_TRIES):
+            try:
+                self.store.update_report_job(self.job_id, **changes)
+                return
+            except BusyError:
+                if attempt == FINAL_WRITE_TRIES - 1:
+                    raise
+                time.sleep(1)
+
+
+# -- what a job needs to run again --------------------------------------------------
+
+
+def encode_request(spec: ReportSpec, previous: PreviousReport | None) -> str:
+    """The report's options and the earlier report's pairs, as JSON for the job row."""
+    data: dict[str, Any] = {"spec": spec.to_dict(), "previous": None}
+    if previous is not None:
+        data["previous"] = {
+            "source": previous.source,
+            "pairs": sorted(previous.pairs),
+            "meta": previous.meta,
+        }
+    return json.dumps(data, ensure_ascii=False)
+
+
+def decode_request(text: str) -> tuple[ReportSpec, PreviousReport | None]:
+    data = json.loads(text)
+    spec = data["spec"]
+    filters = spec["partner_filters"]
+    decoded = ReportSpec(
+        top=spec["top"],
+        direction=spec["direction"],
+        company_ids=tuple(spec["company_ids"]),
+        sectors=tuple(spec["sectors"]),
+        changed_since=spec["changed_since"],
+        partner_filters=Filters(
+            sectors=list(filters["sectors"]),
+            partnership_types=list(filters["partnership_types"]),
+            verified_only=filters["verified_only"],
+            min_employees=filters["min_employees"],
+        ),
+        strong_score=spec["strong_score"],
+        only_new=spec["only_new"],
+    )
+    previous = data["previous"]
+    if previous is None:
+        return decoded, None
+    pairs = frozenset((a, b) for a, b in previous["pairs"])
+    return decoded, PreviousReport(previous["source"], pairs, previous["meta"])
+
+
+def interrupted(starts: int) -> str:
+    """Why a job that restarts kept cutting off is failed rather than run once more."""
+    times = "twice" if starts == 2 else f"{starts} times"
+    return (
+        f"This report was interrupted by a server restart {times}; start it again "
+        "(with fewer companies if it keeps failing)."
+    )
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def default_folder() -> Path:

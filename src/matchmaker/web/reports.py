@@ -40,8 +40,9 @@ from ..reports import (
     read_previous,
 )
 from .auth import login_needed
-from .report_jobs import ACTIVE, JobRunner, TooManyJobs, default_folder
-from .resources import get_directory, ranker_fitter
+from .errors import respond
+from .report_jobs import JobRunner, JobStatus, TooManyJobs, default_folder
+from .resources import get_directory, get_store, ranker_fitter
 
 bp = Blueprint("reports", __name__, url_prefix="/staff/reports")
 
@@ -56,12 +57,42 @@ DEFAULTS = {"top": "10", "format": "xlsx", "direction": "both"}
 
 @bp.record_once
 def _setup(state) -> None:
-    state.app.extensions["matchmaker_reports"] = JobRunner()
+    config = state.app.config
+    folder = Path(config.get("REPORTS_DIR") or default_folder())
+    state.app.extensions["matchmaker_reports"] = JobRunner(
+        str(config["DB"]), folder, retention_hours(config.get("REPORT_RETENTION_HOURS"))
+    )
+
+
+def retention_hours(value: object) -> float:
+    """The MATCHMAKER_REPORT_RETENTION_HOURS setting as a number, or a clear start-up error."""
+    from . import ConfigError  # the package imports this module first
+
+    try:
+        hours = float(value if value is not None else 24)
+    except (TypeError, ValueError):
+        raise ConfigError("MATCHMAKER_REPORT_RETENTION_HOURS must be a number of hours") from None
+    if not hours > 0:
+        raise ConfigError("MATCHMAKER_REPORT_RETENTION_HOURS must be positive")
+    return hours
 
 
 @bp.before_request
 def staff_only():
-    return None if g.user else login_needed()
+    if not g.user:
+        return login_needed()
+    recover_jobs()
+    runner().expire_files(get_store())
+    return None
+
+
+def recover_jobs() -> list[str]:
+    """Resume or fail what a previous server process left unfinished (once per process).
+
+    ``matchmaker serve`` calls this before it listens; the first staff request to
+    the reports pages calls it too, for servers started some other way.
+    """
+    return runner().recover(get_store(), ranker_fitter)
 
 
 def runner() -> JobRunner:
@@ -85,26 +116,18 @@ def start():
         previous = _previous(request.files.get("previous"))
         if spec.only_new and previous is None:
             raise ReportError("“Only new matches” needs a previous report to compare with.")
-        job = runner().submit(
-            g.user,
-            spec,
-            fmt,
-            previous,
-            current_app.config["DB"],
-            ranker_fitter(),
-            _folder(),
-        )
+        job_id = runner().submit(get_store(), g.user, spec, fmt, previous, ranker_fitter())
     except ReportError as exc:
         return _form(values, error=str(exc), status=400)
     except TooManyJobs as exc:
         return _form(values, error=str(exc), status=429)
-    return redirect(url_for("reports.status", job=job.id), code=303)
+    return redirect(url_for("reports.status", job=job_id), code=303)
 
 
 @bp.get("/status")
 def status():
     job = _job()
-    return render_template("reports/status.html", job=job.snapshot(), running=job.state in ACTIVE)
+    return render_template("reports/status.html", job=job.snapshot(), running=job.running)
 
 
 @bp.get("/status.json")
@@ -119,8 +142,13 @@ def status_json():
 @bp.get("/download")
 def download():
     job = _job()
+    if job.state in ("expired", "failed"):
+        return respond(410, job.message)
     if job.state != "done" or job.path is None:
         abort(409, description="This report is not ready yet.")
+    if not job.path.is_file():
+        runner().file_gone(get_store(), job)
+        return respond(410, "The file is no longer on the server; run the report again.")
     return send_file(
         job.path,
         mimetype=MIMETYPES[job.fmt],
@@ -220,19 +248,13 @@ def _form(values: dict, error: str | None = None, status: int = 200):
         sectors=get_directory().sectors,
         formats=FORMATS,
         directions=DIRECTIONS,
-        jobs=[j.snapshot() for j in runner().for_owner(g.user)],
+        jobs=[j.snapshot() for j in runner().for_owner(get_store(), g.user)],
     )
     return page, status
 
 
-def _job():
-    job = runner().get(request.args.get("job", ""), g.user)
+def _job() -> JobStatus:
+    job = runner().get(get_store(), request.args.get("job", "")[:100], g.user)
     if job is None:
-        abort(404, description="No such report; reports are kept for a day.")
+        abort(404, description="No such report.")
     return job
-
-
-def _folder() -> Path:
-    folder = Path(current_app.config.get("REPORTS_DIR") or default_folder())
-    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    return folder

@@ -141,7 +141,7 @@ def _grading(company: str | None, text: str | None, target: str) -> dict | None:
 @bp.get("/companies/<company_id>")
 def company(company_id: str):
     profile = get_store().get(company_id)
-    ranker = get_ranker()
+    ranker = get_ranker(profile.id)
     target = _other(profile.country)
     return render_template(
         "company.html",
