@@ -24,8 +24,8 @@ from web_helpers import PASSWORD, STAFF, make_app
 
 from matchmaker import engine
 from matchmaker.embedding import HashingEmbedder
-from matchmaker.indexing import embed_profiles
 from matchmaker.importing import parse_bytes
+from matchmaker.indexing import embed_profiles
 from matchmaker.profiles import Profile, validate_profile
 from matchmaker.store import Store
 from matchmaker.web.resources import LiveIndex

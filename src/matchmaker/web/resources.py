@@ -30,7 +30,8 @@ from dataclasses import dataclass
 from flask import Flask, Response, current_app, g, request
 
 from .. import engine
-from ..embedding import Embedder, stale_fields
+from ..embedding import Embedder
+from ..indexing import stale_fields
 from ..profiles import Profile
 from ..ranking import PartnerRanker
 from ..reports import Fitter, Progress
