@@ -24,6 +24,8 @@ def test_company_searches_with_the_keyboard_and_reads_the_reasons(page):
     company.press_sequentially("baltic gen", delay=30)
     option = page.get_by_role("option", name="Baltic Generics (fictional)")
     option.wait_for()
+    # a late type-ahead answer redraws the list; choose once every answer is in
+    page.wait_for_load_state("networkidle")
     company.press("ArrowDown")
     assert option.get_attribute("aria-selected") == "true"
     company.press("Enter")
