@@ -216,14 +216,6 @@ MIGRATIONS: list[tuple[int, str]] = [
         """,
     ),
     (
-        6,
-        """
-        ALTER TABLE companies ADD COLUMN roles TEXT NOT NULL DEFAULT '[]';
-        ALTER TABLE companies ADD COLUMN partner_roles TEXT NOT NULL DEFAULT '[]';
-        ALTER TABLE companies ADD COLUMN markets TEXT NOT NULL DEFAULT '[]';
-        """,
-    ),
-    (
         5,
         # Web report jobs, so a restart neither loses them nor leaves them "running" forever.
         # `request` is what it takes to run the job again (spec, previous report's pairs);
@@ -249,6 +241,14 @@ MIGRATIONS: list[tuple[int, str]] = [
         );
         CREATE INDEX report_jobs_owner ON report_jobs (owner, created_at);
         CREATE INDEX report_jobs_state ON report_jobs (state, finished_at);
+        """,
+    ),
+    (
+        6,
+        """
+        ALTER TABLE companies ADD COLUMN roles TEXT NOT NULL DEFAULT '[]';
+        ALTER TABLE companies ADD COLUMN partner_roles TEXT NOT NULL DEFAULT '[]';
+        ALTER TABLE companies ADD COLUMN markets TEXT NOT NULL DEFAULT '[]';
         """,
     ),
 ]

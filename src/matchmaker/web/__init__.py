@@ -31,15 +31,12 @@ from . import (
     templating,
 )
 from . import reports as report_views
+from .errors import ConfigError
 
 MIN_SECRET_KEY_LENGTH = 32
 
 #: Every blueprint the app serves, registered in this order.
 BLUEPRINTS: list[Blueprint] = [search.bp, auth.bp, curation.bp, api.bp, report_views.bp]
-
-
-class ConfigError(ValueError):
-    """The app cannot start safely with these settings."""
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:

@@ -17,6 +17,10 @@ from ..store import NotFoundError, StoreError, explain
 from .limits import RateLimited
 from .security import CSRFError, UnsafeJSON
 
+
+class ConfigError(ValueError):
+    """The app cannot start safely with these settings."""
+
 MESSAGES = {
     400: "The request could not be understood. Go back, check the form and try again.",
     401: "Log in as staff to do this.",

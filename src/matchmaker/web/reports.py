@@ -40,7 +40,7 @@ from ..reports import (
     read_previous,
 )
 from .auth import login_needed
-from .errors import respond
+from .errors import ConfigError, respond
 from .report_jobs import JobRunner, JobStatus, TooManyJobs, default_folder
 from .resources import get_directory, get_store, ranker_fitter
 
@@ -66,8 +66,6 @@ def _setup(state) -> None:
 
 def retention_hours(value: object) -> float:
     """The MATCHMAKER_REPORT_RETENTION_HOURS setting as a number, or a clear start-up error."""
-    from . import ConfigError  # the package imports this module first
-
     try:
         hours = float(value if value is not None else 24)
     except (TypeError, ValueError):
