@@ -436,11 +436,11 @@ def train(out: str) -> None:
 
     embedder = engine.make_embedder()
     report = training.train(EVAL_SETS, embedder, out)
-    click.echo(f"nDCG@5 of company queries ({embedder.model_id}); held out = 5-fold by query")
-    click.echo(f"{'set':<12} {'fixed':>7} {'learned, held out':>18} {'learned, in-sample':>19}")
+    click.echo(f"nDCG@5 of company queries ({embedder.model_id}); held out = 5-fold by company")
+    click.echo(f"{'set':<24} {'fixed':>7} {'learned, held out':>18} {'learned, in-sample':>19}")
     for name, row in report.items():
         click.echo(
-            f"{name:<12} {row['fixed']:>7.3f} {row['learned']:>18.3f} {row['in_sample']:>19.3f}"
+            f"{name:<24} {row['fixed']:>7.3f} {row['learned']:>18.3f} {row['in_sample']:>19.3f}"
         )
     used = all(r["learned"] > r["fixed"] for r in report.values())
     click.echo(f"Wrote {out}: " + ("used by search" if used else "not used (fixed weights win)"))
