@@ -79,7 +79,7 @@ print(matchmaker.__file__, *(assets.locate(name) for name in assets.LOCATIONS), 
 def test_the_installed_package_and_its_web_files_come_from_the_wheel(installed):
     venv, env = installed
     where = run(venv / "bin" / "python", "-c", WHERE, cwd=venv.parent, env=env).split()
-    assert len(where) == 4
+    assert len(where) == 5  # the package, templates, static, translations, openapi.yaml
     assert all(Path(p).is_relative_to(venv) for p in where), where
 
 
@@ -95,6 +95,9 @@ def test_the_wheel_serves_pages_and_the_api(installed, database):
         found = json.loads(fetch(url + "/api/search?q=PCR+kits+for+laboratories&country=KR"))
         assert found and {m["country"] for m in found} == {"KR"}
         assert "Read as" in fetch(url + "/search?q=PCR+kits+for+laboratories&country=KR")
+        # The catalogues travel in the wheel (compiled there at start, or at build).
+        korean = fetch(url + "/?lang=ko")
+        assert '<html lang="ko">' in korean and "파트너 검색" in korean
 
 
 def test_the_wheel_writes_an_html_report_from_its_packaged_template(installed, database):

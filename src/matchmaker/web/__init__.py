@@ -23,6 +23,7 @@ from . import (
     auth,
     curation,
     errors,
+    i18n,
     imports,
     limits,
     resources,
@@ -65,6 +66,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         limits.init_app(app)  # after auth: staff are counted by name, others by address
     except ValueError as exc:
         raise ConfigError(str(exc)) from None
+    i18n.init_app(app)
     templating.init_app(app)
     errors.init_app(app)
     return app

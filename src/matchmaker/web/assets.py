@@ -1,8 +1,8 @@
 """Where the app's templates, static files and API description are found.
 
 The project keeps them where its design puts them: ``web/templates``,
-``web/static`` and ``docs/openapi.yaml`` at the top of the repository. A wheel
-carries them inside the package, under ``matchmaker/site/`` (hatchling's
+``web/static``, ``web/translations`` and ``docs/openapi.yaml`` at the top of the
+repository. A wheel carries them inside the package, under ``matchmaker/site/`` (hatchling's
 ``force-include`` in pyproject.toml). Both are found through
 ``importlib.resources`` from the installed (or checked-out) ``matchmaker``
 package, so an installed wheel and an editable checkout serve the same pages.
@@ -17,6 +17,7 @@ from pathlib import Path
 LOCATIONS: dict[str, tuple[str, str]] = {
     "templates": ("site/templates", "web/templates"),
     "static": ("site/static", "web/static"),
+    "translations": ("site/translations", "web/translations"),
     "openapi.yaml": ("site/openapi.yaml", "docs/openapi.yaml"),
 }
 
