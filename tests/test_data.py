@@ -28,7 +28,6 @@ HTTP_ONLY_SOURCES = {
     "magnum-medical",
     "boditech-med",
     "osstem-cardiotec",
-    "bionet",
 }
 
 
