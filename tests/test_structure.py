@@ -57,7 +57,6 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
         (
             "matchmaker.cli",
             "matchmaker.cli_support",
-            "matchmaker.report_commands",
             "matchmaker.web",
             "matchmaker.__main__",
         ),

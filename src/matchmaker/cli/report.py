@@ -1,8 +1,4 @@
-"""``matchmaker report``: parse options, call :mod:`reports`, write the file, print a summary.
-
-Registered on the main group at the end of :mod:`cli`; the option and error
-helpers come from :mod:`cli_support`.
-"""
+"""``matchmaker report``: parse options, call :mod:`reports`, write the file, print a summary."""
 
 from __future__ import annotations
 
@@ -10,10 +6,9 @@ import time
 
 import click
 
-from . import engine
-from .cli_support import db_option, make_filters, open_store, progress_printer, user_errors
-from .profiles import PARTNERSHIP_TYPES
-from .reports import (
+from .. import engine
+from ..profiles import PARTNERSHIP_TYPES
+from ..reports import (
     DIRECTIONS,
     FORMATS,
     ReportSpec,
@@ -22,6 +17,7 @@ from .reports import (
     read_previous,
     write_report,
 )
+from .options import db_option, make_filters, open_store, progress_printer, user_errors
 
 
 @click.command()

@@ -20,8 +20,8 @@ from matchmaker.importing import parse_bytes
 from matchmaker.judgements import Judgement
 from matchmaker.store import Store
 
-FIXTURES = Path(__file__).parent / "fixtures"
-README = Path(__file__).parent.parent / "README.md"
+FIXTURES = Path(__file__).parents[1] / "fixtures"
+README = Path(__file__).parents[2] / "README.md"
 MATCH_KEYS = {"id", "name", "country", "score", "reasons", "score_parts"}
 
 

@@ -1,0 +1,132 @@
+"""What every command module shares: the --db option, the ranking options, error
+handling, opening the database, progress bars and counted nouns.
+
+Declared once here so that two commands never spell the same option differently.
+"""
+
+from __future__ import annotations
+
+import functools
+import sqlite3
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+import click
+
+from .. import config, engine
+from ..embedding import ModelNotFoundError
+from ..profiles import PARTNERSHIP_TYPES, visible
+from ..ranking import Filters
+from ..store import Store, StoreError, explain
+
+
+def db_option(command: Callable) -> Callable:
+    return click.option(
+        "--db",
+        "db_path",
+        envvar="MATCHMAKER_DB",
+        default=config.get("db"),
+        show_default=True,
+        type=click.Path(dir_okay=False),
+        help="SQLite database (or set MATCHMAKER_DB).",
+    )(command)
+
+
+def user_errors(command: Callable) -> Callable:
+    """Turn the errors a user can fix into a one-line message and exit code 1."""
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except sqlite3.DatabaseError as exc:  # raised mid-command, e.g. by a damaged page
+            db_path = kwargs.get("db_path") or "the database"
+            error = explain(exc, db_path, writing=False) or StoreError(
+                f"cannot read {db_path}: {exc}; check the file, or restore a backup with "
+                f"'matchmaker restore BACKUP --db {db_path}'"
+            )
+            raise click.ClickException(visible(str(error))) from None
+        except (StoreError, ModelNotFoundError, KeyError, ValueError, OSError) as exc:
+            message = exc.args[0] if isinstance(exc, KeyError) and exc.args else str(exc)
+            # ids and names in a message may come from a file: never let them drive the terminal
+            raise click.ClickException(visible(str(message))) from None
+
+    return wrapper
+
+
+@contextmanager
+def open_store(db_path: str, create: bool = False, readonly: bool = False) -> Iterator[Store]:
+    """The database for one command: read commands open it read-only (a read-only copy
+    works); writing commands check it first (``PRAGMA quick_check``) so that nothing is
+    written into a damaged file."""
+    store = Store.open(db_path, create=create, readonly=readonly, check=not readonly)
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+def progress_printer(label: str) -> engine.Progress | None:
+    """A progress bar on stderr when it is a terminal, else nothing."""
+    if not sys.stderr.isatty():
+        return None
+    state: dict = {}
+
+    def report(done: int, total: int) -> None:
+        bar = state.get("bar")
+        if bar is None:
+            bar = state["bar"] = click.progressbar(length=total, label=label, file=sys.stderr)
+            bar.__enter__()
+        bar.update(done - bar.pos)
+        if done >= total:
+            bar.__exit__(None, None, None)
+
+    return report
+
+
+def make_filters(sectors, partnership_types, verified_only, min_employees, country=None) -> Filters:
+    canonical = {t.lower(): t for t in PARTNERSHIP_TYPES}
+    return Filters(
+        country=country,
+        sectors=list(sectors),
+        partnership_types=[canonical[t.lower()] for t in partnership_types],
+        verified_only=verified_only,
+        min_employees=min_employees,
+    )
+
+
+def count_of(number: int, singular: str, plural: str | None = None) -> str:
+    """``1 query``, ``2 queries``: the noun agrees with the number."""
+    return f"{number} {singular if number == 1 else plural or singular + 's'}"
+
+
+def ranking_options(command: Callable) -> Callable:
+    """--top, --json, the candidate filters and --db, as match, query and similar take them."""
+    options = [
+        click.option(
+            "--top",
+            "-k",
+            default=10,
+            show_default=True,
+            type=click.IntRange(1, 1000),
+            help="Number of results.",
+        ),
+        click.option("--json", "as_json", is_flag=True, help="Print a JSON list."),
+        click.option(
+            "--sector", "sectors", multiple=True, help="Only candidates with this sector."
+        ),
+        click.option(
+            "--type",
+            "partnership_types",
+            multiple=True,
+            type=click.Choice(PARTNERSHIP_TYPES, case_sensitive=False),
+            help="Only candidates open to this partnership type.",
+        ),
+        click.option("--verified-only", is_flag=True, help="Only verified profiles."),
+        click.option("--min-employees", type=click.IntRange(0), help="Minimum company size."),
+        db_option,
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command

@@ -1,0 +1,116 @@
+"""Commands that rank: ``match`` (partners), ``query`` (a need in words), ``similar`` (peers).
+
+They share the ranking options (:func:`options.ranking_options`) and print
+matches the same way, as numbered lines with reasons or as a JSON list.
+"""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from .. import engine
+from ..profiles import normalise_country
+from ..ranking import Match, PartnerRanker, TextQuery
+from ..store import Store
+from .options import (
+    count_of,
+    make_filters,
+    open_store,
+    progress_printer,
+    ranking_options,
+    user_errors,
+)
+
+
+@click.command()
+@click.argument("company_id")
+@ranking_options
+@user_errors
+def match(company_id: str, top: int, as_json: bool, db_path: str, **filter_args) -> None:
+    """Partners for COMPANY_ID in the other country, best first, with reasons."""
+    with open_store(db_path, readonly=True) as store:
+        store.get(company_id)
+        ranker = fitted_ranker(store)
+    print_matches(ranker.match(company_id, top=top, filters=make_filters(**filter_args)), as_json)
+
+
+@click.command()
+@click.argument("text")
+@click.option("--country", required=True, help="Country to search: LV or KR.")
+@ranking_options
+@user_errors
+def query(text: str, country: str, top: int, as_json: bool, db_path: str, **filter_args) -> None:
+    """Companies in --country for a need described in TEXT."""
+    if not text.strip():
+        raise click.BadParameter("describe what you need", param_hint="TEXT")
+    country = normalise_country(country)
+    with open_store(db_path, readonly=True) as store:
+        ranker = fitted_ranker(store)
+    filters = make_filters(**filter_args, country=country)
+    found = ranker.query(text, country=country, top=top, filters=filters)
+    if not as_json:
+        click.echo(read_as(found.reading))
+    print_matches(found.matches, as_json)
+
+
+def read_as(parsed: TextQuery) -> str:
+    """How a free-text need was read, so the user can rephrase it."""
+    needs = "you need " + ", ".join(f"“{n}”" for n in parsed.needs)
+    offers = "you offer " + ", ".join(f"“{o}”" for o in parsed.offers)
+    if not parsed.offers:
+        return f"Read as: {needs} (say what you offer too, e.g. “for our PCR kits”)\n"
+    if not parsed.needs:
+        return f"Read as: {offers} (no need stated: companies that want it come first)\n"
+    return f"Read as: {needs}; {offers}\n"
+
+
+@click.command()
+@click.argument("company_id")
+@click.option("--country", type=click.Choice(["LV", "KR"]), help="Only this country.")
+@ranking_options
+@user_errors
+def similar(
+    company_id: str, country: str | None, top: int, as_json: bool, db_path: str, **filter_args
+) -> None:
+    """Companies whose profile reads like COMPANY_ID's: peers and competitors."""
+    with open_store(db_path, readonly=True) as store:
+        store.get(company_id)
+        ranker = fitted_ranker(store)
+    filters = make_filters(**filter_args, country=country)
+    print_matches(ranker.similar(company_id, top=top, filters=filters), as_json)
+
+
+def fitted_ranker(store: Store) -> PartnerRanker:
+    """The ranker for a read command; say so when stale profiles were embedded for this run only.
+
+    Read commands open the database read-only, so vectors of profiles changed
+    since the last embedding are not stored and would be computed again next time.
+    """
+    ranker = engine.build_ranker(
+        store, engine.make_embedder(), progress=progress_printer("Embedding")
+    )
+    unsaved = store.unsaved_vector_count()
+    if unsaved:
+        click.echo(
+            f"Note: {count_of(unsaved, 'profile field')} embedded for this run only (read "
+            "commands do not write); run 'matchmaker embed' to store them",
+            err=True,
+        )
+    return ranker
+
+
+def print_matches(matches: list[Match], as_json: bool) -> None:
+    if as_json:
+        click.echo(json.dumps([m.to_dict() for m in matches], ensure_ascii=False, indent=2))
+        return
+    if not matches:
+        click.echo("No companies pass these filters; try fewer filters.")
+    for rank, m in enumerate(matches, start=1):
+        where = ", ".join(x for x in (m.city, m.country) if x)
+        click.echo(f"{rank:>2}. {m.name} ({where})  score {m.score:.3f}  [{m.id}]")
+        for reason in m.reasons:
+            click.echo(f"      - {reason}")
+
+
