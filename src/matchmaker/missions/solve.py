@@ -13,7 +13,8 @@ meet, never-meet pairs are never created. Objectives, lexicographically:
 
 Phase 2 reports CP-SAT's optimality gap (best bound against the plan found).
 Both phases start from the greedy plan as a hint, so the solver's answer is
-never worse than the greedy baseline it is compared with.
+never worse than the greedy baseline in that order (coverage, then fit): it
+may trade some total fit for a company that greedy left without a good meeting.
 
 Only the ``per_company`` best partners of each company are offered to the
 solver (plus must-meets): a company with a cap of 8 never needs its 40th
