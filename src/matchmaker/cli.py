@@ -483,6 +483,10 @@ from .report_commands import report  # noqa: E402
 
 cli.add_command(report)
 
+from .mission_commands import mission  # noqa: E402
+
+cli.add_command(mission)
+
 
 from .web.commands import serve, user  # noqa: E402  (web commands build on the CLI group)
 

@@ -9,9 +9,12 @@ comparison). Hand changes go through :mod:`.adjust` and are saved the same way.
 
 from __future__ import annotations
 
+import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ..mission_store import MissionStore
+from ..mission_store import MissionStore, StalePlanError
+from ..profiles import Profile
 from ..ranking import PartnerRanker
 from ..ranking.within import rank_among
 from ..store import Store
@@ -142,6 +145,11 @@ def change_plan(
     plan = missions.plan(mission_id)
     if plan is None:
         raise MissionError("this mission has no plan yet; plan it first")
+    if plan.version != expected_version:  # said before any rule, which may have changed too
+        raise StalePlanError(
+            f"the plan changed meanwhile (now version {plan.version}, you had version "
+            f"{expected_version}); nothing was written. Reload and try again"
+        )
     pair = _lv_kr(state, pair)
     problem = problem_for(state)
     if action == "move":
@@ -194,3 +202,39 @@ def _meeting(slot: int, table: int, lv: str, kr: str, fits: dict[Pair, PairFit])
     if fit is None:
         return Meeting(slot, table, lv, kr)
     return Meeting(slot, table, lv, kr, fit.fit, fit.reasons_lv, fit.reasons_kr)
+
+
+def fold(text: str) -> str:
+    """Case and accents removed, Hangul as jamo: 'rīga' finds 'Riga', '한' finds '한미'."""
+    decomposed = unicodedata.normalize("NFKD", text or "")
+    kept = "".join(c for c in decomposed if unicodedata.category(c) != "Mn")
+    return " ".join(kept.casefold().split())
+
+
+def search_companies(profiles: Sequence[Profile], text: str, limit: int = 20) -> list[Profile]:
+    """Companies whose id, name or local name contains ``text`` (folded), names first."""
+    wanted = fold(text)
+    if not wanted:
+        return []
+    found = [
+        p for p in profiles if wanted in fold(f"{p.id} {p.name} {p.name_local or ''}")
+    ]
+    found.sort(key=lambda p: (not fold(p.name).startswith(wanted), p.name.casefold(), p.id))
+    return found[:limit]
+
+
+def resolve_company(profiles: Sequence[Profile], text: str) -> Profile:
+    """The one company an id or a name (part) means; refuses none or several, naming them."""
+    for p in profiles:
+        if p.id == text:
+            return p
+    found = search_companies(profiles, text, limit=6)
+    exact = [p for p in found if fold(p.name) == fold(text)]
+    if len(exact) == 1:
+        return exact[0]
+    if len(found) == 1:
+        return found[0]
+    if not found:
+        raise MissionError(f"no company with id or name '{text}'")
+    names = ", ".join(f"{p.name} ({p.id})" for p in found[:5])
+    raise MissionError(f"'{text}' matches several companies: {names}; give the id")
