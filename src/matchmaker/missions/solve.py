@@ -31,12 +31,14 @@ from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
 
+from .model import MissionError
+
 Pair = tuple[str, str]
 #: fits are floats; CP-SAT wants integers, so they are scaled by this much
 SCALE = 1000
 
 
-class InfeasibleError(ValueError):
+class InfeasibleError(MissionError):
     """The hard rules (must-meets, availability, caps, tables) cannot all hold; says why."""
 
 
