@@ -4,6 +4,7 @@ with the reason and a 4xx, and write nothing."""
 
 from __future__ import annotations
 
+import html
 import io
 import re
 
@@ -55,10 +56,10 @@ def test_staff_plan_a_mission_and_download_agendas(staff_client: FlaskClient, pl
     summaries = [str(e["summary"]) for e in Calendar.from_ical(ics.data).walk("VEVENT")]
     assert "Meeting: Busan Biologics (fictional)" in summaries
 
-    html = staff_client.get(
+    page = staff_client.get(
         f"/staff/missions/agenda?id={planned}&company=busan-biologics&format=html"
     )
-    assert html.status_code == 200 and "Baltic Generics (fictional)" in html.get_data(as_text=True)
+    assert page.status_code == 200 and "Baltic Generics (fictional)" in page.get_data(True)
 
     grid = staff_client.get(f"/staff/missions/grid?id={planned}")
     book = load_workbook(io.BytesIO(grid.data))
@@ -134,3 +135,20 @@ def test_pages_need_a_login_and_unknown_missions_are_404(client, staff_client, a
     auth.logout()
     response = client.get("/staff/missions/")
     assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_a_participant_taken_out_after_planning_is_flagged_not_a_crash(staff_client, planned):
+    removed = post_form(staff_client, "/staff/missions/participant",
+                        {"mission": planned, "company": "busan-biologics", "remove": "1"})
+    assert removed.status_code == 303
+    page = staff_client.get(f"/staff/missions/view?id={planned}")
+    assert page.status_code == 200
+    assert "'busan-biologics' is not an LV/KR participant" in html.unescape(page.get_data(True))
+    grid = staff_client.get(f"/staff/missions/grid?id={planned}")
+    assert grid.status_code == 200
+    rows = load_workbook(io.BytesIO(grid.data))["Meetings"].iter_rows(values_only=True)
+    assert any("busan-biologics (no longer taking part)" in row for row in rows)
+    agenda = staff_client.get(
+        f"/staff/missions/agenda?id={planned}&company=baltic-generics&format=ics"
+    )
+    assert agenda.status_code == 200

@@ -56,10 +56,18 @@ def agenda_rows(
     rows = []
     for m in plan.of(company_id):
         lv_side = m.lv == company_id
-        partner = people[m.kr if lv_side else m.lv]
+        partner = participant(people, m.kr if lv_side else m.lv)
         reasons = m.reasons_lv if lv_side else m.reasons_kr
         rows.append(AgendaRow(m.slot, mission.slot_label(m.slot), m.table, partner, m.fit, reasons))
     return rows
+
+
+def participant(people: Mapping[str, Participant], company_id: str) -> Participant:
+    """The participant, or a stand-in for one taken out since this plan was made."""
+    found = people.get(company_id)
+    if found is not None:
+        return found
+    return Participant(company_id, f"{company_id} (no longer taking part)", "")
 
 
 def agenda_html(
@@ -69,7 +77,7 @@ def agenda_html(
     return _ENV.get_template("agenda.html").render(
         mission=mission,
         plan=plan,
-        company=people[company_id],
+        company=participant(people, company_id),
         rows=agenda_rows(mission, plan, company_id, people),
         colours=COUNTRY_COLOURS,
         version=__version__,
@@ -85,7 +93,7 @@ def agenda_ics(
     calendar = Calendar()
     calendar.add("prodid", f"-//matchmaker {__version__}//trade mission planner//EN")
     calendar.add("version", "2.0")
-    calendar.add("x-wr-calname", f"{mission.name}: {people[company_id].name}")
+    calendar.add("x-wr-calname", f"{mission.name}: {participant(people, company_id).name}")
     stamp = datetime.now(UTC)
     for row in agenda_rows(mission, plan, company_id, people):
         start = mission.slot_start(row.slot)
@@ -119,7 +127,8 @@ def grid_xlsx(mission: Mission, plan: Plan, people: Mapping[str, Participant]) -
         for table in range(1, tables + 1):
             meeting = cells.get((slot, table))
             row.append(
-                neutralise(f"{people[meeting.lv].name} × {people[meeting.kr].name}")
+                neutralise(f"{participant(people, meeting.lv).name} × "
+                           f"{participant(people, meeting.kr).name}")
                 if meeting
                 else None
             )
@@ -138,8 +147,8 @@ def grid_xlsx(mission: Mission, plan: Plan, people: Mapping[str, Participant]) -
                 m.slot,
                 mission.slot_label(m.slot),
                 m.table,
-                neutralise(people[m.lv].name),
-                neutralise(people[m.kr].name),
+                neutralise(participant(people, m.lv).name),
+                neutralise(participant(people, m.kr).name),
                 m.fit,
                 "yes" if m.by_hand else "",
                 neutralise(" | ".join(m.reasons_lv)),

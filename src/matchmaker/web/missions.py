@@ -23,7 +23,7 @@ from flask import (
 )
 
 from ..mission_store import MissionStore, StalePlanError
-from ..missions import agenda, planning
+from ..missions import adjust, agenda, planning
 from ..missions.model import (
     Mission,
     MissionError,
@@ -125,6 +125,10 @@ def _page(mission_id: int, error: str | None = None, status: int = 200, **kept):
     if plan is not None and plan.meetings:
         profiles = {p.id: p for p in store.list() if p.id in taking_part}
         charts = agenda.plan_charts(plan, profiles)
+    broken = []
+    if plan is not None:  # participants or wishes may have changed since this version
+        state = planning.load(store, mission_id)
+        broken = adjust.violations(planning.problem_for(state), plan.meetings)
     by_slot: dict[int, list] = {}
     for meeting in plan.meetings if plan else []:
         by_slot.setdefault(meeting.slot, []).append(meeting)
@@ -143,6 +147,7 @@ def _page(mission_id: int, error: str | None = None, status: int = 200, **kept):
         charts=charts,
         format_slots=format_slots,
         error=error,
+        broken=broken,
         kept=kept,
     ), status
 
