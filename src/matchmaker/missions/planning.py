@@ -23,7 +23,7 @@ from .fit import PairFit, pair_fits
 from .model import Meeting, Mission, MissionError, Participant, Plan, Wish
 from .solve import Pair, Problem, greedy, solve
 
-#: seconds CP-SAT may take for one mission (the benchmark's 60 x 60 needs about 15)
+#: seconds CP-SAT may take for one mission (the benchmark's 60 x 60 needs about 5)
 TIME_LIMIT = 25.0
 
 
