@@ -40,9 +40,21 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "matchmaker.texts",
             "matchmaker.embedding",
             "matchmaker.ranking",
+            # the planner's pure parts: settings and slots, the solver, hand changes
+            "matchmaker.missions.model",
+            "matchmaker.missions.solve",
+            "matchmaker.missions.adjust",
         ),
     ),
-    ("storage", ("matchmaker.store", "matchmaker.importing", "matchmaker.indexing")),
+    (
+        "storage",
+        (
+            "matchmaker.store",
+            "matchmaker.mission_store",
+            "matchmaker.importing",
+            "matchmaker.indexing",
+        ),
+    ),
     (
         "operations",
         (
@@ -50,6 +62,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "matchmaker.evaluation",
             "matchmaker.reports",
             "matchmaker.training",
+            "matchmaker.missions",
         ),
     ),
     (

@@ -251,6 +251,57 @@ MIGRATIONS: list[tuple[int, str]] = [
         ALTER TABLE companies ADD COLUMN markets TEXT NOT NULL DEFAULT '[]';
         """,
     ),
+    (
+        9,
+        # Trade missions (matchmaker.mission_store): settings, participants with their
+        # availability and cap, must/never-meet wishes (lv, kr), every version of the
+        # meeting plan (the plan's history), and an audit log of the other changes.
+        """
+        CREATE TABLE missions (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL,
+            settings TEXT NOT NULL,
+            version INTEGER NOT NULL DEFAULT 1,
+            created_by TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE TABLE mission_participants (
+            mission_id INTEGER NOT NULL REFERENCES missions (id) ON DELETE CASCADE,
+            company_id TEXT NOT NULL REFERENCES companies (id),
+            cap INTEGER,
+            unavailable TEXT NOT NULL DEFAULT '[]',
+            PRIMARY KEY (mission_id, company_id)
+        );
+        CREATE TABLE mission_wishes (
+            mission_id INTEGER NOT NULL REFERENCES missions (id) ON DELETE CASCADE,
+            lv TEXT NOT NULL REFERENCES companies (id),
+            kr TEXT NOT NULL REFERENCES companies (id),
+            kind TEXT NOT NULL CHECK (kind IN ('must', 'never')),
+            PRIMARY KEY (mission_id, lv, kr)
+        );
+        CREATE TABLE mission_plans (
+            mission_id INTEGER NOT NULL REFERENCES missions (id) ON DELETE CASCADE,
+            version INTEGER NOT NULL,
+            actor TEXT NOT NULL,
+            action TEXT NOT NULL,
+            note TEXT NOT NULL DEFAULT '',
+            at TEXT NOT NULL,
+            meetings TEXT NOT NULL,
+            stats TEXT NOT NULL DEFAULT '{}',
+            PRIMARY KEY (mission_id, version)
+        );
+        CREATE TABLE mission_log (
+            id INTEGER PRIMARY KEY,
+            mission_id INTEGER NOT NULL REFERENCES missions (id) ON DELETE CASCADE,
+            actor TEXT NOT NULL,
+            action TEXT NOT NULL,
+            at TEXT NOT NULL,
+            detail TEXT NOT NULL DEFAULT '{}'
+        );
+        CREATE INDEX mission_log_mission ON mission_log (mission_id, id);
+        """,
+    ),
 ]
 
 #: Report job states in which a job still has work to do.

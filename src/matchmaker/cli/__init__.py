@@ -14,6 +14,7 @@ import click
 
 from .data import backup, embed, export, import_cmd, judgements, restore, stats
 from .evaluate import eval_cmd, train
+from .missions import mission
 from .report import report
 from .search import match, query, similar
 from .server import serve
@@ -28,5 +29,5 @@ def cli() -> None:
 
 for _command in (import_cmd, export, backup, restore, judgements, match, query, similar):
     cli.add_command(_command)
-for _command in (embed, stats, eval_cmd, train, report, serve, user):
+for _command in (embed, stats, eval_cmd, train, report, serve, user, mission):
     cli.add_command(_command)

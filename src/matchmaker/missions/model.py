@@ -1,0 +1,241 @@
+"""What a trade mission is: days cut into slots, tables, participants, wishes, meetings.
+
+Plain data with the arithmetic of slots (index -> day and time) and the checks
+of a mission's settings, shared by the solver, the store and the front ends.
+A slot is numbered from 0 across the whole mission: slot ``s`` is on day
+``s // slots_per_day`` at ``day_start + (s % slots_per_day) * slot_minutes``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+MAX_DAYS = 14
+MAX_SLOTS_PER_DAY = 48
+WISH_KINDS = ("must", "never")
+
+
+class MissionError(ValueError):
+    """A mission request a user can fix: a bad setting, an unknown company, a broken rule."""
+
+
+@dataclass(frozen=True)
+class Mission:
+    """A mission's settings; ``cap`` is the default number of meetings per company."""
+
+    name: str
+    days: tuple[str, ...]
+    day_start: str = "09:00"
+    slot_minutes: int = 20
+    slots_per_day: int = 24
+    tables: int = 20
+    cap: int = 8
+    #: a meeting counts as "good" at this fit or above (every company should get one)
+    good_fit: float = 0.5
+    timezone: str = "Europe/Riga"
+    id: int | None = None
+    version: int = 1
+    created_by: str = ""
+    created_at: str = ""
+
+    def __post_init__(self) -> None:
+        check_mission(self)
+
+    @property
+    def slot_count(self) -> int:
+        return len(self.days) * self.slots_per_day
+
+    def slot_start(self, slot: int) -> datetime:
+        """When slot ``slot`` begins, in the mission's time zone."""
+        day, offset = divmod(slot, self.slots_per_day)
+        start = datetime.combine(
+            date.fromisoformat(self.days[day]),
+            time.fromisoformat(self.day_start),
+            tzinfo=ZoneInfo(self.timezone),
+        )
+        return start + timedelta(minutes=offset * self.slot_minutes)
+
+    def slot_label(self, slot: int) -> str:
+        """'Tue 12 May 09:20–09:40', as agendas and the grid print it."""
+        start = self.slot_start(slot)
+        end = start + timedelta(minutes=self.slot_minutes)
+        return f"{start:%a %d %b %H:%M}–{end:%H:%M}"
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["days"] = list(self.days)
+        return data
+
+
+def check_mission(mission: Mission) -> None:
+    """Refuse settings that cannot make a schedule, with the reason."""
+    if not mission.name.strip():
+        raise MissionError("a mission needs a name")
+    if not 1 <= len(mission.days) <= MAX_DAYS:
+        raise MissionError(f"a mission lasts 1 to {MAX_DAYS} days, not {len(mission.days)}")
+    for day in mission.days:
+        try:
+            date.fromisoformat(day)
+        except (TypeError, ValueError):
+            raise MissionError(f"'{day}' is not a date; use YYYY-MM-DD") from None
+    if len(set(mission.days)) != len(mission.days):
+        raise MissionError("a day is listed twice")
+    try:
+        start = time.fromisoformat(mission.day_start)
+    except (TypeError, ValueError):
+        raise MissionError(f"'{mission.day_start}' is not a time of day; use HH:MM") from None
+    if not 5 <= mission.slot_minutes <= 240:
+        raise MissionError(f"a slot lasts 5 to 240 minutes, not {mission.slot_minutes}")
+    if not 1 <= mission.slots_per_day <= MAX_SLOTS_PER_DAY:
+        raise MissionError(
+            f"a day has 1 to {MAX_SLOTS_PER_DAY} slots, not {mission.slots_per_day}"
+        )
+    minutes = start.hour * 60 + start.minute + mission.slots_per_day * mission.slot_minutes
+    if minutes > 24 * 60:
+        raise MissionError("the day's slots run past midnight; start earlier or use fewer slots")
+    if not 1 <= mission.tables <= 1000:
+        raise MissionError(f"tables must be between 1 and 1000, not {mission.tables}")
+    if not 1 <= mission.cap <= mission.slot_count:
+        raise MissionError(
+            f"meetings per company must be between 1 and the {mission.slot_count} slots, "
+            f"not {mission.cap}"
+        )
+    try:
+        ZoneInfo(mission.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise MissionError(f"'{mission.timezone}' is not a time zone (e.g. Europe/Riga)") from None
+
+
+@dataclass(frozen=True)
+class Participant:
+    """A company taking part; ``cap`` None means the mission's default."""
+
+    company_id: str
+    name: str
+    country: str
+    cap: int | None = None
+    unavailable: frozenset[int] = frozenset()
+    deleted: bool = False
+
+    def cap_in(self, mission: Mission) -> int:
+        return mission.cap if self.cap is None else self.cap
+
+    def free(self, mission: Mission) -> list[int]:
+        return [s for s in range(mission.slot_count) if s not in self.unavailable]
+
+
+@dataclass(frozen=True)
+class Wish:
+    """Two participants must meet, or must never meet; ``lv`` and ``kr`` are company ids."""
+
+    lv: str
+    kr: str
+    kind: str
+
+    def __post_init__(self) -> None:
+        if self.kind not in WISH_KINDS:
+            raise MissionError(f"a wish is 'must' or 'never', not '{self.kind}'")
+
+
+@dataclass
+class Meeting:
+    """One meeting of a plan: who (LV, KR), when (slot), where (table), and why."""
+
+    slot: int
+    table: int
+    lv: str
+    kr: str
+    fit: float = 0.0
+    #: why the KR company fits the LV one (read from the LV side), and the reverse
+    reasons_lv: list[str] = field(default_factory=list)
+    reasons_kr: list[str] = field(default_factory=list)
+    by_hand: bool = False
+
+    @property
+    def pair(self) -> tuple[str, str]:
+        return (self.lv, self.kr)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Meeting:
+        return cls(**data)
+
+
+@dataclass
+class Plan:
+    """One version of a mission's schedule, with who made it and how."""
+
+    mission_id: int
+    version: int
+    meetings: list[Meeting]
+    actor: str
+    action: str
+    at: str = ""
+    note: str = ""
+    stats: dict[str, Any] = field(default_factory=dict)
+
+    def of(self, company_id: str) -> list[Meeting]:
+        """A company's meetings, in time order."""
+        return sorted(
+            (m for m in self.meetings if company_id in m.pair), key=lambda m: (m.slot, m.table)
+        )
+
+    @property
+    def total_fit(self) -> float:
+        return round(sum(m.fit for m in self.meetings), 4)
+
+
+def parse_days(text: str) -> tuple[str, ...]:
+    """'2026-05-12, 2026-05-13' or '2026-05-12..2026-05-14' -> ISO dates, checked."""
+    text = text.strip()
+    if ".." in text:
+        first, _, last = text.partition("..")
+        try:
+            start, end = date.fromisoformat(first.strip()), date.fromisoformat(last.strip())
+        except ValueError:
+            raise MissionError(
+                f"'{text}' is not a range of dates (YYYY-MM-DD..YYYY-MM-DD)"
+            ) from None
+        if end < start or (end - start).days >= MAX_DAYS:
+            raise MissionError(f"'{text}' must run forwards and last at most {MAX_DAYS} days")
+        return tuple((start + timedelta(days=i)).isoformat() for i in range((end - start).days + 1))
+    days = tuple(part.strip() for part in text.replace(";", ",").split(",") if part.strip())
+    if not days:
+        raise MissionError("give the mission's days, e.g. 2026-05-12,2026-05-13")
+    return days
+
+
+def parse_slots(text: str, mission: Mission) -> frozenset[int]:
+    """Slot numbers from '0-5, 12, 30-47' (as the availability forms take them)."""
+    slots: set[int] = set()
+    for part in text.replace(";", ",").split(","):
+        part = part.strip()
+        if not part:
+            continue
+        first, _, last = part.partition("-")
+        try:
+            low, high = int(first), int(last or first)
+        except ValueError:
+            raise MissionError(f"'{part}' is not a slot number or range such as 3-7") from None
+        if not 0 <= low <= high < mission.slot_count:
+            raise MissionError(
+                f"slot range '{part}' is outside 0-{mission.slot_count - 1} for this mission"
+            )
+        slots.update(range(low, high + 1))
+    return frozenset(slots)
+
+
+def format_slots(slots: frozenset[int] | set[int]) -> str:
+    """The inverse of :func:`parse_slots`: runs of slots as ranges."""
+    ordered, runs = sorted(slots), []
+    for s in ordered:
+        if runs and runs[-1][1] == s - 1:
+            runs[-1][1] = s
+        else:
+            runs.append([s, s])
+    return ", ".join(str(a) if a == b else f"{a}-{b}" for a, b in runs)
