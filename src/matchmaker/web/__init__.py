@@ -29,6 +29,7 @@ from . import (
     resources,
     search,
     security,
+    staff,
     templating,
 )
 from . import reports as report_views
@@ -37,7 +38,14 @@ from .errors import ConfigError
 MIN_SECRET_KEY_LENGTH = 32
 
 #: Every blueprint the app serves, registered in this order.
-BLUEPRINTS: list[Blueprint] = [search.bp, auth.bp, curation.bp, api.bp, report_views.bp]
+BLUEPRINTS: list[Blueprint] = [
+    search.bp,
+    auth.bp,
+    curation.bp,
+    staff.bp,
+    api.bp,
+    report_views.bp,
+]
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
