@@ -42,7 +42,15 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "matchmaker.ranking",
         ),
     ),
-    ("storage", ("matchmaker.store", "matchmaker.importing", "matchmaker.indexing")),
+    (
+        "storage",
+        (
+            "matchmaker.store",
+            "matchmaker.importing",
+            "matchmaker.exporting",
+            "matchmaker.indexing",
+        ),
+    ),
     (
         "operations",
         (
