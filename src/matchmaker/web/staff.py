@@ -39,6 +39,7 @@ from ..store import (
     NotFoundError,
     StaffFilter,
     StaleEditError,
+    Store,
     StoreError,
 )
 from .auth import login_needed
@@ -172,7 +173,7 @@ def companies_page():
         "staff/list.html",
         page=page,
         wanted=wanted,
-        sectors=store.sectors_in_use(),
+        sectors=sectors_in_use(store),
         roles=ROLES,
         sorts=STAFF_SORTS,
         page_sizes=PAGE_SIZES,
@@ -183,6 +184,20 @@ def companies_page():
         export_url=url_for("staff.export", **wanted.args),
         back=list_url(wanted, page=page.page),
     ), (400 if wanted.errors else 200)
+
+
+#: database path -> (revision, sectors): the sector list costs a scan of every profile,
+#: so it is read again only after a write (the store's revision moved).
+_SECTORS: dict[str, tuple[int, list[str]]] = {}
+
+
+def sectors_in_use(store: Store) -> list[str]:
+    """The sector filter's choices, cached until the next write to the profiles."""
+    revision = store.revision()
+    cached = _SECTORS.get(store.path)
+    if cached is None or cached[0] != revision:
+        cached = _SECTORS[store.path] = (revision, store.sectors_in_use())
+    return cached[1]
 
 
 def list_url(wanted: ListRequest, **changes: Any) -> str:
