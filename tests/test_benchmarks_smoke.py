@@ -153,3 +153,13 @@ def test_live_import_measures_both_phases_over_http(capsys):
     assert "p95 during import / idle p95:" in out
     assert "- after the swap: the edit request took" in out
     assert "ms; shown by the next search" in out
+
+
+def test_staff_list_benchmark_runs_and_measures_the_baseline():
+    from benchmarks import staff_list
+
+    rows = staff_list.main(["--sizes", "120", "--repeat", "1", "--baseline-repeat", "1"])
+    labels = [row[1] for row in rows]
+    assert labels[0] == "first page" and labels[-1].startswith("OLD")
+    assert len(rows) == len(staff_list.REQUESTS) + 1
+    assert all(float(row[3].replace(",", "")) > 0 for row in rows)

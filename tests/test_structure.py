@@ -52,6 +52,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "matchmaker.store",
             "matchmaker.mission_store",
             "matchmaker.importing",
+            "matchmaker.exporting",
             "matchmaker.indexing",
         ),
     ),

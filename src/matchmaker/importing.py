@@ -376,23 +376,32 @@ def export_profiles(profiles: list[Profile], fmt: str, out: IO[str]) -> int:
         for profile in profiles:
             out.write(json.dumps(_export_record(profile), ensure_ascii=False) + "\n")
     elif fmt == "csv":
-        columns = [*INPUT_FIELDS, "version", "created_at", "updated_at"]
-        writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
+        writer = csv.DictWriter(out, fieldnames=TABLE_COLUMNS, lineterminator="\n")
         writer.writeheader()
         for profile in profiles:
-            record = _export_record(profile)
-            for name in LIST_FIELDS:
-                record[name] = "; ".join(record[name])
-            record["verified"] = "true" if record["verified"] else "false"
-            writer.writerow(
-                {
-                    k: "" if record.get(k) is None else formulas.neutralise(record[k])
-                    for k in columns
-                }
-            )
+            writer.writerow(table_row(profile))
     else:
         raise ValueError(f"unsupported export format '{fmt}'; use jsonl or csv")
     return len(profiles)
+
+
+#: Columns of a table export (CSV here, XLSX in :mod:`matchmaker.exporting`).
+TABLE_COLUMNS = [*INPUT_FIELDS, "version", "created_at", "updated_at"]
+
+
+def table_row(profile: Profile) -> dict[str, Any]:
+    """A profile as one spreadsheet row: lists joined with "; ", formulas neutralised.
+
+    Shared by the CSV and XLSX exports so both are equally safe to open in a
+    spreadsheet and both import back unchanged.
+    """
+    record = _export_record(profile)
+    for name in LIST_FIELDS:
+        record[name] = "; ".join(record[name])
+    record["verified"] = "true" if record["verified"] else "false"
+    return {
+        k: "" if record.get(k) is None else formulas.neutralise(record[k]) for k in TABLE_COLUMNS
+    }
 
 
 def _export_record(profile: Profile) -> dict[str, Any]:

@@ -12,10 +12,12 @@ stale edit is refused instead of silently overwriting someone else's.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import shutil
 import sqlite3
+import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field, replace
@@ -302,7 +304,70 @@ MIGRATIONS: list[tuple[int, str]] = [
         CREATE INDEX mission_log_mission ON mission_log (mission_id, id);
         """,
     ),
+    (
+        10,
+        # The paginated staff list (store.staff_page) at 100k profiles: each sort walks
+        # an index in order and stops after one page. `audit.reverts` names the entry a
+        # revert undid, so the history can say "reverts #12".
+        """
+        CREATE INDEX companies_staff_name ON companies (deleted_at, name COLLATE NOCASE, id);
+        CREATE INDEX companies_staff_updated ON companies (deleted_at, updated_at, id);
+        CREATE INDEX companies_staff_country ON companies
+            (deleted_at, country, name COLLATE NOCASE, id);
+        ALTER TABLE audit ADD COLUMN reverts INTEGER;
+        CREATE VIRTUAL TABLE company_names USING fts5(
+            id UNINDEXED, folded, tokenize = 'trigram'
+        );
+        """,
+    ),
 ]
+
+#: Python steps that complete a migration (filling what SQL alone cannot compute).
+MIGRATION_STEPS: dict[int, str] = {10: "_index_all_names"}
+
+#: Orders of the staff list: key -> ORDER BY clause (each backed by a migration-10 index).
+STAFF_SORTS: dict[str, str] = {
+    "name": "name COLLATE NOCASE ASC, id ASC",
+    "-name": "name COLLATE NOCASE DESC, id DESC",
+    "country": "country ASC, name COLLATE NOCASE ASC, id ASC",
+    "-country": "country DESC, name COLLATE NOCASE DESC, id DESC",
+    "updated": "updated_at ASC, id ASC",
+    "-updated": "updated_at DESC, id DESC",
+}
+#: Audit actions whose field changes can be reverted (they carry before and after values).
+REVERTIBLE_ACTIONS = ("edit", "import", "verify", "unverify", "revert")
+
+
+@dataclass(frozen=True)
+class StaffFilter:
+    """Which profiles the staff list shows; every part is optional.
+
+    ``text`` matches the id, name, local name and city (case-insensitively for Latin
+    letters); ``only_ids`` restricts to a given set (the hook for "has duplicates").
+    """
+
+    text: str = ""
+    country: str | None = None
+    sector: str | None = None
+    role: str | None = None
+    verified: bool | None = None
+    changed_since: str | None = None
+    deleted: bool = False
+    only_ids: frozenset[str] | None = None
+
+
+@dataclass
+class StaffPage:
+    """One page of the staff list: its rows (plain dicts, no vectors) and the total count."""
+
+    rows: list[dict[str, Any]]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
 
 #: Report job states in which a job still has work to do.
 REPORT_JOB_ACTIVE = ("queued", "preparing", "ranking", "writing")
@@ -521,6 +586,8 @@ class Store:
                     continue  # another process migrated meanwhile
                 for statement in _statements(sql):
                     self.db.execute(statement)
+                if version in MIGRATION_STEPS:
+                    getattr(self, MIGRATION_STEPS[version])()
                 self.db.execute("INSERT INTO migrations VALUES (?, ?)", [version, now()])
             applied.append(version)
         return applied
@@ -594,6 +661,43 @@ class Store:
             sql += " WHERE " + " AND ".join(where)
         sql += " ORDER BY id"
         return [_profile_from_row(r) for r in self.db.query(sql, params)]
+
+    # -- the staff list ---------------------------------------------------------
+
+    def staff_page(
+        self, where: StaffFilter, sort: str = "name", page: int = 1, per_page: int = 50
+    ) -> StaffPage:
+        """One page of the profiles ``where`` selects, in ``sort`` order, and their count.
+
+        Only the columns the list shows are read, and each sort walks an index, so
+        a page costs about the same at 100k profiles as at 100 (docs/benchmarks.md).
+        A page past the end gives the last page.
+        """
+        clause, params = _staff_where(where)
+        total = self.db.execute(f"SELECT COUNT(*) FROM companies WHERE {clause}", params)
+        total = total.fetchone()[0]
+        page = max(1, min(page, max(1, -(-total // per_page))))
+        rows = self.db.query(
+            "SELECT id, name, name_local, country, city, verified, version, updated_at, "
+            "deleted_at, trim(offers) = '' AND trim(seeks) = '' AS incomplete FROM companies "
+            f"WHERE {clause} ORDER BY {STAFF_SORTS[sort]} LIMIT ? OFFSET ?",
+            [*params, per_page, (page - 1) * per_page],
+        )
+        return StaffPage(list(rows), total, page, per_page)
+
+    def staff_profiles(self, where: StaffFilter, sort: str = "name") -> list[Profile]:
+        """Every profile ``where`` selects, whole, in ``sort`` order (for exports)."""
+        clause, params = _staff_where(where)
+        sql = f"SELECT * FROM companies WHERE {clause} ORDER BY {STAFF_SORTS[sort]}"
+        return [_profile_from_row(r) for r in self.db.query(sql, params)]
+
+    def sectors_in_use(self) -> list[str]:
+        """Every sector some live profile names, for the staff list's sector filter."""
+        sql = (
+            "SELECT DISTINCT j.value FROM companies c, json_each(c.sectors) j "
+            "WHERE c.deleted_at IS NULL ORDER BY j.value COLLATE NOCASE"
+        )
+        return [row[0] for row in self.db.execute(sql)]
 
     def upsert_many(
         self,
@@ -725,11 +829,143 @@ class Store:
                 self._bump_revision()
         return self.get(company_id, include_deleted=True)
 
+    def set_verified(
+        self,
+        company_ids: Iterable[str],
+        verified: bool,
+        actor: str,
+        expected_version: int | None = None,
+    ) -> int:
+        """Mark profiles verified or not, in one transaction; return how many changed.
+
+        Verification is its own audit event ("verify" or "unverify", with who and
+        when), not an "edit". ``expected_version`` (one profile only) refuses a stale
+        click; a bulk action skips profiles already in the asked state.
+        """
+        company_ids = list(company_ids)
+        changed = 0
+        with self._immediate():
+            for company_id in company_ids:
+                row = self._row(company_id)
+                if row is None or row["deleted_at"]:
+                    raise NotFoundError(f"no company with id '{company_id}'")
+                if expected_version is not None and row["version"] != expected_version:
+                    raise StaleEditError(company_id, expected_version, row["version"])
+                if bool(row["verified"]) == verified:
+                    continue
+                self.db.execute(
+                    "UPDATE companies SET verified = ?, version = version + 1, updated_at = ? "
+                    "WHERE id = ?",
+                    [int(verified), now(), company_id],
+                )
+                action = "verify" if verified else "unverify"
+                before, after = {"verified": not verified}, {"verified": verified}
+                self._audit(company_id, actor, action, ["verified"], before, after)
+                changed += 1
+            if changed:
+                self._bump_revision()
+        return changed
+
+    def delete_many(self, company_ids: Iterable[str], actor: str) -> int:
+        """Soft-delete profiles in one transaction (a "delete" audit entry each)."""
+        company_ids = list(company_ids)
+        deleted = 0
+        with self._immediate():
+            for company_id in company_ids:
+                row = self._row(company_id)
+                if row is None:
+                    raise NotFoundError(f"no company with id '{company_id}'")
+                if row["deleted_at"]:
+                    continue
+                stamp = now()
+                self.db.execute(
+                    "UPDATE companies SET deleted_at = ?, version = version + 1, updated_at = ? "
+                    "WHERE id = ?",
+                    [stamp, stamp, company_id],
+                )
+                self._audit(company_id, actor, "delete", [], None, None)
+                deleted += 1
+            if deleted:
+                self._bump_revision()
+        return deleted
+
+    def record_export(self, company_ids: Iterable[str], actor: str, fmt: str) -> None:
+        """An "export" audit entry per profile of a selection staff exported (who, when, format)."""
+        with self._immediate():
+            for company_id in company_ids:
+                self._audit(company_id, actor, "export", [], None, {"format": fmt})
+
+    def audit_entry(self, company_id: str, entry_id: int) -> dict[str, Any]:
+        """One audit entry of one company (decoded like :meth:`history`)."""
+        rows = list(
+            self.db.query(
+                "SELECT * FROM audit WHERE id = ? AND company_id = ?", [entry_id, company_id]
+            )
+        )
+        if not rows:
+            raise NotFoundError(f"no change #{entry_id} in the history of '{company_id}'")
+        return _decoded_entry(rows[0])
+
+    def revert(
+        self,
+        company_id: str,
+        entry_id: int,
+        actor: str,
+        expected_version: int,
+        fields: Iterable[str] | None = None,
+        validate: Callable[[dict[str, Any]], Profile] | None = None,
+    ) -> tuple[Profile, list[str]]:
+        """Put back the values a past change replaced, as a new audited "revert" change.
+
+        ``fields`` picks some of the entry's fields (default: all of them, the whole
+        edit). The result is validated like any edit (``validate``, e.g.
+        :func:`profiles.validate_profile`) and saved under ``BEGIN IMMEDIATE`` only if
+        the profile is still at ``expected_version``. Returns the profile and the
+        fields that changed (empty if they already held the old values).
+        """
+        with self._immediate():
+            row = self._row(company_id)
+            if row is None:
+                raise NotFoundError(f"no company with id '{company_id}'")
+            if row["version"] != expected_version:
+                raise StaleEditError(company_id, expected_version, row["version"])
+            entry = self.audit_entry(company_id, entry_id)
+            if entry["action"] not in REVERTIBLE_ACTIONS or not entry["before"]:
+                raise StoreError(
+                    f"change #{entry_id} ({entry['action']}) has no values to put back"
+                )
+            wanted = list(entry["changed"]) if fields is None else list(fields)
+            unknown = [name for name in wanted if name not in entry["before"]]
+            if unknown or not wanted:
+                raise StoreError(
+                    f"change #{entry_id} did not change {', '.join(unknown) or 'any field'}"
+                )
+            content = _profile_from_row(row).content() | {
+                name: entry["before"][name] for name in wanted
+            }
+            profile = validate(content) if validate else Profile(**content)
+            before = _profile_from_row(row).content()
+            changed = [name for name in INPUT_FIELDS if before[name] != profile.content()[name]]
+            if changed:
+                self._write(profile, actor, action="revert", reverts=entry_id)
+                self._bump_revision()
+        return self.get(company_id, include_deleted=True), changed
+
+    def users(self) -> list[dict[str, Any]]:
+        """Every staff account (never its password hash), for the users page."""
+        return list(
+            self.db.query(
+                "SELECT username, created_at, disabled_at FROM users ORDER BY username"
+            )
+        )
+
     def _row(self, company_id: str) -> dict[str, Any] | None:
         rows = list(self.db.query("SELECT * FROM companies WHERE id = ?", [company_id]))
         return rows[0] if rows else None
 
-    def _write(self, profile: Profile, actor: str, action: str) -> str:
+    def _write(
+        self, profile: Profile, actor: str, action: str, reverts: int | None = None
+    ) -> str:
         """Write one profile inside the caller's transaction; return what happened."""
         row = self._row(profile.id)
         stamp = now()
@@ -742,6 +978,7 @@ class Store:
                 "deleted_at": None,
             }
             self.db["companies"].insert(record)
+            self._index_name(profile)
             self._audit(
                 profile.id, actor, action if action != "edit" else "create", list(new), None, new
             )
@@ -756,6 +993,8 @@ class Store:
             "deleted_at": None,
         }
         self.db["companies"].update(profile.id, record)
+        if any(name in changed for name in NAME_FIELDS):
+            self._index_name(profile)
         if changed:
             self._audit(
                 profile.id,
@@ -764,10 +1003,32 @@ class Store:
                 changed,
                 {k: old[k] for k in changed},
                 {k: new[k] for k in changed},
+                reverts=reverts,
             )
         if row["deleted_at"]:
             self._audit(profile.id, actor, "restore", [], None, None)
         return "updated"
+
+    def _index_name(self, profile: Profile) -> None:
+        """Keep the staff list's name search (``company_names``) in step with the profile."""
+        rowid = name_rowid(profile.id)  # the id column is not indexed; the rowid is
+        self.db.execute("DELETE FROM company_names WHERE rowid = ?", [rowid])
+        self.db.execute(
+            "INSERT INTO company_names (rowid, id, folded) VALUES (?, ?, ?)",
+            [
+                rowid,
+                profile.id,
+                search_key(profile.id, profile.name, profile.name_local, profile.city),
+            ],
+        )
+
+    def _index_all_names(self) -> None:
+        """Fill ``company_names`` for profiles stored before migration 10."""
+        rows = self.db.execute("SELECT id, name, name_local, city FROM companies").fetchall()
+        self.db.conn.executemany(
+            "INSERT INTO company_names (rowid, id, folded) VALUES (?, ?, ?)",
+            [(name_rowid(row[0]), row[0], search_key(*row)) for row in rows],
+        )
 
     # -- audit ----------------------------------------------------------------
 
@@ -779,9 +1040,12 @@ class Store:
         changed: list[str],
         before: dict[str, Any] | None,
         after: dict[str, Any] | None,
+        reverts: int | None = None,
     ) -> None:
+        extra = {} if reverts is None else {"reverts": reverts}
         self.db["audit"].insert(
-            {
+            extra
+            | {
                 "company_id": company_id,
                 "actor": actor,
                 "action": action,
@@ -800,12 +1064,7 @@ class Store:
             params.append(company_id)
         sql += " ORDER BY id DESC LIMIT ?"
         params.append(limit)
-        entries = []
-        for row in self.db.query(sql, params):
-            for key in ("changed", "before", "after"):
-                row[key] = json.loads(row[key]) if row[key] is not None else None
-            entries.append(row)
-        return entries
+        return [_decoded_entry(row) for row in self.db.query(sql, params)]
 
     # -- staff judgements of matches --------------------------------------------
 
@@ -1292,6 +1551,71 @@ def _refuse_missing_or_empty(path: Path, create: bool) -> None:
             f"{path} is empty (0 bytes), so it is not a matchmaker database; restore a backup "
             f"with 'matchmaker restore BACKUP --db {path}', or delete the file to start anew"
         )
+
+
+#: The fields the staff list's text search looks in.
+NAME_FIELDS = ("id", "name", "name_local", "city")
+
+
+def name_rowid(company_id: str) -> int:
+    """The rowid of a company's row in ``company_names``: a 63-bit hash of its id.
+
+    FTS5 indexes no column but its text, so replacing a company's row by id would
+    scan the table (quadratic over an import); by rowid it is one lookup. A hash
+    rather than the companies table's rowid, which VACUUM may renumber. Two ids
+    share a hash with odds of about 1 in 10^9 at 100k profiles.
+    """
+    digest = hashlib.blake2b(company_id.encode("utf-8"), digest_size=8).digest()
+    return int.from_bytes(digest, "big") >> 1
+
+
+def search_key(*texts: str | None) -> str:
+    """Texts folded for search: accents and case removed, Hangul as jamo, spaces collapsed.
+
+    The same folding as the type-ahead (``web.lookup.fold``), so "riga" finds "Rīga"
+    and a half-typed Hangul syllable finds the name it starts.
+    """
+    decomposed = unicodedata.normalize("NFKD", " ".join(t for t in texts if t))
+    kept = "".join(c for c in decomposed if unicodedata.category(c) != "Mn")
+    return " ".join(kept.casefold().split())
+
+
+def _decoded_entry(row: dict[str, Any]) -> dict[str, Any]:
+    for key in ("changed", "before", "after"):
+        row[key] = json.loads(row[key]) if row[key] is not None else None
+    return row
+
+
+def _staff_where(where: StaffFilter) -> tuple[str, list[Any]]:
+    """The WHERE clause (and its parameters) of a staff list filter."""
+    parts = ["deleted_at IS NOT NULL" if where.deleted else "deleted_at IS NULL"]
+    params: list[Any] = []
+    key = search_key(where.text)
+    if len(key) >= 3:  # the trigram index finds a quoted phrase anywhere in the names
+        parts.append("id IN (SELECT id FROM company_names WHERE company_names MATCH ?)")
+        params.append('folded : "' + key.replace('"', '""') + '"')
+    elif key:  # one or two characters: too short for trigrams, so a scan of the index
+        parts.append("id IN (SELECT id FROM company_names WHERE folded LIKE ? ESCAPE '\\')")
+        params.append("%" + re.sub(r"([\\%_])", r"\\\1", key) + "%")
+    if where.country:
+        parts.append("country = ?")
+        params.append(where.country)
+    if where.sector:
+        parts.append("EXISTS (SELECT 1 FROM json_each(sectors) WHERE value = ?)")
+        params.append(where.sector)
+    if where.role:
+        parts.append("EXISTS (SELECT 1 FROM json_each(roles) WHERE value = ?)")
+        params.append(where.role)
+    if where.verified is not None:
+        parts.append("verified = ?")
+        params.append(int(where.verified))
+    if where.changed_since:
+        parts.append("updated_at >= ?")
+        params.append(where.changed_since)
+    if where.only_ids is not None:
+        parts.append("id IN (SELECT value FROM json_each(?))")
+        params.append(json.dumps(sorted(where.only_ids)))
+    return " AND ".join(parts), params
 
 
 def _placeholders(values: Iterable[Any]) -> str:

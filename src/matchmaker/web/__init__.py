@@ -30,6 +30,7 @@ from . import (
     resources,
     search,
     security,
+    staff,
     templating,
 )
 from . import reports as report_views
@@ -42,6 +43,7 @@ BLUEPRINTS: list[Blueprint] = [
     search.bp,
     auth.bp,
     curation.bp,
+    staff.bp,
     api.bp,
     report_views.bp,
     missions.bp,

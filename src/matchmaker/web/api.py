@@ -24,6 +24,7 @@ from .forms import parse_search
 from .lookup import fold
 from .resources import get_directory, get_embedder, get_ranker, get_store
 from .search import find_by_text
+from .staff import source_links
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -97,12 +98,23 @@ def companies():
     text = fold(params.q)
     if text:
         profiles = [p for p in profiles if text in fold(f"{p.id} {p.name} {p.name_local or ''}")]
-    return jsonify([p.to_dict() for p in profiles[offset : offset + limit]])
+    return jsonify([_shown(p) for p in profiles[offset : offset + limit]])
 
 
 @bp.get("/companies/<company_id>")
 def company(company_id: str):
-    return jsonify(get_store().get(company_id).to_dict())
+    return jsonify(_shown(get_store().get(company_id)))
+
+
+def _shown(profile) -> dict[str, Any]:
+    """A profile as this client may see it: visitors get only the web addresses of ``source``.
+
+    The rest of ``source`` is internal curation notes (see :func:`.staff.source_links`).
+    """
+    shown = profile.to_dict()
+    if not g.user:
+        shown["source"] = " | ".join(source_links(profile.source)) or None
+    return shown
 
 
 @bp.get("/companies/<company_id>/matches")

@@ -22,11 +22,10 @@ from ..store import (
     NotFoundError,
     StaleEditError,
 )
-from . import imports
+from . import imports, staff
 from .auth import login_needed
 from .errors import respond
 from .forms import PROFILE_FIELDS, field_errors, form_values, profile_form_values, raw_profile
-from .lookup import fold
 from .resources import get_embedder, get_store
 from .security import is_local_path, is_write
 
@@ -41,17 +40,8 @@ def staff_only():
 
 @bp.get("/")
 def companies():
-    store = get_store()
-    text = fold(request.args.get("q", ""))
-    show = request.args.get("show", "live")
-    profiles = store.list(deleted_only=show == "deleted")
-    if text:
-        profiles = [
-            p for p in profiles if text in fold(f"{p.id} {p.name} {p.name_local or ''} {p.city}")
-        ]
-    return render_template(
-        "staff/companies.html", profiles=profiles, q=request.args.get("q", ""), show=show
-    )
+    """The paginated, filtered staff list (:mod:`.staff`; it used to be one page of all)."""
+    return staff.companies_page()
 
 
 @bp.route("/companies/new", methods=["GET", "POST"])
@@ -171,15 +161,14 @@ def _set_deleted(company_id: str, deleted: bool):
 
 @bp.post("/companies/<company_id>/verify")
 def verify(company_id: str):
+    """Its own audit event ("verify"/"unverify"), not an edit; nothing to re-embed."""
     store = get_store()
-    profile = store.get(company_id)
-    profile.verified = request.form.get("verified", "1") == "1"
+    verified = request.form.get("verified", "1") == "1"
     try:
-        engine.save_and_embed(
-            store, get_embedder(), profile, g.user, expected_version=_version(request.form)
-        )
+        store.set_verified([company_id], verified, g.user, expected_version=_version(request.form))
     except StaleEditError:
         return _stale(company_id)
+    profile = store.get(company_id)
     state = "verified" if profile.verified else "not verified"
     flash(f"Marked {profile.name} as {state}.", "success")
     return redirect(url_for("search.company", company_id=company_id))
