@@ -13,6 +13,7 @@ from pathlib import Path
 
 from flask.testing import FlaskClient
 
+from matchmaker import languages
 from matchmaker.web import assets, i18n
 
 HTML_LANG = re.compile(r'<html lang="([a-z]+)">')
@@ -78,7 +79,7 @@ def test_catalogues_compile_when_missing_and_where_they_cannot_be_written(tmp_pa
     """A fresh clone has no .mo files; where they cannot be written, a private folder."""
     sources = tmp_path / "translations"
     shutil.copytree(assets.locate("translations"), sources, ignore=shutil.ignore_patterns("*.mo"))
-    assert i18n.compile_catalogues(sources) == sources
+    assert languages.compile_catalogues(sources) == sources
     assert (sources / "lv" / "LC_MESSAGES" / "messages.mo").stat().st_size > 0
     # A stale .mo that cannot be replaced (here a folder in its place: the test runs as
     # root, for whom read-only modes stop nothing).
@@ -86,7 +87,7 @@ def test_catalogues_compile_when_missing_and_where_they_cannot_be_written(tmp_pa
     mo.unlink()
     mo.mkdir()
     os.utime(mo, (0, 0))
-    where = i18n.compile_catalogues(sources)
+    where = languages.compile_catalogues(sources)
     assert where != sources
     assert (where / "ko" / "LC_MESSAGES" / "messages.mo").stat().st_size > 0
     assert (where / "lv" / "LC_MESSAGES" / "messages.mo").stat().st_size > 0

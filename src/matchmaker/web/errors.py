@@ -10,6 +10,8 @@ from __future__ import annotations
 import sqlite3
 
 from flask import Flask, current_app, jsonify, make_response, render_template, request
+from flask_babel import format_decimal, gettext
+from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
 
 from ..embedding import ModelNotFoundError
@@ -21,17 +23,18 @@ from .security import CSRFError, UnsafeJSON
 class ConfigError(ValueError):
     """The app cannot start safely with these settings."""
 
+#: The page's message for each status, in the page's language (the API's are English).
 MESSAGES = {
-    400: "The request could not be understood. Go back, check the form and try again.",
-    401: "Log in as staff to do this.",
-    403: "You may not do this.",
-    404: "There is no page here. Search for a company from the start page.",
-    405: "This address does not accept that kind of request.",
-    409: "Someone else changed this in the meantime. Reload it and apply your change again.",
-    413: "That is too large. Upload a smaller file (split it) or shorten the text.",
-    429: "Too many requests. Wait a few minutes and try again.",
-    500: "Something went wrong on our side. Try again; if it persists, tell the agency staff.",
-    503: "The service is not ready.",
+    400: _l("The request could not be understood. Go back, check the form and try again."),
+    401: _l("Log in as staff to do this."),
+    403: _l("You may not do this."),
+    404: _l("There is no page here. Search for a company from the start page."),
+    405: _l("This address does not accept that kind of request."),
+    409: _l("Someone else changed this in the meantime. Reload it and apply your change again."),
+    413: _l("That is too large. Upload a smaller file (split it) or shorten the text."),
+    429: _l("Too many requests. Wait a few minutes and try again."),
+    500: _l("Something went wrong on our side. Try again; if it persists, tell the agency staff."),
+    503: _l("The service is not ready."),
 }
 
 
@@ -59,7 +62,7 @@ def wants_json() -> bool:
 
 def respond(status: int, message: str | None = None):
     """An error response in the form the client reads (JSON for /api, else a page)."""
-    message = message or MESSAGES.get(status, MESSAGES[400])
+    message = str(message or MESSAGES.get(status, MESSAGES[400]))
     if wants_json():
         response = jsonify(error=message)
         response.status_code = status
@@ -70,8 +73,10 @@ def respond(status: int, message: str | None = None):
 def _csrf(_exc: CSRFError):
     return respond(
         400,
-        "This form has expired or did not come from this site (missing or wrong CSRF token). "
-        "Reload the page and submit it again.",
+        gettext(
+            "This form has expired or did not come from this site (missing or wrong CSRF "
+            "token). Reload the page and submit it again."
+        ),
     )
 
 
@@ -95,8 +100,11 @@ def _too_large():
     limit_mb = current_app.config["UPLOAD_MAX_BYTES"] / (1024 * 1024)
     return respond(
         413,
-        f"That request is larger than the {limit_mb:g} MB limit. Split the file into "
-        "smaller ones, or shorten the text.",
+        gettext(
+            "That request is larger than the %(limit)s MB limit. Split the file into "
+            "smaller ones, or shorten the text.",
+            limit=format_decimal(limit_mb, "0.##"),
+        ),
     )
 
 
