@@ -86,19 +86,24 @@ def _one_line(value: str) -> str:
     return " ".join(str(value).split())[:200]
 
 
+#: The search form's number fields, named as the form labels them.
+SEARCH_NUMBER_LABELS = {"min_employees": _l("Minimum employees"), "top": _l("Results")}
+
+
 def _int_arg(args: MultiDict, name: str, low: int, high: int, errors: dict[str, str]) -> int | None:
     raw = str(args.get(name, "")).strip()
     if not raw:
         return None
+    label = SEARCH_NUMBER_LABELS.get(name, name)
     try:
         number = int(raw)
     except ValueError:
-        errors[name] = gettext("%(field)s must be a whole number.", field=name)
+        errors[name] = gettext("%(field)s must be a whole number.", field=label)
         return None
     if not low <= number <= high:
         errors[name] = gettext(
             "%(field)s must be between %(low)s and %(high)s.",
-            field=name,
+            field=label,
             low=format_number(low),
             high=format_number(high),
         )
