@@ -104,6 +104,7 @@ PUBLIC = [
     "/companies/baltic-generics",
     "/login",
     "/no-such-page",
+    "/companies/no-such-company",
 ]
 STAFF_PAGES = [
     "/staff/",

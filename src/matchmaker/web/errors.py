@@ -16,6 +16,7 @@ from werkzeug.exceptions import HTTPException
 
 from ..embedding import ModelNotFoundError
 from ..store import NotFoundError, StoreError, explain
+from .i18n import current_language
 from .limits import RateLimited
 from .security import CSRFError, UnsafeJSON
 
@@ -41,11 +42,11 @@ MESSAGES = {
 def init_app(app: Flask) -> None:
     app.register_error_handler(CSRFError, _csrf)
     app.register_error_handler(RateLimited, _rate_limited)
-    app.register_error_handler(UnsafeJSON, lambda exc: respond(400, str(exc)))
-    app.register_error_handler(NotFoundError, lambda exc: respond(404, str(exc)))
-    app.register_error_handler(StoreError, lambda exc: respond(503, str(exc)))
+    app.register_error_handler(UnsafeJSON, lambda exc: respond(400, core_message(exc)))
+    app.register_error_handler(NotFoundError, lambda exc: respond(404, core_message(exc)))
+    app.register_error_handler(StoreError, lambda exc: respond(503, core_message(exc)))
     app.register_error_handler(sqlite3.DatabaseError, _database_file)
-    app.register_error_handler(ModelNotFoundError, lambda exc: respond(503, str(exc)))
+    app.register_error_handler(ModelNotFoundError, lambda exc: respond(503, core_message(exc)))
     app.register_error_handler(HTTPException, _http)
 
 
@@ -53,7 +54,18 @@ def _database_file(exc: sqlite3.DatabaseError):
     """A damaged or failing database file: say so (to staff via the log too), never a bare 500."""
     current_app.logger.error("database error: %s", exc)
     problem = explain(exc, "the database", writing=False)
-    return respond(503, str(problem) if problem else MESSAGES[503])
+    return respond(503, core_message(problem) if problem else MESSAGES[503])
+
+
+def core_message(exc: Exception) -> str | None:
+    """The core's own (English) words for the API and English pages.
+
+    A Latvian or Korean page gets the status's translated sentence instead (None here):
+    the core's details name commands and ids for staff, in English.
+    """
+    if wants_json() or current_language() == "en":
+        return str(exc)
+    return None
 
 
 def wants_json() -> bool:

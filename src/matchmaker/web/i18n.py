@@ -33,7 +33,7 @@ from flask_babel import lazy_gettext as _l
 
 from ..languages import DEFAULT_LANGUAGE, LANGUAGES, compile_catalogues
 from ..reason_texts import type_label
-from . import assets, forms
+from . import assets, forms, job_messages
 
 #: The cookie that keeps a user's choice from the language switch (one year).
 COOKIE = "matchmaker_lang"
@@ -61,6 +61,7 @@ def init_app(app: Flask) -> None:
         status_label=lambda value: _label(STATUS_LABELS, value),
         field_label=forms.field_label,
         row_problem=forms.row_problem,
+        job_message=job_messages.translate,
         day=day,
         when=when,
     )

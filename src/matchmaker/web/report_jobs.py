@@ -35,6 +35,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from flask_babel import gettext
+
 from ..languages import DEFAULT_LANGUAGE
 from ..ranking import Filters
 from ..reports import Fitter, PreviousReport, ReportError, ReportSpec, generate, write_report
@@ -146,7 +148,10 @@ class JobRunner:
         active = store.add_report_job(row, MAX_ACTIVE_PER_USER)
         if active >= MAX_ACTIVE_PER_USER:
             raise TooManyJobs(
-                f"You already have {active} reports in progress; wait for one to finish."
+                gettext(
+                    "You already have %(count)s reports in progress; wait for one to finish.",
+                    count=active,
+                )
             )
         self._start(job_id, fit)
         return job_id

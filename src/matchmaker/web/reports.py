@@ -42,6 +42,7 @@ from ..reports import (
     detect_format,
     read_previous,
 )
+from . import job_messages
 from .auth import login_needed
 from .errors import ConfigError, respond
 from .i18n import current_language
@@ -142,6 +143,7 @@ def status():
 def status_json():
     job = _job()
     data = job.snapshot()
+    data["message"] = job_messages.translate(data.get("message"))  # the page's language
     if job.state == "done":
         data["download_url"] = url_for("reports.download", job=job.id)
     return jsonify(data)
