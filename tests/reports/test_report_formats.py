@@ -221,7 +221,7 @@ def test_a_failed_write_keeps_the_previous_file(make_report, tmp_path, monkeypat
     path = folder / "r.csv"
     path.write_text("the last good report", encoding="utf-8")
 
-    def broken(report, target):
+    def broken(report, target, language):
         target.write_text("half", encoding="utf-8")
         raise OSError("disk full")
 

@@ -45,7 +45,7 @@ def test_login_error_is_the_same_for_unknown_users_and_wrong_passwords(client: F
     unknown = auth.login("nobody", PASSWORD)
     wrong = auth.login(STAFF, "wrong password here")
     assert unknown.status_code == wrong.status_code == 401
-    assert LOGIN_ERROR in text(unknown) and LOGIN_ERROR in text(wrong)
+    assert str(LOGIN_ERROR) in text(unknown) and str(LOGIN_ERROR) in text(wrong)
     assert 'value="nobody"' in text(unknown)  # the user name is kept, the password never
     assert PASSWORD not in text(unknown)
 

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from flask.testing import FlaskClient
 
+from matchmaker import languages
 from matchmaker.web import assets, i18n
 
 HTML_LANG = re.compile(r'<html lang="([a-z]+)">')
@@ -78,7 +79,7 @@ def test_catalogues_compile_when_missing_and_where_they_cannot_be_written(tmp_pa
     """A fresh clone has no .mo files; where they cannot be written, a private folder."""
     sources = tmp_path / "translations"
     shutil.copytree(assets.locate("translations"), sources, ignore=shutil.ignore_patterns("*.mo"))
-    assert i18n.compile_catalogues(sources) == sources
+    assert languages.compile_catalogues(sources) == sources
     assert (sources / "lv" / "LC_MESSAGES" / "messages.mo").stat().st_size > 0
     # A stale .mo that cannot be replaced (here a folder in its place: the test runs as
     # root, for whom read-only modes stop nothing).
@@ -86,7 +87,30 @@ def test_catalogues_compile_when_missing_and_where_they_cannot_be_written(tmp_pa
     mo.unlink()
     mo.mkdir()
     os.utime(mo, (0, 0))
-    where = i18n.compile_catalogues(sources)
+    where = languages.compile_catalogues(sources)
     assert where != sources
     assert (where / "ko" / "LC_MESSAGES" / "messages.mo").stat().st_size > 0
     assert (where / "lv" / "LC_MESSAGES" / "messages.mo").stat().st_size > 0
+
+
+def test_report_job_messages_are_shown_in_the_page_language(app):
+    from matchmaker.web import job_messages
+
+    with app.test_request_context("/?lang=ko"):
+        assert job_messages.translate("Ranked 3 of 10.") == "10곳 중 3곳 순위 산출 완료."
+        assert job_messages.translate("10 companies, 20 matches (4 new).") == (
+            "기업 10곳, 매칭 20건(신규 4건)."
+        )
+        assert job_messages.translate("Something else.") == "Something else."
+    with app.test_request_context("/?lang=lv"):
+        assert job_messages.translate("Writing the file.") == "Rakstām failu."
+
+
+def test_core_errors_are_translated_on_pages_and_english_in_the_api(client):
+    english = client.get("/companies/no-such-company").get_data(as_text=True)
+    assert "no-such-company" in english  # the store's own, specific message
+    korean = client.get("/companies/no-such-company?lang=ko")
+    assert korean.status_code == 404
+    assert "이 주소에는 페이지가 없습니다" in korean.get_data(as_text=True)
+    api = client.get("/api/companies/no-such-company", headers={"Accept-Language": "ko"})
+    assert api.status_code == 404 and "no-such-company" in api.get_json()["error"]

@@ -116,7 +116,7 @@ def test_cli_user_commands_end_every_session(
     response = fresh.login(STAFF, NEW_PASSWORD)
     assert response.status_code == (302 if can_log_in_again else 401)
     if not can_log_in_again:
-        assert LOGIN_ERROR in response.get_data(as_text=True)  # the same message as always
+        assert str(LOGIN_ERROR) in response.get_data(as_text=True)  # the same message as always
 
 
 def test_enable_lets_the_user_in_again_but_old_sessions_stay_ended(

@@ -9,12 +9,20 @@
   }
   const progress = document.getElementById("report-progress");
   const message = document.getElementById("report-message");
+  // The page's language: the template puts the translated sentences in data attributes.
+  const texts = box.dataset;
+
+  function fill(template, values) {
+    return template.replace(/\{(\w+)\}/g, function (whole, name) {
+      return name in values ? String(values[name]) : whole;
+    });
+  }
 
   function show(status) {
     if (status.total) {
       progress.max = status.total;
       progress.value = status.done;
-      progress.textContent = status.done + " of " + status.total;
+      progress.textContent = fill(texts.textProgress, { done: status.done, total: status.total });
     }
     message.textContent = status.message;
   }
@@ -31,7 +39,7 @@
         show(status);
         if (status.state === "done") {
           document.getElementById("report-summary").textContent = status.message;
-          document.getElementById("report-download").textContent = "Download " + status.filename;
+          document.getElementById("report-download").textContent = fill(texts.textDownload, { file: status.filename });
           document.getElementById("report-running").hidden = true;
           document.getElementById("report-done").hidden = false;
           window.location.assign(status.download_url);
@@ -42,7 +50,7 @@
         }
       })
       .catch(function () {
-        message.textContent = "Lost contact with the server; retrying…";
+        message.textContent = texts.textLost;
         window.setTimeout(poll, 5000);
       });
   }

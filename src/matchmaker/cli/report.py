@@ -7,6 +7,7 @@ import time
 import click
 
 from .. import engine
+from ..languages import DEFAULT_LANGUAGE, LANGUAGES
 from ..profiles import PARTNERSHIP_TYPES
 from ..reports import (
     DIRECTIONS,
@@ -75,6 +76,13 @@ from .options import db_option, make_filters, open_store, progress_printer, user
     type=float,
     help="Score of a strong match in the charts (default: the report's top quarter).",
 )
+@click.option(
+    "--language",
+    type=click.Choice(list(LANGUAGES)),
+    default=DEFAULT_LANGUAGE,
+    show_default=True,
+    help="Language of the headers, labels and reasons (CSV, XLSX, HTML; JSON stays English).",
+)
 @db_option
 @user_errors
 def report(
@@ -92,6 +100,7 @@ def report(
     previous: str | None,
     only_new: bool,
     strong_score: float | None,
+    language: str,
     db_path: str,
 ) -> None:
     """Top partners of many companies, as CSV, XLSX, JSON or HTML (with charts)."""
@@ -121,7 +130,7 @@ def report(
             progress=progress_printer("Ranking"),
             embed_progress=progress_printer("Embedding"),
         )
-    write_report(result, fmt, out)
+    write_report(result, fmt, out, language)
     new = sum(bool(e.new) for s in result.sections for e in s.entries)
     news = f" ({new} new)" if earlier else ""
     click.echo(

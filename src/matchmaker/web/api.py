@@ -32,7 +32,7 @@ MAX_LIST = 1000
 
 
 def _error(status: int, message: str, **extra: Any):
-    response = jsonify(error=message, **extra)
+    response = jsonify(error=str(message), **extra)  # str(): a lazily translated message
     response.status_code = status
     return response
 

@@ -28,6 +28,8 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import gettext, ngettext
+from flask_babel import lazy_gettext as _l
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from . import limits, security
@@ -37,7 +39,7 @@ bp = Blueprint("auth", __name__)
 
 MIN_PASSWORD_LENGTH = 12
 USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
-LOGIN_ERROR = (
+LOGIN_ERROR = _l(
     "Wrong user name or password. After repeated failures you will have to wait a few "
     "minutes before trying again; ask another staff member if you cannot log in."
 )
@@ -55,9 +57,12 @@ class LoginThrottled(Exception):
 
     @property
     def message(self) -> str:
-        minutes = -(-self.retry_after // 60)
-        wait = "a minute" if minutes <= 1 else f"{minutes} minutes"
-        return f"Too many failed logins from your address; wait {wait} and try again."
+        minutes = max(1, -(-self.retry_after // 60))
+        return ngettext(
+            "Too many failed logins from your address; wait a minute and try again.",
+            "Too many failed logins from your address; wait %(num)d minutes and try again.",
+            minutes,
+        )
 
 
 def init_app(app: Flask) -> None:
@@ -171,7 +176,7 @@ def login_needed():
         return response
     target = request.referrer if security.is_write() else request.full_path
     next_path = target.rstrip("?") if target and security.is_local_path(target) else None
-    flash("Log in as staff to continue.", "info")
+    flash(gettext("Log in as staff to continue."), "info")
     return redirect(url_for("auth.login", next=next_path))
 
 
@@ -196,12 +201,12 @@ def login():
             "login.html", next=next_path, username=username, error=LOGIN_ERROR
         ), 401
     start_session(user)
-    flash(f"Logged in as {user}.", "success")
+    flash(gettext("Logged in as %(name)s.", name=user), "success")
     return redirect(next_path or url_for("curation.companies"))
 
 
 @bp.post("/logout")
 def logout():
     end_sessions()
-    flash("Logged out.", "info")
+    flash(gettext("Logged out."), "info")
     return redirect(url_for("search.index"))

@@ -19,7 +19,7 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po, write_po
 
-from .i18n import DOMAIN, LANGUAGES, catalogue_sources, compile_catalogues
+from ..languages import DOMAIN, LANGUAGES, catalogue_sources, compile_catalogues
 
 ROOT = Path(__file__).resolve().parents[3]
 TRANSLATIONS = ROOT / "web" / "translations"
@@ -34,6 +34,7 @@ KEYWORDS = {
     "lazy_ngettext": (1, 2),
     "N_": None,
     "pgettext": ((1, "c"), 2),
+    "NP_": ((1, "c"), 2),
 }
 #: Folders never searched for strings (data, models, the virtualenv, tests).
 SKIP = {"data", "models", "eval", "tests", "benchmarks", "docs", "build", "dist", "scripts"}

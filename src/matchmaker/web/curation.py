@@ -11,6 +11,7 @@ the editor's text), and is re-embedded at once so search reflects it.
 from __future__ import annotations
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext
 
 from .. import engine
 from ..judgements import GRADES, JudgementInputError, read_judgement
@@ -26,6 +27,8 @@ from . import imports, staff
 from .auth import login_needed
 from .errors import respond
 from .forms import PROFILE_FIELDS, field_errors, form_values, profile_form_values, raw_profile
+from .i18n import GRADE_LABELS
+from .lookup import fold
 from .resources import get_embedder, get_store
 from .security import is_local_path, is_write
 
@@ -59,7 +62,7 @@ def new():
         return _edit_form(None, values, 0, errors={"id": [f"{exc}."]}, status=409)
     except BusyError as exc:  # nothing was saved; the form comes back as typed
         return _edit_form(None, values, 0, busy=str(exc), status=503)
-    flash(f"Created {saved.name}.", "success")
+    flash(gettext("Created %(name)s.", name=saved.name), "success")
     return redirect(url_for("search.company", company_id=saved.id))
 
 
@@ -85,7 +88,7 @@ def edit(company_id: str):
         return _edit_form(company_id, values, latest.version, conflict=conflict, status=409)
     except BusyError as exc:
         return _edit_form(company_id, values, version, busy=str(exc), status=503)
-    flash(f"Saved {saved.name}; search reflects the change now.", "success")
+    flash(gettext("Saved %(name)s; search reflects the change now.", name=saved.name), "success")
     return redirect(url_for("search.company", company_id=saved.id))
 
 
@@ -125,7 +128,7 @@ def _conflict(latest, mine: dict) -> dict:
     entries = get_store().history(latest.id, limit=1)
     stored = latest.content()
     return {
-        "by": entries[0]["actor"] if entries else "someone",
+        "by": entries[0]["actor"] if entries else gettext("someone"),
         "at": entries[0]["at"] if entries else latest.updated_at,
         "fields": [
             (name, label, stored[name])
@@ -153,9 +156,14 @@ def _set_deleted(company_id: str, deleted: bool):
     except StaleEditError:
         return _stale(company_id)
     if deleted:
-        flash(f"Deleted {profile.name}. It stays in the history and can be restored.", "success")
+        flash(
+            gettext(
+                "Deleted %(name)s. It stays in the history and can be restored.", name=profile.name
+            ),
+            "success",
+        )
         return redirect(url_for("curation.companies", show="deleted"))
-    flash(f"Restored {profile.name}.", "success")
+    flash(gettext("Restored %(name)s.", name=profile.name), "success")
     return redirect(url_for("search.company", company_id=company_id))
 
 
@@ -169,8 +177,10 @@ def verify(company_id: str):
     except StaleEditError:
         return _stale(company_id)
     profile = store.get(company_id)
-    state = "verified" if profile.verified else "not verified"
-    flash(f"Marked {profile.name} as {state}.", "success")
+    if profile.verified:
+        flash(gettext("Marked %(name)s as verified.", name=profile.name), "success")
+    else:
+        flash(gettext("Marked %(name)s as not verified.", name=profile.name), "success")
     return redirect(url_for("search.company", company_id=company_id))
 
 
@@ -178,7 +188,7 @@ def _stale(company_id: str):
     return render_template(
         "error.html",
         status=409,
-        message=(
+        message=gettext(
             "Someone else changed this profile after you opened it, so nothing was done. "
             "Open it again to see the latest version, then repeat your action."
         ),
@@ -216,8 +226,13 @@ def confirm_import():
         flash(str(exc), "error")
         return redirect(url_for("curation.upload"))
     flash(
-        f"Imported: {summary.created} new, {summary.updated} updated, "
-        f"{summary.unchanged} unchanged. Search reflects them now.",
+        gettext(
+            "Imported: %(new)d new, %(updated)d updated, %(unchanged)d unchanged. "
+            "Search reflects them now.",
+            new=summary.created,
+            updated=summary.updated,
+            unchanged=summary.unchanged,
+        ),
         "success",
     )
     return redirect(url_for("curation.companies"))
@@ -231,11 +246,17 @@ def judge():
         judgement = read_judgement(request.form)
         store.add_judgement(judgement, g.user)
     except (JudgementInputError, NotFoundError) as exc:
-        return respond(400, f"The grade was not recorded: {exc}.")
+        return respond(400, gettext("The grade was not recorded: %(reason)s.", reason=exc))
     except BusyError as exc:
-        flash(f"The grade was not recorded: {exc}.", "error")
+        flash(gettext("The grade was not recorded: %(reason)s.", reason=exc), "error")
     else:
         name = store.get(judgement.candidate_id).name
-        flash(f"Recorded: {name} graded “{GRADES[judgement.grade]}” for this search.", "success")
+        grade = GRADE_LABELS[GRADES[judgement.grade]]
+        flash(
+            gettext(
+                "Recorded: %(name)s graded “%(grade)s” for this search.", name=name, grade=grade
+            ),
+            "success",
+        )
     back = request.form.get("next")
     return redirect(back if is_local_path(back) else url_for("search.index"), code=303)

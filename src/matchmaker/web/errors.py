@@ -10,10 +10,13 @@ from __future__ import annotations
 import sqlite3
 
 from flask import Flask, current_app, jsonify, make_response, render_template, request
+from flask_babel import format_decimal, gettext
+from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
 
 from ..embedding import ModelNotFoundError
 from ..store import NotFoundError, StoreError, explain
+from .i18n import current_language
 from .limits import RateLimited
 from .security import CSRFError, UnsafeJSON
 
@@ -21,28 +24,29 @@ from .security import CSRFError, UnsafeJSON
 class ConfigError(ValueError):
     """The app cannot start safely with these settings."""
 
+#: The page's message for each status, in the page's language (the API's are English).
 MESSAGES = {
-    400: "The request could not be understood. Go back, check the form and try again.",
-    401: "Log in as staff to do this.",
-    403: "You may not do this.",
-    404: "There is no page here. Search for a company from the start page.",
-    405: "This address does not accept that kind of request.",
-    409: "Someone else changed this in the meantime. Reload it and apply your change again.",
-    413: "That is too large. Upload a smaller file (split it) or shorten the text.",
-    429: "Too many requests. Wait a few minutes and try again.",
-    500: "Something went wrong on our side. Try again; if it persists, tell the agency staff.",
-    503: "The service is not ready.",
+    400: _l("The request could not be understood. Go back, check the form and try again."),
+    401: _l("Log in as staff to do this."),
+    403: _l("You may not do this."),
+    404: _l("There is no page here. Search for a company from the start page."),
+    405: _l("This address does not accept that kind of request."),
+    409: _l("Someone else changed this in the meantime. Reload it and apply your change again."),
+    413: _l("That is too large. Upload a smaller file (split it) or shorten the text."),
+    429: _l("Too many requests. Wait a few minutes and try again."),
+    500: _l("Something went wrong on our side. Try again; if it persists, tell the agency staff."),
+    503: _l("The service is not ready."),
 }
 
 
 def init_app(app: Flask) -> None:
     app.register_error_handler(CSRFError, _csrf)
     app.register_error_handler(RateLimited, _rate_limited)
-    app.register_error_handler(UnsafeJSON, lambda exc: respond(400, str(exc)))
-    app.register_error_handler(NotFoundError, lambda exc: respond(404, str(exc)))
-    app.register_error_handler(StoreError, lambda exc: respond(503, str(exc)))
+    app.register_error_handler(UnsafeJSON, lambda exc: respond(400, core_message(exc)))
+    app.register_error_handler(NotFoundError, lambda exc: respond(404, core_message(exc)))
+    app.register_error_handler(StoreError, lambda exc: respond(503, core_message(exc)))
     app.register_error_handler(sqlite3.DatabaseError, _database_file)
-    app.register_error_handler(ModelNotFoundError, lambda exc: respond(503, str(exc)))
+    app.register_error_handler(ModelNotFoundError, lambda exc: respond(503, core_message(exc)))
     app.register_error_handler(HTTPException, _http)
 
 
@@ -50,7 +54,18 @@ def _database_file(exc: sqlite3.DatabaseError):
     """A damaged or failing database file: say so (to staff via the log too), never a bare 500."""
     current_app.logger.error("database error: %s", exc)
     problem = explain(exc, "the database", writing=False)
-    return respond(503, str(problem) if problem else MESSAGES[503])
+    return respond(503, core_message(problem) if problem else MESSAGES[503])
+
+
+def core_message(exc: Exception) -> str | None:
+    """The core's own (English) words for the API and English pages.
+
+    A Latvian or Korean page gets the status's translated sentence instead (None here):
+    the core's details name commands and ids for staff, in English.
+    """
+    if wants_json() or current_language() == "en":
+        return str(exc)
+    return None
 
 
 def wants_json() -> bool:
@@ -59,7 +74,7 @@ def wants_json() -> bool:
 
 def respond(status: int, message: str | None = None):
     """An error response in the form the client reads (JSON for /api, else a page)."""
-    message = message or MESSAGES.get(status, MESSAGES[400])
+    message = str(message or MESSAGES.get(status, MESSAGES[400]))
     if wants_json():
         response = jsonify(error=message)
         response.status_code = status
@@ -70,8 +85,10 @@ def respond(status: int, message: str | None = None):
 def _csrf(_exc: CSRFError):
     return respond(
         400,
-        "This form has expired or did not come from this site (missing or wrong CSRF token). "
-        "Reload the page and submit it again.",
+        gettext(
+            "This form has expired or did not come from this site (missing or wrong CSRF "
+            "token). Reload the page and submit it again."
+        ),
     )
 
 
@@ -95,8 +112,11 @@ def _too_large():
     limit_mb = current_app.config["UPLOAD_MAX_BYTES"] / (1024 * 1024)
     return respond(
         413,
-        f"That request is larger than the {limit_mb:g} MB limit. Split the file into "
-        "smaller ones, or shorten the text.",
+        gettext(
+            "That request is larger than the %(limit)s MB limit. Split the file into "
+            "smaller ones, or shorten the text.",
+            limit=format_decimal(limit_mb, "0.##"),
+        ),
     )
 
 

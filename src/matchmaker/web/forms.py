@@ -8,10 +8,13 @@ field, so a form can show each next to its input and keep what was typed.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from flask_babel import LazyString, format_number, get_locale, gettext
+from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
 
 from ..profiles import PARTNERSHIP_TYPES, ProfileError, normalise_country
@@ -64,11 +67,13 @@ def parse_search(args: MultiDict) -> SearchParams:
         try:
             params.country = normalise_country(country)
         except ValueError as exc:
-            params.errors["country"] = f"Country {exc}."
+            params.errors["country"] = field_sentence("country", str(exc))
     for value in args.getlist("type"):
         canonical = _TYPES.get(" ".join(value.split()).lower())
         if canonical is None:
-            params.errors["type"] = f"'{value[:40]}' is not a partnership type."
+            params.errors["type"] = gettext(
+                "“%(value)s” is not a partnership type.", value=value[:40]
+            )
         elif canonical not in params.types:
             params.types.append(canonical)
     params.min_employees = _int_arg(args, "min_employees", 0, 10_000_000, params.errors)
@@ -81,17 +86,27 @@ def _one_line(value: str) -> str:
     return " ".join(str(value).split())[:200]
 
 
+#: The search form's number fields, named as the form labels them.
+SEARCH_NUMBER_LABELS = {"min_employees": _l("Minimum employees"), "top": _l("Results")}
+
+
 def _int_arg(args: MultiDict, name: str, low: int, high: int, errors: dict[str, str]) -> int | None:
     raw = str(args.get(name, "")).strip()
     if not raw:
         return None
+    label = SEARCH_NUMBER_LABELS.get(name, name)
     try:
         number = int(raw)
     except ValueError:
-        errors[name] = f"{name} must be a whole number."
+        errors[name] = gettext("%(field)s must be a whole number.", field=label)
         return None
     if not low <= number <= high:
-        errors[name] = f"{name} must be between {low} and {high}."
+        errors[name] = gettext(
+            "%(field)s must be between %(low)s and %(high)s.",
+            field=label,
+            low=format_number(low),
+            high=format_number(high),
+        )
         return None
     return number
 
@@ -99,26 +114,62 @@ def _int_arg(args: MultiDict, name: str, low: int, high: int, errors: dict[str, 
 # -- the profile form -------------------------------------------------------
 
 #: (field, label, kind, help) in the order the edit form shows them.
-PROFILE_FIELDS: tuple[tuple[str, str, str, str], ...] = (
-    ("name", "Name", "text", "The common English name."),
-    ("name_local", "Local name", "text", "In Latvian or Korean script, if known."),
-    ("country", "Country", "country", ""),
-    ("city", "City", "text", ""),
-    ("sectors", "Sectors", "text", "Tags separated by ';', e.g. pharmaceuticals; generics."),
-    ("description", "Description", "textarea", "One to three sentences of public facts."),
-    ("offers", "Offers", "textarea", "What it can offer a partner: short phrases, one per line."),
-    ("seeks", "Seeks", "textarea", "What partners it looks for: short phrases, one per line."),
-    ("partnership_types", "Partnership types", "types", ""),
+#: Labels and help are translated when a page shows them (lazy_gettext).
+PROFILE_FIELDS: tuple[tuple[str, LazyString, str, LazyString | str], ...] = (
+    ("name", _l("Name"), "text", _l("The common English name.")),
+    ("name_local", _l("Local name"), "text", _l("In Latvian or Korean script, if known.")),
+    ("country", _l("Country"), "country", ""),
+    ("city", _l("City"), "text", ""),
+    (
+        "sectors",
+        _l("Sectors"),
+        "text",
+        _l("Tags separated by ';', e.g. pharmaceuticals; generics."),
+    ),
+    (
+        "description",
+        _l("Description"),
+        "textarea",
+        _l("One to three sentences of public facts."),
+    ),
+    (
+        "offers",
+        _l("Offers"),
+        "textarea",
+        _l("What it can offer a partner: short phrases, one per line."),
+    ),
+    (
+        "seeks",
+        _l("Seeks"),
+        "textarea",
+        _l("What partners it looks for: short phrases, one per line."),
+    ),
+    ("partnership_types", _l("Partnership types"), "types", ""),
     # The vocabulary fields (docs/roles.md): on the form so that saving it keeps them.
-    ("roles", "Roles", "text", "What it is, separated by ';', e.g. pharma-company; api-maker."),
-    ("partner_roles", "Partner roles", "text", "Kinds of partner it looks for, e.g. distributor."),
-    ("markets", "Markets", "text", "Where it sells or wants to go, e.g. kr; europe."),
-    ("website", "Website", "url", "An http:// or https:// address."),
-    ("employees", "Employees", "number", ""),
-    ("founded", "Founded (year)", "number", ""),
-    ("certifications", "Certifications", "text", "Separated by ';', e.g. EU-GMP; ISO 13485."),
-    ("source", "Source", "textarea", "Where the facts come from."),
-    ("verified", "Verified by staff", "checkbox", ""),
+    (
+        "roles",
+        _l("Roles"),
+        "text",
+        _l("What it is, separated by ';', e.g. pharma-company; api-maker."),
+    ),
+    (
+        "partner_roles",
+        _l("Partner roles"),
+        "text",
+        _l("Kinds of partner it looks for, e.g. distributor."),
+    ),
+    ("markets", _l("Markets"), "text", _l("Where it sells or wants to go, e.g. kr; europe.")),
+    ("website", _l("Website"), "url", _l("An http:// or https:// address.")),
+    ("employees", _l("Employees"), "number", ""),
+    ("founded", _l("Founded (year)"), "number", ""),
+    (
+        "certifications",
+        _l("Certifications"),
+        "text",
+        _l("Separated by ';', e.g. EU-GMP; ISO 13485."),
+    ),
+    ("source", _l("Source"), "textarea", _l("Where the facts come from.")),
+    ("verified", _l("Verified by staff"), "checkbox", ""),
 )
 _TEXT_FIELDS = [name for name, _, kind, _ in PROFILE_FIELDS if kind not in ("types", "checkbox")]
 
@@ -159,12 +210,103 @@ def field_errors(exc: ProfileError) -> dict[str, list[str]]:
     """Problems by field name, each a sentence to show next to its input."""
     errors: dict[str, list[str]] = {}
     for error in exc.errors:
-        errors.setdefault(error.field, []).append(_sentence(error.field, error.message))
+        errors.setdefault(error.field, []).append(field_sentence(error.field, error.message))
     return errors
 
 
-def _sentence(field_name: str, message: str) -> str:
-    label = next((lbl for name, lbl, *_ in PROFILE_FIELDS if name == field_name), field_name)
-    if field_name == "id":
-        label = "Id"
+def field_sentence(field_name: str, message: str) -> str:
+    """The core's problem with a field ('is required') as a whole sentence to show.
+
+    :mod:`matchmaker.profiles` words its problems in English for imports, the CLI and
+    the API; a known wording is translated here as one sentence with the field's
+    label, an unknown one is shown as 'Label message.'.
+    """
+    label = field_label(field_name)
+    for pattern, sentence in FIELD_PROBLEMS:
+        found = pattern.fullmatch(message)
+        if found:
+            return str(sentence) % {"field": label, **found.groupdict()}
     return f"{label} {message}."
+
+
+def row_problem(message: str, field_name: str | None) -> str:
+    """An import row's problem: as the core words it in English, else translated."""
+    if get_locale() is None or get_locale().language == "en" or not field_name:
+        return message
+    sentence = field_sentence(field_name, message)
+    return message if sentence == f"{field_label(field_name)} {message}." else sentence
+
+
+def field_label(name: str) -> str:
+    """A profile field's label in the page's language ('city' -> 'City', 'Pilsēta')."""
+    if name == "id":
+        return gettext("Id")
+    for field_name, label, *_ in PROFILE_FIELDS:
+        if field_name == name:
+            return str(label)
+    return name
+
+
+#: The wordings of profiles.validate_profile's problems, as sentences with the field.
+FIELD_PROBLEMS: list[tuple[re.Pattern[str], LazyString]] = [
+    (re.compile(p), s)
+    for p, s in (
+        (r"is required", _l("%(field)s is required.")),
+        (r"must be text", _l("%(field)s must be text.")),
+        (
+            r"is NaN or Infinity, which is not a value; give text or leave it out",
+            _l("%(field)s is NaN or Infinity, which is not a value; give text or leave it out."),
+        ),
+        (
+            r"contains control, bidirectional-override or invalid characters",
+            _l("%(field)s contains control, bidirectional-override or invalid characters."),
+        ),
+        (
+            r"is (?P<length>\d+) characters long; the limit is (?P<limit>\d+)",
+            _l("%(field)s is %(length)s characters long; the limit is %(limit)s."),
+        ),
+        (
+            r"may contain only letters, digits, '\.', '_' and '-' \(no spaces\)",
+            _l("%(field)s may contain only letters, digits, '.', '_' and '-' (no spaces)."),
+        ),
+        (
+            r"must be a list or a ';'-separated text",
+            _l("%(field)s must be a list or a ';'-separated text."),
+        ),
+        (r"every item must be text", _l("%(field)s: every item must be text.")),
+        (
+            r"item '(?P<item>.*)' contains ';', which separates items",
+            _l("%(field)s: the item “%(item)s” contains ';', which separates items."),
+        ),
+        (
+            r"item '(?P<item>.*)…' is longer than (?P<limit>\d+) characters",
+            _l("%(field)s: the item “%(item)s…” is longer than %(limit)s characters."),
+        ),
+        (
+            r"has (?P<count>\d+) items; the limit is (?P<limit>\d+)",
+            _l("%(field)s has %(count)s items; the limit is %(limit)s."),
+        ),
+        (
+            r"'(?P<item>.*)' is not a partnership type; allowed: (?P<allowed>.*)",
+            _l("%(field)s: “%(item)s” is not a partnership type; allowed: %(allowed)s."),
+        ),
+        (
+            r"must be an http:// or https:// address",
+            _l("%(field)s must be an http:// or https:// address."),
+        ),
+        (r"must be a whole number", _l("%(field)s must be a whole number.")),
+        (
+            r"must be between (?P<low>-?\d+) and (?P<high>-?\d+)",
+            _l("%(field)s must be between %(low)s and %(high)s."),
+        ),
+        (r"must be true or false", _l("%(field)s must be true or false.")),
+        (
+            r"must be LV or KR \(Latvia, Latvija, South Korea, Korea, 대한민국 are accepted\)",
+            _l(
+                "%(field)s must be LV or KR (Latvia, Latvija, South Korea, Korea, 대한민국 "
+                "are accepted)."
+            ),
+        ),
+        (r"unknown field", _l("%(field)s is not a known field.")),
+    )
+]

@@ -10,34 +10,34 @@ Which language a page is in is decided once per request, in this order:
 
 The catalogues' sources (``messages.po``) live in ``web/translations`` (in a wheel under
 ``matchmaker/site/translations``). The compiled ``.mo`` files are build products, not
-committed: :func:`compile_catalogues` makes them at set-up and again at app start when a
-``.po`` is newer than its ``.mo``, so a fresh clone, an edited catalogue and an installed
-wheel all serve translated pages. Where the package folder is read-only they are
-compiled into a private temporary folder instead.
+committed: :func:`matchmaker.languages.compile_catalogues` makes them at set-up and
+again at app start when a ``.po`` is newer than its ``.mo``, so a fresh clone, an edited
+catalogue and an installed wheel all serve translated pages.
 """
 
 from __future__ import annotations
 
-import io
-import os
-import tempfile
-from pathlib import Path
+from datetime import datetime
 from urllib.parse import urlencode
 
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
 from flask import Flask, Response, request
-from flask_babel import Babel, get_locale
+from flask_babel import (
+    Babel,
+    LazyString,
+    format_date,
+    format_datetime,
+    get_locale,
+    get_translations,
+)
+from flask_babel import lazy_gettext as _l
 
-from . import assets
+from ..languages import DEFAULT_LANGUAGE, LANGUAGES, compile_catalogues
+from ..reason_texts import type_label
+from . import assets, forms, job_messages
 
-#: code -> the language's name in itself, in the order the switch shows them.
-LANGUAGES: dict[str, str] = {"en": "English", "lv": "Latviešu", "ko": "한국어"}
-DEFAULT_LANGUAGE = "en"
 #: The cookie that keeps a user's choice from the language switch (one year).
 COOKIE = "matchmaker_lang"
 COOKIE_MAX_AGE = 365 * 24 * 3600
-DOMAIN = "messages"
 
 
 def init_app(app: Flask) -> None:
@@ -52,10 +52,29 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(
         languages=LANGUAGES, current_language=current_language, language_links=language_links
     )
+    app.jinja_env.filters.update(
+        country_name=country_name,
+        type_label=lambda value: type_label(value, lambda m: get_translations().ugettext(m)),
+        grade_label=lambda value: _label(GRADE_LABELS, value),
+        action_label=lambda value: _label(ACTION_LABELS, value),
+        state_label=lambda value: _label(STATE_LABELS, value),
+        status_label=lambda value: _label(STATUS_LABELS, value),
+        field_label=forms.field_label,
+        row_problem=forms.row_problem,
+        job_message=job_messages.translate,
+        day=day,
+        when=when,
+    )
 
 
 def select_language() -> str:
-    """The request's language: ?lang=, then the cookie, then Accept-Language, then English."""
+    """The request's language: ?lang=, then the cookie, then Accept-Language, then English.
+
+    The JSON API always answers in English: its messages are for programs and the
+    people who write them, and a client's browser settings must not change them.
+    """
+    if request.path.startswith("/api/"):
+        return DEFAULT_LANGUAGE
     chosen = _known(request.args.get("lang")) or _known(request.cookies.get(COOKIE))
     if chosen:
         return chosen
@@ -85,6 +104,79 @@ def language_links() -> list[dict[str, str | bool]]:
     return links
 
 
+# -- words the code stores in English and pages show in the reader's language ----------
+# Stored values (a country code, a partnership type, an audit action) stay as they are;
+# only what a page shows is translated, so data and the API do not change with the page.
+
+COUNTRY_NAMES = {"LV": _l("Latvia"), "KR": _l("South Korea")}
+GRADE_LABELS = {
+    "strong partner": _l("strong partner"),
+    "useful": _l("useful"),
+    "not a partner": _l("not a partner"),
+}
+ACTION_LABELS = {
+    "create": _l("create"),
+    "edit": _l("edit"),
+    "import": _l("import"),
+    "delete": _l("delete"),
+    "restore": _l("restore"),
+    "verify": _l("verify"),
+    "unverify": _l("unverify"),
+    "revert": _l("revert"),
+    "merge": _l("merge"),
+}
+STATE_LABELS = {
+    "queued": _l("queued"),
+    "preparing": _l("preparing"),
+    "ranking": _l("ranking"),
+    "writing": _l("writing"),
+    "done": _l("done"),
+    "failed": _l("failed"),
+    "expired": _l("expired"),
+}
+STATUS_LABELS = {
+    "new": _l("new"),
+    "updated": _l("updated"),
+    "restored": _l("restored"),
+    "unchanged": _l("unchanged"),
+}
+
+
+def _label(labels: dict[str, LazyString], value: object) -> str:
+    """The translated label of a stored word; an unknown word is shown as it is."""
+    label = labels.get(str(value))
+    return str(label) if label is not None else str(value)
+
+
+def country_name(code: str) -> str:
+    """'Latvia', 'Latvija' or '라트비아' for LV: the country in the page's language."""
+    return _label(COUNTRY_NAMES, code)
+
+
+def day(stamp: str | None) -> str:
+    """A stored ISO date or timestamp as the page's language writes a date."""
+    parsed = _parse_stamp(stamp)
+    return format_date(parsed, "medium") if parsed else (stamp or "")
+
+
+def when(stamp: str | None) -> str:
+    """A stored ISO timestamp as a date and time in the page's language, marked UTC."""
+    parsed = _parse_stamp(stamp)
+    if parsed is None:
+        return stamp or ""
+    # Stored times are UTC; shown as such (not converted), with the zone named.
+    return format_datetime(parsed.replace(tzinfo=None), "short", rebase=False) + " UTC"
+
+
+def _parse_stamp(stamp: str | None) -> datetime | None:
+    if not stamp:
+        return None
+    try:
+        return datetime.fromisoformat(stamp)
+    except ValueError:
+        return None
+
+
 def _known(code: str | None) -> str | None:
     code = (code or "").strip().lower()
     return code if code in LANGUAGES else None
@@ -106,51 +198,3 @@ def _remember_choice(response: Response) -> Response:
             secure=request.is_secure,
         )
     return response
-
-
-# -- catalogues -------------------------------------------------------------------------
-
-
-def catalogue_sources(directory: Path) -> dict[str, Path]:
-    """language -> its messages.po under ``directory`` (``<lang>/LC_MESSAGES/``)."""
-    found = {}
-    for po in sorted(directory.glob(f"*/LC_MESSAGES/{DOMAIN}.po")):
-        found[po.parents[1].name] = po
-    return found
-
-
-def compile_catalogues(directory: Path) -> Path:
-    """The folder of compiled catalogues for ``directory``'s sources, compiling stale ones.
-
-    Compiles beside the sources when that folder is writable (a checkout, a venv); else
-    into a temporary folder of this process, so a read-only installation still works.
-    Fuzzy entries are left out, as gettext would.
-    """
-    sources = catalogue_sources(directory)
-    try:
-        for po in sources.values():
-            _compile_if_stale(po, po.with_suffix(".mo"))
-        return directory
-    except OSError:
-        private = Path(tempfile.mkdtemp(prefix="matchmaker-translations-"))
-        for language, po in sources.items():
-            _compile_if_stale(po, private / language / "LC_MESSAGES" / f"{DOMAIN}.mo")
-        return private
-
-
-def _compile_if_stale(po: Path, mo: Path) -> None:
-    if mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime:
-        return
-    with po.open("rb") as source:
-        catalogue = read_po(source, locale=po.parents[1].name, domain=DOMAIN)
-    compiled = io.BytesIO()
-    write_mo(compiled, catalogue, use_fuzzy=False)
-    mo.parent.mkdir(parents=True, exist_ok=True)
-    # Written aside and renamed: a second process starting at the same moment never
-    # reads half a file.
-    partial = mo.with_name(f".{mo.name}.{os.getpid()}.tmp")
-    try:
-        partial.write_bytes(compiled.getvalue())
-        os.replace(partial, mo)
-    finally:
-        partial.unlink(missing_ok=True)

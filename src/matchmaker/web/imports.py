@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from flask import current_app, session
+from flask_babel import gettext
 from werkzeug.datastructures import FileStorage
 
 from .. import engine
@@ -82,12 +83,12 @@ def preview_upload(upload: FileStorage | None, fmt: str) -> Preview:
     """Validate an uploaded file; stage it for confirmation only if every row is valid."""
     session.pop("import", None)
     if upload is None or not upload.filename:
-        return Preview(problem="Choose a .jsonl, .json or .csv file to upload.")
+        return Preview(problem=gettext("Choose a .jsonl, .json or .csv file to upload."))
     preview = Preview(filename=upload.filename[:200])
     try:
         preview.fmt = fmt if fmt in FORMATS else detect_format(upload.filename)
     except ValueError as exc:
-        preview.problem = f"{exc}, or pick the format below."
+        preview.problem = gettext("%(problem)s, or pick the format below.", problem=exc)
         return preview
     data = upload.read()
     parsed = parse_bytes(data, preview.fmt)
@@ -133,15 +134,19 @@ def confirm(digest: str, actor: str, overwrite: bool = False) -> UpsertSummary:
     """
     staged = session.get("import") or {}
     if not digest or staged.get("digest") != digest:
-        raise ImportExpired("That preview has expired; upload the file again.")
+        raise ImportExpired(gettext("That preview has expired; upload the file again."))
     path = _staging_dir() / digest
     try:
         data = path.read_bytes()
     except OSError:
-        raise ImportExpired("That preview has expired; upload the file again.") from None
+        raise ImportExpired(
+            gettext("That preview has expired; upload the file again.")
+        ) from None
     parsed = parse_bytes(data, staged["format"])
     if hashlib.sha256(data).hexdigest() != digest or not parsed.ok:
-        raise ImportExpired("The staged file changed since the preview; upload it again.")
+        raise ImportExpired(
+            gettext("The staged file changed since the preview; upload it again.")
+        )
     summary = engine.import_profiles(
         get_store(), get_embedder(), parsed, actor=actor, overwrite=overwrite
     )

@@ -29,6 +29,8 @@ import time
 from dataclasses import dataclass
 
 from flask import Flask, current_app, g, request
+from flask_babel import gettext, ngettext
+from flask_babel import lazy_gettext as _l
 from limits import RateLimitItem, parse
 from limits.errors import ConfigurationError
 from limits.storage import storage_from_string
@@ -156,8 +158,13 @@ def check_request_limit() -> None:
     key = f"staff:{user}" if user else f"client:{client_address()}"
     if not state.limiter.hit(item, group.name, key):
         raise RateLimited(
-            f"Too many requests ({item.amount} per {_window_text(item)} for "
-            f"{_GROUP_TEXT[group.name]}). Wait a moment and try again.",
+            gettext(
+                "Too many requests (%(amount)s per %(window)s for %(what)s). Wait a moment "
+                "and try again.",
+                amount=item.amount,
+                window=_window_text(item),
+                what=_GROUP_TEXT[group.name],
+            ),
             _retry_after(state.limiter, item, group.name, key),
         )
 
@@ -169,7 +176,11 @@ def add_retry_after(response):
     return response
 
 
-_GROUP_TEXT = {"search": "searches", "suggest": "name suggestions", "api": "the API"}
+_GROUP_TEXT = {
+    "search": _l("searches"),
+    "suggest": _l("name suggestions"),
+    "api": _l("the API"),
+}
 
 
 # -- logins -------------------------------------------------------------------------
@@ -219,5 +230,5 @@ def _window_text(item: RateLimitItem) -> str:
     seconds = item.get_expiry()
     if seconds % 60 == 0 and seconds >= 60:
         minutes = seconds // 60
-        return "minute" if minutes == 1 else f"{minutes} minutes"
-    return "second" if seconds == 1 else f"{seconds} seconds"
+        return ngettext("minute", "%(num)d minutes", minutes)
+    return ngettext("second", "%(num)d seconds", seconds)

@@ -35,6 +35,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from flask_babel import gettext
+
+from ..languages import DEFAULT_LANGUAGE
 from ..ranking import Filters
 from ..reports import Fitter, PreviousReport, ReportError, ReportSpec, generate, write_report
 from ..store import REPORT_JOB_ACTIVE, BusyError, Store, StoreError
@@ -130,6 +133,7 @@ class JobRunner:
         fmt: str,
         previous: PreviousReport | None,
         fit: Fitter,
+        language: str = DEFAULT_LANGUAGE,
     ) -> str:
         """Record a queued job and start its thread; refuse a third active job per person."""
         job_id = secrets.token_urlsafe(16)
@@ -137,14 +141,17 @@ class JobRunner:
             "id": job_id,
             "owner": owner,
             "format": fmt,
-            "request": encode_request(spec, previous),
+            "request": encode_request(spec, previous, language),
             "message": QUEUED,
             "runner": self.runner_id,
         }
         active = store.add_report_job(row, MAX_ACTIVE_PER_USER)
         if active >= MAX_ACTIVE_PER_USER:
             raise TooManyJobs(
-                f"You already have {active} reports in progress; wait for one to finish."
+                gettext(
+                    "You already have %(count)s reports in progress; wait for one to finish.",
+                    count=active,
+                )
             )
         self._start(job_id, fit)
         return job_id
@@ -280,7 +287,8 @@ class JobRunner:
         )
         progress.set(state="writing", message="Writing the file.", force=True)
         self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        path = write_report(report, fmt, self.folder / f"{job_id}.{fmt}")
+        language = request_language(store.get_report_job(job_id)["request"])
+        path = write_report(report, fmt, self.folder / f"{job_id}.{fmt}", language)
         stamp = datetime.now(UTC).strftime("%Y-%m-%d-%H%M")
         new = sum(bool(e.new) for s in report.sections for e in s.entries)
         news = f" ({new} new)" if previous else ""
@@ -326,9 +334,11 @@ class _Progress:
 # -- what a job needs to run again --------------------------------------------------
 
 
-def encode_request(spec: ReportSpec, previous: PreviousReport | None) -> str:
-    """The report's options and the earlier report's pairs, as JSON for the job row."""
-    data: dict[str, Any] = {"spec": spec.to_dict(), "previous": None}
+def encode_request(
+    spec: ReportSpec, previous: PreviousReport | None, language: str = DEFAULT_LANGUAGE
+) -> str:
+    """The report's options, language and the earlier report's pairs, as JSON for the job row."""
+    data: dict[str, Any] = {"spec": spec.to_dict(), "previous": None, "language": language}
     if previous is not None:
         data["previous"] = {
             "source": previous.source,
@@ -336,6 +346,11 @@ def encode_request(spec: ReportSpec, previous: PreviousReport | None) -> str:
             "meta": previous.meta,
         }
     return json.dumps(data, ensure_ascii=False)
+
+
+def request_language(text: str) -> str:
+    """The language a job's file is written in (English for jobs queued before there was one)."""
+    return json.loads(text).get("language") or DEFAULT_LANGUAGE
 
 
 def decode_request(text: str) -> tuple[ReportSpec, PreviousReport | None]:

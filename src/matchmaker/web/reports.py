@@ -25,8 +25,11 @@ from flask import (
     send_file,
     url_for,
 )
+from flask_babel import LazyString, gettext
+from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import FileStorage
 
+from ..languages import LANGUAGES
 from ..profiles import PARTNERSHIP_TYPES
 from ..ranking import Filters
 from ..reports import (
@@ -39,8 +42,10 @@ from ..reports import (
     detect_format,
     read_previous,
 )
+from . import job_messages
 from .auth import login_needed
 from .errors import ConfigError, respond
+from .i18n import current_language
 from .report_jobs import JobRunner, JobStatus, TooManyJobs, default_folder
 from .resources import get_directory, get_store, ranker_fitter
 
@@ -99,7 +104,8 @@ def runner() -> JobRunner:
 
 @bp.get("/")
 def form():
-    return _form(dict(DEFAULTS))
+    # The file's language starts as the page's: the staff member reads it in that one.
+    return _form({**DEFAULTS, "language": current_language()})
 
 
 @bp.post("/")
@@ -113,8 +119,13 @@ def start():
         _check_companies(spec)
         previous = _previous(request.files.get("previous"))
         if spec.only_new and previous is None:
-            raise ReportError("“Only new matches” needs a previous report to compare with.")
-        job_id = runner().submit(get_store(), g.user, spec, fmt, previous, ranker_fitter())
+            raise ReportError(
+                gettext("“Only new matches” needs a previous report to compare with.")
+            )
+        language = _language(values.get("language"))
+        job_id = runner().submit(
+            get_store(), g.user, spec, fmt, previous, ranker_fitter(), language
+        )
     except ReportError as exc:
         return _form(values, error=str(exc), status=400)
     except TooManyJobs as exc:
@@ -132,6 +143,7 @@ def status():
 def status_json():
     job = _job()
     data = job.snapshot()
+    data["message"] = job_messages.translate(data.get("message"))  # the page's language
     if job.state == "done":
         data["download_url"] = url_for("reports.download", job=job.id)
     return jsonify(data)
@@ -143,10 +155,10 @@ def download():
     if job.state in ("expired", "failed"):
         return respond(410, job.message)
     if job.state != "done" or job.path is None:
-        abort(409, description="This report is not ready yet.")
+        abort(409, description=gettext("This report is not ready yet."))
     if not job.path.is_file():
         runner().file_gone(get_store(), job)
-        return respond(410, "The file is no longer on the server; run the report again.")
+        return respond(410, gettext("The file is no longer on the server; run the report again."))
     return send_file(
         job.path,
         mimetype=MIMETYPES[job.fmt],
@@ -168,6 +180,7 @@ FIELDS = (
     "min_employees",
     "only_new",
     "strong_score",
+    "language",
 )
 
 
@@ -175,13 +188,13 @@ def parse_form(values: dict) -> tuple[ReportSpec, str]:
     """The form as a ReportSpec and format; a ReportError names the field to fix."""
     fmt = values.get("format") or "xlsx"
     if fmt not in FORMATS:
-        raise ReportError(f"Format must be one of {', '.join(FORMATS)}.")
+        raise ReportError(gettext("Format must be one of %(formats)s.", formats=", ".join(FORMATS)))
     canonical = {t.lower(): t for t in PARTNERSHIP_TYPES}
     unknown = [t for t in values["type"] if t.lower() not in canonical]
     if unknown:
-        raise ReportError(f"Unknown partnership type: {', '.join(unknown)}.")
+        raise ReportError(gettext("Unknown partnership type: %(types)s.", types=", ".join(unknown)))
     spec = ReportSpec(
-        top=_number(values.get("top") or "10", "Partners per company", int),
+        top=_number(values.get("top") or "10", _l("Partners per company"), int),
         direction=values.get("direction") or "both",
         company_ids=tuple(values.get("companies", "").replace(",", " ").split()),
         sectors=tuple(values["sector"]),
@@ -190,16 +203,27 @@ def parse_form(values: dict) -> tuple[ReportSpec, str]:
             sectors=list(values["partner_sector"]),
             partnership_types=[canonical[t.lower()] for t in values["type"]],
             verified_only=bool(values.get("verified_only")),
-            min_employees=_number(values["min_employees"], "Minimum employees", int)
+            min_employees=_number(values["min_employees"], _l("Minimum employees"), int)
             if values.get("min_employees")
             else None,
         ),
-        strong_score=_number(values["strong_score"], "Strong match score", float)
+        strong_score=_number(values["strong_score"], _l("Strong match score"), float)
         if values.get("strong_score")
         else None,
         only_new=bool(values.get("only_new")),
     )
     return spec, fmt
+
+
+def _language(code: str | None) -> str:
+    """The report's language from the form: one of ours, else a clear form error."""
+    if not code:
+        return current_language()
+    if code not in LANGUAGES:
+        raise ReportError(
+            gettext("Language must be one of %(languages)s.", languages=", ".join(LANGUAGES))
+        )
+    return code
 
 
 def _check_companies(spec: ReportSpec) -> None:
@@ -212,13 +236,15 @@ def _check_companies(spec: ReportSpec) -> None:
         check_company_ids({e.id: e.country for e in get_directory().entries}, spec)
 
 
-def _number(text: str, label: str, kind: type) -> int | float:
+def _number(text: str, label: LazyString, kind: type) -> int | float:
     try:
         value = kind(text)
     except ValueError:
-        raise ReportError(f"{label} must be a number, not “{text}”.") from None
+        raise ReportError(
+            gettext("%(field)s must be a number, not “%(text)s”.", field=label, text=text)
+        ) from None
     if value < 0:
-        raise ReportError(f"{label} cannot be negative.")
+        raise ReportError(gettext("%(field)s cannot be negative.", field=label))
     return value
 
 
@@ -245,6 +271,7 @@ def _form(values: dict, error: str | None = None, status: int = 200):
         error=error,
         sectors=get_directory().sectors,
         formats=FORMATS,
+        report_languages=LANGUAGES,
         directions=DIRECTIONS,
         jobs=[j.snapshot() for j in runner().for_owner(get_store(), g.user)],
     )
@@ -254,5 +281,5 @@ def _form(values: dict, error: str | None = None, status: int = 200):
 def _job() -> JobStatus:
     job = runner().get(get_store(), request.args.get("job", "")[:100], g.user)
     if job is None:
-        abort(404, description="No such report.")
+        abort(404, description=gettext("No such report."))
     return job

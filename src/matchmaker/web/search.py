@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 
 from flask import Blueprint, g, render_template, request
+from flask_babel import gettext
 
 from ..judgements import GRADES, query_key
 from ..ranking import Match, QueryResult, TextQuery, parse_text_query
@@ -37,7 +38,7 @@ def results():
         return _text_results(params)
     if params.company:
         return _company_results(params)
-    params.errors["company"] = "Choose your company, or describe what you need below."
+    params.errors["company"] = gettext("Choose your company, or describe what you need below.")
     return _start_page(params, status=400)
 
 
@@ -57,9 +58,10 @@ def _company_results(params: SearchParams):
     if entry is None:
         if candidates:
             return render_template("choose.html", params=params, candidates=candidates)
-        params.errors["company"] = (
-            f"No company called “{params.company}”. Check the spelling (Latin or local "
-            "script), or describe what you need instead."
+        params.errors["company"] = gettext(
+            "No company called “%(name)s”. Check the spelling (Latin or local script), or "
+            "describe what you need instead.",
+            name=params.company,
         )
         return _start_page(params, status=404)
     target = params.country or _other(entry.country)
@@ -77,7 +79,7 @@ def _company_results(params: SearchParams):
 
 def _text_results(params: SearchParams):
     if not params.country:
-        params.errors["country"] = "Choose the country to search in."
+        params.errors["country"] = gettext("Choose the country to search in.")
         return _start_page(params, status=400)
     started = time.perf_counter()
     found = find_by_text(params)

@@ -15,12 +15,14 @@ from pathlib import Path
 from typing import Any
 
 from ...files import replaced_atomically
+from ...languages import DEFAULT_LANGUAGE, UnknownLanguageError, check_language
 from ..model import PreviousReport, Report, ReportError
 from . import csv, html, json, xlsx
 
 FORMATS = ("csv", "xlsx", "json", "html")
 
-WRITERS: dict[str, Callable[[Report, Path], None]] = {
+#: Each writer takes the report, the path and the language of its headers and words.
+WRITERS: dict[str, Callable[[Report, Path, str], None]] = {
     "csv": csv.write_csv,
     "xlsx": xlsx.write_xlsx,
     "json": json.write_json,
@@ -46,8 +48,18 @@ def detect_format(path: str | Path) -> str:
     return suffix
 
 
-def write_report(report: Report, fmt: str, path: str | Path) -> Path:
-    """Write the report atomically (temporary file, then rename) and return the path."""
+def write_report(
+    report: Report, fmt: str, path: str | Path, language: str = DEFAULT_LANGUAGE
+) -> Path:
+    """Write the report atomically (temporary file, then rename) and return the path.
+
+    ``language`` ('en', 'lv', 'ko') is that of the headers, labels and reasons of the
+    CSV, XLSX and HTML files; JSON stays English, for programs.
+    """
+    try:
+        language = check_language(language)
+    except UnknownLanguageError as exc:
+        raise ReportError(str(exc)) from None
     if fmt not in WRITERS:
         raise ReportError(f"format must be one of {', '.join(FORMATS)}, not '{fmt}'")
     path = Path(path)
@@ -56,7 +68,7 @@ def write_report(report: Report, fmt: str, path: str | Path) -> Path:
     if not path.parent.is_dir():
         raise ReportError(f"folder '{path.parent}' does not exist")
     with replaced_atomically(path) as temporary:
-        WRITERS[fmt](report, temporary)
+        WRITERS[fmt](report, temporary, language)
     return path
 
 

@@ -8,18 +8,20 @@ from pathlib import Path
 from typing import Any
 
 from ...formulas import neutralise
+from ...languages import DEFAULT_LANGUAGE
 from ..model import Report
-from .common import compact_parameters, table
+from .common import column_names_by_header, compact_parameters, table
 
 CSV_META_COLUMNS = ("model_id", "data_revision", "data_changed_at", "matchmaker_version")
 
 
-def write_csv(report: Report, path: Path) -> None:
+def write_csv(report: Report, path: Path, language: str = DEFAULT_LANGUAGE) -> None:
     """UTF-8 with a BOM, so Excel shows Hangul and Latvian letters; metadata on every row.
 
     CSV has no place for a header block, so the reproducibility fields repeat in
     the last columns (the parameters as compact JSON): a file that travels alone
-    still says how it was made.
+    still says how it was made. The headers are in ``language``; the reproducibility
+    columns keep their names, and numbers their dots, for the programs that read them.
     """
     meta = report.meta
     trailer = [meta.get(k) for k in CSV_META_COLUMNS] + [
@@ -27,7 +29,7 @@ def write_csv(report: Report, path: Path) -> None:
     ]
     with open(path, "w", encoding="utf-8-sig", newline="") as handle:
         writer = csv.writer(handle)
-        header, rows = table(report)
+        header, rows = table(report, language)
         writer.writerow(header + [*CSV_META_COLUMNS, "parameters"])
         for row in rows:
             writer.writerow(row + [neutralise(v) for v in trailer])
@@ -36,6 +38,8 @@ def write_csv(report: Report, path: Path) -> None:
 def read_csv(path: Path) -> tuple[set[tuple[str, str]], dict[str, Any]]:
     with open(path, encoding="utf-8-sig", newline="") as handle:
         rows = list(csv.DictReader(handle))
+    names = column_names_by_header()
+    rows = [{names.get(k, k): v for k, v in row.items()} for row in rows]
     pairs = {(r["company_id"], r["partner_id"]) for r in rows}
     meta = {k: rows[0].get(k) for k in CSV_META_COLUMNS} if rows else {}
     return pairs, meta

@@ -11,37 +11,74 @@ JSON so a later report can mark what is new.
 from __future__ import annotations
 
 import json
+from datetime import datetime
+from functools import lru_cache
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
+from babel.dates import format_datetime
+from babel.numbers import format_decimal
 from jinja2 import Environment, PackageLoader
 from markupsafe import Markup
 
+from ... import reason_texts
+from ...languages import DEFAULT_LANGUAGE, LANGUAGES, translations
 from ..charts import COUNTRY_COLOURS, heatmap_svg, histogram_svg, top_partners_svg
 from ..model import Report
 from ..summary import summarise
 from .common import describe_filters, describe_ids
 
 HTML_DATA_ID = "matchmaker-report-data"
-_ENV = Environment(
-    loader=PackageLoader("matchmaker.reports", "templates"),
-    autoescape=True,
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
 
 
-def render_html(report: Report) -> str:
+@lru_cache(maxsize=len(LANGUAGES))
+def _environment(language: str) -> Environment:
+    """The template environment of one language (its own, so threads never share one).
+
+    The page's words come from the gettext catalogues (``_()`` and ``{% trans %}``),
+    numbers and dates from Babel's rules for the language.
+    """
+    env = Environment(
+        loader=PackageLoader("matchmaker.reports", "templates"),
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        extensions=["jinja2.ext.i18n"],
+    )
+    env.policies["ext.i18n.trimmed"] = True
+    gettext = translations(language)
+    env.install_gettext_translations(gettext, newstyle=True)
+    env.filters.update(
+        parts=_parts,
+        number=lambda value: format_decimal(value, locale=language),
+        decimal=lambda value, pattern: format_decimal(value, pattern, locale=language),
+        stamp=lambda value: _stamp(value, language),
+        reason=lambda value: reason_texts.translate(value, gettext.gettext, language),
+    )
+    return env
+
+
+def _stamp(value: str | None, language: str) -> str:
+    """A stored ISO timestamp as the language writes a date and time (the zone unchanged)."""
+    try:
+        moment = datetime.fromisoformat(str(value))
+    except ValueError:
+        return str(value or "")
+    return format_datetime(moment.replace(tzinfo=None), "medium", locale=language)
+
+
+def render_html(report: Report, language: str = DEFAULT_LANGUAGE) -> str:
     """The whole page as text: figures, charts, then every company with its partners."""
     summary = summarise(report)
     scores = [e.match.score for s in report.sections for e in s.entries]
-    return _ENV.get_template("report.html").render(
+    return _environment(language).get_template("report.html").render(
+        language=language,
         report=report,
         meta=report.meta,
         params=report.meta["parameters"],
-        filters=describe_filters(report.meta["parameters"]["partner_filters"]),
-        companies=describe_ids(report.meta["parameters"]["company_ids"]),
+        filters=describe_filters(report.meta["parameters"]["partner_filters"], language),
+        companies=describe_ids(report.meta["parameters"]["company_ids"], language),
         summary=summary,
         best=max([*scores, 1e-9]),
         heatmap=heatmap_svg(summary.heatmap),
@@ -74,12 +111,9 @@ def _parts(parts: dict[str, float]) -> str:
     return " · ".join(f"{name} {value:+.3f}".replace("-", "−") for name, value in shown.items())
 
 
-_ENV.filters["parts"] = _parts
-
-
-def write_html(report: Report, path: Path) -> None:
+def write_html(report: Report, path: Path, language: str = DEFAULT_LANGUAGE) -> None:
     with open(path, "w", encoding="utf-8") as handle:
-        handle.write(render_html(report))
+        handle.write(render_html(report, language))
 
 
 class _DataBlock(HTMLParser):

@@ -32,7 +32,8 @@ def report_document(report: Report) -> dict[str, Any]:
     }
 
 
-def write_json(report: Report, path: Path) -> None:
+def write_json(report: Report, path: Path, language: str = "en") -> None:
+    """The report as JSON, for programs: field names and reasons stay English."""
     with open(path, "w", encoding="utf-8") as handle:
         json.dump(report_document(report), handle, ensure_ascii=False, indent=1)
         handle.write("\n")

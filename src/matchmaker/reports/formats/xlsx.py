@@ -9,15 +9,26 @@ from pathlib import Path
 from typing import Any
 
 from ...formulas import neutralise
+from ...languages import DEFAULT_LANGUAGE, LANGUAGES, N_, translations
 from ..model import Report, ReportError
 from ..summary import summarise
-from .common import COLUMNS, describe_filters, describe_ids, describe_weights, table
+from .common import (
+    COLUMNS,
+    column_names_by_header,
+    describe_filters,
+    describe_ids,
+    describe_weights,
+    table,
+)
 
 XLSX_MAX_ROWS = 1_048_575  # Excel's sheet limit, less the header row
 
 
-def write_xlsx(report: Report, path: Path) -> None:
+def write_xlsx(report: Report, path: Path, language: str = DEFAULT_LANGUAGE) -> None:
     """A Summary sheet (how the report was made, the figures) and a Matches sheet.
+
+    Sheet names, headers, labels and reasons are in ``language``; numbers are number
+    cells, which the spreadsheet shows the way its own locale writes them.
 
     Written in openpyxl's streaming mode so memory does not grow with the rows.
     Row heights are set from the wrapped text: LibreOffice does not always fit
@@ -31,8 +42,8 @@ def write_xlsx(report: Report, path: Path) -> None:
             f"({XLSX_MAX_ROWS} rows); use CSV or fewer companies"
         )
     book = Workbook(write_only=True)
-    _summary_sheet(book, report)
-    _matches_sheet(book, report)
+    _summary_sheet(book, report, language)
+    _matches_sheet(book, report, language)
     book.save(path)
 
 
@@ -41,17 +52,23 @@ LINE_HEIGHT = 15.0  # points per line of 11-point text
 CHARS_PER_WIDTH = 1.1  # prose fits a little more than one character per column-width unit
 
 
-def _summary_sheet(book, report: Report) -> None:
+def sheet_names(language: str) -> tuple[str, str]:
+    """The two sheets' names in ``language``: (summary, matches)."""
+    t = translations(language)
+    return t.pgettext("sheet", "Summary"), t.pgettext("sheet", "Matches")
+
+
+def _summary_sheet(book, report: Report, language: str) -> None:
     from openpyxl.styles import Alignment, Font
 
-    sheet = book.create_sheet("Summary")
+    sheet = book.create_sheet(sheet_names(language)[0])
     _fit_to_page_width(sheet, landscape=False)
     for letter, width in zip("AB", SUMMARY_WIDTHS, strict=True):
         sheet.column_dimensions[letter].width = width
     bold = Font(bold=True)
     wrap = Alignment(wrap_text=True, vertical="top", horizontal="left")
     number = 0
-    for title, lines in summary_blocks(report):
+    for title, lines in summary_blocks(report, language):
         sheet.append([_cell(sheet, title, font=bold)])
         number += 1
         for label, value in lines:
@@ -63,12 +80,12 @@ def _summary_sheet(book, report: Report) -> None:
         number += 1
 
 
-def _matches_sheet(book, report: Report) -> None:
+def _matches_sheet(book, report: Report, language: str) -> None:
     from openpyxl.styles import Alignment, Font
     from openpyxl.utils import get_column_letter
 
-    sheet = book.create_sheet("Matches")
-    header, rows = table(report)
+    sheet = book.create_sheet(sheet_names(language)[1])
+    header, rows = table(report, language)
     widths = [c.width for c in COLUMNS] + [11] * (len(header) - len(COLUMNS))
     for index, width in enumerate(widths, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width
@@ -78,7 +95,7 @@ def _matches_sheet(book, report: Report) -> None:
     sheet.auto_filter.ref = f"A1:{get_column_letter(len(header))}{report.match_count + 1}"
     sheet.append([_cell(sheet, name, font=Font(bold=True)) for name in header])
     wrap = Alignment(wrap_text=True, vertical="top")
-    reasons = header.index("reasons")
+    reasons = [c.name for c in COLUMNS].index("reasons")
     for number, row in enumerate(rows, start=2):
         _set_height(sheet, number, [(row[reasons], widths[reasons])])
         row[reasons] = _cell(sheet, row[reasons], alignment=wrap)
@@ -118,48 +135,66 @@ def _fit_to_page_width(sheet, landscape: bool) -> None:
     sheet.page_setup.fitToHeight = 0
 
 
-def summary_blocks(report: Report) -> list[tuple[str, list[list[Any]]]]:
+#: The Summary sheet's labels that a later report reads back, as their English msgids.
+READ_BACK = {
+    "generated_at": N_("Generated at (UTC)"),
+    "model_id": N_("Model"),
+    "data_revision": N_("Data revision"),
+}
+
+
+def summary_blocks(
+    report: Report, language: str = DEFAULT_LANGUAGE
+) -> list[tuple[str, list[list[Any]]]]:
     """The Summary sheet's blocks as (title, rows): report info, figures, top partners."""
+    _ = translations(language).gettext
     meta = report.meta
     summary = summarise(report)
     params = meta["parameters"]
     filters = params["partner_filters"]
     info = [
-        ["Title", meta["title"]],
-        ["Generated at (UTC)", meta["generated_at"]],
-        ["Model", meta["model_id"]],
-        ["Data revision", meta["data_revision"]],
-        ["Data last changed (UTC)", meta["data_changed_at"]],
-        ["Companies in database", meta["companies_in_database"]],
-        ["matchmaker version", meta["matchmaker_version"]],
-        ["Partners per company (top)", params["top"]],
-        ["Direction", params["direction"]],
-        ["Chosen companies", describe_ids(params["company_ids"])],
-        ["Company sectors", ", ".join(params["sectors"]) or "all"],
-        ["Changed since", params["changed_since"] or "any time"],
-        ["Partner filters", describe_filters(filters)],
-        ["Ranking candidates per company", meta["ranking"]["candidates"]],
-        ["Ranking weights", describe_weights(meta["ranking"]["weights"])],
+        [_("Title"), meta["title"]],
+        [_(READ_BACK["generated_at"]), meta["generated_at"]],
+        [_(READ_BACK["model_id"]), meta["model_id"]],
+        [_(READ_BACK["data_revision"]), meta["data_revision"]],
+        [_("Data last changed (UTC)"), meta["data_changed_at"]],
+        [_("Companies in database"), meta["companies_in_database"]],
+        [_("matchmaker version"), meta["matchmaker_version"]],
+        [_("Partners per company (top)"), params["top"]],
+        [_("Direction"), params["direction"]],
+        [_("Chosen companies"), describe_ids(params["company_ids"], language)],
+        [_("Company sectors"), ", ".join(params["sectors"]) or _("all")],
+        [_("Changed since"), params["changed_since"] or _("any time")],
+        [_("Partner filters"), describe_filters(filters, language)],
+        [_("Ranking candidates per company"), meta["ranking"]["candidates"]],
+        [_("Ranking weights"), describe_weights(meta["ranking"]["weights"])],
     ]
     if meta.get("previous_report"):
         previous = meta["previous_report"]
         info.append(
-            ["New since", f"{previous['source']} (generated {previous.get('generated_at')})"]
+            [
+                _("New since"),
+                _("%(source)s (generated %(when)s)")
+                % {"source": previous["source"], "when": previous.get("generated_at")},
+            ]
         )
-    figures = [["Companies", summary.companies], ["Matches", summary.matches]]
+    figures = [[_("Companies"), summary.companies], [_("Matches"), summary.matches]]
     for direction, counts in summary.by_direction.items():
         figures.append(
-            [f"{direction}: companies / matches", f"{counts['companies']} / {counts['matches']}"]
+            [
+                _("%(direction)s: companies / matches") % {"direction": direction},
+                f"{counts['companies']} / {counts['matches']}",
+            ]
         )
     if summary.new is not None:
-        figures.append(["New matches", summary.new])
-    figures.append(["Companies without partners", summary.without_partners])
-    figures.append(["Strong match", summary.strong_rule])
+        figures.append([_("New matches"), summary.new])
+    figures.append([_("Companies without partners"), summary.without_partners])
+    figures.append([_("Strong match"), summary.strong_rule])
     partners = [[f"{p.name} ({p.country})", p.count] for p in summary.top_partners]
     return [
-        ("Report", info),
-        ("Figures", figures),
-        ("Most frequent partners (companies they appear for)", partners),
+        (_("Report"), info),
+        (_("Figures"), figures),
+        (_("Most frequent partners (companies they appear for)"), partners),
     ]
 
 
@@ -168,19 +203,27 @@ def read_xlsx(path: Path) -> tuple[set[tuple[str, str]], dict[str, Any]]:
 
     book = load_workbook(path, read_only=True)
     try:
-        rows = book["Matches"].iter_rows(values_only=True)
-        header = list(next(rows))
+        # By position: the sheets are named in the report's language.
+        summary_sheet, matches_sheet = book.worksheets[:2]
+        rows = matches_sheet.iter_rows(values_only=True)
+        names = column_names_by_header()
+        header = [names.get(str(h), str(h)) for h in next(rows)]
         company, partner = header.index("company_id"), header.index("partner_id")
         pairs = {(str(r[company]), str(r[partner])) for r in rows if r[company] is not None}
         meta = {
             str(row[0]): row[1]
-            for row in book["Summary"].iter_rows(values_only=True, max_col=2)
+            for row in summary_sheet.iter_rows(values_only=True, max_col=2)
             if row and row[0] is not None
         }
     finally:
         book.close()
-    return pairs, {
-        "generated_at": meta.get("Generated at (UTC)"),
-        "model_id": meta.get("Model"),
-        "data_revision": meta.get("Data revision"),
-    }
+    return pairs, {key: _read_back(meta, label) for key, label in READ_BACK.items()}
+
+
+def _read_back(meta: dict[str, Any], label: str) -> Any:
+    """A Summary value under ``label`` in whichever language the report was made."""
+    for language in LANGUAGES:
+        value = meta.get(translations(language).gettext(label))
+        if value is not None:
+            return value
+    return None
