@@ -28,7 +28,6 @@ from .auth import login_needed
 from .errors import respond
 from .forms import PROFILE_FIELDS, field_errors, form_values, profile_form_values, raw_profile
 from .i18n import GRADE_LABELS
-from .lookup import fold
 from .resources import get_embedder, get_store
 from .security import is_local_path, is_write
 
