@@ -1580,6 +1580,11 @@ def search_key(*texts: str | None) -> str:
     return " ".join(kept.casefold().split())
 
 
+def _like_escaped(text: str) -> str:
+    """``text`` matched literally by LIKE ... ESCAPE '\\'."""
+    return re.sub(r"([\\%_])", r"\\\1", text)
+
+
 def _decoded_entry(row: dict[str, Any]) -> dict[str, Any]:
     for key in ("changed", "before", "after"):
         row[key] = json.loads(row[key]) if row[key] is not None else None
@@ -1596,21 +1601,23 @@ def _staff_where(where: StaffFilter) -> tuple[str, list[Any]]:
         params.append('folded : "' + key.replace('"', '""') + '"')
     elif key:  # one or two characters: too short for trigrams, so a scan of the index
         parts.append("id IN (SELECT id FROM company_names WHERE folded LIKE ? ESCAPE '\\')")
-        params.append("%" + re.sub(r"([\\%_])", r"\\\1", key) + "%")
+        params.append("%" + _like_escaped(key) + "%")
     if where.country:
         parts.append("country = ?")
         params.append(where.country)
-    if where.sector:
-        parts.append("EXISTS (SELECT 1 FROM json_each(sectors) WHERE value = ?)")
-        params.append(where.sector)
-    if where.role:
-        parts.append("EXISTS (SELECT 1 FROM json_each(roles) WHERE value = ?)")
-        params.append(where.role)
+    # A list element is found as its JSON text, quotes included, in the stored list:
+    # no JSON parsing per row (json_each took seconds at 100k profiles).
+    for column, value in (("sectors", where.sector), ("roles", where.role)):
+        if value:
+            parts.append(f"{column} LIKE ? ESCAPE '\\'")
+            params.append("%" + _like_escaped(json.dumps(value, ensure_ascii=False)) + "%")
     if where.verified is not None:
         parts.append("verified = ?")
         params.append(int(where.verified))
     if where.changed_since:
-        parts.append("updated_at >= ?")
+        # unary + keeps the planner on the sort's index: a range over updated_at
+        # followed by a sort of every match was 10x slower than filtering in order
+        parts.append("+updated_at >= ?")
         params.append(where.changed_since)
     if where.only_ids is not None:
         parts.append("id IN (SELECT value FROM json_each(?))")

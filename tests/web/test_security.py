@@ -238,6 +238,8 @@ def pages(client: FlaskClient) -> dict[str, str]:
         "/staff/companies/baltic-generics/edit",
         "/staff/companies/baltic-generics/history",
         "/staff/import",
+        "/staff/export",
+        "/staff/users",
         "/no-such-page",
     ]
     return {url: client.get(url).get_data(as_text=True) for url in urls}
