@@ -98,6 +98,25 @@ def model_db(
     return database
 
 
+@pytest.fixture(scope="session")
+def shipped_db(
+    tmp_path_factory: pytest.TempPathFactory, real_embedder: SentenceTransformerEmbedder
+) -> Path:
+    """The shipped data as ``./scripts/run`` imports it, embedded with the real model, once.
+
+    data/companies.jsonl first, then every data/batches/*.jsonl in name order, one
+    import each. Read it as it is, or write to a ``databases.copy_database`` of it.
+    """
+    data = Path(__file__).resolve().parent.parent / "data"
+    path = tmp_path_factory.mktemp("shipped") / "shipped.db"
+    with Store.open(path, create=True) as db:
+        for source in [data / "companies.jsonl", *sorted((data / "batches").glob("*.jsonl"))]:
+            parsed = parse_file(source)
+            assert parsed.ok, (source, parsed.errors[:5])
+            engine.import_profiles(db, real_embedder, parsed, actor="setup")
+    return path
+
+
 @pytest.fixture
 def store(tmp_db_path: Path, mini_path: Path, hashing_embedder: HashingEmbedder) -> Iterator[Store]:
     """A migrated temporary database holding the mini profiles, embedded with hashing."""
