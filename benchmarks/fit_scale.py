@@ -27,7 +27,7 @@ from matchmaker import engine  # noqa: E402
 from matchmaker.evaluation import load_judgements  # noqa: E402
 from matchmaker.importing import parse_file  # noqa: E402
 from matchmaker.ranking import Filters  # noqa: E402
-from matchmaker.ranking.fit import FIT_CUTOFFS  # noqa: E402
+from matchmaker.ranking.fit import FIT_CUTOFFS, POSSIBLE, fit_label  # noqa: E402
 
 SETS = (
     ("real deals", "eval/deals/judgements.jsonl", "eval/deals/profiles.jsonl"),
@@ -68,6 +68,13 @@ def report(title: str, found: list[tuple[float, int]]) -> None:
         if above.any():
             print(f"  {cut:>7.1f}  {above.mean():>7.0%}  {(grades[above] == 2).mean():>7.0%}"
                   f"  {(grades[above] >= 1).mean():>8.0%}")
+    print("  shipped band  results  grade 2  grade>=1")
+    labels = np.array([fit_label(s) for s in scores])
+    for label in [*(label for _, label in FIT_CUTOFFS), POSSIBLE]:
+        band = labels == label
+        if band.any():
+            print(f"  {label:>12}  {band.mean():>7.0%}  {(grades[band] == 2).mean():>7.0%}"
+                  f"  {(grades[band] >= 1).mean():>8.0%}")
 
 
 def main() -> None:

@@ -5,25 +5,19 @@ the average candidate for this query" (:class:`Weights`). That is exact but
 means nothing to a visitor, so results carry a label. The cut-offs were chosen
 from the labelled sets (benchmarks/fit_scale.py prints the score distributions
 of grade-2, grade-1 and grade-0 results; docs/ranking.md, "Score scale"): a
-*strong* fit is where most results are real or judged partners, a *possible*
-fit where most are not.
+*strong* fit is where half the results are strong partners and most are
+useful, a *possible* fit where few are strong partners. What each label means is said under the
+results (web/templates/results.html) and in docs/ranking.md.
 """
 
 from __future__ import annotations
 
 #: (lowest fixed-weights score, label), best first; below the last cut-off: "possible"
 FIT_CUTOFFS: tuple[tuple[float, str], ...] = (
-    (2.0, "strong"),
-    (1.0, "good"),
+    (3.0, "strong"),  # judged set A: half of these results grade 2, 69% grade >= 1
+    (1.5, "good"),  # 1.5-3: a quarter grade 2, six in ten grade >= 1
 )
 POSSIBLE = "possible"
-
-#: what each label means, for the help on the results page and the API docs
-FIT_MEANINGS: dict[str, str] = {
-    "strong": "Most results this high are partners real companies chose or staff judged strong.",
-    "good": "About half of the results this high are judged partners; worth a look.",
-    "possible": "Few results this low are judged partners; read the reasons before contacting.",
-}
 
 
 def fit_label(score: float) -> str:
