@@ -275,8 +275,10 @@ def _role_reasons(
     noun = ROLE_NOUNS[(roles.candidate_is or roles.candidate_roles or ("other-industry",))[0]]
     who = f"{_COUNTRY_ADJECTIVES.get(candidate.country, '')} {noun}".strip()
     who = who[0].upper() + who[1:]
+    sought_phrase = ""
     if roles.query_is:
         sought = _phrase_naming(candidate.seek_phrases, roles.query_is, evidence.offer_pairs)
+        sought_phrase = sought
         wants = quote(sought) if sought else _plural(ROLE_NOUNS[roles.query_is[0]])
         brief_wants = short(sought) if sought else wants
         if roles.candidate_is:
@@ -289,8 +291,18 @@ def _role_reasons(
     if types:
         suffix = ": " + ", ".join(types[:2])
         full, brief = full + suffix, brief + suffix
-    reasons = [Reason(full, weight, brief if weight > 0 else "", leads=weight > 0)]
+    shown = weight > 0 and not _said_better_by_a_pair(roles, sought_phrase, evidence)
+    reasons = [Reason(full, weight, brief if shown else "", leads=shown)]
     return reasons + _market_reasons(evidence, candidate)
+
+
+def _said_better_by_a_pair(roles: RolePair, sought: str, evidence: Explanation) -> bool:
+    """A role reason that says only "seeks X, which you are", where X also meets one of
+    your own offers clearly: "Seeks X, which you offer: Y" says it more exactly (X may
+    name a product, "lab reagents", rather than a kind of organisation)."""
+    if roles.candidate_is or not sought:
+        return False
+    return any(need == sought and sim >= STRONG for need, _, sim in evidence.offer_pairs)
 
 
 def _market_reasons(evidence: Explanation, candidate: Profile) -> list[Reason]:
