@@ -164,7 +164,8 @@ def explain_query(candidate: Profile, evidence: Explanation, own_offers: bool) -
     shared = _content_terms(evidence.shared_terms)
     if shared:
         terms = "Shared terms: " + ", ".join(shared)
-        reasons.append(Reason(terms, evidence.parts.get("lexical", 0.0), terms))
+        weight = evidence.parts.get("lexical", 0.0)
+        reasons.append(Reason(terms, weight, terms if weight > 0 else ""))
     reasons = _without_repeats(reasons)
     if evidence.competitor >= COMPETITOR_WARNING:
         reasons.append(
