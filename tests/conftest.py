@@ -8,11 +8,13 @@ top of these.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from databases import copy_database
 
 from matchmaker import engine
 from matchmaker.embedding import HashingEmbedder, SentenceTransformerEmbedder
@@ -96,6 +98,41 @@ def model_db(
         return built[source]
 
     return database
+
+
+@pytest.fixture(scope="session")
+def shipped_db(
+    tmp_path_factory: pytest.TempPathFactory,
+    real_embedder: SentenceTransformerEmbedder,
+    pytestconfig: pytest.Config,
+) -> Path:
+    """The shipped data as ``./scripts/run`` imports it, embedded with the real model.
+
+    data/companies.jsonl first, then every data/batches/*.jsonl in name order, one
+    import each. Embedding 563 profiles takes minutes on a busy machine, so the
+    database is kept in pytest's cache (.pytest_cache) between sessions; each
+    session imports the files again into a copy of it, which writes and re-embeds
+    only what changed since, so the copy is always the data as it is now (the cache
+    is keyed by the model and the set of ids, so a removed company is not kept). Read it
+    as it is, or write to a ``databases.copy_database`` of it.
+    """
+    data = Path(__file__).resolve().parent.parent / "data"
+    sources = [data / "companies.jsonl", *sorted((data / "batches").glob("*.jsonl"))]
+    path = tmp_path_factory.mktemp("shipped") / "shipped.db"
+    cache = getattr(pytestconfig, "cache", None)
+    ids = sorted(p.id for source in sources for p in parse_file(source).profiles)
+    key = hashlib.sha256("\n".join([real_embedder.model_id, *ids]).encode()).hexdigest()[:16]
+    cached = cache.mkdir("shipped-db") / f"{key}.db" if cache else None  # same companies
+    if cached is not None and cached.is_file():
+        copy_database(cached, path)
+    with Store.open(path, create=True) as db:
+        for source in sources:
+            parsed = parse_file(source)
+            assert parsed.ok, (source, parsed.errors[:5])
+            engine.import_profiles(db, real_embedder, parsed, actor="setup")
+    if cached is not None:
+        copy_database(path, cached)
+    return path
 
 
 @pytest.fixture

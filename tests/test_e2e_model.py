@@ -55,7 +55,9 @@ def test_partner_reasons_quote_what_meets_what(model_ranker):
     top = model_ranker.match("baltic-generics", top=1)[0]
     assert top.id == "seoul-pharma-distribution"
     assert any(r.startswith("Offers “") and "for your need “" in r for r in top.reasons)
-    assert any(r.startswith("Seeks “") and "which you offer" in r for r in top.reasons)
+    # the short view says what it seeks once, in the role reason; the full list keeps the pair
+    assert "that seeks “" in top.reasons[0] and "which you are" in top.reasons[0]
+    assert any(r.startswith("Seeks “") and "which you offer" in r for r in top.reasons_all)
 
 
 def test_free_text_finds_the_pcr_kit_maker(model_ranker):

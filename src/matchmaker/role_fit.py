@@ -49,6 +49,29 @@ def wanted_vector(fields: RoleFields) -> np.ndarray:
     return role_vector(fields.partner_roles or default_partner_roles(fields.roles))
 
 
+@dataclass(frozen=True)
+class RolePair:
+    """What the structured fields say about one pair, read from the query's side.
+
+    For the reasons shown with a match (``ranking.explaining``):
+    ``candidate_is`` are the candidate's roles that the query looks for,
+    ``query_is`` the query's roles that the candidate looks for, and
+    ``candidate_reaches`` / ``query_reaches`` the first market of one side that
+    covers the other's country ("" when none).
+    """
+
+    candidate_roles: tuple[str, ...] = ()
+    query_roles: tuple[str, ...] = ()
+    candidate_is: tuple[str, ...] = ()
+    query_is: tuple[str, ...] = ()
+    candidate_reaches: str = ""
+    query_reaches: str = ""
+
+
+def _reaching(markets: Iterable[str], country: str) -> str:
+    return next((m for m in markets if market_covers([m], country)), "")
+
+
 @dataclass
 class TextRoles:
     """What a free-text query says about roles: what the user wants and what the user is."""
@@ -72,6 +95,7 @@ class RoleFit:
         self.fields_ = [effective_fields(p) for p in profiles]
         self.roles_ = np.vstack([role_vector(f.roles) for f in self.fields_])
         self.wanted_ = np.vstack([wanted_vector(f) for f in self.fields_])
+        self.profile_countries_ = [p.country for p in profiles]
         self.countries_ = sorted({p.country for p in profiles})
         column = {c: i for i, c in enumerate(self.countries_)}
         self.country_col_ = np.array([column[p.country] for p in profiles])
@@ -106,3 +130,28 @@ class RoleFit:
             else neutral
         )
         return {"role_need": need, "role_offer": offer}
+
+    def pair(self, a: int, b: int) -> RolePair:
+        """Which roles and markets connect company a (the query) and candidate b."""
+        query, candidate = self.fields_[a], self.fields_[b]
+        query_wants = set(query.partner_roles or default_partner_roles(query.roles))
+        candidate_wants = set(candidate.partner_roles or default_partner_roles(candidate.roles))
+        return RolePair(
+            candidate_roles=candidate.roles,
+            query_roles=query.roles,
+            candidate_is=tuple(r for r in candidate.roles if r in query_wants),
+            query_is=tuple(r for r in query.roles if r in candidate_wants),
+            candidate_reaches=_reaching(candidate.markets, self.profile_countries_[a]),
+            query_reaches=_reaching(query.markets, self.profile_countries_[b]),
+        )
+
+    def text_pair(self, query: TextRoles, b: int) -> RolePair:
+        """Which roles connect a free-text query and candidate b (a text states no markets)."""
+        candidate = self.fields_[b]
+        candidate_wants = set(candidate.partner_roles or default_partner_roles(candidate.roles))
+        return RolePair(
+            candidate_roles=candidate.roles,
+            query_roles=tuple(query.own),
+            candidate_is=tuple(r for r in candidate.roles if r in query.wanted),
+            query_is=tuple(r for r in query.own if r in candidate_wants),
+        )

@@ -31,6 +31,11 @@ _DANGLING = re.compile(
 )
 
 
+def has_place_word(text: str) -> bool:
+    """Whether the text names a place or side of the border ("korean", "EU", "foreign")."""
+    return bool(_PLACE_WORDS.search(text))
+
+
 def matching_phrase(phrase: str) -> str:
     """A phrase without place words, for need/offer matching; unchanged if nothing is left."""
     stripped = " ".join(_PLACE_WORDS.sub(" ", phrase).split())

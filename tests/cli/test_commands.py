@@ -205,7 +205,8 @@ def test_match_filters(runner, imported):
 
 def test_match_text_output_shows_rank_name_and_reasons(runner, imported):
     out = run(runner, "match", "baltic-generics", "--top", "3").stdout
-    assert re.match(r" 1\. .+ \(.+, KR\)  score \d\.\d{3}  \[[a-z-]+\]\n      - .+", out)
+    head = r" 1\. .+ \(.+, KR\)  (?:strong|good|possible) fit, score \d\.\d{3}  \[[a-z-]+\]"
+    assert re.match(head + r"\n      - .+", out)
     assert out.count("score ") == 3
 
 

@@ -237,5 +237,9 @@ def test_results_carry_what_the_front_ends_render(ranker):
         "city",
         "sectors",
         "verified",
+        "reasons_all",
+        "fit",
     }
     assert data["reasons"] and all(isinstance(r, str) for r in data["reasons"])
+    assert set(data["reasons"]) <= set(data["reasons_all"]) | {data["reasons"][-1]}
+    assert data["fit"] in {"strong", "good", "possible"}

@@ -83,6 +83,8 @@ def test_matches_search_and_similar_equal_the_cli_json(
         "city",
         "sectors",
         "verified",
+        "reasons_all",
+        "fit",
     ]
 
 

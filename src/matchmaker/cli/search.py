@@ -109,7 +109,8 @@ def print_matches(matches: list[Match], as_json: bool) -> None:
         click.echo("No companies pass these filters; try fewer filters.")
     for rank, m in enumerate(matches, start=1):
         where = ", ".join(x for x in (m.city, m.country) if x)
-        click.echo(f"{rank:>2}. {m.name} ({where})  score {m.score:.3f}  [{m.id}]")
+        fit = f"{m.fit} fit, " if m.fit else ""
+        click.echo(f"{rank:>2}. {m.name} ({where})  {fit}score {m.score:.3f}  [{m.id}]")
         for reason in m.reasons:
             click.echo(f"      - {reason}")
 

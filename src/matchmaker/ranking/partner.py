@@ -37,7 +37,8 @@ from ..roles import region_countries
 from ..texts import profile_text
 from . import batch
 from . import text as free_text
-from .explaining import Explanation, explain_match, explain_similar
+from .explaining import Explanation, Reasons, explain_match, explain_similar
+from .fit import fit_label
 from .lexical import BM25, csr_row, fit_vocabulary, lookup
 from .phrases import PhraseTable, best_pairs
 from .signals import (
@@ -235,17 +236,19 @@ class PartnerRanker(BaseEstimator):
         order = np.argsort(-score, kind="stable")[:top]
         query = self.profiles_[a]
         chosen = [int(pool[j]) for j in order]
-        return [
-            self._result(
-                b,
-                float(score[j]),
-                {k: float(v[j]) for k, v in parts.items()},
-                explain_match(query, self.profiles_[b], explanation),
+        results = []
+        for j, b, explanation in zip(order, chosen, self._explain_partners(a, chosen), strict=True):
+            result_parts = {k: float(v[j]) for k, v in parts.items()}
+            explanation.parts = result_parts
+            results.append(
+                self._result(
+                    b,
+                    float(score[j]),
+                    result_parts,
+                    explain_match(query, self.profiles_[b], explanation),
+                )
             )
-            for j, b, explanation in zip(
-                order, chosen, self._explain_partners(a, chosen), strict=True
-            )
-        ]
+        return results
 
     def _coarse(self, a: int, mask: np.ndarray) -> np.ndarray:
         """Stage 1: whole-field vectors, one matrix product each, keep the best `candidates`."""
@@ -339,6 +342,7 @@ class PartnerRanker(BaseEstimator):
                 ),
                 candidate_identity=self.identity_texts_[b],
                 query_identity=self.identity_texts_[a],
+                roles=self.role_fit_.pair(a, b),
                 competitor=float(
                     np.sqrt(
                         max(0.0, float(self.offer_vecs_[a] @ self.offer_vecs_[b]))
@@ -419,14 +423,22 @@ class PartnerRanker(BaseEstimator):
         order = found[np.argsort(-weight[found], kind="stable")[:limit]]
         return [str(self.term_names_[columns[i]]) for i in order]
 
-    def _result(self, b: int, score: float, parts: dict[str, float], reasons: list[str]) -> Match:
+    def _result(self, b: int, score: float, parts: dict[str, float], reasons: Reasons) -> Match:
+        """A result: the short reasons by default, the full list and score parts beside them.
+
+        The fit label reads the fixed-weights score (the parts without a learned
+        model's adjustment), the scale its cut-offs were chosen on (ranking.fit).
+        """
         p = self.profiles_[b]
+        fixed = score - parts.get("learned", 0.0)
         return Match(
             id=p.id,
             name=p.name,
             country=p.country,
             score=round(score, 4),
-            reasons=reasons,
+            reasons=reasons.brief,
+            reasons_all=reasons.full,
+            fit=fit_label(fixed) if "dense" not in parts else "",
             score_parts={k: round(v, 4) for k, v in parts.items()},
             name_local=p.name_local,
             city=p.city,

@@ -71,6 +71,7 @@ def rank_text(
     for j in order:
         b = int(eligible[j])
         candidate = ranker.profiles_[b]
+        result_parts = {k: float(v[j]) for k, v in parts.items()}
         explanation = Explanation(
             need_pairs=best_pairs(parsed.needs, needs, *ranker._what_meets_needs(b)),
             candidate_identity=ranker.identity_texts_[b],
@@ -82,12 +83,14 @@ def rank_text(
             ),
             competitor=offers_alike(offers, ranker.offer_phrases_.gather(np.array([b]))),
             shared_terms=ranker._shared_terms(lex_query, csr_row(ranker.lex_profiles_, b)),
+            roles=ranker.role_fit_.text_pair(roles, b),
+            parts=result_parts,
         )
         results.append(
             ranker._result(
                 b,
                 float(score[j]),
-                {k: float(v[j]) for k, v in parts.items()},
+                result_parts,
                 explain_query(candidate, explanation, own_offers=bool(parsed.offers)),
             )
         )

@@ -53,6 +53,10 @@ class Filters:
 
 @dataclass
 class Match:
+    """One result. ``reasons`` is the short default view (at most 3 reasons, 30 words,
+    strongest first); ``reasons_all`` the full list; ``fit`` the score in words
+    (strong / good / possible, see ranking.fit; "" for similar companies)."""
+
     id: str
     name: str
     country: str
@@ -63,6 +67,8 @@ class Match:
     city: str | None = None
     sectors: list[str] = field(default_factory=list)
     verified: bool = False
+    reasons_all: list[str] = field(default_factory=list)
+    fit: str = ""
 
     def to_dict(self) -> dict:
         return asdict(self)
