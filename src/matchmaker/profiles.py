@@ -116,7 +116,9 @@ _FORBIDDEN_CHARS = re.compile(
 _INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
 BOM = "\ufeff"
 _PHRASE_SPLIT = re.compile(r"[;\n•]+")
-_SENTENCE_END = re.compile(r"(?<=[.;])\s+(?=[A-Z])")
+# A sentence ends at "." or ";" before a word that is not lower case: a capital in
+# English or Latvian (Ā, Š), or any Hangul, which has no case (first_sentence).
+_SENTENCE_END = re.compile(r"(?<=[.;])\s+(?=[^\W\d_])")
 _TRUE = {"true", "yes", "1", "y", "t"}
 _FALSE = {"false", "no", "0", "n", "f", ""}
 
@@ -251,13 +253,15 @@ def split_phrases(text: str) -> list[str]:
 
 
 def first_sentence(text: str) -> str:
-    """Text up to the first '.' or ';' followed by a capitalised word, 20 characters in.
+    """Text up to the first '.' or ';' followed by a word not in lower case, 20 characters in.
 
     The minimum length keeps abbreviations ("Dr. Smith", "JSC Grindeks") whole.
+    "Not lower case" rather than "capitalised": Korean has no capitals, and
+    Latvian ones (Ā, Š) are outside A-Z, yet both start sentences.
     """
     text = (text or "").strip()
     for end in _SENTENCE_END.finditer(text):
-        if end.start() >= 20:
+        if end.start() >= 20 and not text[end.end()].islower():
             return text[: end.start()]
     return text
 
