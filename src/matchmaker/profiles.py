@@ -77,7 +77,7 @@ INPUT_FIELDS = (
     "verified",
 )
 #: Fields the store maintains; accepted on input (so exports re-import) but ignored.
-MANAGED_FIELDS = ("created_at", "updated_at", "version", "incomplete")
+MANAGED_FIELDS = ("created_at", "updated_at", "version", "incomplete", "languages")
 LIST_FIELDS = (
     "sectors",
     "partnership_types",
@@ -150,6 +150,9 @@ class Profile:
     created_at: str | None = None
     updated_at: str | None = None
     version: int = 0
+    #: detected language ('en', 'lv', 'ko') of description, offers and seeks, kept by the
+    #: store whenever the text changes (languages.py); empty until the profile is stored
+    languages: dict[str, str] = field(default_factory=dict)
 
     @property
     def incomplete(self) -> bool:
@@ -186,6 +189,7 @@ class Profile:
             updated_at=self.updated_at,
             version=self.version,
             incomplete=self.incomplete,
+            languages=dict(self.languages),
         )
         return data
 

@@ -29,6 +29,7 @@ import sqlite_utils
 from . import config
 from .files import replaced_atomically
 from .judgements import Judgement, JudgementInputError
+from .languages import field_languages
 from .profiles import INPUT_FIELDS, LIST_FIELDS, VOCABULARY_FIELDS, Profile
 
 BUSY_TIMEOUT_MS = 5000
@@ -251,7 +252,17 @@ MIGRATIONS: list[tuple[int, str]] = [
         ALTER TABLE companies ADD COLUMN markets TEXT NOT NULL DEFAULT '[]';
         """,
     ),
+    (
+        7,
+        # The detected language of description, offers and seeks ({"description": "ko"}),
+        # written with the text by _write; rows stored before are filled by migrate().
+        """
+        ALTER TABLE companies ADD COLUMN languages TEXT NOT NULL DEFAULT '{}';
+        """,
+    ),
 ]
+#: the migration that added companies.languages: rows stored before it get theirs detected
+_LANGUAGES_MIGRATION = 7
 
 #: Report job states in which a job still has work to do.
 REPORT_JOB_ACTIVE = ("queued", "preparing", "ranking", "writing")
@@ -471,8 +482,24 @@ class Store:
                 for statement in _statements(sql):
                     self.db.execute(statement)
                 self.db.execute("INSERT INTO migrations VALUES (?, ?)", [version, now()])
+                if version == _LANGUAGES_MIGRATION:
+                    self._detect_languages_of_stored_rows()
             applied.append(version)
         return applied
+
+    def _detect_languages_of_stored_rows(self) -> None:
+        """Fill companies.languages for rows written before the column existed.
+
+        Runs inside the migration's transaction, so the column and its values
+        appear together; the text is not changed, so no version or audit entry.
+        """
+        rows = self.db.execute("SELECT id, description, offers, seeks FROM companies").fetchall()
+        for company_id, description, offers, seeks in rows:
+            fields = {"description": description, "offers": offers, "seeks": seeks}
+            self.db.execute(
+                "UPDATE companies SET languages = ? WHERE id = ?",
+                [json.dumps(field_languages(fields)), company_id],
+            )
 
     @contextmanager
     def _immediate(self) -> Iterator[None]:
@@ -685,6 +712,7 @@ class Store:
         new = profile.content()
         if row is None:
             record = _row_from_content(new) | {
+                "languages": json.dumps(field_languages(new)),
                 "version": 1,
                 "created_at": stamp,
                 "updated_at": stamp,
@@ -700,6 +728,7 @@ class Store:
         if not changed and not row["deleted_at"]:
             return "unchanged"
         record = _row_from_content(new) | {
+            "languages": json.dumps(field_languages(new)),
             "version": row["version"] + 1,
             "updated_at": stamp,
             "deleted_at": None,
@@ -1267,5 +1296,9 @@ def _profile_from_row(row: dict[str, Any]) -> Profile:
     data["offers"] = data["offers"] or ""
     data["seeks"] = data["seeks"] or ""
     return Profile(
-        **data, created_at=row["created_at"], updated_at=row["updated_at"], version=row["version"]
+        **data,
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+        version=row["version"],
+        languages=json.loads(row.get("languages") or "{}"),
     )
