@@ -29,6 +29,8 @@ import unicodedata
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
 if TYPE_CHECKING:
     from kiwipiepy import Kiwi
     from lingua import LanguageDetector
@@ -176,8 +178,9 @@ def lexical_form(text: str) -> str:
     if _HANGUL.search(text):
         text = korean_content(text)
     if _LATVIAN_LETTERS.search(text):
+        in_latvian = _is_latvian(text)
         text = "".join(
-            latvian_clause(clause) if _is_latvian(clause) else clause
+            latvian_clause(clause) if _is_latvian(clause, in_latvian) else clause
             for clause in _CLAUSE.findall(text)
         )
     return text.lower()
@@ -231,11 +234,19 @@ def latvian_stem(word: str) -> str:
     return lower
 
 
-def _is_latvian(clause: str) -> bool:
-    """A clause with Latvian letters that lingua also reads as Latvian.
+def _is_latvian(clause: str, in_latvian_text: bool = False) -> bool:
+    """A clause that reads as Latvian: by its letters, its function words and lingua.
 
-    The letters alone would stem an English sentence that names Rīga or
-    Stradiņš; lingua alone would be asked about every English sentence.
+    A clause without Latvian letters ("PCR diagnostikas komplekti") counts
+    only inside a Latvian text. The letters alone would stem an English
+    sentence that names Rīga or Stradiņš, and lingua reads one with two such
+    names as Latvian, so a clause with more English function words than
+    Latvian ones is English whatever lingua says.
     """
-    return bool(_LATVIAN_LETTERS.search(clause)) and detect_language(clause) == "lv"
+    if not (in_latvian_text or _LATVIAN_LETTERS.search(clause)):
+        return False
+    words = [w.lower() for w in _WORD.findall(clause)]
+    english = sum(w in ENGLISH_STOP_WORDS for w in words)
+    latvian = sum(w in LATVIAN_STOP_WORDS for w in words)
+    return english <= latvian and detect_language(clause) == "lv"
 
