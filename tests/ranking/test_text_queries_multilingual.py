@@ -165,7 +165,7 @@ def test_role_inference_in_korean_and_latvian_keeps_the_figures_docs_report():
     for language, country in (("Korean", "KR"), ("Latvian", "LV")):
         for field in ("roles", "partner_roles"):
             reported = re.search(
-                rf"{language} {field}: precision ([\d.]+), recall ([\d.]+)", text
+                rf"{language} {field}: precision (\d\.\d+), recall (\d\.\d+)", text
             )
             assert reported, f"docs/languages.md must report {language} {field}"
             precision, recall = _role_scores(field, country)
