@@ -77,7 +77,7 @@ INPUT_FIELDS = (
     "verified",
 )
 #: Fields the store maintains; accepted on input (so exports re-import) but ignored.
-MANAGED_FIELDS = ("created_at", "updated_at", "version", "incomplete")
+MANAGED_FIELDS = ("created_at", "updated_at", "version", "incomplete", "languages")
 LIST_FIELDS = (
     "sectors",
     "partnership_types",
@@ -116,7 +116,9 @@ _FORBIDDEN_CHARS = re.compile(
 _INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
 BOM = "\ufeff"
 _PHRASE_SPLIT = re.compile(r"[;\n•]+")
-_SENTENCE_END = re.compile(r"(?<=[.;])\s+(?=[A-Z])")
+# A sentence ends at "." or ";" before a word that is not lower case: a capital in
+# English or Latvian (Ā, Š), or any Hangul, which has no case (first_sentence).
+_SENTENCE_END = re.compile(r"(?<=[.;])\s+(?=[^\W\d_])")
 _TRUE = {"true", "yes", "1", "y", "t"}
 _FALSE = {"false", "no", "0", "n", "f", ""}
 
@@ -148,6 +150,9 @@ class Profile:
     created_at: str | None = None
     updated_at: str | None = None
     version: int = 0
+    #: detected language ('en', 'lv', 'ko') of description, offers and seeks, kept by the
+    #: store whenever the text changes (text_languages.py); empty until the profile is stored
+    languages: dict[str, str] = field(default_factory=dict)
 
     @property
     def incomplete(self) -> bool:
@@ -184,6 +189,7 @@ class Profile:
             updated_at=self.updated_at,
             version=self.version,
             incomplete=self.incomplete,
+            languages=dict(self.languages),
         )
         return data
 
@@ -251,13 +257,15 @@ def split_phrases(text: str) -> list[str]:
 
 
 def first_sentence(text: str) -> str:
-    """Text up to the first '.' or ';' followed by a capitalised word, 20 characters in.
+    """Text up to the first '.' or ';' followed by a word not in lower case, 20 characters in.
 
     The minimum length keeps abbreviations ("Dr. Smith", "JSC Grindeks") whole.
+    "Not lower case" rather than "capitalised": Korean has no capitals, and
+    Latvian ones (Ā, Š) are outside A-Z, yet both start sentences.
     """
     text = (text or "").strip()
     for end in _SENTENCE_END.finditer(text):
-        if end.start() >= 20:
+        if end.start() >= 20 and not text[end.end()].islower():
             return text[: end.start()]
     return text
 

@@ -36,7 +36,7 @@ _Rule = tuple[str, tuple[str, ...]]
 IDENTITY_RULES: tuple[_Rule, ...] = (
     (r"wholesal|distribut|importer|import(?:s|ing)? (?:and|&)|pharmacy chain|"
      r"drug store|trading (?:company|house)|marketing partner|"
-     r"vairumtirdz|izplatītāj|izplatīšan|도매|유통|수입", ("distributor",)),
+     r"vairumtirdz|lieltirgot|izplatītāj|izplatīšan|도매|유통|수입|종합상사", ("distributor",)),
     (r"contract research|\bcros?\b|clinical research organi[sz]ation|임상시험수탁|"
      r"klīnisko pētījumu organizācij", ("cro",)),
     (r"\bc[dm]mos?\b|contract (?:development and )?manufactur|fill[- ]finish|\bodm\b|"
@@ -46,7 +46,8 @@ IDENTITY_RULES: tuple[_Rule, ...] = (
      ("api-maker",)),
     (r"pharmaceutical (?:company|manufacturer|maker|producer)|generics?\b|"
      r"finished[- ]dos|prescription (?:drugs|medicines)|ethical pharmaceutical|"
-     r"medicines? (?:manufactur|maker|producer)|제약|farmaceitisk|zāļu ražot", ("pharma-company",)),
+     r"medicines? (?:manufactur|maker|producer)|제약|(?:바이오)?의약품 (?:기업|제조)|"
+     r"farmaceitisk|zāļu ražot", ("pharma-company",)),
     (r"drug (?:discovery|developer|development company)|biotech(?:nology)? (?:company|start-?up)|"
      r"pipeline|new drug|novel drug|candidates?\b|molecules?\b|compounds?\b|신약|후보물질|"
      r"zāļu izstrād|molekul", ("drug-developer",)),
@@ -54,13 +55,16 @@ IDENTITY_RULES: tuple[_Rule, ...] = (
     (r"research institute|university|academy of sciences|research cent(?:er|re)|"
      r"연구원|연구소|대학교|institūts|universitāt", ("research-institute",)),
     (r"medical devices?|device maker|implant|imaging (?:equipment|systems)|x-ray|"
-     r"surgical|wearable|의료기기|medicīnas ierīc", ("device-maker",)),
+     r"surgical|wearable|의료기기|임플란트|분석기|측정기|medicīnas ierīc|ierīc|ierīč",
+     ("device-maker",)),
     (r"in vitro diagnostic|\bivd\b|diagnostic (?:kits?|tests?|company)|rapid tests?|"
      r"molecular diagnostic|point-of-care|진단|diagnostik", ("diagnostics-maker",)),
     (r"laborator(?:y|ies) (?:services|testing)|clinical laborator|testing laborator|"
-     r"sequencing services|genome sequencing|검사|laboratorij", ("lab-services",)),
+     r"sequencing services|genome sequencing|검사 ?서비스|검사기관|검사센터|수탁검사|"
+     r"laboratorijas (?:pakalpojum|izmeklējum)|analīžu laboratorij", ("lab-services",)),
     (r"laboratory (?:equipment|instruments)|reagents|lab(?:oratory)? devices|"
-     r"organ-on-(?:a-)?chip|sequencers?\b", ("lab-supplier",)),
+     r"organ-on-(?:a-)?chip|sequencers?\b|연구용 장비|laboratorijas (?:iekārt|ierīc)",
+     ("lab-supplier",)),
     (r"artificial intelligence|\bai\b|software|digital health|e-health|health it|"
      r"인공지능|소프트웨어|digitāl", ("health-it",)),
     (r"cosmetic|skincare|nutraceutical|supplements?|consumer health|화장품|kosmētik",
@@ -68,26 +72,31 @@ IDENTITY_RULES: tuple[_Rule, ...] = (
     (r"venture capital|investment (?:firm|company|fund)|\bfunds?\b|securities|"
      r"development finance|investor|투자|investīcij|fonds", ("investor",)),
     (r"(?:trade|investment|export) (?:promotion|agency)|state agency|government[- ]affiliated|"
-     r"national (?:programme|program)|진흥원|공사|aģentūr", ("trade-agency",)),
-    (r"association|federation|chamber of commerce|cluster|협회|연합회|asociācij|kamer",
+     r"national (?:programme|program)|진흥원|(?<!항)공사|공공기관|국가 기관|무역관|aģentūr",
+     ("trade-agency",)),
+    (r"association|federation|chamber of commerce|cluster|협회|연합회|단체|asociācij|kamer",
      ("industry-association",)),
     (r"consult|regulatory affairs (?:services|support)|market access (?:services|support)|"
      r"컨설팅|konsult", ("consultancy",)),
-    (r"logistic|freight|cold chain|airline|airport|\bport\b|shipping|cargo|물류|loģistik",
+    (r"logistic|freight|cold chain|airline|airport|\bport\b|shipping|cargo|물류|항공|운송|"
+     r"화물|해운|loģistik|lidost|\bost(?:a|as|u)\b",
      ("logistics",)),
 )
 
 #: relational phrases in a *seeks* text and the roles they ask for
 WANT_RULES: tuple[_Rule, ...] = (
     (r"licensees?|licensing partners?|out-licens|license (?:our|its|their)|to license\b|"
-     r"라이선스 아웃|licencēt", ("pharma-company",)),
+     r"라이선스 아웃|라이선스 파트너|라이선시|licencē|licenciāt", ("pharma-company",)),
     (r"in-licens|products? to in-license|late-stage (?:assets|molecules)|molecules|"
      r"assets\b|도입", ("drug-developer", "pharma-company")),
-    (r"(?:trial|study) sponsors?|sponsors\b", ("drug-developer", "pharma-company")),
+    (r"(?:trial|study) sponsors?|sponsors\b|sponsor[iu]\b|의뢰자|의뢰사",
+     ("drug-developer", "pharma-company")),
     (r"(?:trial|clinical|evaluation|validation|investigat\w*) sites?|investigators|"
-     r"임상 ?기관|pētījumu centr", ("hospital",)),
+     r"임상 ?기관|임상\S* ?(?:실시)?기관|임상시험 (?:파트너|협력)|임상연구|클리닉|치과의원|"
+     r"pētījumu centr|pētījumu viet", ("hospital",)),
     (r"contract manufacturing (?:clients|customers)|manufacturing clients|"
-     r"(?:biotech|brand[- ]owner) clients", ("drug-developer", "pharma-company")),
+     r"(?:biotech|brand[- ]owner) clients|바이오텍 고객|līgumražošanas klient",
+     ("drug-developer", "pharma-company")),
     (r"manufacturers?|principals?|suppliers? (?:of|for) (?:medicines|products)|"
      r"pharma suppliers|제조사|ražotāj", ("pharma-company", "device-maker")),
     (r"api (?:customers|buyers)|buyers (?:of|for) (?:our )?apis?", ("pharma-company",)),
@@ -97,14 +106,15 @@ WANT_RULES: tuple[_Rule, ...] = (
     (r"co-investors?|investors?|investment partners|fund (?:managers|partners)|"
      r"투자자|investor", ("investor",)),
     (r"research partners|academic|research (?:collaborat|exchange)|joint (?:r&d|grants?|research)|"
-     r"공동연구|pētniecīb", ("research-institute",)),
+     r"공동연구|연구기관|대학|pētniecīb", ("research-institute",)),
     (r"hospital (?:partners|customers|tender)|clinics?\b|병원", ("hospital",)),
-    (r"agencies|agency partners|counterparts", ("trade-agency",)),
+    (r"agencies|agency partners|counterparts|협력 기관|기관 파트너|aģentūr", ("trade-agency",)),
     (r"association partners|associations\b|federation partners", ("industry-association",)),
     (r"registration support|regulatory support|market entry support|인허가", ("consultancy",)),
-    (r"cro partners|\bcros?\b", ("cro",)),
+    (r"cro partners|\bcros?\b|시험기관|임상 서비스", ("cro",)),
     (r"distribut|wholesal|importers?|commercial partners|marketing partners|"
-     r"유통|수입|도매|izplatī", ("distributor",)),
+     r"유통|수입|도매|상업화|바이어|리테일|izplatī|importētāj|mazumtirdzniec",
+     ("distributor",)),
 )
 
 #: place words and the market they name

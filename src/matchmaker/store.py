@@ -32,6 +32,7 @@ from . import config
 from .files import replaced_atomically
 from .judgements import Judgement, JudgementInputError
 from .profiles import INPUT_FIELDS, LIST_FIELDS, VOCABULARY_FIELDS, Profile
+from .text_languages import field_languages
 
 BUSY_TIMEOUT_MS = 5000
 #: ``PRAGMA synchronous`` levels: FULL syncs the WAL on every commit, so a power cut
@@ -254,6 +255,14 @@ MIGRATIONS: list[tuple[int, str]] = [
         """,
     ),
     (
+        7,
+        # The detected language of description, offers and seeks ({"description": "ko"}),
+        # written with the text by _write; rows stored before are filled by migrate().
+        """
+        ALTER TABLE companies ADD COLUMN languages TEXT NOT NULL DEFAULT '{}';
+        """,
+    ),
+    (
         9,
         # Trade missions (matchmaker.mission_store): settings, participants with their
         # availability and cap, must/never-meet wishes (lv, kr), every version of the
@@ -323,7 +332,7 @@ MIGRATIONS: list[tuple[int, str]] = [
 ]
 
 #: Python steps that complete a migration (filling what SQL alone cannot compute).
-MIGRATION_STEPS: dict[int, str] = {10: "_index_all_names"}
+MIGRATION_STEPS: dict[int, str] = {7: "_detect_languages_of_stored_rows", 10: "_index_all_names"}
 
 #: Orders of the staff list: key -> ORDER BY clause (each backed by a migration-10 index).
 STAFF_SORTS: dict[str, str] = {
@@ -591,6 +600,20 @@ class Store:
                 self.db.execute("INSERT INTO migrations VALUES (?, ?)", [version, now()])
             applied.append(version)
         return applied
+
+    def _detect_languages_of_stored_rows(self) -> None:
+        """Fill companies.languages for rows written before the column existed.
+
+        Runs inside the migration's transaction, so the column and its values
+        appear together; the text is not changed, so no version or audit entry.
+        """
+        rows = self.db.execute("SELECT id, description, offers, seeks FROM companies").fetchall()
+        for company_id, description, offers, seeks in rows:
+            fields = {"description": description, "offers": offers, "seeks": seeks}
+            self.db.execute(
+                "UPDATE companies SET languages = ? WHERE id = ?",
+                [json.dumps(field_languages(fields)), company_id],
+            )
 
     @contextmanager
     def _immediate(self) -> Iterator[None]:
@@ -972,6 +995,7 @@ class Store:
         new = profile.content()
         if row is None:
             record = _row_from_content(new) | {
+                "languages": json.dumps(field_languages(new)),
                 "version": 1,
                 "created_at": stamp,
                 "updated_at": stamp,
@@ -988,6 +1012,7 @@ class Store:
         if not changed and not row["deleted_at"]:
             return "unchanged"
         record = _row_from_content(new) | {
+            "languages": json.dumps(field_languages(new)),
             "version": row["version"] + 1,
             "updated_at": stamp,
             "deleted_at": None,
@@ -1649,5 +1674,9 @@ def _profile_from_row(row: dict[str, Any]) -> Profile:
     data["offers"] = data["offers"] or ""
     data["seeks"] = data["seeks"] or ""
     return Profile(
-        **data, created_at=row["created_at"], updated_at=row["updated_at"], version=row["version"]
+        **data,
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+        version=row["version"],
+        languages=json.loads(row.get("languages") or "{}"),
     )

@@ -26,8 +26,27 @@ _PLACE_WORDS = re.compile(
     r"local|regional|western|eastern|northern|seoul|riga)\b(?!-)",
     re.IGNORECASE,
 )
+# The same in Latvian (stems, any case ending: Korejā, Latvijas, Eiropas) and Korean
+# (with the particle that follows: 한국의, 유럽에서, 발트 3국까지).
+_LATVIAN_PLACE_WORDS = re.compile(
+    r"\b(?:(?:dienvid)?korej|latvij|eirop|baltij|āzij|ziemeļvalst|skandināvij|"
+    r"starptautisk|pasaul|globāl|ārvalst|ārzem|vietēj|reģionāl)\w*"
+    r"|\brīg(?:a|as|ā|u)\b",
+    re.IGNORECASE,
+)
+# "ES" (the EU in Latvian) only in a phrase with Latvian letters: "ES cells" is English.
+_LATVIAN_EU = re.compile(r"\bES\b(?!-)")
+_LATVIAN_LETTERS = re.compile(r"[āčēģīķļņšūž]", re.IGNORECASE)
+_HANGUL = re.compile(r"[\uac00-\ud7a3]")
+_KOREAN_PLACE_WORDS = re.compile(
+    r"(?<![\uac00-\ud7a3])(?:대한민국|한국|국내|유럽연합|유럽|북유럽|동유럽|라트비아|"
+    r"발트해|발트\s*3국|발트|아시아|동남아시아|해외|글로벌|국제|세계|서울|리가|현지|역내)"
+    r"(?:\s*지역)?(?:의|에서|에|으로|로|과|와|까지|및|산|내|권)?(?![\uac00-\ud7a3])"
+)
 _DANGLING = re.compile(
-    r"(?:\s+(?:in|for|to|from|into|across|and|of|the|via|with))+\s*$", re.IGNORECASE
+    r"(?:\s+(?:in|for|to|from|into|across|and|of|the|via|with|uz|no|ar|un|par|vai|līdz|pie|및))+"
+    r"\s*$",
+    re.IGNORECASE,
 )
 
 
@@ -38,11 +57,21 @@ def has_place_word(text: str) -> bool:
 
 def matching_phrase(phrase: str) -> str:
     """A phrase without place words, for need/offer matching; unchanged if nothing is left."""
-    stripped = " ".join(_PLACE_WORDS.sub(" ", phrase).split())
+    stripped = phrase
+    for place_words in (_PLACE_WORDS, _LATVIAN_PLACE_WORDS, _KOREAN_PLACE_WORDS):
+        stripped = place_words.sub(" ", stripped)
+    if _LATVIAN_LETTERS.search(stripped):
+        stripped = _LATVIAN_EU.sub(" ", stripped)
+    stripped = " ".join(stripped.split())
     stripped = _DANGLING.sub("", stripped).strip(" ,;-/")
     stripped = re.sub(r"^(?:in|for|to|from|and|of|the)\s+", "", stripped, flags=re.IGNORECASE)
     stripped = re.sub(r"\b(in|for|to|of)\s+(?:and|or)\b", r"\1", stripped, flags=re.IGNORECASE)
-    return stripped if len(stripped) >= 3 else phrase
+    return stripped if _long_enough(stripped) else phrase
+
+
+def _long_enough(phrase: str) -> bool:
+    """Three letters make an English or Latvian word; two syllables a Korean one (유통)."""
+    return len(phrase) >= 3 or (len(phrase) == 2 and bool(_HANGUL.search(phrase)))
 
 
 def matching_phrases(phrases: list[str]) -> list[str]:

@@ -13,6 +13,7 @@ import click
 from .. import engine
 from ..profiles import normalise_country
 from ..ranking import Match, PartnerRanker, TextQuery
+from ..ranking.text_queries import describe_reading
 from ..store import Store
 from .options import (
     count_of,
@@ -56,14 +57,8 @@ def query(text: str, country: str, top: int, as_json: bool, db_path: str, **filt
 
 
 def read_as(parsed: TextQuery) -> str:
-    """How a free-text need was read, so the user can rephrase it."""
-    needs = "you need " + ", ".join(f"“{n}”" for n in parsed.needs)
-    offers = "you offer " + ", ".join(f"“{o}”" for o in parsed.offers)
-    if not parsed.offers:
-        return f"Read as: {needs} (say what you offer too, e.g. “for our PCR kits”)\n"
-    if not parsed.needs:
-        return f"Read as: {offers} (no need stated: companies that want it come first)\n"
-    return f"Read as: {needs}; {offers}\n"
+    """How a free-text need was read, in the language it was typed in, so the user can rephrase."""
+    return describe_reading(parsed) + "\n"
 
 
 @click.command()

@@ -13,6 +13,8 @@ from collections.abc import Sequence
 import numpy as np
 from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 
+from ..text_languages import lexical_form
+
 
 class BM25:
     """Okapi BM25 over a fixed corpus (k1=1.5, b=0.75)."""
@@ -22,7 +24,7 @@ class BM25:
         self.b = b
 
     def fit(self, corpus: Sequence[str]) -> BM25:
-        self.vectorizer_ = CountVectorizer(stop_words="english")
+        self.vectorizer_ = CountVectorizer(stop_words="english", preprocessor=lexical_form)
         try:
             counts = self.vectorizer_.fit_transform(corpus).tocsr().astype(np.float64)
         except ValueError:  # empty corpus, or only stop words

@@ -34,6 +34,7 @@ from ..embedding import Embedder
 from ..profiles import Profile
 from ..role_fit import RoleFit, TextRoles
 from ..roles import region_countries
+from ..text_languages import lexical_form
 from ..texts import profile_text
 from . import batch
 from . import text as free_text
@@ -131,6 +132,7 @@ class PartnerRanker(BaseEstimator):
             ngram_range=(1, 2),
             min_df=1,
             stop_words="english",
+            preprocessor=lexical_form,
             token_pattern=r"(?u)\b[\w][\w\-+/.]*[\w+]\b|\b\w\b",
         )
         corpus = self.texts_
@@ -140,7 +142,10 @@ class PartnerRanker(BaseEstimator):
         # Peers share vocabulary, not phrases: unigrams, and words in over half of
         # all profiles carry no signal (measured on sp500-peers, docs/ranking.md).
         self.peer_vectorizer_ = TfidfVectorizer(
-            sublinear_tf=True, stop_words="english", max_df=0.5 if len(corpus) >= 20 else 1.0
+            sublinear_tf=True,
+            stop_words="english",
+            preprocessor=lexical_form,
+            max_df=0.5 if len(corpus) >= 20 else 1.0,
         )
         fit_vocabulary(self.peer_vectorizer_, corpus)
         self.lex_peers_ = self.peer_vectorizer_.transform(corpus)
