@@ -236,7 +236,7 @@ def test_the_migration_detects_languages_of_rows_stored_before_it(tmp_path):
         store.db.conn.commit()
     with Store.open(path) as store:
         assert store.get("kr-bio").languages["description"] == "ko"
-        assert [v for v, _ in MIGRATIONS][-1] == 7
+        assert 7 in [v for v, _ in MIGRATIONS]
 
 
 def test_an_exported_company_with_languages_imports_again(store: Store):
