@@ -1,0 +1,329 @@
+"""Company names across scripts: normalised, romanised and compared with tolerance.
+
+One organisation reaches the database under many spellings: "Geo-Young",
+"지오영", "Geoyoung Co., Ltd.", "(주)지오영", "AS Grindeks", "Grindeks, JSC".
+Finding a company by what a person types, suggesting "Did you mean" on a typo
+and detecting duplicates all need the same answer to "could these two strings
+name the same organisation?", so it lives here, once.
+
+- :func:`fold` removes case and accents, so "Rīga" and "riga" compare equal
+  (Latvian diacritics are folded for matching only; names are stored as typed).
+- :func:`normalised` also drops legal forms (SIA, AS, Co., Ltd., 주식회사, (주),
+  株式会社 …) and punctuation.
+- :func:`romanise` turns Hangul into Revised Romanization (the
+  ``korean-romanizer`` package, which applies the official sound rules), so
+  "지오영" becomes "jioyeong" and can be compared with Latin spellings.
+- :func:`loose` is a sound skeleton that forgives the spelling habits by which
+  Korean companies romanise their own names ("Geo-Young", "Chong Kun Dang",
+  "Daewoong") against the official system ("jioyeong", "jonggeundang",
+  "daeung"); :func:`similarity` takes the best of the strict and loose forms.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+
+from korean_romanizer.romanizer import Romanizer
+from rapidfuzz import fuzz
+
+#: Legal forms in Latin script, matched as whole words after folding and punctuation removal.
+LEGAL_FORM_WORDS = frozenset(
+    {
+        "sia",
+        "as",
+        "vas",
+        "jsc",
+        "ao",
+        "aas",
+        "ps",
+        "ik",
+        "co",
+        "company",
+        "corp",
+        "corporation",
+        "ltd",
+        "limited",
+        "inc",
+        "incorporated",
+        "llc",
+        "gmbh",
+        "ag",
+        "plc",
+        "kk",
+        "bv",
+        "oy",
+        "ab",
+    }
+)
+#: Legal forms in Hangul, kanji and symbols, removed wherever they stand (no spaces needed).
+LEGAL_FORM_MARKS = (
+    "주식회사",
+    "유한회사",
+    "(주)",
+    "㈜",
+    "(유)",
+    "株式会社",
+    "有限会社",
+    "(株)",
+    "㈱",
+)
+#: Multi-word legal forms, removed before single words ("co ltd" is one form, not two).
+_LEGAL_PHRASES = (
+    re.compile(r"\bco\s*,?\s*\.?\s*ltd\b"),
+    re.compile(r"\bcompany\s+limited\b"),
+)
+#: Industry words written in Hangul by Korean companies, in the English the same
+#: companies use, so "셀트리온제약" and "Celltrion Pharm" share their last word.
+HANGUL_WORDS = {
+    "제약": "pharm",
+    "약품": "pharm",
+    "파마": "pharma",
+    "바이오": "bio",
+    "메디칼": "medical",
+    "메디컬": "medical",
+    "헬스케어": "healthcare",
+    "코리아": "korea",
+    "한국": "korea",
+    "그룹": "group",
+    "홀딩스": "holdings",
+    "테크": "tech",
+    "생명과학": "life science",
+    "화학": "chemical",
+    "연구소": "institute",
+    "연구원": "institute",
+    "병원": "hospital",
+    "대학교": "university",
+    "협회": "association",
+}
+#: Latin words folded to one spelling each (the same word written differently).
+LATIN_SYNONYMS = {
+    "pharmaceutical": "pharm",
+    "pharmaceuticals": "pharm",
+    "pharma": "pharm",
+    "pharmaceutica": "pharm",
+    "farmacija": "pharm",
+    "farm": "pharm",
+    "biopharmaceutical": "biopharm",
+    "biopharmaceuticals": "biopharm",
+    "biopharma": "biopharm",
+    "laboratories": "labs",
+    "laboratory": "labs",
+    "lab": "labs",
+    "laboratorija": "labs",
+    "and": "",
+    "the": "",
+}
+_HANGUL = re.compile(r"[\uac00-\ud7a3]+")
+_WORD = re.compile(r"\w+")
+
+
+def fold(text: str | None) -> str:
+    """Case and accents removed, spaces collapsed: 'Rīgas Farmaceitiskā' -> 'rigas farmaceitiska'.
+
+    NFKD splits Latvian letters into base letter + combining mark (dropped) and
+    Hangul syllables into jamo; the result is recomposed (NFC) so Hangul stays
+    syllables for romanisation and display.
+    """
+    decomposed = unicodedata.normalize("NFKD", text or "")
+    kept = "".join(c for c in decomposed if unicodedata.category(c) != "Mn")
+    return unicodedata.normalize("NFC", " ".join(kept.casefold().split()))
+
+
+def normalised(name: str | None) -> str:
+    """Words of a name without legal forms or punctuation: '(주)지오영' -> '지오영'.
+
+    'SIA Grindeks', 'Grindeks, JSC' and 'AS GRINDEKS' all give 'grindeks';
+    'Geoyoung Co., Ltd.' gives 'geoyoung'.
+    """
+    text = fold(unicodedata.normalize("NFKC", name or ""))
+    for mark in LEGAL_FORM_MARKS:
+        text = text.replace(mark, " ")
+    for phrase in _LEGAL_PHRASES:
+        text = phrase.sub(" ", text)
+    words = [w for w in _WORD.findall(text.replace("_", " ")) if w not in LEGAL_FORM_WORDS]
+    return " ".join(words)
+
+
+@lru_cache(maxsize=65536)
+def _romanise_word(hangul: str) -> str:
+    return Romanizer(hangul).romanize()
+
+
+def romanise(text: str | None) -> str:
+    """Hangul in Revised Romanization, other text unchanged: '지오영' -> 'jioyeong'.
+
+    Industry words ("제약", "바이오") become the English the companies use, and
+    a word is romanised on its own, so 'SK바이오사이언스' reads 'sk bio saieonseu'.
+    """
+    text = text or ""
+    for hangul, english in HANGUL_WORDS.items():
+        text = text.replace(hangul, f" {english} ")
+    romanised = _HANGUL.sub(lambda m: f" {_romanise_word(m.group(0))} ", text)
+    return " ".join(romanised.split())
+
+
+def has_hangul(text: str | None) -> bool:
+    return bool(_HANGUL.search(text or ""))
+
+
+def latin_words(name: str | None) -> list[str]:
+    """The name as Latin words: normalised, romanised, synonyms folded ('Hanmi Pharm.' -> ['hanmi', 'pharm'])."""
+    words = romanise(normalised(name)).split()
+    result = []
+    for word in words:
+        word = LATIN_SYNONYMS.get(word, word)
+        if word:
+            result.extend(word.split())
+    return result
+
+
+def compact(name: str | None) -> str:
+    """The name's Latin letters and digits without spaces: 'Geo-Young' and 'Geoyoung' -> 'geoyoung'."""
+    return "".join(latin_words(name))
+
+
+#: Consonant spellings that Korean companies use interchangeably in their Latin names
+#: (official Revised Romanization on the right of each pair, voiced and voiceless merged).
+_CONSONANT_GROUPS = (
+    ("ch", "j"),
+    ("ce", "se"),
+    ("ci", "si"),
+    ("cy", "sy"),
+    ("sh", "s"),
+    ("ph", "p"),
+    ("ck", "k"),
+    ("c", "k"),
+    ("g", "k"),
+    ("t", "d"),
+    ("b", "p"),
+    ("f", "p"),
+    ("z", "j"),
+    ("r", "l"),
+    ("x", "ks"),
+    ("q", "k"),
+    ("v", "b"),
+    ("j", "k"),
+)
+
+
+def loose(word: str) -> str:
+    """A sound skeleton for comparing romanisations: 'geoyoung' and 'jioyeong' both give 'kank'.
+
+    Vowels are where romanisations of one Korean name differ most ('eo', 'o',
+    'u', 'yeo' for the same sound), so every run of vowels (w and y included)
+    becomes one 'a'; voiced and voiceless consonants are merged, doubled
+    letters collapsed and the 'ng' ending unified with 'n'.
+    """
+    text = re.sub(r"[^a-z0-9]", "", word.lower())
+    for old, new in _CONSONANT_GROUPS:
+        text = text.replace(old, new)
+    text = re.sub(r"[aeiouwy]+", "a", text).replace("nk", "n")
+    return re.sub(r"(.)\1+", r"\1", text)
+
+
+_ALIAS = re.compile(r"\(([^()]*)\)")
+_ALIAS_PREFIX = re.compile(r"^(formerly|former|ex|previously|now|also|aka|a\.k\.a\.)\s+", re.I)
+
+
+def aliases(name: str | None) -> list[str]:
+    """The name and the other names it carries in brackets or after a slash.
+
+    'Olpha (formerly Olainfarm)' -> ['Olpha (formerly Olainfarm)', 'Olpha', 'Olainfarm'];
+    'Ray (Ray Co., Ltd.)' -> [..., 'Ray', 'Ray Co., Ltd.'].
+    """
+    name = (name or "").strip()
+    if not name:
+        return []
+    found = [name]
+    outside = _ALIAS.sub(" ", name).strip()
+    if outside and outside != name:
+        found.append(outside)
+    for inner in _ALIAS.findall(name):
+        for part in re.split(r"[;,]\s*(?=[A-Z가-힣])|\s*/\s*", inner):
+            part = _ALIAS_PREFIX.sub("", part.strip())
+            if part and len(compact(part)) >= 3:
+                found.append(part)
+    return list(dict.fromkeys(found))
+
+
+@dataclass(frozen=True)
+class NameKey:
+    """One spelling of a name, prepared for comparison."""
+
+    text: str
+    strict: str
+    sound: str
+    hangul: bool
+
+    @classmethod
+    def of(cls, text: str) -> NameKey:
+        strict = compact(text)
+        return cls(text, strict, loose(strict), has_hangul(text))
+
+
+def name_keys(names: Iterable[str | None]) -> list[NameKey]:
+    """Comparison keys of every spelling (and bracketed alias) of the given names."""
+    keys = []
+    for name in names:
+        for alias in aliases(name):
+            key = NameKey.of(alias)
+            if key.strict and key not in keys:
+                keys.append(key)
+    return keys
+
+
+def key_similarity(a: NameKey, b: NameKey) -> float:
+    """0..1: how alike two spellings are; the loose skeleton counts when a romanisation is involved.
+
+    Two Latin spellings are compared letter by letter (a typo costs little:
+    'grindex' ~ 'grindeks' 0.93); across scripts, where romanisation is only
+    an approximation, the sound skeleton is compared too, slightly discounted.
+    """
+    if not a.strict or not b.strict:
+        return 0.0
+    strict = fuzz.ratio(a.strict, b.strict) / 100
+    sound = fuzz.ratio(a.sound, b.sound) / 100 if a.sound and b.sound else 0.0
+    if a.hangul != b.hangul:
+        return max(strict, 0.97 * sound)
+    return max(strict, 0.9 * sound)
+
+
+def similarity(a: Iterable[str | None], b: Iterable[str | None]) -> float:
+    """Best similarity between any spelling of one name set and any of the other."""
+    keys_a, keys_b = name_keys(a), name_keys(b)
+    return best_similarity(keys_a, keys_b)
+
+
+def best_similarity(keys_a: list[NameKey], keys_b: list[NameKey]) -> float:
+    return max((key_similarity(x, y) for x in keys_a for y in keys_b), default=0.0)
+
+
+def search_keys(*names: str | None) -> list[str]:
+    """Strings a type-ahead matches against: folded names, and Hangul names romanised.
+
+    So 'jioyeong', 'ji-o-yeong' (hyphens fold away) and 'geoyoung' all find 지오영.
+    """
+    keys: list[str] = []
+    for name in names:
+        if not name:
+            continue
+        keys.append(fold(name))
+        if has_hangul(name):
+            keys.append(romanise(fold(name)))
+        words = latin_words(name)
+        if words:
+            keys.append("".join(words))
+    return list(dict.fromkeys(k for k in keys if k))
+
+
+def query_forms(text: str) -> list[str]:
+    """What a typed query is compared with: folded, romanised if Hangul, and without spaces or hyphens."""
+    folded = fold(text)
+    forms = [folded, compact(text)]
+    if has_hangul(text):
+        forms.append(romanise(folded))
+    return list(dict.fromkeys(f for f in forms if f))
