@@ -22,6 +22,7 @@ from .cli_support import (
     progress_printer,
     user_errors,
 )
+from .duplicate_commands import warn_about_duplicates
 from .files import replaced_atomically
 from .importing import EXPORT_FORMATS, ParsedFile, detect_format, export_profiles, parse_file
 from .indexing import embed_profiles
@@ -76,9 +77,14 @@ def import_cmd(
             click.echo(visible(str(error)), err=True)
         raise click.ClickException(f"{len(parsed.errors)} error(s) in {path}; nothing was imported")
     if dry_run:
-        if Path(db_path).exists() and not overwrite:
+        if Path(db_path).exists():
             with open_store(db_path, readonly=True) as store:
-                _refuse_conflicts(parsed, store.find_conflicts(parsed.profiles, parsed.exported))
+                if not overwrite:
+                    conflicts = store.find_conflicts(parsed.profiles, parsed.exported)
+                    _refuse_conflicts(parsed, conflicts)
+                warn_about_duplicates(store, parsed.profiles)
+        else:
+            warn_about_duplicates(None, parsed.profiles)
         click.echo(f"{len(parsed.profiles)} profiles are valid; nothing was written (dry run)")
         return
     embedder = engine.make_embedder()
@@ -95,6 +101,7 @@ def import_cmd(
         except ImportConflictError as exc:
             _refuse_conflicts(parsed, exc.conflicts)
             raise
+        warn_about_duplicates(store, parsed.profiles)
     click.echo(
         f"Imported {path}: {summary.created} new, {summary.updated} updated, "
         f"{summary.unchanged} unchanged"
@@ -482,6 +489,10 @@ def _eval_partner_set(evaluation, embedder, title: str, judged: str, pool: str, 
 from .report_commands import report  # noqa: E402
 
 cli.add_command(report)
+
+from .duplicate_commands import duplicates  # noqa: E402
+
+cli.add_command(duplicates)
 
 
 from .web.commands import serve, user  # noqa: E402  (web commands build on the CLI group)

@@ -117,6 +117,24 @@ LATIN_SYNONYMS = {
     "and": "",
     "the": "",
 }
+#: Words that many unrelated organisations share ("… National University Hospital"):
+#: two names that differ only outside these words are different organisations.
+GENERIC_WORDS = frozenset(
+    re.findall(
+        r"\w+",
+        """
+    university universitate hospital hospitals slimnica medical center centre centrs institute
+    instituts research national korea korean latvia latvian latvijas association asociacija
+    pharm biopharm bio biotech biotechnology bioscience biosciences biologics science sciences
+    life technology technologies tech foundation health healthcare group holdings clinical
+    clinic klinika industry industrial society biedriba of in for riga rigas seoul state
+    regional international global labs therapeutics medicine medicines chemical chemicals
+    company services service agency council cooperative organization organisation investment
+    investments capital partners fund ventures venture latvija baltic baltics free economic
+    zone authority development promotion trade daehakgyo byeongwon hyeophoe
+        """,
+    )
+)
 _HANGUL = re.compile(r"[\uac00-\ud7a3]+")
 _WORD = re.compile(r"\w+")
 
@@ -171,7 +189,10 @@ def has_hangul(text: str | None) -> bool:
 
 
 def latin_words(name: str | None) -> list[str]:
-    """The name as Latin words: normalised, romanised, synonyms folded ('Hanmi Pharm.' -> ['hanmi', 'pharm'])."""
+    """The name as Latin words: normalised, romanised, synonyms folded.
+
+    'Hanmi Pharm.' -> ['hanmi', 'pharm']; '한미약품' -> ['hanmi', 'pharm'].
+    """
     words = romanise(normalised(name)).split()
     result = []
     for word in words:
@@ -181,8 +202,14 @@ def latin_words(name: str | None) -> list[str]:
     return result
 
 
+def core(name: str | None) -> str:
+    """The distinctive part of a name: its Latin words without generic ones ('Chonnam National
+    University Hospital' -> 'chonnam'); empty when every word is generic."""
+    return "".join(w for w in latin_words(name) if w not in GENERIC_WORDS)
+
+
 def compact(name: str | None) -> str:
-    """The name's Latin letters and digits without spaces: 'Geo-Young' and 'Geoyoung' -> 'geoyoung'."""
+    """The name's Latin letters and digits, no spaces: 'Geo-Young', 'Geoyoung' -> 'geoyoung'."""
     return "".join(latin_words(name))
 
 
@@ -232,22 +259,37 @@ _ALIAS_PREFIX = re.compile(r"^(formerly|former|ex|previously|now|also|aka|a\.k\.
 def aliases(name: str | None) -> list[str]:
     """The name and the other names it carries in brackets or after a slash.
 
-    'Olpha (formerly Olainfarm)' -> ['Olpha (formerly Olainfarm)', 'Olpha', 'Olainfarm'];
-    'Ray (Ray Co., Ltd.)' -> [..., 'Ray', 'Ray Co., Ltd.'].
+    'Olpha (formerly Olainfarm)' -> ['Olpha', 'Olainfarm'];
+    'Ray (Ray Co., Ltd.)' -> ['Ray', 'Ray Co.'].
+    The name with its brackets is not kept: '(CNUH)' would make two hospitals with the
+    same acronym look alike.
     """
     name = (name or "").strip()
     if not name:
         return []
-    found = [name]
-    outside = _ALIAS.sub(" ", name).strip()
-    if outside and outside != name:
-        found.append(outside)
+    outside = " ".join(_ALIAS.sub(" ", name).split())
+    found = [outside or name]
     for inner in _ALIAS.findall(name):
         for part in re.split(r"[;,]\s*(?=[A-Z가-힣])|\s*/\s*", inner):
             part = _ALIAS_PREFIX.sub("", part.strip())
-            if part and len(compact(part)) >= 3:
+            # a name starts with a capital, a digit or Hangul; "(fictional)" is a remark
+            if part and not part[0].islower() and len(compact(part)) >= 3:
                 found.append(part)
     return list(dict.fromkeys(found))
+
+
+#: How much a bracketed alias counts: "Gangnam Severance Hospital (Yonsei University)"
+#: names an affiliation, not the hospital itself; an old name ("formerly X") counts fully.
+ALIAS_WEIGHT = 0.9
+AFFILIATION_WEIGHT = 0.7
+ACRONYM_WEIGHT = 0.8
+#: Share of the sound skeleton in a comparison: across scripts romanisation is only an
+#: approximation, so sound counts more than between two Latin spellings.
+SOUND_SHARE_ACROSS_SCRIPTS = 0.6
+#: How much a name made of generic words only counts ("Korea Biotechnology Association").
+GENERIC_ONLY_WEIGHT = 0.85
+#: How much lower a cross-script match counts when a same-script comparison exists.
+CROSS_SCRIPT_DISCOUNT = 0.1
 
 
 @dataclass(frozen=True)
@@ -258,48 +300,122 @@ class NameKey:
     strict: str
     sound: str
     hangul: bool
+    weight: float = 1.0
+    core: str = ""
+    core_sound: str = ""
 
     @classmethod
-    def of(cls, text: str) -> NameKey:
-        strict = compact(text)
-        return cls(text, strict, loose(strict), has_hangul(text))
+    def of(cls, text: str, weight: float = 1.0) -> NameKey:
+        strict, distinctive = compact(text), core(text)
+        return cls(
+            text, strict, loose(strict), has_hangul(text), weight, distinctive, loose(distinctive)
+        )
+
+
+#: Words that make a bracketed name an affiliation ("Gangnam Severance Hospital (Yonsei
+#: University)") when the main name is not itself of that kind.
+_KIND_WORDS = frozenset({"university", "universitate", "hospital", "slimnica", "group", "holdings"})
+
+
+def _alias_weight(alias: str, name: str) -> float:
+    """How much a bracketed name counts: fully for an old name ("formerly X"), less for
+    another name, an acronym (they collide) or an affiliation ("(Yonsei University)")."""
+    if re.search(rf"\((formerly|former|previously)\s+{re.escape(alias)}", name):
+        return 1.0
+    if re.fullmatch(r"[A-Z][A-Za-z]{1,5}", alias.strip()):  # an acronym: short ones collide
+        return ACRONYM_WEIGHT
+    main = set(latin_words(_ALIAS.sub(" ", name)))
+    if (set(latin_words(alias)) & _KIND_WORDS) - main:
+        return AFFILIATION_WEIGHT
+    return ALIAS_WEIGHT
 
 
 def name_keys(names: Iterable[str | None]) -> list[NameKey]:
     """Comparison keys of every spelling (and bracketed alias) of the given names."""
-    keys = []
+    keys: list[NameKey] = []
+    seen: set[str] = set()
     for name in names:
-        for alias in aliases(name):
-            key = NameKey.of(alias)
-            if key.strict and key not in keys:
+        for position, alias in enumerate(aliases(name)):
+            weight = 1.0 if position == 0 else _alias_weight(alias, name or "")
+            key = NameKey.of(alias, weight)
+            if key.strict and (key.strict, key.hangul) not in seen:
+                seen.add((key.strict, key.hangul))
                 keys.append(key)
     return keys
 
 
-def key_similarity(a: NameKey, b: NameKey) -> float:
-    """0..1: how alike two spellings are; the loose skeleton counts when a romanisation is involved.
+def combine(strict: float, sound: float, across_scripts: bool) -> float:
+    """One similarity from the letter-by-letter and the sound comparison (0..1 each).
 
-    Two Latin spellings are compared letter by letter (a typo costs little:
-    'grindex' ~ 'grindeks' 0.93); across scripts, where romanisation is only
-    an approximation, the sound skeleton is compared too, slightly discounted.
+    Sound counts only across scripts, where romanisation is an approximation;
+    between two Latin spellings it would make 'Chonnam' and 'Chungnam' one name.
+    """
+    if not across_scripts:
+        return strict
+    share = SOUND_SHARE_ACROSS_SCRIPTS
+    return max(strict, share * sound + (1 - share) * strict)
+
+
+def _ratio(a: str, b: str) -> float:
+    return fuzz.ratio(a, b) / 100 if a and b else 0.0
+
+
+def key_similarity(a: NameKey, b: NameKey) -> float:
+    """0..1: how alike two spellings are (a typo costs little: 'grindex' ~ 'grindeks' 0.93).
+
+    The whole names are compared, and so are their distinctive parts (generic
+    words removed); the lower of the two counts, so 'Chonnam National University
+    Hospital' and 'Dong-A University Hospital' are not alike for sharing three words.
+    A name of generic words only is weak evidence (GENERIC_ONLY_WEIGHT).
     """
     if not a.strict or not b.strict:
         return 0.0
-    strict = fuzz.ratio(a.strict, b.strict) / 100
-    sound = fuzz.ratio(a.sound, b.sound) / 100 if a.sound and b.sound else 0.0
-    if a.hangul != b.hangul:
-        return max(strict, 0.97 * sound)
-    return max(strict, 0.9 * sound)
+    across = a.hangul != b.hangul
+    whole = combine(_ratio(a.strict, b.strict), _ratio(a.sound, b.sound), across)
+    if a.core and b.core:
+        if a.core == a.strict and b.core == b.strict:
+            part = whole
+        else:
+            part = combine(_ratio(a.core, b.core), _ratio(a.core_sound, b.core_sound), across)
+        value = min(whole, part)
+    else:
+        value = whole * GENERIC_ONLY_WEIGHT
+    return value * min(a.weight, b.weight)
 
 
 def similarity(a: Iterable[str | None], b: Iterable[str | None]) -> float:
     """Best similarity between any spelling of one name set and any of the other."""
-    keys_a, keys_b = name_keys(a), name_keys(b)
-    return best_similarity(keys_a, keys_b)
+    return best_similarity(name_keys(a), name_keys(b))
 
 
 def best_similarity(keys_a: list[NameKey], keys_b: list[NameKey]) -> float:
-    return max((key_similarity(x, y) for x in keys_a for y in keys_b), default=0.0)
+    """The best match of spellings, preferring spellings in the same script.
+
+    When two names can be compared in the same script (Latin with Latin,
+    Hangul with Hangul) that comparison decides, since romanisation blurs
+    ('Chonnam' and '충남' sound alike); a cross-script match still counts,
+    CROSS_SCRIPT_DISCOUNT lower, so 'Ji-o-yeong' finds 'Geo-Young / 지오영'.
+    """
+    return best_match(keys_a, keys_b)[0]
+
+
+def best_match(
+    keys_a: list[NameKey], keys_b: list[NameKey]
+) -> tuple[float, tuple[str, str] | None]:
+    """best_similarity and the two spellings it came from."""
+    same: tuple[float, tuple[str, str] | None] = (0.0, None)
+    across: tuple[float, tuple[str, str] | None] = (0.0, None)
+    for x in keys_a:
+        for y in keys_b:
+            value = key_similarity(x, y)
+            if x.hangul == y.hangul and value > same[0]:
+                same = (value, (x.text, y.text))
+            elif x.hangul != y.hangul and value > across[0]:
+                across = (value, (x.text, y.text))
+    if same[1] is None:
+        return across
+    discounted = across[0] - CROSS_SCRIPT_DISCOUNT
+    return same if same[0] >= discounted else (discounted, across[1])
 
 
 def search_keys(*names: str | None) -> list[str]:
@@ -321,7 +437,7 @@ def search_keys(*names: str | None) -> list[str]:
 
 
 def query_forms(text: str) -> list[str]:
-    """What a typed query is compared with: folded, romanised if Hangul, and without spaces or hyphens."""
+    """What a typed query is compared with: folded, romanised if Hangul, and compacted."""
     folded = fold(text)
     forms = [folded, compact(text)]
     if has_hangul(text):
