@@ -72,12 +72,12 @@ def test_an_import_is_checked_against_stored_profiles_but_an_update_is_not_a_dup
     tmp_db_path, mini_profiles
 ):
     with Store.open(tmp_db_path, create=True) as store:
-        store.upsert_many(parse_file(_write(tmp_db_path.with_suffix(".jsonl"), GEO_YOUNG)).profiles, "t")
+        stored = parse_file(_write(tmp_db_path.with_suffix(".jsonl"), GEO_YOUNG))
+        store.upsert_many(stored.profiles, "t")
         update = parse_file(_write(tmp_db_path.with_suffix(".u.jsonl"), _variant(city="Seoul")))
         assert check_import(store, update.profiles) == []
-        again = parse_file(
-            _write(tmp_db_path.with_suffix(".d.jsonl"), _variant(id="geoyoung", name="Geoyoung Co., Ltd."))
-        )
+        row = _variant(id="geoyoung", name="Geoyoung Co., Ltd.")
+        again = parse_file(_write(tmp_db_path.with_suffix(".d.jsonl"), row))
         pairs = check_import(store, again.profiles)
         assert [p.ids for p in pairs] == [("geo-young", "geoyoung")]
 
