@@ -344,6 +344,12 @@ def name_keys(names: Iterable[str | None]) -> list[NameKey]:
     return keys
 
 
+@lru_cache(maxsize=200_000)
+def cached_keys(*spellings: str | None) -> list[NameKey]:
+    """name_keys of a company's spellings, kept: romanising is the slow part of a lookup."""
+    return name_keys(spellings)
+
+
 def combine(strict: float, sound: float, across_scripts: bool) -> float:
     """One similarity from the letter-by-letter and the sound comparison (0..1 each).
 
@@ -443,3 +449,28 @@ def query_forms(text: str) -> list[str]:
     if has_hangul(text):
         forms.append(romanise(folded))
     return list(dict.fromkeys(f for f in forms if f))
+
+
+#: How alike a typed name must be to a company's to be offered as "Did you mean".
+SUGGEST_CUTOFF = 0.72
+
+
+def suggest(
+    text: str, companies: Iterable[tuple[str, str, str | None]], limit: int = 3
+) -> list[str]:
+    """Ids of the companies whose id or name is closest to ``text`` (a typo, another script).
+
+    ``companies`` are (id, name, local name). '/company/grindex' -> ['grindeks'];
+    'ji-o-yeong' -> ['geo-young']. Nothing below SUGGEST_CUTOFF is offered.
+    """
+    query = name_keys([text.replace("-", " ")])
+    if not query:
+        return []
+    scored = []
+    for company_id, name, name_local in companies:
+        keys = cached_keys(name, name_local, company_id.replace("-", " "))
+        value = best_similarity(query, keys)
+        if value >= SUGGEST_CUTOFF:
+            scored.append((-value, company_id))
+    scored.sort()
+    return [company_id for _, company_id in scored[:limit]]
