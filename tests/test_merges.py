@@ -22,7 +22,8 @@ def store(tmp_db_path, mini_profiles):
 
 
 def _grade(store: Store, candidate: str) -> dict:
-    return store.add_judgement(Judgement("KR", candidate, 2, query_company="baltic-generics"), "staff")
+    judgement = Judgement("KR", candidate, 2, query_company="baltic-generics")
+    return store.add_judgement(judgement, "staff")
 
 
 def test_merge_redirects_moves_judgements_and_undo_puts_everything_back(store, db_dump):

@@ -366,7 +366,7 @@ def _ratio(a: str, b: str) -> float:
     return fuzz.ratio(a, b) / 100 if a and b else 0.0
 
 
-def key_similarity(a: NameKey, b: NameKey) -> float:
+def key_similarity(a: NameKey, b: NameKey, distinctive: bool = True) -> float:
     """0..1: how alike two spellings are (a typo costs little: 'grindex' ~ 'grindeks' 0.93).
 
     The whole names are compared, and so are their distinctive parts (generic
@@ -378,7 +378,9 @@ def key_similarity(a: NameKey, b: NameKey) -> float:
         return 0.0
     across = a.hangul != b.hangul
     whole = combine(_ratio(a.strict, b.strict), _ratio(a.sound, b.sound), across)
-    if a.core and b.core:
+    if not distinctive:  # a typed name: a typo in a generic word ("Generiks") still counts
+        value = whole
+    elif a.core and b.core:
         if a.core == a.strict and b.core == b.strict:
             part = whole
         else:
@@ -394,7 +396,9 @@ def similarity(a: Iterable[str | None], b: Iterable[str | None]) -> float:
     return best_similarity(name_keys(a), name_keys(b))
 
 
-def best_similarity(keys_a: list[NameKey], keys_b: list[NameKey]) -> float:
+def best_similarity(
+    keys_a: list[NameKey], keys_b: list[NameKey], distinctive: bool = True
+) -> float:
     """The best match of spellings, preferring spellings in the same script.
 
     When two names can be compared in the same script (Latin with Latin,
@@ -402,18 +406,18 @@ def best_similarity(keys_a: list[NameKey], keys_b: list[NameKey]) -> float:
     ('Chonnam' and '충남' sound alike); a cross-script match still counts,
     CROSS_SCRIPT_DISCOUNT lower, so 'Ji-o-yeong' finds 'Geo-Young / 지오영'.
     """
-    return best_match(keys_a, keys_b)[0]
+    return best_match(keys_a, keys_b, distinctive)[0]
 
 
 def best_match(
-    keys_a: list[NameKey], keys_b: list[NameKey]
+    keys_a: list[NameKey], keys_b: list[NameKey], distinctive: bool = True
 ) -> tuple[float, tuple[str, str] | None]:
     """best_similarity and the two spellings it came from."""
     same: tuple[float, tuple[str, str] | None] = (0.0, None)
     across: tuple[float, tuple[str, str] | None] = (0.0, None)
     for x in keys_a:
         for y in keys_b:
-            value = key_similarity(x, y)
+            value = key_similarity(x, y, distinctive)
             if x.hangul == y.hangul and value > same[0]:
                 same = (value, (x.text, y.text))
             elif x.hangul != y.hangul and value > across[0]:
@@ -469,7 +473,7 @@ def suggest(
     scored = []
     for company_id, name, name_local in companies:
         keys = cached_keys(name, name_local, company_id.replace("-", " "))
-        value = best_similarity(query, keys)
+        value = best_similarity(query, keys, distinctive=False)
         if value >= SUGGEST_CUTOFF:
             scored.append((-value, company_id))
     scored.sort()

@@ -22,6 +22,7 @@ from . import (
     assets,
     auth,
     curation,
+    duplicates,
     errors,
     imports,
     limits,
@@ -36,7 +37,14 @@ from .errors import ConfigError
 MIN_SECRET_KEY_LENGTH = 32
 
 #: Every blueprint the app serves, registered in this order.
-BLUEPRINTS: list[Blueprint] = [search.bp, auth.bp, curation.bp, api.bp, report_views.bp]
+BLUEPRINTS: list[Blueprint] = [
+    search.bp,
+    auth.bp,
+    curation.bp,
+    duplicates.bp,
+    api.bp,
+    report_views.bp,
+]
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:

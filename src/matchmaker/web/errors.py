@@ -9,11 +9,20 @@ from __future__ import annotations
 
 import sqlite3
 
-from flask import Flask, current_app, jsonify, make_response, render_template, request
+from flask import (
+    Flask,
+    current_app,
+    jsonify,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from werkzeug.exceptions import HTTPException
 
 from ..embedding import ModelNotFoundError
-from ..store import NotFoundError, StoreError, explain
+from ..store import MergedError, NotFoundError, StoreError, explain
 from .limits import RateLimited
 from .security import CSRFError, UnsafeJSON
 
@@ -39,7 +48,8 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(CSRFError, _csrf)
     app.register_error_handler(RateLimited, _rate_limited)
     app.register_error_handler(UnsafeJSON, lambda exc: respond(400, str(exc)))
-    app.register_error_handler(NotFoundError, lambda exc: respond(404, str(exc)))
+    app.register_error_handler(MergedError, _merged)
+    app.register_error_handler(NotFoundError, _not_found)
     app.register_error_handler(StoreError, lambda exc: respond(503, str(exc)))
     app.register_error_handler(sqlite3.DatabaseError, _database_file)
     app.register_error_handler(ModelNotFoundError, lambda exc: respond(503, str(exc)))
@@ -51,6 +61,33 @@ def _database_file(exc: sqlite3.DatabaseError):
     current_app.logger.error("database error: %s", exc)
     problem = explain(exc, "the database", writing=False)
     return respond(503, str(problem) if problem else MESSAGES[503])
+
+
+def _merged(exc: MergedError):
+    """A merged company's address: 308 to the kept company's (same page, same query)."""
+    args = dict(request.view_args or {})
+    if request.endpoint and args.get("company_id") == exc.company_id:
+        args["company_id"] = exc.kept_id
+        target = url_for(request.endpoint, **args)
+        if request.query_string:
+            target += "?" + request.query_string.decode("latin-1")
+        return redirect(target, code=308)
+    return respond(404, str(exc))
+
+
+def _not_found(exc: NotFoundError):
+    """404 with "did you mean": links on the page, ``suggestions`` in the API's JSON."""
+    suggestions = [
+        {"id": i, "name": n, "url": url_for("search.company", company_id=i)}
+        for i, n in exc.suggestions
+    ]
+    if wants_json():
+        response = jsonify(error=str(exc), suggestions=suggestions)
+        response.status_code = 404
+        return response
+    return render_template(
+        "error.html", status=404, message=str(exc), suggestions=suggestions
+    ), 404
 
 
 def wants_json() -> bool:
