@@ -113,11 +113,13 @@ def _versions(form) -> tuple[int, int] | None:
         return (-1, -1)  # a form without versions can only be stale
 
 
-@bp.post("/merges/<int:merge_id>/undo")
-def undo(merge_id: int):
+@bp.post("/merges/<merge_id>/undo")
+def undo(merge_id: str):
     store = get_store()
+    if not merge_id.isdigit() or len(merge_id) > 18:
+        return respond(404, f"no merge with id {merge_id[:40]!r}")
     try:
-        merge = store.undo_merge(merge_id, g.user)
+        merge = store.undo_merge(int(merge_id), g.user)
     except NotFoundError as exc:
         return respond(404, str(exc))
     except StaleEditError as exc:
