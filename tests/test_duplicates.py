@@ -107,3 +107,10 @@ def test_no_duplicates_among_the_fictional_test_profiles(runner, cli_env, mini_p
     with Store.open(cli_env) as store:
         assert find_in_store(store, "hashing") == []
     assert "No likely duplicates." in runner.invoke(cli, ["duplicates"]).output
+
+
+def test_cli_suggests_a_close_company_for_an_unknown_id(runner, cli_env, mini_path):
+    assert runner.invoke(cli, ["import", str(mini_path)]).exit_code == 0
+    result = runner.invoke(cli, ["match", "baltic-generix"])
+    assert result.exit_code == 1
+    assert "did you mean Baltic Generics (fictional) (baltic-generics)?" in result.output
