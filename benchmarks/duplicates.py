@@ -93,10 +93,10 @@ def measure(detector, pairs, vectors, websites=True) -> tuple[float, float, list
     return precision, recall, errors
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--names-only", action="store_true", help="skip the model (no vectors)")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     sources = load_sources()
     pairs = load_pairs(sources)
     sides = [s for a, b, *_ in pairs for s in (a, b)]

@@ -153,3 +153,12 @@ def test_live_import_measures_both_phases_over_http(capsys):
     assert "p95 during import / idle p95:" in out
     assert "- after the swap: the edit request took" in out
     assert "ms; shown by the next search" in out
+
+
+def test_duplicates_benchmark_measures_the_labelled_pairs_without_the_model(capsys):
+    from benchmarks import duplicates
+
+    assert duplicates.main(["--names-only"]) == 0  # names and websites alone meet the targets
+    out = capsys.readouterr().out
+    assert "157 labelled pairs: 76 duplicates, 81 others" in out
+    assert "threshold 0.86: precision" in out and "find among 563 curated records" in out
