@@ -74,3 +74,11 @@ def test_an_unknown_id_suggests_companies_with_a_similar_name(store):
     with pytest.raises(NotFoundError) as nothing:
         store.get("zzzz")
     assert nothing.value.suggestions == []
+
+
+def test_reports_follow_a_merged_id_to_the_kept_profile(store):
+    from matchmaker.reports import ReportSpec, follow_merges
+
+    store.merge(store.get("han-generics"), "han-generics-2", "staff")
+    spec = ReportSpec(company_ids=("han-generics-2", "baltic-generics"))
+    assert follow_merges(store, spec).company_ids == ("han-generics", "baltic-generics")
