@@ -40,6 +40,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "matchmaker.texts",
             "matchmaker.embedding",
             "matchmaker.ranking",
+            "matchmaker.names",
         ),
     ),
     ("storage", ("matchmaker.store", "matchmaker.importing", "matchmaker.indexing")),
@@ -50,6 +51,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "matchmaker.evaluation",
             "matchmaker.reports",
             "matchmaker.training",
+            "matchmaker.duplicates",
         ),
     ),
     (
@@ -58,6 +60,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "matchmaker.cli",
             "matchmaker.cli_support",
             "matchmaker.report_commands",
+            "matchmaker.duplicate_commands",
             "matchmaker.web",
             "matchmaker.__main__",
         ),

@@ -22,7 +22,7 @@ from .cli_support import (
     progress_printer,
     user_errors,
 )
-from .duplicate_commands import warn_about_duplicates
+from .duplicate_commands import duplicates, warn_about_duplicates
 from .files import replaced_atomically
 from .importing import EXPORT_FORMATS, ParsedFile, detect_format, export_profiles, parse_file
 from .indexing import embed_profiles
@@ -83,8 +83,6 @@ def import_cmd(
                     conflicts = store.find_conflicts(parsed.profiles, parsed.exported)
                     _refuse_conflicts(parsed, conflicts)
                 warn_about_duplicates(store, parsed.profiles)
-        else:
-            warn_about_duplicates(None, parsed.profiles)
         click.echo(f"{len(parsed.profiles)} profiles are valid; nothing was written (dry run)")
         return
     embedder = engine.make_embedder()
@@ -489,9 +487,6 @@ def _eval_partner_set(evaluation, embedder, title: str, judged: str, pool: str, 
 from .report_commands import report  # noqa: E402
 
 cli.add_command(report)
-
-from .duplicate_commands import duplicates  # noqa: E402
-
 cli.add_command(duplicates)
 
 
