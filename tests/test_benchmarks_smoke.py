@@ -163,3 +163,12 @@ def test_staff_list_benchmark_runs_and_measures_the_baseline():
     assert labels[0] == "first page" and labels[-1].startswith("OLD")
     assert len(rows) == len(staff_list.REQUESTS) + 1
     assert all(float(row[3].replace(",", "")) > 0 for row in rows)
+
+
+def test_duplicates_benchmark_measures_the_labelled_pairs_without_the_model(capsys):
+    from benchmarks import duplicates
+
+    assert duplicates.main(["--names-only"]) == 0  # names and websites alone meet the targets
+    out = capsys.readouterr().out
+    assert "157 labelled pairs: 76 duplicates, 81 others" in out
+    assert "threshold 0.86: precision" in out and "find among 563 curated records" in out

@@ -40,6 +40,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "matchmaker.texts",
             "matchmaker.embedding",
             "matchmaker.ranking",
+            "matchmaker.names",
             # the planner's pure parts: settings and slots, the solver, hand changes
             "matchmaker.missions.model",
             "matchmaker.missions.solve",
@@ -64,6 +65,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "matchmaker.reports",
             "matchmaker.training",
             "matchmaker.missions",
+            "matchmaker.duplicates",
         ),
     ),
     (

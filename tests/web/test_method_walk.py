@@ -23,7 +23,7 @@ from werkzeug.routing import Rule
 from matchmaker.web.security import SAFE_METHODS
 
 METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
-ARGUMENTS = {"company_id": "baltic-generics", "filename": "style.css"}
+ARGUMENTS = {"company_id": "baltic-generics", "filename": "style.css", "merge_id": "1"}
 #: A body that would be a valid write for the routes that take one, so a missing
 #: check shows as a change (a profile created, edited, deleted; a login; a grade).
 FIELDS = {

@@ -24,7 +24,7 @@ from matchmaker.web.security import SAFE_METHODS
 
 #: Endpoints that show a form on GET and act on POST.
 FORM_ENDPOINTS = {"auth.login", "curation.edit", "curation.new", "curation.upload"}
-ARGUMENTS = {"company_id": "baltic-generics", "filename": "style.css"}
+ARGUMENTS = {"company_id": "baltic-generics", "filename": "style.css", "merge_id": "1"}
 TEMPLATES = Path(__file__).parents[2] / "web" / "templates"
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import click
 
 from .data import backup, embed, export, import_cmd, judgements, restore, stats
+from .duplicates import duplicates
 from .evaluate import eval_cmd, train
 from .missions import mission
 from .report import report
@@ -29,5 +30,5 @@ def cli() -> None:
 
 for _command in (import_cmd, export, backup, restore, judgements, match, query, similar):
     cli.add_command(_command)
-for _command in (embed, stats, eval_cmd, train, report, serve, user, mission):
+for _command in (embed, stats, eval_cmd, train, report, serve, user, mission, duplicates):
     cli.add_command(_command)

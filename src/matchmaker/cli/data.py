@@ -19,6 +19,7 @@ from ..indexing import embed_profiles
 from ..judgements import as_labelled_set
 from ..profiles import visible
 from ..store import ImportConflict, ImportConflictError, check_backup, restore_database
+from .duplicates import warn_about_duplicates
 from .options import count_of, db_option, open_store, progress_printer, user_errors
 
 
@@ -55,9 +56,12 @@ def import_cmd(
             click.echo(visible(str(error)), err=True)
         raise click.ClickException(f"{len(parsed.errors)} error(s) in {path}; nothing was imported")
     if dry_run:
-        if Path(db_path).exists() and not overwrite:
+        if Path(db_path).exists():
             with open_store(db_path, readonly=True) as store:
-                _refuse_conflicts(parsed, store.find_conflicts(parsed.profiles, parsed.exported))
+                if not overwrite:
+                    conflicts = store.find_conflicts(parsed.profiles, parsed.exported)
+                    _refuse_conflicts(parsed, conflicts)
+                warn_about_duplicates(store, parsed.profiles)
         click.echo(f"{len(parsed.profiles)} profiles are valid; nothing was written (dry run)")
         return
     embedder = engine.make_embedder()
@@ -74,6 +78,7 @@ def import_cmd(
         except ImportConflictError as exc:
             _refuse_conflicts(parsed, exc.conflicts)
             raise
+        warn_about_duplicates(store, parsed.profiles)
     click.echo(
         f"Imported {path}: {summary.created} new, {summary.updated} updated, "
         f"{summary.unchanged} unchanged"

@@ -15,7 +15,15 @@ part lives:
 The public names are re-exported here: ``from matchmaker.reports import generate``.
 """
 
-from .build import Fitter, Progress, build_report, check_company_ids, generate, select_companies
+from .build import (
+    Fitter,
+    Progress,
+    build_report,
+    check_company_ids,
+    follow_merges,
+    generate,
+    select_companies,
+)
 from .formats import FORMATS, detect_format, read_previous, write_report
 from .model import (
     DIRECTION_LABELS,
@@ -45,6 +53,7 @@ __all__ = [
     "ReportSummary",
     "build_report",
     "check_company_ids",
+    "follow_merges",
     "detect_format",
     "generate",
     "parse_since",

@@ -15,7 +15,7 @@ match is marked new or not, and ``only_new`` keeps just the news.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import UTC, datetime
 from functools import partial
 from typing import Any
@@ -153,6 +153,7 @@ def generate(
     ``embedder`` may be None), e.g. with the web app's cached ranker for the
     current revision: one 100k ranker in memory instead of two.
     """
+    spec = follow_merges(store, spec)
     if fit is None:
         if embedder is None:
             raise TypeError("generate() needs an embedder or a fit function")
@@ -168,6 +169,14 @@ def generate(
         if store.revision() == revision:
             return build_report(ranker, spec, data, previous, progress)
     raise ReportError("the database kept changing while the report was prepared; try again")
+
+
+def follow_merges(store: Store, spec: ReportSpec) -> ReportSpec:
+    """Chosen ids of merged duplicates stand for the kept profile (docs/duplicates.md)."""
+    if not spec.company_ids:
+        return spec
+    ids = tuple(store.merged_into(cid) or cid for cid in spec.company_ids)
+    return spec if ids == spec.company_ids else replace(spec, company_ids=ids)
 
 
 def _fit_on_store(store: Store, progress: Progress | None, embedder: Embedder) -> PartnerRanker:

@@ -9,13 +9,22 @@ from __future__ import annotations
 
 import sqlite3
 
-from flask import Flask, current_app, jsonify, make_response, render_template, request
+from flask import (
+    Flask,
+    current_app,
+    jsonify,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import format_decimal, gettext
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
 
 from ..embedding import ModelNotFoundError
-from ..store import NotFoundError, StoreError, explain
+from ..store import MergedError, NotFoundError, StoreError, explain
 from .i18n import current_language
 from .limits import RateLimited
 from .security import CSRFError, UnsafeJSON
@@ -43,7 +52,8 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(CSRFError, _csrf)
     app.register_error_handler(RateLimited, _rate_limited)
     app.register_error_handler(UnsafeJSON, lambda exc: respond(400, core_message(exc)))
-    app.register_error_handler(NotFoundError, lambda exc: respond(404, core_message(exc)))
+    app.register_error_handler(MergedError, _merged)
+    app.register_error_handler(NotFoundError, _not_found)
     app.register_error_handler(StoreError, lambda exc: respond(503, core_message(exc)))
     app.register_error_handler(sqlite3.DatabaseError, _database_file)
     app.register_error_handler(ModelNotFoundError, lambda exc: respond(503, core_message(exc)))
@@ -66,6 +76,33 @@ def core_message(exc: Exception) -> str | None:
     if wants_json() or current_language() == "en":
         return str(exc)
     return None
+
+
+def _merged(exc: MergedError):
+    """A merged company's address: 308 to the kept company's (same page, same query)."""
+    args = dict(request.view_args or {})
+    if request.endpoint and args.get("company_id") == exc.company_id:
+        args["company_id"] = exc.kept_id
+        target = url_for(request.endpoint, **args)
+        if request.query_string:
+            target += "?" + request.query_string.decode("latin-1")
+        return redirect(target, code=308)
+    return respond(404, core_message(exc))
+
+
+def _not_found(exc: NotFoundError):
+    """404 with "did you mean": links on the page, ``suggestions`` in the API's JSON."""
+    suggestions = [
+        {"id": i, "name": n, "url": url_for("search.company", company_id=i)}
+        for i, n in exc.suggestions
+    ]
+    if wants_json():
+        response = jsonify(error=core_message(exc), suggestions=suggestions)
+        response.status_code = 404
+        return response
+    return render_template(
+        "error.html", status=404, message=core_message(exc), suggestions=suggestions
+    ), 404
 
 
 def wants_json() -> bool:

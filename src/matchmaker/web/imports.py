@@ -21,6 +21,7 @@ from flask_babel import gettext
 from werkzeug.datastructures import FileStorage
 
 from .. import engine
+from ..duplicates import check_import
 from ..importing import FORMATS, detect_format, parse_bytes
 from ..profiles import INPUT_FIELDS
 from ..store import UpsertSummary
@@ -61,6 +62,8 @@ class Preview:
     errors: list[RowError] = field(default_factory=list)
     rows: list[RowPreview] = field(default_factory=list)
     digest: str = ""
+    #: Rows that look like a stored profile or another row (duplicates.check_import).
+    duplicates: list = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -121,6 +124,7 @@ def preview_upload(upload: FileStorage | None, fmt: str) -> Preview:
                 conflicts.get(profile.id, ""),
             )
         )
+    preview.duplicates = check_import(store, parsed.profiles)
     preview.digest = _stage(data)
     session["import"] = {"digest": preview.digest, "format": preview.fmt}
     return preview

@@ -12,6 +12,7 @@ import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 
+from .. import names
 from ..profiles import Profile
 
 
@@ -47,19 +48,20 @@ class Directory:
 
     def __init__(self, profiles: list[Profile]):
         self.entries = [Entry(p.id, p.name, p.name_local, p.country, p.city) for p in profiles]
-        self._keys = [(fold(p.id), fold(p.name), fold(p.name_local or "")) for p in profiles]
+        self._keys = [_keys(p) for p in profiles]
         counts = Counter(s for p in profiles for s in p.sectors)
         #: Sectors, most used first, for the filter checkboxes.
         self.sectors = [s for s, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
 
     def suggest(self, text: str, limit: int = 8) -> list[Entry]:
-        """Companies whose name (either script) starts with, or contains, the text."""
-        query = fold(text)
-        if not query:
+        """Companies whose name (either script, or romanised) starts with, or contains, the text."""
+        forms = list(dict.fromkeys(f for f in (fold(text), *names.query_forms(text)) if f))
+        if not forms:
             return []
         scored = []
         for position, (entry, keys) in enumerate(zip(self.entries, self._keys, strict=True)):
-            rank = _rank(query, keys)
+            ranks = [r for r in (_rank(form, keys) for form in forms) if r is not None]
+            rank = min(ranks) if ranks else None
             if rank is not None:
                 scored.append((rank, fold(entry.name), position))
         scored.sort()
@@ -79,7 +81,20 @@ class Directory:
         return None, candidates
 
 
-def _rank(query: str, keys: tuple[str, str, str]) -> int | None:
+    def did_you_mean(self, text: str, limit: int = 3) -> list[Entry]:
+        """Companies with a name close to a misspelt one ('Grindex' -> Grindeks), any script."""
+        by_id = {e.id: e for e in self.entries}
+        rows = [(e.id, e.name, e.name_local) for e in self.entries]
+        return [by_id[i] for i in names.suggest(text, rows, limit=limit)]
+
+
+def _keys(profile: Profile) -> tuple[str, ...]:
+    """What the type-ahead matches: id and names folded, and Hangul names romanised."""
+    jamo = (fold(profile.id), fold(profile.name), fold(profile.name_local or ""))
+    return tuple(dict.fromkeys((*jamo, *names.search_keys(profile.name, profile.name_local))))
+
+
+def _rank(query: str, keys: tuple[str, ...]) -> int | None:
     """0 exact, 1 a name starts with it, 2 a word starts with it, 3 contains it; None: no."""
     best = None
     for key in keys:

@@ -40,6 +40,7 @@ from ..reports import (
     ReportSpec,
     check_company_ids,
     detect_format,
+    follow_merges,
     read_previous,
 )
 from . import job_messages
@@ -233,6 +234,7 @@ def _check_companies(spec: ReportSpec) -> None:
     which reports an empty selection on the progress page.
     """
     if spec.company_ids:
+        spec = follow_merges(get_store(), spec)
         check_company_ids({e.id: e.country for e in get_directory().entries}, spec)
 
 

@@ -63,6 +63,11 @@ def _company_results(params: SearchParams):
             "describe what you need instead.",
             name=params.company,
         )
+        close = get_directory().did_you_mean(params.company)
+        if close:
+            params.errors["company"] += " Did you mean " + " or ".join(
+                f"{e.name} ({e.id})" for e in close
+            ) + "?"
         return _start_page(params, status=404)
     target = params.country or _other(entry.country)
     started = time.perf_counter()
