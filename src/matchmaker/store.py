@@ -27,6 +27,7 @@ import numpy as np
 import sqlite_utils
 
 from . import config
+from .errors import Busy, MatchmakerError, NotFound, StaleVersion, Unavailable, UnknownCompany
 from .files import replaced_atomically
 from .judgements import Judgement, JudgementInputError
 from .profiles import INPUT_FIELDS, LIST_FIELDS, VOCABULARY_FIELDS, Profile
@@ -37,15 +38,15 @@ BUSY_TIMEOUT_MS = 5000
 SYNCHRONOUS_LEVELS = ("OFF", "NORMAL", "FULL", "EXTRA")
 
 
-class StoreError(Exception):
-    """A problem a user can fix (missing database, unknown id...)."""
+class StoreError(MatchmakerError):
+    """A problem with the database a user can fix (missing file, id taken, busy...)."""
 
 
-class NotFoundError(StoreError):
-    pass
+#: Not a database problem: what was asked for is not there (see :mod:`errors`).
+NotFoundError = NotFound
 
 
-class BusyError(StoreError):
+class BusyError(StoreError, Busy):
     """Another connection held the write lock for longer than the busy timeout."""
 
 
@@ -53,11 +54,11 @@ class ConflictError(StoreError):
     """The write contradicts what is stored (an id that is already taken)."""
 
 
-class DatabaseFileError(StoreError):
+class DatabaseFileError(StoreError, Unavailable):
     """The database file itself is not fine: full disk, damaged, empty or read-only."""
 
 
-class StaleEditError(StoreError):
+class StaleEditError(StoreError, StaleVersion):
     """Someone else saved the profile after the editor loaded it."""
 
     def __init__(self, company_id: str, expected: int, actual: int):
@@ -517,7 +518,7 @@ class Store:
     def get(self, company_id: str, include_deleted: bool = False) -> Profile:
         row = self._row(company_id)
         if row is None or (row["deleted_at"] and not include_deleted):
-            raise NotFoundError(f"no company with id '{company_id}'")
+            raise UnknownCompany(company_id)
         return _profile_from_row(row)
 
     def exists(self, company_id: str) -> bool:
@@ -660,7 +661,7 @@ class Store:
         with self._immediate():
             row = self._row(company_id)
             if row is None:
-                raise NotFoundError(f"no company with id '{company_id}'")
+                raise UnknownCompany(company_id)
             if expected_version is not None and row["version"] != expected_version:
                 raise StaleEditError(company_id, expected_version, row["version"])
             if bool(row["deleted_at"]) != deleted:
@@ -763,7 +764,7 @@ class Store:
         with self._immediate():
             candidate = self._row(judgement.candidate_id)
             if candidate is None or candidate["deleted_at"]:
-                raise NotFoundError(f"no company with id '{judgement.candidate_id}'")
+                raise UnknownCompany(judgement.candidate_id)
             if candidate["country"] != judgement.target_country:
                 raise JudgementInputError(
                     f"{candidate['name']} is not in {judgement.target_country}"
@@ -771,7 +772,7 @@ class Store:
             if judgement.query_company:
                 query = self._row(judgement.query_company)
                 if query is None or query["deleted_at"]:
-                    raise NotFoundError(f"no company with id '{judgement.query_company}'")
+                    raise UnknownCompany(judgement.query_company)
             row = {
                 "query_company": judgement.query_company,
                 "query_text": judgement.query_text,

@@ -15,7 +15,7 @@ from contextlib import contextmanager
 import click
 
 from .. import config, engine
-from ..embedding import ModelNotFoundError
+from ..errors import MatchmakerError
 from ..profiles import PARTNERSHIP_TYPES, visible
 from ..ranking import Filters
 from ..store import Store, StoreError, explain
@@ -34,7 +34,13 @@ def db_option(command: Callable) -> Callable:
 
 
 def user_errors(command: Callable) -> Callable:
-    """Turn the errors a user can fix into a one-line message and exit code 1."""
+    """Turn the errors a user can fix into a one-line message and exit code 1.
+
+    Those are the domain's :class:`MatchmakerError` family, a damaged or locked
+    database file, and ``OSError`` (the machine refused: a missing file, no
+    permission, a full disk). Anything else is a bug and ends with its traceback,
+    so it gets reported instead of being mistaken for the user's mistake.
+    """
 
     @functools.wraps(command)
     def wrapper(*args, **kwargs):
@@ -47,10 +53,9 @@ def user_errors(command: Callable) -> Callable:
                 f"'matchmaker restore BACKUP --db {db_path}'"
             )
             raise click.ClickException(visible(str(error))) from None
-        except (StoreError, ModelNotFoundError, KeyError, ValueError, OSError) as exc:
-            message = exc.args[0] if isinstance(exc, KeyError) and exc.args else str(exc)
+        except (MatchmakerError, OSError) as exc:
             # ids and names in a message may come from a file: never let them drive the terminal
-            raise click.ClickException(visible(str(message))) from None
+            raise click.ClickException(visible(str(exc))) from None
 
     return wrapper
 

@@ -2,7 +2,9 @@
 
 A user's mistake (unknown page, expired form, oversized upload) gets its own
 status and a sentence to act on; a missing database or model is a 503 that
-names the command to fix it. Nothing here reveals internals.
+names the command to fix it. Only the domain's errors (:mod:`matchmaker.errors`)
+and the database file's are turned into pages here; anything else is a bug and
+becomes Flask's logged 500 page. Nothing here reveals internals.
 """
 
 from __future__ import annotations
@@ -12,13 +14,13 @@ import sqlite3
 from flask import Flask, current_app, jsonify, make_response, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from ..embedding import ModelNotFoundError
-from ..store import NotFoundError, StoreError, explain
+from ..errors import Busy, InvalidInput, MatchmakerError, NotFound, Unavailable
+from ..store import StoreError, explain
 from .limits import RateLimited
 from .security import CSRFError, UnsafeJSON
 
 
-class ConfigError(ValueError):
+class ConfigError(InvalidInput):
     """The app cannot start safely with these settings."""
 
 MESSAGES = {
@@ -39,10 +41,14 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(CSRFError, _csrf)
     app.register_error_handler(RateLimited, _rate_limited)
     app.register_error_handler(UnsafeJSON, lambda exc: respond(400, str(exc)))
-    app.register_error_handler(NotFoundError, lambda exc: respond(404, str(exc)))
+    # Flask picks the handler of the closest class in the exception's MRO
+    app.register_error_handler(NotFound, lambda exc: respond(404, str(exc)))
+    app.register_error_handler(InvalidInput, lambda exc: respond(400, str(exc)))
     app.register_error_handler(StoreError, lambda exc: respond(503, str(exc)))
+    app.register_error_handler(Busy, lambda exc: respond(503, str(exc)))
+    app.register_error_handler(Unavailable, lambda exc: respond(503, str(exc)))
+    app.register_error_handler(MatchmakerError, lambda exc: respond(400, str(exc)))
     app.register_error_handler(sqlite3.DatabaseError, _database_file)
-    app.register_error_handler(ModelNotFoundError, lambda exc: respond(503, str(exc)))
     app.register_error_handler(HTTPException, _http)
 
 
