@@ -106,17 +106,22 @@ def count_of(number: int, singular: str, plural: str | None = None) -> str:
     return f"{number} {singular if number == 1 else plural or singular + 's'}"
 
 
+def top_option(help_text: str) -> Callable[[Callable], Callable]:
+    """--top/-k, how many results (1 to 1000): one spelling for every command that ranks."""
+    return click.option(
+        "--top",
+        "-k",
+        default=10,
+        show_default=True,
+        type=click.IntRange(1, 1000),
+        help=help_text,
+    )
+
+
 def ranking_options(command: Callable) -> Callable:
     """--top, --json, the candidate filters and --db, as match, query and similar take them."""
     options = [
-        click.option(
-            "--top",
-            "-k",
-            default=10,
-            show_default=True,
-            type=click.IntRange(1, 1000),
-            help="Number of results.",
-        ),
+        top_option("Number of results."),
         click.option("--json", "as_json", is_flag=True, help="Print a JSON list."),
         click.option(
             "--sector", "sectors", multiple=True, help="Only candidates with this sector."
