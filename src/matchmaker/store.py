@@ -124,8 +124,15 @@ def now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-# Versioned migrations: each runs once, recorded in the `migrations` table.
-MIGRATIONS: list[tuple[int, str]] = [
+#: One schema step: its version and either SQL text (its statements run in order) or a
+#: named function given the connection (``def add_x(conn: sqlite3.Connection) -> None``),
+#: for a step SQL alone cannot say. A function must only ``conn.execute``: committing
+#: is :meth:`Store.migrate`'s job.
+MigrationStep = str | Callable[[sqlite3.Connection], None]
+
+# Versioned migrations: each runs once, in its own transaction, recorded in the
+# `migrations` table. Apps open the database with migrations at start-up only.
+MIGRATIONS: list[tuple[int, MigrationStep]] = [
     (
         1,
         """
@@ -364,12 +371,14 @@ class Store:
         readonly: bool = False,
         check: bool = False,
         synchronous: str | None = None,
+        migrate: bool = True,
     ) -> Store:
         """Open (and migrate) the database; refuse a missing file unless create=True.
 
         ``readonly`` opens without writing anything (read commands, read-only
         copies); ``check`` runs ``PRAGMA quick_check`` first, so a damaged file
-        is refused before a write lands in it.
+        is refused before a write lands in it. ``migrate=False`` is for a process
+        that migrated this file when it started (the web app, on every request).
         """
         path = Path(path)
         if str(path) != ":memory:":
@@ -386,7 +395,7 @@ class Store:
                 store.quick_check()
             if readonly:
                 store._refuse_pending_migrations()
-            else:
+            elif migrate:
                 store.migrate()
         except sqlite3.DatabaseError as exc:
             store.close()
@@ -455,13 +464,13 @@ class Store:
     # -- schema ---------------------------------------------------------------
 
     def migrate(self) -> list[int]:
-        """Apply pending migrations; safe to call on every start."""
+        """Apply pending migrations, each in its own transaction; safe to call on every start."""
         self.db.execute(
             "CREATE TABLE IF NOT EXISTS migrations (version INTEGER PRIMARY KEY, applied_at TEXT)"
         )
         done = {row[0] for row in self.db.execute("SELECT version FROM migrations").fetchall()}
         applied = []
-        for version, sql in MIGRATIONS:
+        for version, step in MIGRATIONS:
             if version in done:
                 continue
             with self._immediate():
@@ -469,8 +478,7 @@ class Store:
                     "SELECT 1 FROM migrations WHERE version = ?", [version]
                 ).fetchone():
                     continue  # another process migrated meanwhile
-                for statement in _statements(sql):
-                    self.db.execute(statement)
+                _apply_step(self.db.conn, step)
                 self.db.execute("INSERT INTO migrations VALUES (?, ?)", [version, now()])
             applied.append(version)
         return applied
@@ -1246,6 +1254,15 @@ def _refuse_missing_or_empty(path: Path, create: bool) -> None:
 
 def _placeholders(values: Iterable[Any]) -> str:
     return ", ".join("?" for _ in values)
+
+
+def _apply_step(conn: sqlite3.Connection, step: MigrationStep) -> None:
+    """Run one migration inside the caller's transaction: its function, or its SQL."""
+    if callable(step):
+        step(conn)
+        return
+    for statement in _statements(step):
+        conn.execute(statement)
 
 
 def _statements(sql: str) -> list[str]:
