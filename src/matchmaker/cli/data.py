@@ -18,6 +18,7 @@ from ..importing import EXPORT_FORMATS, ParsedFile, detect_format, export_profil
 from ..indexing import embed_profiles
 from ..judgements import as_labelled_set
 from ..profiles import visible
+from ..service import Matchmaker
 from ..store import ImportConflict, ImportConflictError, check_backup, restore_database
 from .options import count_of, db_option, open_store, progress_printer, user_errors
 
@@ -60,12 +61,10 @@ def import_cmd(
                 _refuse_conflicts(parsed, store.find_conflicts(parsed.profiles, parsed.exported))
         click.echo(f"{len(parsed.profiles)} profiles are valid; nothing was written (dry run)")
         return
-    embedder = engine.make_embedder()
+    embedder = engine.make_embedder()  # a missing model is refused before the file is created
     with open_store(db_path, create=True) as store:
         try:
-            summary = engine.import_profiles(
-                store,
-                embedder,
+            summary = Matchmaker(store, embedder).import_file(
                 parsed,
                 actor=actor,
                 progress=progress_printer("Embedding"),
