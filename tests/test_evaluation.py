@@ -17,6 +17,7 @@ from matchmaker.evaluation import (
     dcg,
     ndcg_at,
     precision_at,
+    recall_at,
     reciprocal_rank,
     score_system,
 )
@@ -69,6 +70,21 @@ def test_precision_counts_relevant_results_over_k_even_when_fewer_are_ranked():
 
 def test_precision_with_a_higher_bar_counts_only_strong_results():
     assert precision_at(["b", "c", "d"], GAINS, 3, min_grade=2) == pytest.approx(1 / 3)
+
+
+def test_recall_counts_only_the_best_graded_candidates():
+    # the best grade in GAINS is 2 and only "b" has it: found in the top 2 or not at all
+    assert recall_at(["a", "b"], GAINS, 2) == 1
+    assert recall_at(["a", "b"], GAINS, 1) == 0
+    assert recall_at(["c", "d", "e"], GAINS, 3) == 0  # useful ones do not count towards it
+
+
+def test_recall_is_the_share_of_the_partners_found_in_the_top_k():
+    deals = {"p": 1, "q": 1, "r": 1, "x": 0}  # real deals: every partner graded 1
+    assert recall_at(["p", "x", "q", "r"], deals, 2) == pytest.approx(1 / 3)
+    assert recall_at(["p", "x", "q", "r"], deals, 3) == pytest.approx(2 / 3)
+    assert recall_at(["x"], {"x": 0}, 5) == 0  # no partner exists: 0, not a division error
+    assert recall_at([], {}, 5) == 0
 
 
 def test_competitor_rate_is_the_share_of_the_top_k():

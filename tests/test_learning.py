@@ -42,6 +42,16 @@ def test_predict_before_fit_raises():
         learning.LearnedRanker().predict(np.zeros((2, len(learning.feature_names()))))
 
 
+def test_the_learned_ranker_is_a_scikit_learn_estimator(tmp_path):
+    """Parameters only in the constructor, fitted state in ``model_``, save refused unfitted."""
+    ranker = learning.LearnedRanker(num_leaves=5)
+    assert ranker.get_params()["num_leaves"] == 5
+    assert not [name for name in vars(ranker) if name.endswith("_")]
+    with pytest.raises(NotFittedError):
+        ranker.save(tmp_path / "model.lgb", {})
+    assert not (tmp_path / "model.lgb").exists()
+
+
 def test_features_have_a_name_each(examples):
     assert all(e.features.shape[1] == len(learning.feature_names()) for e in examples)
 

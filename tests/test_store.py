@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 from matchmaker import engine
+from matchmaker import store as store_module
 from matchmaker.embedding import HashingEmbedder
 from matchmaker.judgements import Judgement, JudgementInputError
 from matchmaker.profiles import validate_profile
@@ -71,6 +72,31 @@ def test_migrations_are_safe_to_rerun(store, tmp_db_path, db_dump):
         versions = [r[0] for r in again.db.execute("SELECT version FROM migrations")]
     assert versions == [v for v, _ in MIGRATIONS]
     assert db_dump(store) == before
+
+
+def test_a_migration_may_be_a_named_function_run_once_in_its_own_transaction(
+    store, tmp_db_path, monkeypatch
+):
+    """SQL text and functions mix in MIGRATIONS; a failing step leaves nothing behind."""
+    calls = []
+
+    def add_notes(conn):
+        calls.append(1)
+        conn.execute("CREATE TABLE notes (id INTEGER PRIMARY KEY, text TEXT)")
+
+    def half_done(conn):
+        conn.execute("CREATE TABLE half (id INTEGER)")
+        raise sqlite3.OperationalError("disk I/O error")
+
+    monkeypatch.setattr(store_module, "MIGRATIONS", [*MIGRATIONS, (901, add_notes)])
+    assert store.migrate() == [901]
+    assert store.migrate() == [] and calls == [1]
+    assert store.db["notes"].exists()
+    monkeypatch.setattr(store_module, "MIGRATIONS", [*store_module.MIGRATIONS, (902, half_done)])
+    with pytest.raises((StoreError, sqlite3.Error)):
+        store.migrate()
+    assert not store.db["half"].exists()
+    assert 902 not in {r[0] for r in store.db.execute("SELECT version FROM migrations")}
 
 
 def test_a_new_database_is_migrated_on_open(tmp_path):

@@ -34,6 +34,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
         (
             "matchmaker",  # the package itself: __version__
             "matchmaker.config",
+            "matchmaker.errors",
             "matchmaker.profiles",
             "matchmaker.formulas",
             "matchmaker.judgements",
@@ -61,6 +62,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
         "operations",
         (
             "matchmaker.engine",
+            "matchmaker.service",
             "matchmaker.evaluation",
             "matchmaker.reports",
             "matchmaker.training",

@@ -21,6 +21,8 @@ from typing import Protocol
 
 import numpy as np
 
+from .errors import Unavailable
+
 DEFAULT_MODEL_DIR = Path("models") / "all-MiniLM-L6-v2"
 DEFAULT_MODEL_ID = "all-MiniLM-L6-v2"
 
@@ -29,8 +31,8 @@ _MODELS: dict[Path, object] = {}
 _MODELS_LOCK = threading.Lock()
 
 
-class ModelNotFoundError(RuntimeError):
-    pass
+class ModelNotFoundError(Unavailable, RuntimeError):
+    """The model folder is missing or incomplete; the message names the set-up step."""
 
 
 class Embedder(Protocol):

@@ -16,6 +16,7 @@ import numpy as np
 
 from . import config
 from .embedding import Embedder, HashingEmbedder, SentenceTransformerEmbedder, check_embedder
+from .errors import InvalidInput
 from .importing import ParsedFile
 from .indexing import embed_profiles, stale_fields
 from .profiles import Profile
@@ -48,7 +49,7 @@ def import_profiles(
     conflicts (``ImportConflictError``, nothing written) unless ``overwrite``.
     """
     if not parsed.ok:
-        raise ValueError("refusing to import a file with errors")
+        raise InvalidInput("refusing to import a file with errors")
     check_embedder(embedder)
     holder = lease_holder()
     store.take_embedding_lease(holder)  # a running server leaves this embedding to us

@@ -27,6 +27,7 @@ import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from .embedding import Embedder
+from .errors import InvalidInput
 from .profiles import Profile
 from .ranking import BM25, Filters, PartnerRanker
 from .roles import EUROPEAN_COUNTRIES, region_countries
@@ -48,7 +49,7 @@ class JudgedQuery:
     competitors: list[str] = field(default_factory=list)
 
 
-class JudgementError(ValueError):
+class JudgementError(InvalidInput):
     """A labelled set that cannot be measured as it stands; says the line and the field."""
 
 

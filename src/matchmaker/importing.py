@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from . import formulas
+from .errors import InvalidInput
 from .profiles import (
     BOM,
     INPUT_FIELDS,
@@ -86,7 +87,7 @@ def detect_format(name: str) -> str:
     if suffix == "ndjson":
         return "jsonl"
     if suffix not in FORMATS:
-        raise ValueError(f"unsupported file type '.{suffix}'; use .jsonl, .json or .csv")
+        raise InvalidInput(f"unsupported file type '.{suffix}'; use .jsonl, .json or .csv")
     return suffix
 
 
@@ -381,7 +382,7 @@ def export_profiles(profiles: list[Profile], fmt: str, out: IO[str]) -> int:
         for profile in profiles:
             writer.writerow(table_row(profile))
     else:
-        raise ValueError(f"unsupported export format '{fmt}'; use jsonl or csv")
+        raise InvalidInput(f"unsupported export format '{fmt}'; use jsonl or csv")
     return len(profiles)
 
 

@@ -20,11 +20,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from .errors import InvalidInput
+
 GRADES: dict[int, str] = {2: "strong partner", 1: "useful", 0: "not a partner"}
 COUNTRIES = ("LV", "KR")
 
 
-class JudgementInputError(ValueError):
+class JudgementInputError(InvalidInput):
     """A grade that cannot be recorded as sent (only a hand-made request gets here)."""
 
 

@@ -25,7 +25,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
-from sklearn.exceptions import NotFittedError
+from sklearn.base import BaseEstimator
+from sklearn.utils.validation import check_is_fitted
 
 from .ranking import PartnerRanker
 from .ranking.signals import harmonic, no_role_fit, standardise
@@ -113,8 +114,13 @@ def build_example(
     )
 
 
-class LearnedRanker:
-    """LambdaMART over the ranker's signals; scores candidates of one query at a time."""
+class LearnedRanker(BaseEstimator):
+    """LambdaMART over the ranker's signals; scores candidates of one query at a time.
+
+    A scikit-learn estimator: the constructor only stores parameters (so
+    ``get_params`` and ``repr`` show them), ``fit`` (or ``load``) sets ``model_``,
+    and ``check_is_fitted`` refuses to predict or save before that.
+    """
 
     def __init__(
         self,
@@ -151,8 +157,7 @@ class LearnedRanker:
         return self
 
     def predict(self, features: np.ndarray) -> np.ndarray:
-        if not hasattr(self, "model_"):
-            raise NotFittedError("call fit() before predict()")
+        check_is_fitted(self, "model_")
         return np.asarray(self.model_.predict(features), dtype=float)
 
     def score(self, ranker: PartnerRanker, a: int, pool: np.ndarray) -> np.ndarray:
@@ -161,8 +166,7 @@ class LearnedRanker:
 
     def save(self, path: str | Path, record: dict) -> None:
         """Write the model and, beside it (.json), its data, commit and figures."""
-        if not hasattr(self, "model_"):
-            raise NotFittedError("call fit() before save()")
+        check_is_fitted(self, "model_")
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         booster = self.model_.booster_ if hasattr(self.model_, "booster_") else self.model_

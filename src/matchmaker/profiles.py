@@ -18,6 +18,7 @@ from datetime import date
 from typing import Any
 from urllib.parse import urlsplit
 
+from .errors import InvalidInput, InvalidProfile
 from .roles import EUROPEAN_COUNTRIES, check_markets, check_roles
 
 COUNTRIES = {"LV": "Latvia", "KR": "South Korea"}
@@ -203,7 +204,7 @@ class FieldError:
         return f"field {self.field}: {self.message}"
 
 
-class ProfileError(ValueError):
+class ProfileError(InvalidProfile):
     """Raised with every problem found in one profile."""
 
     def __init__(self, errors: list[FieldError]):
@@ -294,7 +295,7 @@ def normalise_country(value: Any, any_european: bool = False) -> str:
         return COUNTRY_ALIASES[key]
     if any_european and key.upper() in EUROPEAN_COUNTRIES:
         return key.upper()
-    raise ValueError(
+    raise InvalidInput(
         "must be LV or KR (Latvia, Latvija, South Korea, Korea, 대한민국 are accepted)"
     )
 

@@ -29,6 +29,7 @@ import numpy as np
 import sqlite_utils
 
 from . import config, names
+from .errors import Busy, MatchmakerError, NotFound, StaleVersion, Unavailable, UnknownCompany
 from .files import replaced_atomically
 from .judgements import Judgement, JudgementInputError
 from .profiles import INPUT_FIELDS, LIST_FIELDS, VOCABULARY_FIELDS, Profile
@@ -40,27 +41,23 @@ BUSY_TIMEOUT_MS = 5000
 SYNCHRONOUS_LEVELS = ("OFF", "NORMAL", "FULL", "EXTRA")
 
 
-class StoreError(Exception):
-    """A problem a user can fix (missing database, unknown id...)."""
+class StoreError(MatchmakerError):
+    """A problem with the database a user can fix (missing file, id taken, busy...)."""
 
 
-class NotFoundError(StoreError):
-    """No such company; ``suggestions`` are (id, name) of companies the user may have meant."""
-
-    def __init__(self, message: str, suggestions: Iterable[tuple[str, str]] = ()):
-        super().__init__(message)
-        self.suggestions = list(suggestions)
+#: Not a database problem: what was asked for is not there (see :mod:`errors`).
+NotFoundError = NotFound
 
 
-class MergedError(NotFoundError):
+class MergedError(UnknownCompany):
     """The company was merged into another: callers redirect to ``kept_id``."""
 
     def __init__(self, company_id: str, kept_id: str):
-        self.company_id, self.kept_id = company_id, kept_id
-        super().__init__(f"'{company_id}' was merged into '{kept_id}'")
+        self.kept_id = kept_id
+        super().__init__(company_id, message=f"'{company_id}' was merged into '{kept_id}'")
 
 
-class BusyError(StoreError):
+class BusyError(StoreError, Busy):
     """Another connection held the write lock for longer than the busy timeout."""
 
 
@@ -68,11 +65,11 @@ class ConflictError(StoreError):
     """The write contradicts what is stored (an id that is already taken)."""
 
 
-class DatabaseFileError(StoreError):
+class DatabaseFileError(StoreError, Unavailable):
     """The database file itself is not fine: full disk, damaged, empty or read-only."""
 
 
-class StaleEditError(StoreError):
+class StaleEditError(StoreError, StaleVersion):
     """Someone else saved the profile after the editor loaded it."""
 
     def __init__(self, company_id: str, expected: int, actual: int):
@@ -138,8 +135,15 @@ def now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-# Versioned migrations: each runs once, recorded in the `migrations` table.
-MIGRATIONS: list[tuple[int, str]] = [
+#: One schema step: its version and either SQL text (its statements run in order) or a
+#: named function given the connection (``def add_x(conn: sqlite3.Connection) -> None``),
+#: for a step SQL alone cannot say. A function must only ``conn.execute``: committing
+#: is :meth:`Store.migrate`'s job.
+MigrationStep = str | Callable[[sqlite3.Connection], None]
+
+# Versioned migrations: each runs once, in its own transaction, recorded in the
+# `migrations` table. Apps open the database with migrations at start-up only.
+MIGRATIONS: list[tuple[int, MigrationStep]] = [
     (
         1,
         """
@@ -523,12 +527,14 @@ class Store:
         readonly: bool = False,
         check: bool = False,
         synchronous: str | None = None,
+        migrate: bool = True,
     ) -> Store:
         """Open (and migrate) the database; refuse a missing file unless create=True.
 
         ``readonly`` opens without writing anything (read commands, read-only
         copies); ``check`` runs ``PRAGMA quick_check`` first, so a damaged file
-        is refused before a write lands in it.
+        is refused before a write lands in it. ``migrate=False`` is for a process
+        that migrated this file when it started (the web app, on every request).
         """
         path = Path(path)
         if str(path) != ":memory:":
@@ -545,7 +551,7 @@ class Store:
                 store.quick_check()
             if readonly:
                 store._refuse_pending_migrations()
-            else:
+            elif migrate:
                 store.migrate()
         except sqlite3.DatabaseError as exc:
             store.close()
@@ -614,13 +620,13 @@ class Store:
     # -- schema ---------------------------------------------------------------
 
     def migrate(self) -> list[int]:
-        """Apply pending migrations; safe to call on every start."""
+        """Apply pending migrations, each in its own transaction; safe to call on every start."""
         self.db.execute(
             "CREATE TABLE IF NOT EXISTS migrations (version INTEGER PRIMARY KEY, applied_at TEXT)"
         )
         done = {row[0] for row in self.db.execute("SELECT version FROM migrations").fetchall()}
         applied = []
-        for version, sql in MIGRATIONS:
+        for version, step in MIGRATIONS:
             if version in done:
                 continue
             with self._immediate():
@@ -628,10 +634,7 @@ class Store:
                     "SELECT 1 FROM migrations WHERE version = ?", [version]
                 ).fetchone():
                     continue  # another process migrated meanwhile
-                for statement in _statements(sql):
-                    self.db.execute(statement)
-                if version in MIGRATION_STEPS:
-                    getattr(self, MIGRATION_STEPS[version])()
+                _apply_step(self.db.conn, step)
                 self.db.execute("INSERT INTO migrations VALUES (?, ?)", [version, now()])
             applied.append(version)
         return applied
@@ -700,7 +703,7 @@ class Store:
             raise self.not_found(company_id)
         return _profile_from_row(row)
 
-    def not_found(self, text: str) -> NotFoundError:
+    def not_found(self, text: str) -> UnknownCompany:
         """'no company with id ...', with "did you mean" live companies of a similar name."""
         rows = self.db.execute(
             "SELECT id, name, name_local FROM companies WHERE deleted_at IS NULL"
@@ -711,7 +714,7 @@ class Store:
         message = f"no company with id '{text}'"
         if suggestions:
             message += "; did you mean " + " or ".join(f"{n} ({i})" for i, n in suggestions) + "?"
-        return NotFoundError(message, suggestions)
+        return UnknownCompany(text, suggestions, message)
 
     # -- merges ---------------------------------------------------------------
 
@@ -1016,7 +1019,7 @@ class Store:
         with self._immediate():
             row = self._row(company_id)
             if row is None:
-                raise NotFoundError(f"no company with id '{company_id}'")
+                raise UnknownCompany(company_id)
             if expected_version is not None and row["version"] != expected_version:
                 raise StaleEditError(company_id, expected_version, row["version"])
             if bool(row["deleted_at"]) != deleted:
@@ -1276,7 +1279,7 @@ class Store:
         with self._immediate():
             candidate = self._row(judgement.candidate_id)
             if candidate is None or candidate["deleted_at"]:
-                raise NotFoundError(f"no company with id '{judgement.candidate_id}'")
+                raise UnknownCompany(judgement.candidate_id)
             if candidate["country"] != judgement.target_country:
                 raise JudgementInputError(
                     f"{candidate['name']} is not in {judgement.target_country}"
@@ -1284,7 +1287,7 @@ class Store:
             if judgement.query_company:
                 query = self._row(judgement.query_company)
                 if query is None or query["deleted_at"]:
-                    raise NotFoundError(f"no company with id '{judgement.query_company}'")
+                    raise UnknownCompany(judgement.query_company)
             row = {
                 "query_company": judgement.query_company,
                 "query_text": judgement.query_text,
@@ -1830,6 +1833,15 @@ def _staff_where(where: StaffFilter) -> tuple[str, list[Any]]:
 
 def _placeholders(values: Iterable[Any]) -> str:
     return ", ".join("?" for _ in values)
+
+
+def _apply_step(conn: sqlite3.Connection, step: MigrationStep) -> None:
+    """Run one migration inside the caller's transaction: its function, or its SQL."""
+    if callable(step):
+        step(conn)
+        return
+    for statement in _statements(step):
+        conn.execute(statement)
 
 
 def _statements(sql: str) -> list[str]:

@@ -18,6 +18,7 @@ from ..importing import EXPORT_FORMATS, ParsedFile, detect_format, export_profil
 from ..indexing import embed_profiles
 from ..judgements import as_labelled_set
 from ..profiles import visible
+from ..service import Matchmaker
 from ..store import ImportConflict, ImportConflictError, check_backup, restore_database
 from .duplicates import warn_about_duplicates
 from .options import count_of, db_option, open_store, progress_printer, user_errors
@@ -64,12 +65,10 @@ def import_cmd(
                 warn_about_duplicates(store, parsed.profiles)
         click.echo(f"{len(parsed.profiles)} profiles are valid; nothing was written (dry run)")
         return
-    embedder = engine.make_embedder()
+    embedder = engine.make_embedder()  # a missing model is refused before the file is created
     with open_store(db_path, create=True) as store:
         try:
-            summary = engine.import_profiles(
-                store,
-                embedder,
+            summary = Matchmaker(store, embedder).import_file(
                 parsed,
                 actor=actor,
                 progress=progress_printer("Embedding"),

@@ -15,7 +15,7 @@ from contextlib import contextmanager
 import click
 
 from .. import config, engine
-from ..embedding import ModelNotFoundError
+from ..errors import MatchmakerError
 from ..profiles import PARTNERSHIP_TYPES, visible
 from ..ranking import Filters
 from ..store import Store, StoreError, explain
@@ -34,7 +34,13 @@ def db_option(command: Callable) -> Callable:
 
 
 def user_errors(command: Callable) -> Callable:
-    """Turn the errors a user can fix into a one-line message and exit code 1."""
+    """Turn the errors a user can fix into a one-line message and exit code 1.
+
+    Those are the domain's :class:`MatchmakerError` family, a damaged or locked
+    database file, and ``OSError`` (the machine refused: a missing file, no
+    permission, a full disk). Anything else is a bug and ends with its traceback,
+    so it gets reported instead of being mistaken for the user's mistake.
+    """
 
     @functools.wraps(command)
     def wrapper(*args, **kwargs):
@@ -47,10 +53,9 @@ def user_errors(command: Callable) -> Callable:
                 f"'matchmaker restore BACKUP --db {db_path}'"
             )
             raise click.ClickException(visible(str(error))) from None
-        except (StoreError, ModelNotFoundError, KeyError, ValueError, OSError) as exc:
-            message = exc.args[0] if isinstance(exc, KeyError) and exc.args else str(exc)
+        except (MatchmakerError, OSError) as exc:
             # ids and names in a message may come from a file: never let them drive the terminal
-            raise click.ClickException(visible(str(message))) from None
+            raise click.ClickException(visible(str(exc))) from None
 
     return wrapper
 
@@ -101,17 +106,22 @@ def count_of(number: int, singular: str, plural: str | None = None) -> str:
     return f"{number} {singular if number == 1 else plural or singular + 's'}"
 
 
+def top_option(help_text: str) -> Callable[[Callable], Callable]:
+    """--top/-k, how many results (1 to 1000): one spelling for every command that ranks."""
+    return click.option(
+        "--top",
+        "-k",
+        default=10,
+        show_default=True,
+        type=click.IntRange(1, 1000),
+        help=help_text,
+    )
+
+
 def ranking_options(command: Callable) -> Callable:
     """--top, --json, the candidate filters and --db, as match, query and similar take them."""
     options = [
-        click.option(
-            "--top",
-            "-k",
-            default=10,
-            show_default=True,
-            type=click.IntRange(1, 1000),
-            help="Number of results.",
-        ),
+        top_option("Number of results."),
         click.option("--json", "as_json", is_flag=True, help="Print a JSON list."),
         click.option(
             "--sector", "sectors", multiple=True, help="Only candidates with this sector."

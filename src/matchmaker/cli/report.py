@@ -6,7 +6,6 @@ import time
 
 import click
 
-from .. import engine
 from ..languages import DEFAULT_LANGUAGE, LANGUAGES
 from ..profiles import PARTNERSHIP_TYPES
 from ..reports import (
@@ -14,22 +13,22 @@ from ..reports import (
     FORMATS,
     ReportSpec,
     detect_format,
-    generate,
     read_previous,
     write_report,
 )
-from .options import db_option, make_filters, open_store, progress_printer, user_errors
+from ..service import Matchmaker
+from .options import (
+    db_option,
+    make_filters,
+    open_store,
+    progress_printer,
+    top_option,
+    user_errors,
+)
 
 
 @click.command()
-@click.option(
-    "--top",
-    "-k",
-    default=10,
-    show_default=True,
-    type=click.IntRange(1, 1000),
-    help="Partners per company.",
-)
+@top_option("Partners per company.")
 @click.option(
     "--format",
     "fmt",
@@ -122,14 +121,8 @@ def report(
     )
     earlier = read_previous(previous) if previous else None
     with open_store(db_path) as store:
-        result = generate(
-            store,
-            engine.make_embedder(),
-            spec,
-            previous=earlier,
-            progress=progress_printer("Ranking"),
-            embed_progress=progress_printer("Embedding"),
-        )
+        service = Matchmaker(store, progress=progress_printer("Embedding"))
+        result = service.report(spec, previous=earlier, progress=progress_printer("Ranking"))
     write_report(result, fmt, out, language)
     new = sum(bool(e.new) for s in result.sections for e in s.entries)
     news = f" ({new} new)" if earlier else ""

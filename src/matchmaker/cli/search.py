@@ -7,13 +7,15 @@ matches the same way, as numbered lines with reasons or as a JSON list.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import click
 
-from .. import engine
 from ..profiles import normalise_country
-from ..ranking import Match, PartnerRanker, TextQuery
+from ..ranking import Match, TextQuery
 from ..ranking.text_queries import describe_reading
+from ..service import Matchmaker
 from ..store import Store
 from .options import (
     count_of,
@@ -31,10 +33,9 @@ from .options import (
 @user_errors
 def match(company_id: str, top: int, as_json: bool, db_path: str, **filter_args) -> None:
     """Partners for COMPANY_ID in the other country, best first, with reasons."""
-    with open_store(db_path, readonly=True) as store:
-        store.get(company_id)
-        ranker = fitted_ranker(store)
-    print_matches(ranker.match(company_id, top=top, filters=make_filters(**filter_args)), as_json)
+    with read_service(db_path) as service:
+        found = service.match(company_id, top=top, filters=make_filters(**filter_args))
+    print_matches(found, as_json)
 
 
 @click.command()
@@ -47,10 +48,9 @@ def query(text: str, country: str, top: int, as_json: bool, db_path: str, **filt
     if not text.strip():
         raise click.BadParameter("describe what you need", param_hint="TEXT")
     country = normalise_country(country)
-    with open_store(db_path, readonly=True) as store:
-        ranker = fitted_ranker(store)
     filters = make_filters(**filter_args, country=country)
-    found = ranker.query(text, country=country, top=top, filters=filters)
+    with read_service(db_path) as service:
+        found = service.query(text, country=country, top=top, filters=filters)
     if not as_json:
         click.echo(read_as(found.reading))
     print_matches(found.matches, as_json)
@@ -70,22 +70,25 @@ def similar(
     company_id: str, country: str | None, top: int, as_json: bool, db_path: str, **filter_args
 ) -> None:
     """Companies whose profile reads like COMPANY_ID's: peers and competitors."""
-    with open_store(db_path, readonly=True) as store:
-        store.get(company_id)
-        ranker = fitted_ranker(store)
     filters = make_filters(**filter_args, country=country)
-    print_matches(ranker.similar(company_id, top=top, filters=filters), as_json)
+    with read_service(db_path) as service:
+        found = service.similar(company_id, top=top, filters=filters)
+    print_matches(found, as_json)
 
 
-def fitted_ranker(store: Store) -> PartnerRanker:
-    """The ranker for a read command; say so when stale profiles were embedded for this run only.
+@contextmanager
+def read_service(db_path: str) -> Iterator[Matchmaker]:
+    """The service for a read command; say so when stale profiles were embedded for this run only.
 
     Read commands open the database read-only, so vectors of profiles changed
     since the last embedding are not stored and would be computed again next time.
     """
-    ranker = engine.build_ranker(
-        store, engine.make_embedder(), progress=progress_printer("Embedding")
-    )
+    with open_store(db_path, readonly=True) as store:
+        yield Matchmaker(store, progress=progress_printer("Embedding"))
+        _note_unsaved_vectors(store)
+
+
+def _note_unsaved_vectors(store: Store) -> None:
     unsaved = store.unsaved_vector_count()
     if unsaved:
         click.echo(
@@ -93,7 +96,6 @@ def fitted_ranker(store: Store) -> PartnerRanker:
             "commands do not write); run 'matchmaker embed' to store them",
             err=True,
         )
-    return ranker
 
 
 def print_matches(matches: list[Match], as_json: bool) -> None:

@@ -31,6 +31,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.utils.validation import check_is_fitted
 
 from ..embedding import Embedder
+from ..errors import NotFound, UnknownCompany
 from ..profiles import Profile
 from ..role_fit import RoleFit, TextRoles
 from ..roles import region_countries
@@ -90,7 +91,7 @@ class PartnerRanker(BaseEstimator):
     ) -> PartnerRanker:
         """Keep profiles and their vectors (``vectors[field][company_id]``) as matrices."""
         if not profiles:
-            raise ValueError("there are no companies to rank; add some with 'matchmaker import'")
+            raise NotFound("there are no companies to rank; add some with 'matchmaker import'")
         self.weights_ = self.weights or Weights()
         self.profiles_ = list(profiles)
         self.index_ = {p.id: i for i, p in enumerate(self.profiles_)}
@@ -392,7 +393,7 @@ class PartnerRanker(BaseEstimator):
         try:
             return self.index_[company_id]
         except KeyError:
-            raise KeyError(f"no company with id '{company_id}'") from None
+            raise UnknownCompany(company_id) from None
 
     def _mask(self, filters: Filters, exclude: set[str] | None = None) -> np.ndarray:
         """Candidates passing the filters; vectorised, with a Python loop only for list filters."""

@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
+from ..errors import InvalidInput
 from ..profiles import Profile
 from ..ranking import Filters, Match
 
@@ -20,7 +21,7 @@ DIRECTION_LABELS = {"LV": "LV → KR", "KR": "KR → LV"}
 Pair = tuple[str, str]
 
 
-class ReportError(ValueError):
+class ReportError(InvalidInput):
     """A report request a user can fix (unknown id, empty selection, bad date...)."""
 
 

@@ -32,6 +32,7 @@ from flask_babel import gettext, ngettext
 from flask_babel import lazy_gettext as _l
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from ..errors import InvalidInput
 from . import limits, security
 from .resources import get_store
 
@@ -75,16 +76,16 @@ def init_app(app: Flask) -> None:
 
 def check_username(username: str) -> str:
     if not USERNAME.match(username or ""):
-        raise ValueError(
+        raise InvalidInput(
             "a user name is 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit"
         )
     return username
 
 
 def hash_password(password: str) -> str:
-    """A scrypt hash of a long-enough password; raise ValueError for a weak one."""
+    """A scrypt hash of a long-enough password; raise InvalidInput (a ValueError) for a weak one."""
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise ValueError(f"a password needs at least {MIN_PASSWORD_LENGTH} characters")
+        raise InvalidInput(f"a password needs at least {MIN_PASSWORD_LENGTH} characters")
     return generate_password_hash(password)
 
 

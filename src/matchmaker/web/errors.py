@@ -2,7 +2,9 @@
 
 A user's mistake (unknown page, expired form, oversized upload) gets its own
 status and a sentence to act on; a missing database or model is a 503 that
-names the command to fix it. Nothing here reveals internals.
+names the command to fix it. Only the domain's errors (:mod:`matchmaker.errors`)
+and the database file's are turned into pages here; anything else is a bug and
+becomes Flask's logged 500 page. Nothing here reveals internals.
 """
 
 from __future__ import annotations
@@ -24,13 +26,14 @@ from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
 
 from ..embedding import ModelNotFoundError
-from ..store import MergedError, NotFoundError, StoreError, explain
+from ..errors import Busy, InvalidInput, MatchmakerError, NotFound, Unavailable
+from ..store import MergedError, StoreError, explain
 from .i18n import current_language
 from .limits import RateLimited
 from .security import CSRFError, UnsafeJSON
 
 
-class ConfigError(ValueError):
+class ConfigError(InvalidInput):
     """The app cannot start safely with these settings."""
 
 #: The page's message for each status, in the page's language (the API's are English).
@@ -52,9 +55,14 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(CSRFError, _csrf)
     app.register_error_handler(RateLimited, _rate_limited)
     app.register_error_handler(UnsafeJSON, lambda exc: respond(400, core_message(exc)))
+    # Flask picks the handler of the closest class in the exception's MRO
     app.register_error_handler(MergedError, _merged)
-    app.register_error_handler(NotFoundError, _not_found)
+    app.register_error_handler(NotFound, _not_found)
+    app.register_error_handler(InvalidInput, lambda exc: respond(400, core_message(exc)))
     app.register_error_handler(StoreError, lambda exc: respond(503, core_message(exc)))
+    app.register_error_handler(Busy, lambda exc: respond(503, core_message(exc)))
+    app.register_error_handler(Unavailable, lambda exc: respond(503, core_message(exc)))
+    app.register_error_handler(MatchmakerError, lambda exc: respond(400, core_message(exc)))
     app.register_error_handler(sqlite3.DatabaseError, _database_file)
     app.register_error_handler(ModelNotFoundError, lambda exc: respond(503, core_message(exc)))
     app.register_error_handler(HTTPException, _http)
@@ -90,11 +98,11 @@ def _merged(exc: MergedError):
     return respond(404, core_message(exc))
 
 
-def _not_found(exc: NotFoundError):
+def _not_found(exc: NotFound):
     """404 with "did you mean": links on the page, ``suggestions`` in the API's JSON."""
     suggestions = [
         {"id": i, "name": n, "url": url_for("search.company", company_id=i)}
-        for i, n in exc.suggestions
+        for i, n in getattr(exc, "suggestions", ())
     ]
     if wants_json():
         response = jsonify(error=core_message(exc), suggestions=suggestions)

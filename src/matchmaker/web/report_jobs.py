@@ -37,9 +37,10 @@ from typing import Any
 
 from flask_babel import gettext
 
+from ..errors import MatchmakerError
 from ..languages import DEFAULT_LANGUAGE
 from ..ranking import Filters
-from ..reports import Fitter, PreviousReport, ReportError, ReportSpec, generate, write_report
+from ..reports import Fitter, PreviousReport, ReportSpec, generate, write_report
 from ..store import REPORT_JOB_ACTIVE, BusyError, Store, StoreError
 
 MAX_ACTIVE_PER_USER = 2
@@ -257,7 +258,7 @@ class JobRunner:
         try:
             spec, previous = decode_request(job["request"])
             done = self._compute(store, job_id, job["format"], spec, previous, fit, progress)
-        except (ReportError, StoreError, OSError) as exc:
+        except (MatchmakerError, OSError) as exc:
             done = {"state": "failed", "message": str(exc)}
         except Exception:  # a bug: say so on the page, keep the details in the log
             log.exception("report %s failed", job_id)

@@ -31,6 +31,7 @@ from flask import Flask, Response, current_app, g, request
 
 from .. import engine
 from ..embedding import Embedder
+from ..errors import MatchmakerError
 from ..indexing import stale_fields
 from ..profiles import Profile
 from ..ranking import PartnerRanker
@@ -265,16 +266,36 @@ def init_app(app: Flask) -> None:
         str(app.config["DB"]),
         patience=float(app.config.get("REFRESH_PATIENCE_SECONDS", OTHERS_PATIENCE_SECONDS)),
     )
+    migrate_at_start(app)
     app.after_request(show_writes_promptly)
     app.teardown_appcontext(close_store)
     app.register_error_handler(StillIndexing, _still_indexing)
 
 
+def migrate_at_start(app: Flask) -> None:
+    """Bring the database's schema up to date once, when the app starts.
+
+    Requests then open it without migrating. A database that cannot be opened
+    yet (missing, locked) is left alone here: the first request that can open
+    it migrates it, and until then requests answer with what is wrong.
+    """
+    app.extensions["matchmaker_migrated"] = False
+    try:
+        Store.open(app.config["DB"], synchronous=app.config["SYNCHRONOUS"]).close()
+    except MatchmakerError:
+        return
+    app.extensions["matchmaker_migrated"] = True
+
+
 def get_store() -> Store:
-    """The request's Store, opened on first use."""
+    """The request's Store, opened on first use (migrated only if start-up could not)."""
     if "store" not in g:
-        config = current_app.config
-        g.store = Store.open(config["DB"], synchronous=config["SYNCHRONOUS"])
+        app = current_app._get_current_object()
+        migrated = app.extensions.get("matchmaker_migrated", False)
+        g.store = Store.open(
+            app.config["DB"], synchronous=app.config["SYNCHRONOUS"], migrate=not migrated
+        )
+        app.extensions["matchmaker_migrated"] = True
     return g.store
 
 

@@ -1,0 +1,136 @@
+"""One object a front end holds: :class:`Matchmaker`, the database with its embedder and ranker.
+
+A front end parses input, calls one method here and renders what comes back.
+Writes (import, save, delete, restore) embed what they changed; reads (match,
+query, similar, report) answer from a ranker fitted on the data revision they
+read, fitted once and kept until the data moves on. "Get a fitted ranker" is
+written here and nowhere else in the CLI; :mod:`engine` keeps the steps this
+object is made of (the web app's live index calls them too).
+"""
+
+from __future__ import annotations
+
+from .embedding import Embedder
+from .engine import Progress, build_ranker, import_profiles, make_embedder, save_and_embed
+from .importing import ParsedFile
+from .profiles import Profile
+from .ranking import Filters, Match, PartnerRanker, QueryResult
+from .reports import PreviousReport, Report, ReportSpec, generate
+from .store import Store, UpsertSummary
+
+
+class Matchmaker:
+    """The service over one open :class:`Store`; the caller opens and closes the store.
+
+    ``embedder`` defaults to the configured one (loaded on first use, since
+    commands such as ``export`` never need the model). ``progress`` reports the
+    embedding of stale profiles when a ranker is fitted.
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        embedder: Embedder | None = None,
+        progress: Progress | None = None,
+    ):
+        self.store = store
+        self._embedder = embedder
+        self.progress = progress
+        self._ranker: PartnerRanker | None = None
+        self._ranker_revision: int | None = None
+
+    @property
+    def embedder(self) -> Embedder:
+        if self._embedder is None:
+            self._embedder = make_embedder()
+        return self._embedder
+
+    # -- reads -------------------------------------------------------------------------
+
+    def ranker(self, progress: Progress | None = None) -> PartnerRanker:
+        """The ranker fitted on the live profiles of the current data revision.
+
+        Refitted only when the revision moved on (a write by anyone), so several
+        reads in one process share one fit.
+        """
+        revision = self.store.revision()
+        if self._ranker is None or self._ranker_revision != revision:
+            self._ranker = build_ranker(
+                self.store, self.embedder, progress=progress or self.progress
+            )
+            self._ranker_revision = revision
+        return self._ranker
+
+    def match(self, company_id: str, top: int = 10, filters: Filters | None = None) -> list[Match]:
+        """Partners for ``company_id`` in the other country (UnknownCompany if there is none)."""
+        self.store.get(company_id)  # an unknown or deleted id, before the model loads
+        return self.ranker().match(company_id, top=top, filters=filters)
+
+    def query(
+        self, text: str, country: str, top: int = 10, filters: Filters | None = None
+    ) -> QueryResult:
+        """Companies in ``country`` for a need in words, with how the text was read."""
+        return self.ranker().query(text, country=country, top=top, filters=filters)
+
+    def similar(
+        self, company_id: str, top: int = 10, filters: Filters | None = None
+    ) -> list[Match]:
+        """Companies whose profile reads like ``company_id``'s: peers and competitors."""
+        self.store.get(company_id)
+        return self.ranker().similar(company_id, top=top, filters=filters)
+
+    def report(
+        self,
+        spec: ReportSpec,
+        previous: PreviousReport | None = None,
+        progress: Progress | None = None,
+    ) -> Report:
+        """A batch report, ranked by this service's ranker for the revision it reads."""
+        return generate(
+            self.store,
+            None,
+            spec,
+            previous=previous,
+            progress=progress,
+            embed_progress=self.progress,
+            fit=lambda _store, embed_progress: self.ranker(embed_progress),
+        )
+
+    # -- writes --------------------------------------------------------------------------
+
+    def import_file(
+        self,
+        parsed: ParsedFile,
+        actor: str,
+        progress: Progress | None = None,
+        overwrite: bool = False,
+    ) -> UpsertSummary:
+        """A validated file, written in one transaction, then what changed embedded."""
+        return import_profiles(
+            self.store, self.embedder, parsed, actor=actor, progress=progress, overwrite=overwrite
+        )
+
+    def save(
+        self,
+        profile: Profile,
+        actor: str,
+        expected_version: int | None = None,
+        create: bool = False,
+    ) -> Profile:
+        """One edited (or new) profile, saved and embedded so the next search shows it."""
+        return save_and_embed(
+            self.store,
+            self.embedder,
+            profile,
+            actor,
+            expected_version=expected_version,
+            create=create,
+        )
+
+    def delete(self, company_id: str, actor: str, expected_version: int | None = None) -> Profile:
+        """Soft-delete a profile: it leaves search, its row and history stay."""
+        return self.store.set_deleted(company_id, True, actor, expected_version=expected_version)
+
+    def restore(self, company_id: str, actor: str, expected_version: int | None = None) -> Profile:
+        """Bring a soft-deleted profile back into search."""
+        return self.store.set_deleted(company_id, False, actor, expected_version=expected_version)
