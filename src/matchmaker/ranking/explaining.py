@@ -8,13 +8,14 @@ fields, so a staff member sees in seconds *what meets what*.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from ..embedding import MINILM_CUTOFFS, Cutoffs
 from ..profiles import Profile
 
-STRONG = 0.45  # phrase cosine at which a need and an offer clearly meet
-WEAK = 0.30  # below this a pair is not worth showing
-COMPETITOR_WARNING = 0.55  # offers and seeks this alike: say it may be a competitor
+# Which cosine is "strong", "weak" or "competitor-like" depends on the model: the
+# thresholds come with the evidence (Explanation.cutoffs, from the embedder).
 QUOTE_LENGTH = 70
 
 
@@ -29,6 +30,8 @@ class Explanation:
     #: identity sentences (what each side *is*), which may stand in a pair for an offer
     candidate_identity: str = ""
     query_identity: str = ""
+    #: the cosine thresholds of the model that measured the pairs
+    cutoffs: Cutoffs = MINILM_CUTOFFS
 
 
 def quote(text: str) -> str:
@@ -40,48 +43,50 @@ def quote(text: str) -> str:
 
 def explain_match(query: Profile, candidate: Profile, evidence: Explanation) -> list[str]:
     """Reasons why `candidate` is a partner for `query` (read from the query's side)."""
+    weak, strength = evidence.cutoffs.weak, _strength(evidence.cutoffs.strong)
     reasons = []
     for need, offer, sim in evidence.need_pairs:
-        if sim < WEAK:
+        if sim < weak:
             continue
         if offer == evidence.candidate_identity:
-            reasons.append(f"Is {quote(offer)}: meets your need {quote(need)}{_strength(sim)}")
+            reasons.append(f"Is {quote(offer)}: meets your need {quote(need)}{strength(sim)}")
         else:
-            reasons.append(f"Offers {quote(offer)} for your need {quote(need)}{_strength(sim)}")
+            reasons.append(f"Offers {quote(offer)} for your need {quote(need)}{strength(sim)}")
     for need, offer, sim in evidence.offer_pairs:
-        if sim < WEAK:
+        if sim < weak:
             continue
         if offer == evidence.query_identity:
-            reasons.append(f"Seeks {quote(need)}, which is what you are{_strength(sim)}")
+            reasons.append(f"Seeks {quote(need)}, which is what you are{strength(sim)}")
         else:
-            reasons.append(f"Seeks {quote(need)}, which you offer: {quote(offer)}{_strength(sim)}")
-    if not any(sim >= WEAK for *_, sim in evidence.need_pairs + evidence.offer_pairs):
+            reasons.append(f"Seeks {quote(need)}, which you offer: {quote(offer)}{strength(sim)}")
+    if not any(sim >= weak for *_, sim in evidence.need_pairs + evidence.offer_pairs):
         reasons.append("No clear need-to-offer match; ranked on the overall profile")
     reasons.extend(_shared(query, candidate, evidence.shared_terms))
-    if evidence.competitor >= COMPETITOR_WARNING:
+    if evidence.competitor >= evidence.cutoffs.competitor:
         reasons.append("Caution: offers and seeks much like yours (possible competitor)")
     return reasons
 
 
 def explain_query(candidate: Profile, evidence: Explanation, own_offers: bool) -> list[str]:
     """Reasons why `candidate` fits a free-text need (and the user's stated offers)."""
+    weak, strength = evidence.cutoffs.weak, _strength(evidence.cutoffs.strong)
     reasons = []
     for need, offer, sim in evidence.need_pairs:
-        if sim < WEAK:
+        if sim < weak:
             continue
         if offer == evidence.candidate_identity:
-            reasons.append(f"Is {quote(offer)}: meets {quote(need)}{_strength(sim)}")
+            reasons.append(f"Is {quote(offer)}: meets {quote(need)}{strength(sim)}")
         else:
-            reasons.append(f"Offers {quote(offer)} for {quote(need)}{_strength(sim)}")
+            reasons.append(f"Offers {quote(offer)} for {quote(need)}{strength(sim)}")
     for sought, offer, sim in evidence.offer_pairs:
-        if sim >= WEAK:
+        if sim >= weak:
             what = f"which you offer: {quote(offer)}" if own_offers else f"like {quote(offer)}"
-            reasons.append(f"Seeks {quote(sought)}, {what}{_strength(sim)}")
+            reasons.append(f"Seeks {quote(sought)}, {what}{strength(sim)}")
     if not reasons:
         reasons.append("No phrase matches closely; ranked on the overall profile")
     if evidence.shared_terms:
         reasons.append("Shared terms: " + ", ".join(evidence.shared_terms))
-    if evidence.competitor >= COMPETITOR_WARNING:
+    if evidence.competitor >= evidence.cutoffs.competitor:
         reasons.append("Caution: offers what you offer (possible competitor)")
     return reasons
 
@@ -93,8 +98,9 @@ def explain_similar(query: Profile, candidate: Profile, similarity: float) -> li
     return reasons
 
 
-def _strength(sim: float) -> str:
-    return "" if sim >= STRONG else " (partial match)"
+def _strength(strong: float) -> Callable[[float], str]:
+    """What to add after a pair's reason: nothing when it is strong for this model."""
+    return lambda sim: "" if sim >= strong else " (partial match)"
 
 
 def _shared(query: Profile, candidate: Profile, terms: list[str]) -> list[str]:
