@@ -26,6 +26,7 @@ from .files import replaced_atomically
 from .importing import EXPORT_FORMATS, ParsedFile, detect_format, export_profiles, parse_file
 from .indexing import embed_profiles
 from .judgements import as_labelled_set
+from .model_comparison import CANDIDATE_MODELS
 from .profiles import PARTNERSHIP_TYPES, normalise_country, visible
 from .ranking import Match, PartnerRanker, TextQuery
 from .store import (
@@ -393,13 +394,22 @@ EVAL_SETS = (
     help="sp500-peers file for the similar-companies measurement (skipped if absent).",
 )
 @click.option("--per-query", is_flag=True, help="Also print nDCG@5 of each query.")
+@click.option(
+    "--models",
+    default=",".join(CANDIDATE_MODELS),
+    show_default=True,
+    help="Embedding models compared on English and translated sets ('none' skips it).",
+)
 @user_errors
-def eval_cmd(judgements: str | None, profiles: str, peers: str, per_query: bool) -> None:
+def eval_cmd(
+    judgements: str | None, profiles: str, peers: str, per_query: bool, models: str
+) -> None:
     """Measure partner ranking and similar companies against keyword and semantic baselines.
 
-    Without --judgements: the real-deals set first, then both judged sets.
+    Without --judgements: the real-deals set first, then both judged sets, then
+    each of --models on the English and the Korean/Latvian sets side by side.
     """
-    from . import evaluation
+    from . import evaluation, model_comparison
 
     sets = [("labelled set", judgements, profiles)] if judgements else list(EVAL_SETS)
     embedder = engine.make_embedder()
@@ -413,6 +423,9 @@ def eval_cmd(judgements: str | None, profiles: str, peers: str, per_query: bool)
             click.echo(f"{s.system:<28} {s.ndcg10:>8.3f} {s.p10:>7.3f}")
     else:
         click.echo(f"\n(similar companies not measured: {peers} not found)")
+    if not judgements and models != "none":
+        names = [name.strip() for name in models.split(",") if name.strip()]
+        model_comparison.report(names, engine.make_embedder, click.echo)
 
 
 @cli.command()

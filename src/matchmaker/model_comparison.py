@@ -211,3 +211,15 @@ def _hybrid(runs: dict, cached: list[CachedEmbedder], profiles: Sequence[Profile
         lambda text: by_id[DEFAULT_MODEL_ID].encode([text])[0],
         lambda text: by_id[e5_ids[0]].encode([text])[0],
     )
+
+
+def report(model_names: Sequence[str], make_embedder, echo: Callable[[str], None]) -> None:
+    """Print the side-by-side table of :func:`compare_models` (``matchmaker eval``)."""
+    echo(
+        "\nLanguages (issue 11): nDCG@5 on the same queries and grades, English sets "
+        "against eval/multilingual/ (Korean and Latvian text)"
+    )
+    rows = compare_models([make_embedder(name) for name in model_names])
+    echo(HEADER)
+    for row in rows:
+        echo(row.row())
