@@ -25,6 +25,10 @@ import numpy as np
 DEFAULT_MODEL_DIR = Path("models") / "all-MiniLM-L6-v2"
 DEFAULT_MODEL_ID = "all-MiniLM-L6-v2"
 E5_MODEL_NAME = "multilingual-e5-small"
+#: settings that name a model rather than a folder (engine.make_embedder)
+MODEL_NAMES = frozenset(
+    {DEFAULT_MODEL_ID, "minilm", E5_MODEL_NAME, E5_MODEL_NAME + "-passage", "hashing"}
+)
 
 
 
@@ -34,8 +38,10 @@ class Cutoffs:
 
     all-MiniLM-L6-v2 gives unrelated phrases 0.0-0.3 and close ones 0.5+; e5's
     cosines all sit in 0.70-0.95, so one fixed threshold cannot serve both. The e5
-    values are MiniLM's, moved to the same percentile of need x offer phrase pairs
-    on data/companies.jsonl (docs/ranking.md, "The embedding model").
+    values are MiniLM's moved to the same percentile (Korean seeks x Latvian offers
+    phrase pairs), midway between the English pool (data/companies.jsonl) and the
+    translated one, where cross-language cosines run about 0.03 lower
+    (docs/ranking.md, "The embedding model").
     """
 
     strong: float  # a need and an offer clearly meet: no "(partial match)"
@@ -45,7 +51,7 @@ class Cutoffs:
 
 
 MINILM_CUTOFFS = Cutoffs(strong=0.45, weak=0.30, competitor=0.55, unknown_side=0.2)
-E5_CUTOFFS = Cutoffs(strong=0.86, weak=0.83, competitor=0.88, unknown_side=0.80)
+E5_CUTOFFS = Cutoffs(strong=0.85, weak=0.82, competitor=0.86, unknown_side=0.80)
 
 
 def cutoffs_of(embedder: object) -> Cutoffs:
@@ -79,8 +85,9 @@ class Embedder(Protocol):
 def resolve_model_path(setting: str | None = None) -> Path:
     """Find the local model folder: the setting, then models/, then the installed package."""
     candidates = []
-    if setting or os.environ.get("MATCHMAKER_MODEL"):
-        candidates.append(Path(setting or os.environ["MATCHMAKER_MODEL"]))
+    setting = setting or os.environ.get("MATCHMAKER_MODEL")
+    if setting and setting not in MODEL_NAMES:  # a name is not a folder
+        candidates.append(Path(setting))
     else:
         candidates.append(DEFAULT_MODEL_DIR)
         try:
