@@ -50,6 +50,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "matchmaker.evaluation",
             "matchmaker.reports",
             "matchmaker.training",
+            "matchmaker.model_comparison",
         ),
     ),
     (
@@ -58,6 +59,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "matchmaker.cli",
             "matchmaker.cli_support",
             "matchmaker.report_commands",
+            "matchmaker.model_commands",
             "matchmaker.web",
             "matchmaker.__main__",
         ),

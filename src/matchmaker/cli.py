@@ -394,20 +394,15 @@ EVAL_SETS = (
     help="sp500-peers file for the similar-companies measurement (skipped if absent).",
 )
 @click.option("--per-query", is_flag=True, help="Also print nDCG@5 of each query.")
-@click.option(
-    "--models",
-    default=",".join(CANDIDATE_MODELS),
-    show_default=True,
-    help="Embedding models compared on English and translated sets ('none' skips it).",
-)
+@click.option("--models", default=",".join(CANDIDATE_MODELS), show_default=True,
+              help="Embedding models compared on English and translated sets ('none': skip).")
 @user_errors
 def eval_cmd(
     judgements: str | None, profiles: str, peers: str, per_query: bool, models: str
 ) -> None:
     """Measure partner ranking and similar companies against keyword and semantic baselines.
 
-    Without --judgements: the real-deals set first, then both judged sets, then
-    each of --models on the English and the Korean/Latvian sets side by side.
+    Without --judgements: real deals, both judged sets, then --models in EN and KO/LV.
     """
     from . import evaluation, model_comparison
 
@@ -424,8 +419,7 @@ def eval_cmd(
     else:
         click.echo(f"\n(similar companies not measured: {peers} not found)")
     if not judgements and models != "none":
-        names = [name.strip() for name in models.split(",") if name.strip()]
-        model_comparison.report(names, engine.make_embedder, click.echo)
+        model_comparison.report(models.split(","), engine.make_embedder, click.echo)
 
 
 @cli.command()
@@ -492,12 +486,10 @@ def _eval_partner_set(evaluation, embedder, title: str, judged: str, pool: str, 
     click.echo("")
 
 
+from .model_commands import reembed  # noqa: E402
 from .report_commands import report  # noqa: E402
 
 cli.add_command(report)
-
-from .model_commands import reembed  # noqa: E402
-
 cli.add_command(reembed)
 
 

@@ -60,6 +60,15 @@ def cutoffs_of(embedder: object) -> Cutoffs:
     return getattr(embedder, "cutoffs", None) or MINILM_CUTOFFS
 
 
+def model_label(model_id: str) -> str:
+    """Short name for table rows: 'MiniLM' keeps the existing rows' wording."""
+    if model_id.startswith(E5_MODEL_NAME):
+        return "e5-small" + ("/passage" if "passage" in model_id else "")
+    if model_id == DEFAULT_MODEL_ID:
+        return "MiniLM"
+    return model_id[:12]
+
+
 #: Loaded models by folder: one copy per process, however many embedders point at it.
 _MODELS: dict[Path, object] = {}
 _MODELS_LOCK = threading.Lock()

@@ -26,8 +26,7 @@ from pathlib import Path
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from .embedding import Embedder
-from .model_comparison import model_label
+from .embedding import Embedder, model_label
 from .profiles import Profile
 from .ranking import BM25, Filters, PartnerRanker
 from .roles import EUROPEAN_COUNTRIES, region_countries

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .embedding import DEFAULT_MODEL_ID, E5_MODEL_NAME, Embedder, cutoffs_of
+from .embedding import DEFAULT_MODEL_ID, E5_MODEL_NAME, Embedder, cutoffs_of, model_label
 from .profiles import Profile
 
 #: (title, English judgements, English pool, translated judgements, translated pool)
@@ -79,15 +79,6 @@ class CachedEmbedder:
         if not texts:
             return self.inner.encode([])
         return np.vstack([self._cache[t] for t in texts]).astype(np.float32, copy=False)
-
-
-def model_label(model_id: str) -> str:
-    """Short name for table rows: 'MiniLM' keeps the existing rows' wording."""
-    if model_id.startswith(E5_MODEL_NAME):
-        return "e5-small" + ("/passage" if "passage" in model_id else "")
-    if model_id == DEFAULT_MODEL_ID:
-        return "MiniLM"
-    return model_id[:12]
 
 
 @dataclass
@@ -219,7 +210,8 @@ def report(model_names: Sequence[str], make_embedder, echo: Callable[[str], None
         "\nLanguages (issue 11): nDCG@5 on the same queries and grades, English sets "
         "against eval/multilingual/ (Korean and Latvian text)"
     )
-    rows = compare_models([make_embedder(name) for name in model_names])
+    names = [name.strip() for name in model_names if name.strip()]
+    rows = compare_models([make_embedder(name) for name in names])
     echo(HEADER)
     for row in rows:
         echo(row.row())
