@@ -74,7 +74,7 @@ def test_grindeks_is_matched_with_korean_companies_through_the_cli(
 ):
     copy_database(model_db(COMPANIES), tmp_db_path)  # embedded once per session
     monkeypatch.setenv("MATCHMAKER_DB", str(tmp_db_path))
-    monkeypatch.delenv("MATCHMAKER_MODEL", raising=False)  # the default: the real model
+    monkeypatch.setenv("MATCHMAKER_MODEL", "all-MiniLM-L6-v2")  # model_db's model, by name
     result = runner.invoke(cli, ["match", "grindeks", "--json"])
     assert result.exit_code == 0, result.output
     matches = json.loads(result.stdout)

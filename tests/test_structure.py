@@ -68,6 +68,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "matchmaker.training",
             "matchmaker.missions",
             "matchmaker.duplicates",
+            "matchmaker.model_comparison",
         ),
     ),
     (

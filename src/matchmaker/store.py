@@ -1368,6 +1368,30 @@ class Store:
                 count += 1
         return count
 
+    def foreign_vector_models(self, model_id: str) -> dict[str, int]:
+        """Other models' ids -> live companies embedded by them but not by ``model_id``.
+
+        Non-empty after the running model changed: those companies' vectors are of
+        another model, which are never mixed with this one's (see engine.check_vector_model).
+        """
+        if not self.db.execute(
+            "SELECT 1 FROM vectors WHERE model_id != ? LIMIT 1", [model_id]
+        ).fetchone():
+            return {}  # the usual case, answered from the first row
+        sql = (
+            "SELECT v.model_id, COUNT(DISTINCT v.company_id) FROM vectors v "
+            "JOIN companies c ON c.id = v.company_id "
+            "WHERE c.deleted_at IS NULL AND v.model_id != ? AND v.company_id NOT IN "
+            "(SELECT company_id FROM vectors WHERE model_id = ?) GROUP BY v.model_id"
+        )
+        return dict(self.db.execute(sql, [model_id, model_id]).fetchall())
+
+    def delete_vectors_except(self, model_id: str) -> int:
+        """Drop every other model's vectors (after a re-embedding); return the rows dropped."""
+        with self._immediate():
+            cursor = self.db.execute("DELETE FROM vectors WHERE model_id != ?", [model_id])
+        return cursor.rowcount
+
     def unsaved_vector_count(self) -> int:
         """Fields embedded in this process that a read-only store could not save."""
         return sum(len(rows) for rows in self._unsaved_vectors.values())

@@ -60,7 +60,9 @@ def server(tmp_path_factory: pytest.TempPathFactory, model_db) -> Iterator[str]:
     """
     db = copy_database(model_db(MINI), tmp_path_factory.mktemp("browser") / "matchmaker.db")
     run("user", "add", STAFF, "--password-stdin", "--db", str(db), stdin=PASSWORD + "\n")
-    with serving(MATCHMAKER, db, clean_env(), cwd=ROOT) as url:
+    # the model the session's databases are embedded with (another one is refused)
+    env = clean_env(MATCHMAKER_MODEL="all-MiniLM-L6-v2")
+    with serving(MATCHMAKER, db, env, cwd=ROOT) as url:
         yield url
 
 

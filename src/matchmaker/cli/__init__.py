@@ -16,6 +16,7 @@ from .data import backup, embed, export, import_cmd, judgements, restore, stats
 from .duplicates import duplicates
 from .evaluate import eval_cmd, train
 from .missions import mission
+from .models import reembed
 from .report import report
 from .search import match, query, similar
 from .server import serve
@@ -30,5 +31,5 @@ def cli() -> None:
 
 for _command in (import_cmd, export, backup, restore, judgements, match, query, similar):
     cli.add_command(_command)
-for _command in (embed, stats, eval_cmd, train, report, serve, user, mission, duplicates):
+for _command in (embed, stats, eval_cmd, train, report, serve, user, mission, duplicates, reembed):
     cli.add_command(_command)

@@ -8,6 +8,7 @@ import click
 
 from .. import config, engine
 from ..importing import parse_file
+from ..model_comparison import CANDIDATE_MODELS
 from .options import user_errors
 
 #: the labelled sets `matchmaker eval` measures by default, strongest ground truth first
@@ -39,13 +40,21 @@ EVAL_SETS = (
     help="sp500-peers file for the similar-companies measurement (skipped if absent).",
 )
 @click.option("--per-query", is_flag=True, help="Also print nDCG@5 of each query.")
+@click.option(
+    "--models",
+    default=",".join(CANDIDATE_MODELS),
+    show_default=True,
+    help="Embedding models compared on English and translated sets ('none': skip).",
+)
 @user_errors
-def eval_cmd(judgements: str | None, profiles: str, peers: str, per_query: bool) -> None:
+def eval_cmd(
+    judgements: str | None, profiles: str, peers: str, per_query: bool, models: str
+) -> None:
     """Measure partner ranking and similar companies against keyword and semantic baselines.
 
-    Without --judgements: the real-deals set first, then both judged sets.
+    Without --judgements: real deals, both judged sets, then --models in EN and KO/LV.
     """
-    from .. import evaluation
+    from .. import evaluation, model_comparison
 
     sets = [("labelled set", judgements, profiles)] if judgements else list(EVAL_SETS)
     embedder = engine.make_embedder()
@@ -59,6 +68,8 @@ def eval_cmd(judgements: str | None, profiles: str, peers: str, per_query: bool)
             click.echo(f"{s.system:<28} {s.ndcg10:>8.3f} {s.p10:>7.3f}")
     else:
         click.echo(f"\n(similar companies not measured: {peers} not found)")
+    if not judgements and models != "none":
+        model_comparison.report(models.split(","), engine.make_embedder, click.echo)
 
 
 @click.command()

@@ -11,7 +11,7 @@ Every reason carries a weight: the score contribution of the signal it words
 few within a word budget, so a person reads a result in five seconds; the full
 list (:attr:`Match.reasons_all`) and ``score_parts`` stay one click away. The
 short list leaves out what a reader would find false or noisy: a phrase pair
-below :data:`STRONG` ("partial match"), and "which is what you are" unless the
+below the model's ``strong`` cut-off ("partial match"), and "which is what you are" unless the
 roles confirm it or the phrases meet clearly.
 """
 
@@ -21,15 +21,16 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from ..embedding import MINILM_CUTOFFS, Cutoffs
 from ..profiles import Profile
 from ..role_fit import RolePair
 from ..role_inference import wanted_roles_in
 from ..roles import MARKETS
 from ..texts import has_place_word
 
-STRONG = 0.45  # phrase cosine at which a need and an offer clearly meet
-WEAK = 0.30  # below this a pair is not worth showing
-COMPETITOR_WARNING = 0.55  # offers and seeks this alike: say it may be a competitor
+# Phrase cosines that mean "clearly meet", "worth showing" and "possibly a competitor"
+# depend on the model: they come with the evidence (Explanation.cutoffs, from the
+# embedder; embedding.Cutoffs).
 QUOTE_LENGTH = 70
 #: the default view: at most this many reasons and words per result, strongest first
 BRIEF_REASONS = 3
@@ -79,6 +80,8 @@ class Explanation:
     roles: RolePair = field(default_factory=RolePair)
     #: each signal's contribution to the score: orders the reasons
     parts: Mapping[str, float] = field(default_factory=dict)
+    #: the cosine thresholds of the model that measured the pairs
+    cutoffs: Cutoffs = MINILM_CUTOFFS
 
 
 @dataclass(frozen=True)
@@ -115,28 +118,29 @@ def short(text: str) -> str:
 
 def explain_match(query: Profile, candidate: Profile, evidence: Explanation) -> Reasons:
     """Reasons why `candidate` is a partner for `query` (read from the query's side)."""
-    fit = _fit_part(evidence.parts)
+    fit, cut = _fit_part(evidence.parts), evidence.cutoffs
     reasons = [*_role_reasons(evidence, candidate, _shared_types(query, candidate))]
     for need, offer, sim in evidence.need_pairs:
-        if sim < WEAK:
+        if sim < cut.weak:
             continue
         if offer == evidence.candidate_identity:
             text = "Is {}: meets your need {}"
         else:
             text = "Offers {} for your need {}"
-        reasons.append(_pair_reason(text, offer, need, sim, fit))
+        reasons.append(_pair_reason(text, offer, need, sim, fit, cut.strong))
     for need, offer, sim in evidence.offer_pairs:
-        if sim < WEAK:
+        if sim < cut.weak:
             continue
         if offer == evidence.query_identity:
-            reasons.append(_what_you_are(need, sim, fit, evidence.roles))
+            reasons.append(_what_you_are(need, sim, fit, evidence.roles, cut.strong))
         else:
-            reasons.append(_pair_reason("Seeks {}, which you offer: {}", need, offer, sim, fit))
-    if not any(sim >= WEAK for *_, sim in evidence.need_pairs + evidence.offer_pairs):
+            text = "Seeks {}, which you offer: {}"
+            reasons.append(_pair_reason(text, need, offer, sim, fit, cut.strong))
+    if not any(sim >= cut.weak for *_, sim in evidence.need_pairs + evidence.offer_pairs):
         reasons.append(Reason("No clear need-to-offer match; ranked on the overall profile", 0.0))
     reasons.extend(_shared(query, candidate, evidence.shared_terms, evidence.parts))
     reasons = _without_repeats(reasons)
-    if evidence.competitor >= COMPETITOR_WARNING:
+    if evidence.competitor >= cut.competitor:
         reasons.append(
             _caution(
                 "Caution: offers and seeks much like yours (possible competitor)",
@@ -148,18 +152,18 @@ def explain_match(query: Profile, candidate: Profile, evidence: Explanation) -> 
 
 def explain_query(candidate: Profile, evidence: Explanation, own_offers: bool) -> Reasons:
     """Reasons why `candidate` fits a free-text need (and the user's stated offers)."""
-    fit = _fit_part(evidence.parts)
+    fit, cut = _fit_part(evidence.parts), evidence.cutoffs
     reasons = [*_role_reasons(evidence, candidate, [], asked=True)]
     for need, offer, sim in evidence.need_pairs:
-        if sim < WEAK:
+        if sim < cut.weak:
             continue
         text = "Is {}: meets {}" if offer == evidence.candidate_identity else "Offers {} for {}"
-        reasons.append(_pair_reason(text, offer, need, sim, fit))
+        reasons.append(_pair_reason(text, offer, need, sim, fit, cut.strong))
     for sought, offer, sim in evidence.offer_pairs:
-        if sim >= WEAK:
+        if sim >= cut.weak:
             text = "Seeks {}, which you offer: {}" if own_offers else "Seeks {}, like {}"
-            reasons.append(_pair_reason(text, sought, offer, sim, fit))
-    if not any(sim >= WEAK for *_, sim in evidence.need_pairs + evidence.offer_pairs):
+            reasons.append(_pair_reason(text, sought, offer, sim, fit, cut.strong))
+    if not any(sim >= cut.weak for *_, sim in evidence.need_pairs + evidence.offer_pairs):
         reasons.append(Reason("No phrase matches closely; ranked on the overall profile", 0.0))
     shared = _content_terms(evidence.shared_terms)
     if shared:
@@ -167,7 +171,7 @@ def explain_query(candidate: Profile, evidence: Explanation, own_offers: bool) -
         weight = evidence.parts.get("lexical", 0.0)
         reasons.append(Reason(terms, weight, terms if weight > 0 else ""))
     reasons = _without_repeats(reasons)
-    if evidence.competitor >= COMPETITOR_WARNING:
+    if evidence.competitor >= cut.competitor:
         reasons.append(
             _caution(
                 "Caution: offers what you offer (possible competitor)",
@@ -238,14 +242,16 @@ def _fit_part(parts: Mapping[str, float]) -> float:
     return float(parts.get("reciprocal", parts.get("need_fit", 0.0)))
 
 
-def _pair_reason(template: str, left: str, right: str, sim: float, fit: float) -> Reason:
-    """A need-meets-offer sentence; only a clear match (>= STRONG) goes in the default view."""
-    text = template.format(quote(left), quote(right)) + _strength(sim)
-    brief = template.format(short(left), short(right)) if sim >= STRONG else ""
+def _pair_reason(
+    template: str, left: str, right: str, sim: float, fit: float, strong: float
+) -> Reason:
+    """A need-meets-offer sentence; only a clear match (>= strong) goes in the default view."""
+    text = template.format(quote(left), quote(right)) + _strength(sim, strong)
+    brief = template.format(short(left), short(right)) if sim >= strong else ""
     return Reason(text, max(fit, 0.0) * sim, brief)
 
 
-def _what_you_are(need: str, sim: float, fit: float, roles: RolePair) -> Reason:
+def _what_you_are(need: str, sim: float, fit: float, roles: RolePair, strong: float) -> Reason:
     """The candidate seeks something the query's identity sentence resembles.
 
     "Which is what you are" is only said when the phrases meet clearly and the
@@ -254,7 +260,7 @@ def _what_you_are(need: str, sim: float, fit: float, roles: RolePair) -> Reason:
     full list says how close it is and the default view leaves it out.
     """
     named = wanted_roles_in(need)
-    if sim >= STRONG and (not named or set(named) & set(roles.query_roles)):
+    if sim >= strong and (not named or set(named) & set(roles.query_roles)):
         text = f"Seeks {quote(need)}, which is what you are"
         return Reason(text, max(fit, 0.0) * sim, f"Seeks {short(need)}, which is what you are")
     return Reason(f"Seeks {quote(need)}, somewhat like what you are (partial match)", 0.0)
@@ -303,7 +309,8 @@ def _said_better_by_a_pair(roles: RolePair, sought: str, evidence: Explanation) 
     name a product, "lab reagents", rather than a kind of organisation)."""
     if roles.candidate_is or not sought:
         return False
-    return any(need == sought and sim >= STRONG for need, _, sim in evidence.offer_pairs)
+    strong = evidence.cutoffs.strong
+    return any(need == sought and sim >= strong for need, _, sim in evidence.offer_pairs)
 
 
 def _market_reasons(evidence: Explanation, candidate: Profile) -> list[Reason]:
@@ -352,8 +359,8 @@ def _caution(text: str, brief: str) -> Reason:
     return Reason(text, float("inf"), brief)
 
 
-def _strength(sim: float) -> str:
-    return "" if sim >= STRONG else " (partial match)"
+def _strength(sim: float, strong: float) -> str:
+    return "" if sim >= strong else " (partial match)"
 
 
 def _shared_types(query: Profile, candidate: Profile) -> list[str]:

@@ -30,7 +30,7 @@ from sklearn.base import BaseEstimator
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.utils.validation import check_is_fitted
 
-from ..embedding import Embedder
+from ..embedding import Embedder, cutoffs_of
 from ..errors import NotFound, UnknownCompany
 from ..profiles import Profile
 from ..role_fit import RoleFit, TextRoles
@@ -44,7 +44,6 @@ from .fit import fit_label
 from .lexical import BM25, csr_row, fit_vocabulary, lookup
 from .phrases import PhraseTable, best_pairs
 from .signals import (
-    UNKNOWN_SIDE,
     above_average,
     best_columns,
     dimension,
@@ -93,6 +92,8 @@ class PartnerRanker(BaseEstimator):
         if not profiles:
             raise NotFound("there are no companies to rank; add some with 'matchmaker import'")
         self.weights_ = self.weights or Weights()
+        #: the embedder's cosine thresholds (each model has its own cosine band)
+        self.cutoffs_ = cutoffs_of(self.embedder)
         self.profiles_ = list(profiles)
         self.index_ = {p.id: i for i, p in enumerate(self.profiles_)}
         self.dim_ = dimension(vectors)
@@ -301,11 +302,12 @@ class PartnerRanker(BaseEstimator):
         )
         need_fit = their_offers.coverage(offers_vs_needs, self.identity_vecs_[pool] @ seeks_of_a.T)
         offer_fit = their_seeks.covered(seeks_vs_offers)
-        need_fit = need_fit if self.has_seeks_[a] else np.full(len(pool), UNKNOWN_SIDE)
+        unknown = self.cutoffs_.unknown_side
+        need_fit = need_fit if self.has_seeks_[a] else np.full(len(pool), unknown)
         offer_fit = (
-            np.where(self.has_seeks_[pool], offer_fit, UNKNOWN_SIDE)
+            np.where(self.has_seeks_[pool], offer_fit, unknown)
             if self.has_offers_[a]
-            else np.full(len(pool), UNKNOWN_SIDE)
+            else np.full(len(pool), unknown)
         )
         return {
             "need_fit": need_fit,
@@ -357,6 +359,7 @@ class PartnerRanker(BaseEstimator):
                 ),
                 shared_terms=self._shared_terms(seeks_of_a, csr_row(self.lex_offers_, b))
                 + self._shared_terms(offers_of_a, csr_row(self.lex_seeks_, b)),
+                cutoffs=self.cutoffs_,
             )
             for b in chosen
         ]

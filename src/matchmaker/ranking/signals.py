@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-UNKNOWN_SIDE = 0.2  # fit assumed for a side that states no needs/offers: weak, not zero
+# The fit assumed for a side that states no needs/offers is per model: Cutoffs.unknown_side.
 FLOOR = 0.01
 
 

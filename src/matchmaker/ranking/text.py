@@ -18,7 +18,7 @@ from ..texts import matching_phrases
 from .explaining import Explanation, explain_query
 from .lexical import csr_row
 from .phrases import best_pairs, offers_alike
-from .signals import UNKNOWN_SIDE, above_average, harmonic, no_role_fit, standardise, top_k
+from .signals import above_average, harmonic, no_role_fit, standardise, top_k
 from .text_queries import TextQuery, parse_text_query
 from .types import Filters, Match, QueryResult
 
@@ -85,6 +85,7 @@ def rank_text(
             shared_terms=ranker._shared_terms(lex_query, csr_row(ranker.lex_profiles_, b)),
             roles=ranker.role_fit_.text_pair(roles, b),
             parts=result_parts,
+            cutoffs=ranker.cutoffs_,
         )
         results.append(
             ranker._result(
@@ -158,7 +159,7 @@ def text_evidence(
     need_fit = (
         their_offers.coverage(offers_vs_needs, identity)
         if len(needs)
-        else np.full(len(pool), UNKNOWN_SIDE)  # "We make PCR kits": only offers stated
+        else np.full(len(pool), ranker.cutoffs_.unknown_side)  # "We make PCR kits": only offers
     )
     roles = roles or TextRoles([], [])
     raw = {
@@ -169,7 +170,9 @@ def text_evidence(
     }
     if len(offers):
         raw["offer_fit"] = np.where(
-            ranker.has_seeks_[pool], their_seeks.covered(seeks_vs_offers), UNKNOWN_SIDE
+            ranker.has_seeks_[pool],
+            their_seeks.covered(seeks_vs_offers),
+            ranker.cutoffs_.unknown_side,
         )
         raw["offers_alike"] = their_offers.coverage(offers_vs_offers)
     # A need that names a kind of organisation ("Korean distributor") is met by being
