@@ -26,8 +26,6 @@ RECORDS = dataset.load_records(dataset.data_files(ROOT))
 HTTP_ONLY_SOURCES = {
     "recipe-plus",
     "magnum-medical",
-    "boditech-med",
-    "osstem-cardiotec",
 }
 
 
