@@ -23,7 +23,7 @@ from babel.dates import format_skeleton, format_time
 from jinja2 import Environment, PackageLoader
 from markupsafe import Markup
 
-from .. import __version__
+from .. import __version__, reason_texts
 from ..formulas import neutralise
 from ..languages import DEFAULT_LANGUAGE, LANGUAGES, N_, check_language, translations
 from ..profiles import Profile
@@ -31,7 +31,6 @@ from ..ranking import Match
 from ..reports import CompanyMatches, Report, ReportEntry, summarise
 from ..reports.charts import COUNTRY_COLOURS, heatmap_svg, histogram_svg, top_partners_svg
 from .model import Meeting, Mission, Participant, Plan
-
 
 
 @lru_cache(maxsize=len(LANGUAGES))
@@ -45,7 +44,9 @@ def _environment(language: str) -> Environment:
         extensions=["jinja2.ext.i18n"],
     )
     env.policies["ext.i18n.trimmed"] = True
-    env.install_gettext_translations(translations(language), newstyle=True)
+    gettext = translations(language)
+    env.install_gettext_translations(gettext, newstyle=True)
+    env.filters["reason"] = lambda value: reason_texts.translate(value, gettext.gettext, language)
     return env
 
 
@@ -153,7 +154,8 @@ def agenda_ics(
         event.add("summary", _("Meeting: %(partner)s") % {"partner": row.partner.name})
         where = _("%(mission)s, table %(table)s") % {"mission": mission.name, "table": row.table}
         event.add("location", where)
-        event.add("description", "\n".join([_("Why this meeting:"), *row.reasons]))
+        reasons = [reason_texts.translate(r, _, language) for r in row.reasons]
+        event.add("description", "\n".join([_("Why this meeting:"), *reasons]))
         calendar.add_component(event)
     calendar.add_missing_timezones()  # a VTIMEZONE for the mission's zone, as RFC 5545 asks
     return calendar.to_ical()
@@ -222,7 +224,8 @@ def grid_xlsx(
                 neutralise(participant(people, m.kr, language).name),
                 m.fit,
                 t.gettext("yes") if m.by_hand else "",
-                neutralise(" | ".join(m.reasons_lv)),
+                neutralise(" | ".join(reason_texts.translate(r, t.gettext, language)
+                                      for r in m.reasons_lv)),
             ]
         )
     for cell in sheet[1]:

@@ -32,6 +32,7 @@ from flask_babel import ngettext
 
 from .. import exporting
 from ..indexing import embed_profiles
+from ..languages import N_
 from ..profiles import COUNTRIES, ProfileError, validate_profile
 from ..roles import ROLES
 from ..store import (
@@ -57,7 +58,8 @@ BULK_ACTIONS = ("verify", "unverify", "delete", "export")
 #: Query-string keys that make up a filter (kept across pages, sorts and exports).
 FILTER_KEYS = ("q", "country", "sector", "role", "verified", "since", "show", "dup")
 #: Staff pages other helpers add; linked from the navigation only once they exist.
-OPTIONAL_PAGES = (("/staff/duplicates", "Duplicates"), ("/staff/missions", "Missions"))
+#: Pages of features that may not be installed; the labels are translated where shown.
+OPTIONAL_PAGES = (("/staff/duplicates", N_("Duplicates")), ("/staff/missions", N_("Missions")))
 _URL = re.compile(r"https?://[^\s|()<>\"']+[^\s|()<>\"'.,;:]")
 
 
