@@ -100,7 +100,7 @@ def test_hand_changes_are_checked_and_versioned(staff_client, planned, tmp_db_pa
     [
         ("/staff/missions/create", {"name": "X", "days": "tomorrow"}, "not a date"),
         ("/staff/missions/create", {"name": "X", "days": "2026-05-12", "tables": "many"},
-         "tables must be a whole number"),
+         "Tables must be a whole number, not “many”"),
         ("/staff/missions/create", {"name": "X", "days": "2026-05-12", "good_fit": "nan"},
          "finite"),
         ("/staff/missions/participants", {"company": "no-such-company"}, "no company with id"),

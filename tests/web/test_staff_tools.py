@@ -204,7 +204,7 @@ def test_export_of_a_filter_holds_only_that_selection(staff_client: FlaskClient,
     lines = response.get_data(as_text=True).splitlines()
     assert [json.loads(line)["id"] for line in lines] == ["jeju-cosmetics"]
     page = staff_client.get("/staff/export?sector=cosmetics")
-    assert page.status_code == 200 and "1 profiles" in text(page)
+    assert page.status_code == 200 and "The filtered selection: 1 profile." in text(page)
 
 
 def test_export_refuses_an_unknown_format(staff_client: FlaskClient, tmp_db_path: Path):

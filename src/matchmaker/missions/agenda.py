@@ -16,25 +16,51 @@ from __future__ import annotations
 import io
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 
+from babel.dates import format_skeleton, format_time
 from jinja2 import Environment, PackageLoader
 from markupsafe import Markup
 
-from .. import __version__
+from .. import __version__, reason_texts
 from ..formulas import neutralise
+from ..languages import DEFAULT_LANGUAGE, LANGUAGES, N_, check_language, translations
 from ..profiles import Profile
 from ..ranking import Match
 from ..reports import CompanyMatches, Report, ReportEntry, summarise
 from ..reports.charts import COUNTRY_COLOURS, heatmap_svg, histogram_svg, top_partners_svg
 from .model import Meeting, Mission, Participant, Plan
 
-_ENV = Environment(
-    loader=PackageLoader("matchmaker.missions", "templates"),
-    autoescape=True,
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
+
+@lru_cache(maxsize=len(LANGUAGES))
+def _environment(language: str) -> Environment:
+    """The agenda template's environment in one language (gettext from the catalogues)."""
+    env = Environment(
+        loader=PackageLoader("matchmaker.missions", "templates"),
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        extensions=["jinja2.ext.i18n"],
+    )
+    env.policies["ext.i18n.trimmed"] = True
+    gettext = translations(language)
+    env.install_gettext_translations(gettext, newstyle=True)
+    env.filters["reason"] = lambda value: reason_texts.translate(value, gettext.gettext, language)
+    return env
+
+
+def slot_label(mission: Mission, slot: int, language: str = DEFAULT_LANGUAGE) -> str:
+    """A slot's day and times as ``language`` writes them ('Tue 12 May 09:20–09:40' in English)."""
+    language = check_language(language)
+    if language == DEFAULT_LANGUAGE:
+        return mission.slot_label(slot)
+    start = mission.slot_start(slot)
+    end = start + timedelta(minutes=mission.slot_minutes)
+    day = format_skeleton("MMMEd", start, locale=language)
+    return f"{day} {format_time(start, 'HH:mm', locale=language)}–" + format_time(
+        end, "HH:mm", locale=language
+    )
 
 
 @dataclass
@@ -50,85 +76,128 @@ class AgendaRow:
 
 
 def agenda_rows(
-    mission: Mission, plan: Plan, company_id: str, people: Mapping[str, Participant]
+    mission: Mission,
+    plan: Plan,
+    company_id: str,
+    people: Mapping[str, Participant],
+    language: str = DEFAULT_LANGUAGE,
 ) -> list[AgendaRow]:
     """A company's meetings in time order, with the reasons read from its side."""
     rows = []
     for m in plan.of(company_id):
         lv_side = m.lv == company_id
-        partner = participant(people, m.kr if lv_side else m.lv)
+        partner = participant(people, m.kr if lv_side else m.lv, language)
         reasons = m.reasons_lv if lv_side else m.reasons_kr
-        rows.append(AgendaRow(m.slot, mission.slot_label(m.slot), m.table, partner, m.fit, reasons))
+        when = slot_label(mission, m.slot, language)
+        rows.append(AgendaRow(m.slot, when, m.table, partner, m.fit, reasons))
     return rows
 
 
-def participant(people: Mapping[str, Participant], company_id: str) -> Participant:
+def participant(
+    people: Mapping[str, Participant], company_id: str, language: str = DEFAULT_LANGUAGE
+) -> Participant:
     """The participant, or a stand-in for one taken out since this plan was made."""
     found = people.get(company_id)
     if found is not None:
         return found
-    return Participant(company_id, f"{company_id} (no longer taking part)", "")
+    gone = translations(language).gettext("%(company)s (no longer taking part)")
+    return Participant(company_id, gone % {"company": company_id}, "")
 
 
 def agenda_html(
-    mission: Mission, plan: Plan, company_id: str, people: Mapping[str, Participant]
+    mission: Mission,
+    plan: Plan,
+    company_id: str,
+    people: Mapping[str, Participant],
+    language: str = DEFAULT_LANGUAGE,
 ) -> str:
-    """The printable agenda page of one participant."""
-    return _ENV.get_template("agenda.html").render(
+    """The printable agenda page of one participant, in ``language`` (the staff page's)."""
+    language = check_language(language)
+    return _environment(language).get_template("agenda.html").render(
+        language=language,
         mission=mission,
         plan=plan,
-        company=participant(people, company_id),
-        rows=agenda_rows(mission, plan, company_id, people),
+        days=[format_skeleton("yMMMd", date.fromisoformat(d), locale=language)
+              for d in mission.days],
+        company=participant(people, company_id, language),
+        rows=agenda_rows(mission, plan, company_id, people, language),
         colours=COUNTRY_COLOURS,
         version=__version__,
     )
 
 
 def agenda_ics(
-    mission: Mission, plan: Plan, company_id: str, people: Mapping[str, Participant]
+    mission: Mission,
+    plan: Plan,
+    company_id: str,
+    people: Mapping[str, Participant],
+    language: str = DEFAULT_LANGUAGE,
 ) -> bytes:
-    """The participant's meetings as an iCalendar file (one VEVENT each)."""
+    """The participant's meetings as an iCalendar file (one VEVENT each), in ``language``."""
     from icalendar import Calendar, Event
+
+    _ = translations(check_language(language)).gettext
 
     calendar = Calendar()
     calendar.add("prodid", f"-//matchmaker {__version__}//trade mission planner//EN")
     calendar.add("version", "2.0")
-    calendar.add("x-wr-calname", f"{mission.name}: {participant(people, company_id).name}")
+    company = participant(people, company_id, language).name
+    calendar.add("x-wr-calname", f"{mission.name}: {company}")
     stamp = datetime.now(UTC)
-    for row in agenda_rows(mission, plan, company_id, people):
+    for row in agenda_rows(mission, plan, company_id, people, language):
         start = mission.slot_start(row.slot)
         event = Event()
         event.add("uid", f"mission-{mission.id}-{company_id}-{row.partner.company_id}@matchmaker")
         event.add("dtstamp", stamp)
         event.add("dtstart", start)
         event.add("dtend", start + timedelta(minutes=mission.slot_minutes))
-        event.add("summary", f"Meeting: {row.partner.name}")
-        event.add("location", f"{mission.name}, table {row.table}")
-        event.add("description", "\n".join(["Why this meeting:", *row.reasons]))
+        event.add("summary", _("Meeting: %(partner)s") % {"partner": row.partner.name})
+        where = _("%(mission)s, table %(table)s") % {"mission": mission.name, "table": row.table}
+        event.add("location", where)
+        reasons = [reason_texts.translate(r, _, language) for r in row.reasons]
+        event.add("description", "\n".join([_("Why this meeting:"), *reasons]))
         calendar.add_component(event)
     calendar.add_missing_timezones()  # a VTIMEZONE for the mission's zone, as RFC 5545 asks
     return calendar.to_ical()
 
 
-def grid_xlsx(mission: Mission, plan: Plan, people: Mapping[str, Participant]) -> bytes:
-    """The organisers' workbook: a Grid sheet (slot x table) and a Meetings sheet."""
+def grid_xlsx(
+    mission: Mission,
+    plan: Plan,
+    people: Mapping[str, Participant],
+    language: str = DEFAULT_LANGUAGE,
+) -> bytes:
+    """The organisers' workbook: a Grid sheet (slot x table) and a Meetings sheet.
+
+    Sheet names, headers and yes/no are in ``language`` (the page's, as reports are);
+    names, slots and fits stay as they are.
+    """
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
     from openpyxl.utils import get_column_letter
 
+    language = check_language(language)
+    t = translations(language)
     book = Workbook()
     grid = book.active
-    grid.title = "Grid"
+    grid.title = t.pgettext("sheet", "Grid")
     tables = max([mission.tables, *(m.table for m in plan.meetings)])
-    grid.append(["Slot", "Time", *[f"Table {t}" for t in range(1, tables + 1)]])
+    table_header = t.gettext("Table %(number)s")
+    grid.append(
+        [
+            t.gettext("Slot"),
+            t.gettext("Time"),
+            *[table_header % {"number": n} for n in range(1, tables + 1)],
+        ]
+    )
     cells: dict[tuple[int, int], Meeting] = {(m.slot, m.table): m for m in plan.meetings}
     for slot in range(mission.slot_count):
-        row: list = [slot, mission.slot_label(slot)]
+        row: list = [slot, slot_label(mission, slot, language)]
         for table in range(1, tables + 1):
             meeting = cells.get((slot, table))
             row.append(
-                neutralise(f"{participant(people, meeting.lv).name} × "
-                           f"{participant(people, meeting.kr).name}")
+                neutralise(f"{participant(people, meeting.lv, language).name} × "
+                           f"{participant(people, meeting.kr, language).name}")
                 if meeting
                 else None
             )
@@ -139,19 +208,24 @@ def grid_xlsx(mission: Mission, plan: Plan, people: Mapping[str, Participant]) -
         grid.column_dimensions[get_column_letter(index)].width = 30
     for cell in grid[1]:
         cell.font = Font(bold=True)
-    sheet = book.create_sheet("Meetings")
-    sheet.append(["Slot", "Time", "Table", "LV company", "KR company", "Fit", "By hand", "Why"])
+    sheet = book.create_sheet(t.pgettext("sheet", "Meetings"))
+    headers = (
+        N_("Slot"), N_("Time"), N_("Table"), N_("LV company"), N_("KR company"), N_("Fit"),
+        N_("By hand"), N_("Why"),
+    )
+    sheet.append([t.gettext(header) for header in headers])
     for m in plan.meetings:
         sheet.append(
             [
                 m.slot,
-                mission.slot_label(m.slot),
+                slot_label(mission, m.slot, language),
                 m.table,
-                neutralise(participant(people, m.lv).name),
-                neutralise(participant(people, m.kr).name),
+                neutralise(participant(people, m.lv, language).name),
+                neutralise(participant(people, m.kr, language).name),
                 m.fit,
-                "yes" if m.by_hand else "",
-                neutralise(" | ".join(m.reasons_lv)),
+                t.gettext("yes") if m.by_hand else "",
+                neutralise(" | ".join(reason_texts.translate(r, t.gettext, language)
+                                      for r in m.reasons_lv)),
             ]
         )
     for cell in sheet[1]:

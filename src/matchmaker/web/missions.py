@@ -11,6 +11,8 @@ must-meet) re-renders the page with the reason and a 4xx: nothing is written.
 
 from __future__ import annotations
 
+import re
+
 from flask import (
     Blueprint,
     Response,
@@ -21,6 +23,8 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import format_decimal, gettext, ngettext
+from flask_babel import lazy_gettext as _l
 
 from ..mission_store import MissionStore, StalePlanError
 from ..missions import adjust, agenda, planning
@@ -34,6 +38,7 @@ from ..missions.model import (
 from ..store import BusyError, NotFoundError
 from .auth import login_needed
 from .errors import respond
+from .i18n import current_language
 from .resources import get_ranker, get_store
 
 bp = Blueprint("missions", __name__, url_prefix="/staff/missions")
@@ -79,11 +84,11 @@ def create():
             name=values["name"],
             days=parse_days(values["days"]),
             day_start=values["day_start"],
-            slot_minutes=_number(values["slot_minutes"], "slot length"),
-            slots_per_day=_number(values["slots_per_day"], "slots a day"),
-            tables=_number(values["tables"], "tables"),
-            cap=_number(values["cap"], "meetings per company"),
-            good_fit=_decimal(values["good_fit"], "good fit"),
+            slot_minutes=_number(values["slot_minutes"], _l("Minutes per meeting")),
+            slots_per_day=_number(values["slots_per_day"], _l("Slots a day")),
+            tables=_number(values["tables"], _l("Tables")),
+            cap=_number(values["cap"], _l("Meetings per company (at most)")),
+            good_fit=_decimal(values["good_fit"], _l("A good meeting has a fit of at least")),
             timezone=values["timezone"],
         )
         created = _missions().create(mission, g.user)
@@ -94,7 +99,8 @@ def create():
             values=values,
             error=str(exc),
         ), 400
-    flash(f"Created mission {created.name}. Add its participants next.", "success")
+    flash(gettext("Created mission %(name)s. Add its participants next.", name=created.name),
+          "success")
     return redirect(url_for("missions.view", id=created.id), code=303)
 
 
@@ -105,7 +111,7 @@ def create():
 def view():
     mission_id = _mission_id(request.args)
     if mission_id is None:
-        return respond(404, "No such mission.")
+        return respond(404, gettext("No such mission."))
     return _page(mission_id)
 
 
@@ -146,6 +152,7 @@ def _page(mission_id: int, error: str | None = None, status: int = 200, **kept):
         q=query,
         charts=charts,
         format_slots=format_slots,
+        slot_label=lambda slot: agenda.slot_label(mission, slot, current_language()),
         error=error,
         broken=broken,
         kept=kept,
@@ -156,13 +163,13 @@ def _page(mission_id: int, error: str | None = None, status: int = 200, **kept):
 def add_participant():
     mission_id = _mission_id(request.form)
     if mission_id is None:
-        return respond(400, "Say which mission.")
+        return respond(400, gettext("Say which mission."))
     company_id = request.form.get("company", "")
     try:
         added = _missions().add_participant(mission_id, company_id, g.user)
     except (MissionError, NotFoundError, BusyError) as exc:
         return _page(mission_id, str(exc), 400)
-    flash(f"Added {added.name}.", "success")
+    flash(gettext("Added %(name)s.", name=added.name), "success")
     return redirect(url_for("missions.view", id=mission_id), code=303)
 
 
@@ -171,20 +178,20 @@ def update_participant():
     """Set a participant's cap and unavailable slots, or take it out (``remove=1``)."""
     mission_id = _mission_id(request.form)
     if mission_id is None:
-        return respond(400, "Say which mission.")
+        return respond(400, gettext("Say which mission."))
     missions = _missions()
     company_id = request.form.get("company", "")
     try:
         if request.form.get("remove") == "1":
             missions.remove_participant(mission_id, company_id, g.user)
-            flash(f"Removed {company_id} and its wishes.", "success")
+            flash(gettext("Removed %(company)s and its wishes.", company=company_id), "success")
         else:
             mission = missions.get(mission_id)
             cap_text = request.form.get("cap", "").strip()
-            cap = _number(cap_text, "cap") if cap_text else None
+            cap = _number(cap_text, _l("Cap")) if cap_text else None
             slots = parse_slots(request.form.get("unavailable", ""), mission)
             updated = missions.update_participant(mission_id, company_id, g.user, cap, slots)
-            flash(f"Updated {updated.name}.", "success")
+            flash(gettext("Updated %(name)s.", name=updated.name), "success")
     except (MissionError, NotFoundError, BusyError) as exc:
         return _page(mission_id, str(exc), 400)
     return redirect(url_for("missions.view", id=mission_id), code=303)
@@ -194,7 +201,7 @@ def update_participant():
 def wish():
     mission_id = _mission_id(request.form)
     if mission_id is None:
-        return respond(400, "Say which mission.")
+        return respond(400, gettext("Say which mission."))
     first, second = request.form.get("first", ""), request.form.get("second", "")
     kind = request.form.get("kind", "")
     try:
@@ -204,8 +211,8 @@ def wish():
             _missions().set_wish(mission_id, first, second, kind, g.user)
     except (MissionError, NotFoundError, BusyError) as exc:
         return _page(mission_id, str(exc), 400)
-    flash("Wish saved; it counts from the next plan." if kind != "clear" else "Wish removed.",
-          "success")
+    saved = gettext("Wish saved; it counts from the next plan.")
+    flash(saved if kind != "clear" else gettext("Wish removed."), "success")
     return redirect(url_for("missions.view", id=mission_id), code=303)
 
 
@@ -213,16 +220,25 @@ def wish():
 def plan():
     mission_id = _mission_id(request.form)
     if mission_id is None:
-        return respond(400, "Say which mission.")
+        return respond(400, gettext("Say which mission."))
     try:
         made = planning.plan_mission(get_store(), get_ranker(), mission_id, g.user)
     except (MissionError, NotFoundError, BusyError, StalePlanError) as exc:
-        return _page(mission_id, f"No plan was made: {exc}.", 409)
+        return _page(mission_id, gettext("No plan was made: %(problem)s.", problem=exc), 409)
     s = made.stats
     flash(
-        f"Plan version {made.version}: {len(made.meetings)} meetings, total fit "
-        f"{s['total_fit']} (greedy would give {s['greedy_total_fit']}), "
-        f"{s['covered']} of {s['companies']} companies with a good meeting.",
+        ngettext(
+            "Plan version %(version)s: %(num)d meeting, total fit %(fit)s (greedy would give "
+            "%(greedy)s), %(covered)s of %(companies)s companies with a good meeting.",
+            "Plan version %(version)s: %(num)d meetings, total fit %(fit)s (greedy would give "
+            "%(greedy)s), %(covered)s of %(companies)s companies with a good meeting.",
+            len(made.meetings),
+            version=made.version,
+            fit=fit(s["total_fit"]),
+            greedy=fit(s["greedy_total_fit"]),
+            covered=s["covered"],
+            companies=s["companies"],
+        ),
         "success",
     )
     return redirect(url_for("missions.view", id=mission_id), code=303)
@@ -233,13 +249,13 @@ def change():
     """Move, add or remove one meeting; the form names the plan version it was made from."""
     mission_id = _mission_id(request.form)
     if mission_id is None:
-        return respond(400, "Say which mission.")
+        return respond(400, gettext("Say which mission."))
     form = request.form
     action = form.get("action", "")
     try:
-        version = _number(form.get("version", ""), "plan version")
+        version = _number(form.get("version", ""), _l("plan version"))
         slot_text = form.get("slot", "").strip()
-        slot = _number(slot_text, "slot") if slot_text else None
+        slot = _number(slot_text, _l("Slot")) if slot_text else None
         pair = (form.get("lv", ""), form.get("kr", ""))
         ranker = get_ranker() if action == "add" else None
         made = planning.change_plan(
@@ -248,8 +264,14 @@ def change():
     except StalePlanError as exc:
         return _page(mission_id, str(exc), 409, **form)
     except (MissionError, NotFoundError, BusyError) as exc:
-        return _page(mission_id, f"Nothing was changed: {exc}.", 400, **form)
-    flash(f"Plan version {made.version}: {made.note}.", "success")
+        return _page(
+            mission_id, gettext("Nothing was changed: %(problem)s.", problem=exc), 400, **form
+        )
+    flash(
+        gettext("Plan version %(version)s: %(note)s.", version=made.version,
+                note=plan_note(made.note)),
+        "success",
+    )
     return redirect(url_for("missions.view", id=mission_id), code=303)
 
 
@@ -262,22 +284,22 @@ def agenda_file():
     mission, made, people = _planned()
     company_id = request.args.get("company", "")
     if company_id not in people:
-        return respond(404, "That company does not take part in this mission.")
+        return respond(404, gettext("That company does not take part in this mission."))
     fmt = request.args.get("format", "html")
     stem = f"agenda-{mission.id}-{company_id}"
     if fmt == "ics":
-        data = agenda.agenda_ics(mission, made, company_id, people)
+        data = agenda.agenda_ics(mission, made, company_id, people, current_language())
         return _download(data, "text/calendar", f"{stem}.ics")
     if fmt == "html":
-        html = agenda.agenda_html(mission, made, company_id, people)
+        html = agenda.agenda_html(mission, made, company_id, people, current_language())
         return _download(html.encode("utf-8"), "text/html", f"{stem}.html")
-    return respond(400, "An agenda is html or ics.")
+    return respond(400, gettext("An agenda is html or ics."))
 
 
 @bp.get("/grid")
 def grid():
     mission, made, people = _planned()
-    data = agenda.grid_xlsx(mission, made, people)
+    data = agenda.grid_xlsx(mission, made, people, current_language())
     return _download(data, XLSX, f"mission-{mission.id}-grid-v{made.version}.xlsx")
 
 
@@ -285,12 +307,12 @@ def _planned():
     """(mission, latest plan, participants by id); NotFoundError (a 404 page) otherwise."""
     mission_id = _mission_id(request.args)
     if mission_id is None:
-        raise NotFoundError("No such mission.")
+        raise NotFoundError(gettext("No such mission."))
     missions = _missions()
     mission = missions.get(mission_id)
     made = missions.plan(mission_id)
     if made is None:
-        raise NotFoundError("This mission has no plan yet; plan it first.")
+        raise NotFoundError(gettext("This mission has no plan yet; plan it first."))
     return mission, made, {p.company_id: p for p in missions.participants(mission_id)}
 
 
@@ -313,14 +335,113 @@ def _number(text: str, what: str) -> int:
     try:
         return int(text)
     except (TypeError, ValueError):
-        raise MissionError(f"{what} must be a whole number, not '{text}'") from None
+        raise MissionError(
+            gettext("%(field)s must be a whole number, not “%(value)s”.", field=what, value=text)
+        ) from None
 
 
 def _decimal(text: str, what: str) -> float:
     try:
         value = float(text)
     except (TypeError, ValueError):
-        raise MissionError(f"{what} must be a number, not '{text}'") from None
+        raise MissionError(
+            gettext("%(field)s must be a number, not “%(value)s”.", field=what, value=text)
+        ) from None
     if value != value or value in (float("inf"), float("-inf")):
-        raise MissionError(f"{what} must be a finite number")
+        raise MissionError(gettext("%(field)s must be a finite number.", field=what))
     return value
+
+
+# -- words the planner stores in English, shown in the page's language ------------------
+# Plan and log actions, solver states and the planner's notes are stored as written (the
+# CLI and the JSON read them); the page translates what it recognises, the rest as is.
+
+PLAN_ACTIONS = {
+    "plan": _l("plan"),
+    "move": _l("move"),
+    "add": _l("add"),
+    "remove": _l("remove"),
+}
+MISSION_ACTIONS = {
+    "create": _l("create"),
+    "add participant": _l("add participant"),
+    "update participant": _l("update participant"),
+    "remove participant": _l("remove participant"),
+    "set wish": _l("set wish"),
+    "remove wish": _l("remove wish"),
+}
+WISH_KINDS = {"must": _l("must meet"), "never": _l("never meet")}
+SOLVER_STATES = {
+    "optimal": _l("optimal"),
+    "feasible": _l("feasible"),
+    "infeasible": _l("infeasible"),
+    "unknown": _l("unknown"),
+    "greedy": _l("greedy"),
+}
+_SOLVED = re.compile(r"solved by CP-SAT \((?P<status>\w+)\)")
+_CHANGED = re.compile(r"(?P<action>move|add|remove) (?P<pair>.+?)(?: \(slot (?P<slot>\d+)\))?")
+_UNTIMED = re.compile(r"(?P<n>\d+) chosen meetings found no common free slot and table")
+_UNCOVERED = re.compile(r"(?P<n>\d+) companies could not get a good meeting \(fit ≥ (?P<fit>.+)\)")
+
+
+def _word(labels: dict, value: object) -> str:
+    label = labels.get(str(value or "").lower())
+    return str(label) if label is not None else str(value or "")
+
+
+@bp.app_template_filter("plan_action")
+def plan_action(value: str) -> str:
+    """'plan', 'move'... (a plan version's stored action) in the page's language."""
+    return _word(PLAN_ACTIONS, value)
+
+
+@bp.app_template_filter("mission_action")
+def mission_action(value: str) -> str:
+    """A mission log entry's stored action in the page's language."""
+    return _word(MISSION_ACTIONS, value)
+
+
+@bp.app_template_filter("wish_kind")
+def wish_kind(value: str | None) -> str:
+    """'must' or 'never' as the wish reads in the page's language."""
+    return _word(WISH_KINDS, value)
+
+
+@bp.app_template_filter("solver_status")
+def solver_status(value: str | None) -> str:
+    """CP-SAT's status word (OPTIMAL, FEASIBLE...) in the page's language."""
+    return _word(SOLVER_STATES, value)
+
+
+@bp.app_template_filter("fit")
+def fit(value: float | None) -> str:
+    """A fit (or any planner figure) with two decimals, as the page's language writes it."""
+    return format_decimal(value or 0, "0.00")
+
+
+@bp.app_template_filter("plan_note")
+def plan_note(note: str | None) -> str:
+    """A planner's stored note (English) in the page's language, when it is a known one."""
+    note = note or ""
+    if found := _SOLVED.fullmatch(note):
+        return gettext("solved by CP-SAT (%(status)s)", status=solver_status(found["status"]))
+    if found := _UNTIMED.fullmatch(note):
+        return ngettext(
+            "%(num)d chosen meeting found no common free slot and table",
+            "%(num)d chosen meetings found no common free slot and table",
+            int(found["n"]),
+        )
+    if found := _UNCOVERED.fullmatch(note):
+        return ngettext(
+            "%(num)d company could not get a good meeting (fit ≥ %(fit)s)",
+            "%(num)d companies could not get a good meeting (fit ≥ %(fit)s)",
+            int(found["n"]),
+            fit=found["fit"],
+        )
+    if found := _CHANGED.fullmatch(note):
+        if found["slot"] is None:
+            return gettext("%(action)s %(pair)s", action=plan_action(found["action"]),
+                           pair=found["pair"])
+        return gettext("%(action)s %(pair)s (slot %(slot)s)", action=plan_action(found["action"]),
+                       pair=found["pair"], slot=found["slot"])
+    return note

@@ -28,9 +28,11 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from .. import exporting
 from ..indexing import embed_profiles
+from ..languages import N_
 from ..profiles import COUNTRIES, ProfileError, validate_profile
 from ..roles import ROLES
 from ..store import (
@@ -56,7 +58,8 @@ BULK_ACTIONS = ("verify", "unverify", "delete", "export")
 #: Query-string keys that make up a filter (kept across pages, sorts and exports).
 FILTER_KEYS = ("q", "country", "sector", "role", "verified", "since", "show", "dup")
 #: Staff pages other helpers add; linked from the navigation only once they exist.
-OPTIONAL_PAGES = (("/staff/duplicates", "Duplicates"), ("/staff/missions", "Missions"))
+#: Pages of features that may not be installed; the labels are translated where shown.
+OPTIONAL_PAGES = (("/staff/duplicates", N_("Duplicates")), ("/staff/missions", N_("Missions")))
 _URL = re.compile(r"https?://[^\s|()<>\"']+[^\s|()<>\"'.,;:]")
 
 
@@ -262,20 +265,39 @@ def bulk():
         flash(_("Tick at least one profile first."), "error")
         return redirect(back, code=303)
     if len(ids) > MAX_SELECTION:
-        return respond(400, _("Select at most %(n)s profiles at once.", n=MAX_SELECTION))
+        return respond(
+            400,
+            ngettext(
+                "Select at most %(num)d profile at once.",
+                "Select at most %(num)d profiles at once.",
+                MAX_SELECTION,
+            ),
+        )
     store = get_store()
     try:
         if action == "export":
             return _bulk_export(ids)
         if action == "delete":
             count = store.delete_many(ids, g.user)
-            message = _("Deleted %(n)s profiles; each can be restored.", n=count)
+            message = ngettext(
+                "Deleted %(num)d profile; it can be restored.",
+                "Deleted %(num)d profiles; each can be restored.",
+                count,
+            )
         else:
             count = store.set_verified(ids, action == "verify", g.user)
             message = (
-                _("Marked %(n)s profiles as verified.", n=count)
+                ngettext(
+                    "Marked %(num)d profile as verified.",
+                    "Marked %(num)d profiles as verified.",
+                    count,
+                )
                 if action == "verify"
-                else _("Marked %(n)s profiles as not verified.", n=count)
+                else ngettext(
+                    "Marked %(num)d profile as not verified.",
+                    "Marked %(num)d profiles as not verified.",
+                    count,
+                )
             )
     except NotFoundError as exc:
         return respond(400, _("Nothing was changed: %(problem)s.", problem=str(exc)))
