@@ -109,7 +109,10 @@ def _not_found(exc: NotFound):
         response.status_code = 404
         return response
     return render_template(
-        "error.html", status=404, message=core_message(exc), suggestions=suggestions
+        "error.html",
+        status=404,
+        message=core_message(exc) or MESSAGES[404],
+        suggestions=suggestions,
     ), 404
 
 

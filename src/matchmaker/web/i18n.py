@@ -57,6 +57,7 @@ def init_app(app: Flask) -> None:
         type_label=lambda value: type_label(value, lambda m: get_translations().ugettext(m)),
         grade_label=lambda value: _label(GRADE_LABELS, value),
         action_label=lambda value: _label(ACTION_LABELS, value),
+        score_part=lambda value: _label(SCORE_PART_LABELS, value),
         state_label=lambda value: _label(STATE_LABELS, value),
         status_label=lambda value: _label(STATUS_LABELS, value),
         field_label=forms.field_label,
@@ -124,6 +125,26 @@ ACTION_LABELS = {
     "unverify": _l("unverify"),
     "revert": _l("revert"),
     "merge": _l("merge"),
+}
+#: The ranker's signals as ``score_parts`` names them (shown under "All reasons").
+SCORE_PART_LABELS = {
+    "reciprocal": _l("two-way fit"),
+    "lexical": _l("shared words"),
+    "dense": _l("profile similarity"),
+    "partnership": _l("partnership types"),
+    "roles": _l("roles"),
+    "market": _l("markets"),
+    "competitor": _l("competitor"),
+    "need_fit": _l("meets the need"),
+    "offer_fit": _l("wants your offer"),
+    "seek_fit": _l("what it seeks"),
+    "role_need": _l("role sought"),
+    "role_offer": _l("role offered"),
+    "text_roles": _l("roles in the text"),
+    "learned": _l("learned model"),
+    "country": _l("country"),
+    "seeks_alike": _l("seeks alike"),
+    "offers_alike": _l("offers alike"),
 }
 STATE_LABELS = {
     "queued": _l("queued"),
