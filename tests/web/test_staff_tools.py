@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import json
 import re
+import time
 from pathlib import Path
 
 import pytest
@@ -87,6 +88,9 @@ def test_list_sorts_by_name_and_by_recent_change(staff_client: FlaskClient, stor
     assert reverse == by_name[::-1]
     profile = store.get("quiet-holding")
     profile.city = "Ulsan"
+    # updated_at has one-second resolution: the change must land in a later second than
+    # the fixture's own writes, or it ties with them (ties are ordered by id)
+    time.sleep(1.05)
     store.save(profile, actor="colleague")
     assert listed_ids(staff_client.get("/staff/?sort=-updated"))[0] == "quiet-holding"
 
