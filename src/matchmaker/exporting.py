@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 
+from .errors import InvalidInput
 from .importing import TABLE_COLUMNS, export_profiles, table_row
 from .profiles import Profile
 
@@ -23,7 +24,7 @@ MEDIA_TYPES = {
 }
 
 
-class ExportFormatError(ValueError):
+class ExportFormatError(InvalidInput):
     """A format the web export does not write."""
 
 

@@ -25,13 +25,15 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
 
+from .errors import InvalidInput
+
 #: code -> the language's name in itself, in the order a language switch shows them.
 LANGUAGES: dict[str, str] = {"en": "English", "lv": "Latviešu", "ko": "한국어"}
 DEFAULT_LANGUAGE = "en"
 DOMAIN = "messages"
 
 
-class UnknownLanguageError(ValueError):
+class UnknownLanguageError(InvalidInput):
     """A language code matchmaker has no catalogue for."""
 
 

@@ -13,12 +13,14 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from ..errors import InvalidInput
+
 MAX_DAYS = 14
 MAX_SLOTS_PER_DAY = 48
 WISH_KINDS = ("must", "never")
 
 
-class MissionError(ValueError):
+class MissionError(InvalidInput):
     """A mission request a user can fix: a bad setting, an unknown company, a broken rule."""
 
 
