@@ -136,10 +136,10 @@ def test_reasons_use_the_cut_offs_of_the_model_that_measured_them(e5, hashing_em
     pair = [("EU trial sites", "klīnisko pētījumu centri", 0.83)]
     minilm = Explanation(need_pairs=pair, cutoffs=MINILM_CUTOFFS)
     multilingual = Explanation(need_pairs=pair, cutoffs=E5_CUTOFFS)
-    assert explain_match(query, candidate, minilm)[0].endswith("“EU trial sites”")  # strong
-    assert "(partial match)" in explain_match(query, candidate, multilingual)[0]
+    assert explain_match(query, candidate, minilm).full[0].endswith("“EU trial sites”")  # strong
+    assert "(partial match)" in explain_match(query, candidate, multilingual).full[0]
     unrelated = Explanation(need_pairs=[("EU trial sites", "plywood", 0.78)], cutoffs=E5_CUTOFFS)
-    assert explain_match(query, candidate, unrelated)[0].startswith("No clear need-to-offer")
+    assert explain_match(query, candidate, unrelated).full[0].startswith("No clear need-to-offer")
     assert engine.fit_in_memory([query, candidate], e5).cutoffs_ is E5_CUTOFFS
     assert engine.fit_in_memory([query, candidate], hashing_embedder).cutoffs_ is MINILM_CUTOFFS
 

@@ -635,6 +635,8 @@ class Store:
                 ).fetchone():
                     continue  # another process migrated meanwhile
                 _apply_step(self.db.conn, step)
+                if version in MIGRATION_STEPS:
+                    getattr(self, MIGRATION_STEPS[version])()
                 self.db.execute("INSERT INTO migrations VALUES (?, ?)", [version, now()])
             applied.append(version)
         return applied
