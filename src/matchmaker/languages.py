@@ -24,6 +24,7 @@ from babel import Locale
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
+from jinja2 import Environment, PackageLoader
 
 from .errors import InvalidInput
 
@@ -78,6 +79,25 @@ def translations(language: str) -> NullTranslations:
         return NullTranslations()
     folder = compile_catalogues(catalogue_folder())
     return Translations.load(str(folder), [language], DOMAIN)
+
+
+def template_environment(package: str, language: str) -> Environment:
+    """A Jinja environment for ``package``'s ``templates`` folder, speaking ``language``.
+
+    Reports and mission agendas are written outside Flask (CLI, background jobs), so
+    they install the catalogue themselves: ``_()`` and ``{% trans %}`` (trimmed).
+    """
+    env = Environment(
+        loader=PackageLoader(package, "templates"),
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        extensions=["jinja2.ext.i18n"],
+    )
+    env.policies["ext.i18n.trimmed"] = True
+    gettext = translations(language)
+    env.install_gettext_translations(gettext, newstyle=True)
+    return env
 
 
 def locale(language: str) -> Locale:

@@ -20,12 +20,19 @@ from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 
 from babel.dates import format_skeleton, format_time
-from jinja2 import Environment, PackageLoader
+from jinja2 import Environment
 from markupsafe import Markup
 
 from .. import __version__, reason_texts
 from ..formulas import neutralise
-from ..languages import DEFAULT_LANGUAGE, LANGUAGES, N_, check_language, translations
+from ..languages import (
+    DEFAULT_LANGUAGE,
+    LANGUAGES,
+    N_,
+    check_language,
+    template_environment,
+    translations,
+)
 from ..profiles import Profile
 from ..ranking import Match
 from ..reports import CompanyMatches, Report, ReportEntry, summarise
@@ -36,16 +43,8 @@ from .model import Meeting, Mission, Participant, Plan
 @lru_cache(maxsize=len(LANGUAGES))
 def _environment(language: str) -> Environment:
     """The agenda template's environment in one language (gettext from the catalogues)."""
-    env = Environment(
-        loader=PackageLoader("matchmaker.missions", "templates"),
-        autoescape=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        extensions=["jinja2.ext.i18n"],
-    )
-    env.policies["ext.i18n.trimmed"] = True
+    env = template_environment("matchmaker.missions", language)
     gettext = translations(language)
-    env.install_gettext_translations(gettext, newstyle=True)
     env.filters["reason"] = lambda value: reason_texts.translate(value, gettext.gettext, language)
     return env
 

@@ -19,11 +19,11 @@ from typing import Any
 
 from babel.dates import format_datetime
 from babel.numbers import format_decimal
-from jinja2 import Environment, PackageLoader
+from jinja2 import Environment
 from markupsafe import Markup
 
 from ... import reason_texts
-from ...languages import DEFAULT_LANGUAGE, LANGUAGES, translations
+from ...languages import DEFAULT_LANGUAGE, LANGUAGES, template_environment, translations
 from ..charts import COUNTRY_COLOURS, heatmap_svg, histogram_svg, top_partners_svg
 from ..model import Report
 from ..summary import summarise
@@ -39,16 +39,8 @@ def _environment(language: str) -> Environment:
     The page's words come from the gettext catalogues (``_()`` and ``{% trans %}``),
     numbers and dates from Babel's rules for the language.
     """
-    env = Environment(
-        loader=PackageLoader("matchmaker.reports", "templates"),
-        autoescape=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        extensions=["jinja2.ext.i18n"],
-    )
-    env.policies["ext.i18n.trimmed"] = True
+    env = template_environment("matchmaker.reports", language)
     gettext = translations(language)
-    env.install_gettext_translations(gettext, newstyle=True)
     env.filters.update(
         parts=_parts,
         number=lambda value: format_decimal(value, locale=language),
