@@ -20,31 +20,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from . import names
 from .roles import ROLES
 
-#: Legal forms that say nothing about which organisation a name means.
-LEGAL_FORMS = (
-    "sia",
-    "as",
-    "vas",
-    "jsc",
-    "ao",
-    "co",
-    "company",
-    "corp",
-    "corporation",
-    "ltd",
-    "limited",
-    "inc",
-    "llc",
-    "gmbh",
-    "plc",
-    "주식회사",
-    "(주)",
-    "㈜",
-)
-_LEGAL_FORM_WORDS = {f for f in LEGAL_FORMS if f.isalnum()}
-_LEGAL_FORM_MARKS = ("(주)", "㈜", "주식회사")
 #: Host prefixes and path segments that name a language or device version of the same site.
 _HOST_PREFIXES = ("www.", "m.", "eng.", "en.", "english.", "kor.", "lv.")
 _LANGUAGE_SEGMENTS = {"en", "eng", "english", "lv", "ko", "kr", "kor", "ru"} | {
@@ -94,18 +72,6 @@ def load_records(paths: Iterable[Path]) -> list[Record]:
                 except json.JSONDecodeError as exc:
                     raise ValueError(f"{path.name}:{number}: not JSON ({exc})") from exc
     return records
-
-
-def normalised_name(name: str) -> str:
-    """Lower-case words of a name without legal forms or punctuation.
-
-    'SIA Grindeks' and 'Grindeks, JSC' both give 'grindeks'; '(주)바텍' gives '바텍'.
-    """
-    text = unicodedata.normalize("NFKC", name or "").lower()
-    for mark in _LEGAL_FORM_MARKS:
-        text = text.replace(mark, " ")
-    words = re.findall(r"\w+", text)
-    return " ".join(w for w in words if w not in _LEGAL_FORM_WORDS)
 
 
 def website_domain(url: str | None) -> str | None:
@@ -186,9 +152,9 @@ def duplicate_organisations(records: Sequence[Record]) -> list[Clash]:
     records pointing at the same site do.
     """
     return [
-        *_clashes("name", ((normalised_name(r.data.get("name", "")), r) for r in records)),
+        *_clashes("name", ((names.normalised(r.data.get("name", "")), r) for r in records)),
         *_clashes(
-            "name_local", ((normalised_name(r.data.get("name_local") or ""), r) for r in records)
+            "name_local", ((names.normalised(r.data.get("name_local") or ""), r) for r in records)
         ),
         *_clashes("website", ((website_key(r.data.get("website")), r) for r in records)),
     ]
