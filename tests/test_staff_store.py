@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from matchmaker import store as store_module
 from matchmaker.importing import parse_file
 from matchmaker.store import StaffFilter, Store, name_rowid, search_key
+from matchmaker.store import schema as store_module
 
 
 def test_a_database_from_before_migration_10_gets_its_names_indexed(

@@ -13,7 +13,6 @@ import numpy as np
 import pytest
 
 from matchmaker import engine
-from matchmaker import store as store_module
 from matchmaker.embedding import HashingEmbedder
 from matchmaker.judgements import Judgement, JudgementInputError
 from matchmaker.profiles import validate_profile
@@ -29,6 +28,7 @@ from matchmaker.store import (
     VectorRow,
     connect,
 )
+from matchmaker.store import schema as store_module
 from matchmaker.texts import FIELDS
 
 MODEL = HashingEmbedder.model_id

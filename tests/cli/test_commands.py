@@ -14,11 +14,11 @@ import pytest
 from click.testing import Result
 
 from matchmaker import config
-from matchmaker import store as store_module
 from matchmaker.cli import cli
 from matchmaker.importing import parse_bytes
 from matchmaker.judgements import Judgement
 from matchmaker.store import Store
+from matchmaker.store import connection as store_module
 
 FIXTURES = Path(__file__).parents[1] / "fixtures"
 README = Path(__file__).parents[2] / "README.md"

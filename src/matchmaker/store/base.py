@@ -1,0 +1,156 @@
+"""Opening and closing the store, write transactions, the data revision, statistics.
+
+SQLite is used the way its authors recommend: WAL mode, an explicit busy
+timeout, foreign keys on, every multi-row write in one transaction, and
+read-modify-write under ``BEGIN IMMEDIATE`` with a version column so that a
+stale edit is refused instead of silently overwriting someone else's.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import sqlite_utils
+
+from .connection import _refuse_missing_or_empty, connect, explain
+from .errors import BusyError, StoreError
+from .records import VectorRow
+
+if TYPE_CHECKING:
+    from . import Store
+
+
+class StoreBase:
+    """The connection and its transactions; :class:`~matchmaker.store.Store` adds the tables."""
+
+    def __init__(self, db: sqlite_utils.Database, path: str, readonly: bool = False):
+        self.db = db
+        self.path = path
+        self.readonly = readonly
+        # Vectors a read-only store could not save: (model_id, field) -> company id -> row.
+        self._unsaved_vectors: dict[tuple[str, str], dict[str, VectorRow]] = {}
+
+    @classmethod
+    def open(
+        cls,
+        path: str | Path,
+        create: bool = False,
+        readonly: bool = False,
+        check: bool = False,
+        synchronous: str | None = None,
+        migrate: bool = True,
+    ) -> Store:
+        """Open (and migrate) the database; refuse a missing file unless create=True.
+
+        ``readonly`` opens without writing anything (read commands, read-only
+        copies); ``check`` runs ``PRAGMA quick_check`` first, so a damaged file
+        is refused before a write lands in it. ``migrate=False`` is for a process
+        that migrated this file when it started (the web app, on every request).
+        """
+        path = Path(path)
+        if str(path) != ":memory:":
+            _refuse_missing_or_empty(path, create and not readonly)
+        try:
+            conn = connect(path, synchronous=synchronous, readonly=readonly)
+            store = cls(sqlite_utils.Database(conn), str(path), readonly=readonly)
+        except sqlite3.DatabaseError as exc:  # not a database, corrupt, locked, unreadable
+            raise explain(exc, path) or StoreError(
+                f"cannot open the database at {path}: {exc}"
+            ) from None
+        try:
+            if check:
+                store.quick_check()
+            if readonly:
+                store._refuse_pending_migrations()
+            elif migrate:
+                store.migrate()
+        except sqlite3.DatabaseError as exc:
+            store.close()
+            raise explain(exc, path) or StoreError(
+                f"cannot open the database at {path}: {exc}"
+            ) from None
+        except StoreError:
+            store.close()
+            raise
+        return store
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def _immediate(self) -> Iterator[None]:
+        """A write transaction that takes the write lock up front.
+
+        A full disk, a damaged or read-only file rolls the whole transaction back
+        and becomes a :class:`DatabaseFileError` naming the file and what to do.
+        """
+        conn = self.db.conn
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) and "busy" not in str(exc):
+                raise explain(exc, self.path) or exc from None
+            raise BusyError(
+                f"the database is busy with another write ({exc}); try again in a moment"
+            ) from None
+        try:
+            yield
+            conn.commit()
+        except sqlite3.DatabaseError as exc:
+            self._rollback()
+            raise explain(exc, self.path) or exc from None
+        except BaseException:
+            self._rollback()
+            raise
+
+    def _rollback(self) -> None:
+        # SQLite may have rolled back already (e.g. after SQLITE_FULL); nothing was kept
+        with suppress(sqlite3.Error):
+            self.db.conn.rollback()
+
+    def _bump_revision(self) -> None:
+        self.db.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'revision'")
+
+    def revision(self) -> int:
+        """Increases on every write to companies: a cheap 'has anything changed?' check."""
+        return int(self.db.execute("SELECT value FROM meta WHERE key = 'revision'").fetchone()[0])
+
+    def stats(self, model_id: str | None = None) -> dict[str, Any]:
+        one = lambda sql, *p: self.db.execute(sql, p).fetchone()[0]  # noqa: E731
+        by_country = dict(
+            self.db.execute(
+                "SELECT country, COUNT(*) FROM companies WHERE deleted_at IS NULL GROUP BY country"
+            ).fetchall()
+        )
+        result = {
+            "database": self.path,
+            "companies": one("SELECT COUNT(*) FROM companies WHERE deleted_at IS NULL"),
+            "by_country": by_country,
+            "verified": one(
+                "SELECT COUNT(*) FROM companies WHERE deleted_at IS NULL AND verified = 1"
+            ),
+            "incomplete": one(
+                "SELECT COUNT(*) FROM companies WHERE deleted_at IS NULL "
+                "AND trim(offers) = '' AND trim(seeks) = ''"
+            ),
+            "deleted": one("SELECT COUNT(*) FROM companies WHERE deleted_at IS NOT NULL"),
+            "audit_entries": one("SELECT COUNT(*) FROM audit"),
+            "users": one("SELECT COUNT(*) FROM users"),
+            "last_change": one("SELECT MAX(updated_at) FROM companies"),
+            "revision": self.revision(),
+        }
+        if model_id:
+            result["embedded_companies"] = one(
+                "SELECT COUNT(DISTINCT company_id) FROM vectors WHERE model_id = ?", model_id
+            )
+        return result

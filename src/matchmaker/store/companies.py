@@ -1,0 +1,336 @@
+"""Company profiles: read, create, edit, import, delete, verify, each write audited.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import replace
+from typing import Any
+
+from .. import names
+from ..errors import UnknownCompany
+from ..profiles import INPUT_FIELDS, VOCABULARY_FIELDS, Profile
+from ..text_languages import field_languages
+from .errors import (
+    ConflictError,
+    ImportConflict,
+    ImportConflictError,
+    MergedError,
+    NotFoundError,
+    StaleEditError,
+)
+from .records import UpsertSummary, _profile_from_row, _row_from_content, now
+from .staff import NAME_FIELDS, name_rowid, search_key
+
+
+class CompaniesMixin:
+    """The ``companies`` table (part of :class:`~matchmaker.store.Store`)."""
+
+    def get(self, company_id: str, include_deleted: bool = False) -> Profile:
+        """The profile; a merged id raises MergedError, an unknown one suggests near names."""
+        row = self._row(company_id)
+        if row is None or (row["deleted_at"] and not include_deleted):
+            kept = self.merged_into(company_id)
+            if kept:
+                raise MergedError(company_id, kept)
+            raise self.not_found(company_id)
+        return _profile_from_row(row)
+
+    def not_found(self, text: str) -> UnknownCompany:
+        """'no company with id ...', with "did you mean" live companies of a similar name."""
+        rows = self.db.execute(
+            "SELECT id, name, name_local FROM companies WHERE deleted_at IS NULL"
+        ).fetchall()
+        ids = names.suggest(text, rows)
+        label = {r[0]: r[1] for r in rows}
+        suggestions = [(i, label[i]) for i in ids]
+        message = f"no company with id '{text}'"
+        if suggestions:
+            message += "; did you mean " + " or ".join(f"{n} ({i})" for i, n in suggestions) + "?"
+        return UnknownCompany(text, suggestions, message)
+
+    def exists(self, company_id: str) -> bool:
+        return self._row(company_id) is not None
+
+    def is_deleted(self, company_id: str) -> bool:
+        row = self._row(company_id)
+        return bool(row and row["deleted_at"])
+
+    def list(
+        self, country: str | None = None, include_deleted: bool = False, deleted_only: bool = False
+    ) -> list[Profile]:
+        where, params = [], []
+        if country:
+            where.append("country = ?")
+            params.append(country)
+        if deleted_only:
+            where.append("deleted_at IS NOT NULL")
+        elif not include_deleted:
+            where.append("deleted_at IS NULL")
+        sql = "SELECT * FROM companies"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        sql += " ORDER BY id"
+        return [_profile_from_row(r) for r in self.db.query(sql, params)]
+
+    def upsert_many(
+        self,
+        profiles: Iterable[Profile],
+        actor: str,
+        exported: Mapping[str, Any] | None = None,
+        overwrite: bool = False,
+    ) -> UpsertSummary:
+        """Insert or update profiles by id, all in one transaction, with an audit entry each.
+
+        An unchanged profile is left alone (no new version, no audit entry), so
+        re-importing the same file is a no-op. A soft-deleted profile that is
+        imported again is restored. ``exported`` (id -> state with ``version`` and
+        ``updated_at`` at export) makes a file that would revert later edits raise
+        :class:`ImportConflictError` with nothing written, unless ``overwrite``.
+        """
+        profiles = list(profiles)
+        summary = UpsertSummary()
+        with self._immediate():
+            if exported and not overwrite:
+                conflicts = self.find_conflicts(profiles, exported)
+                if conflicts:
+                    raise ImportConflictError(conflicts)
+            for profile in profiles:
+                profile = self._keep_curated(profile)
+                outcome = self._write(profile, actor, action="import")
+                if outcome == "created":
+                    summary.created += 1
+                elif outcome == "updated":
+                    summary.updated += 1
+                else:
+                    summary.unchanged += 1
+                    continue
+                summary.changed_ids.append(profile.id)
+            if summary.changed_ids:
+                self._bump_revision()
+        return summary
+
+    def _keep_curated(self, profile: Profile) -> Profile:
+        """An imported row that leaves roles, partner roles or markets empty keeps stored ones.
+
+        Staff curate these fields on the company form; an export from another tool
+        (or an older file) that lacks them must not wipe that work. Clearing them
+        is an edit, not an import.
+        """
+        row = self._row(profile.id)
+        if row is None:
+            return profile
+        kept = {
+            name: json.loads(row[name])
+            for name in VOCABULARY_FIELDS
+            if not getattr(profile, name) and row[name] != "[]"
+        }
+        return replace(profile, **kept) if kept else profile
+
+    def find_conflicts(
+        self, profiles: Iterable[Profile], exported: Mapping[str, Any]
+    ) -> list[ImportConflict]:
+        """Rows of an exported file whose stored profile was edited (or deleted) since.
+
+        A row conflicts when the stored version differs from the file's (or, for
+        files without versions, the stored ``updated_at`` is later) *and* importing
+        it would change something: re-importing an identical row is harmless.
+        """
+        conflicts = []
+        for profile in profiles:
+            state = exported.get(profile.id)
+            row = self._row(profile.id) if state is not None else None
+            if row is None:
+                continue
+            if state.version is not None:
+                moved = row["version"] != state.version
+            else:
+                moved = bool(state.updated_at) and row["updated_at"] > state.updated_at
+            would_change = row["deleted_at"] or _profile_from_row(row).content() != (
+                profile.content()
+            )
+            if moved and would_change:
+                conflicts.append(
+                    ImportConflict(
+                        profile.id,
+                        state.version,
+                        state.updated_at,
+                        row["version"],
+                        row["updated_at"],
+                    )
+                )
+        return conflicts
+
+    def save(self, profile: Profile, actor: str, expected_version: int | None = None) -> Profile:
+        """Create or edit one profile; refuse it if the stored version moved on."""
+        with self._immediate():
+            row = self._row(profile.id)
+            if expected_version is not None:
+                actual = row["version"] if row else 0
+                if actual != expected_version:
+                    raise StaleEditError(profile.id, expected_version, actual)
+            if self._write(profile, actor, action="edit") != "unchanged":
+                self._bump_revision()
+        return self.get(profile.id)
+
+    def create(self, profile: Profile, actor: str) -> Profile:
+        """Add a new profile; refuse an id that is already taken."""
+        with self._immediate():
+            if self._row(profile.id) is not None:
+                raise ConflictError(f"a company with id '{profile.id}' already exists")
+            self._write(profile, actor, action="create")
+            self._bump_revision()
+        return self.get(profile.id)
+
+    def set_deleted(
+        self, company_id: str, deleted: bool, actor: str, expected_version: int | None = None
+    ) -> Profile:
+        """Soft-delete (deleted=True) or restore a profile; the row and its history stay."""
+        with self._immediate():
+            row = self._row(company_id)
+            if row is None:
+                raise UnknownCompany(company_id)
+            if expected_version is not None and row["version"] != expected_version:
+                raise StaleEditError(company_id, expected_version, row["version"])
+            if bool(row["deleted_at"]) != deleted:
+                stamp = now()
+                self.db.execute(
+                    "UPDATE companies SET deleted_at = ?, version = version + 1, updated_at = ? "
+                    "WHERE id = ?",
+                    [stamp if deleted else None, stamp, company_id],
+                )
+                self._audit(company_id, actor, "delete" if deleted else "restore", [], None, None)
+                self._bump_revision()
+        return self.get(company_id, include_deleted=True)
+
+    def set_verified(
+        self,
+        company_ids: Iterable[str],
+        verified: bool,
+        actor: str,
+        expected_version: int | None = None,
+    ) -> int:
+        """Mark profiles verified or not, in one transaction; return how many changed.
+
+        Verification is its own audit event ("verify" or "unverify", with who and
+        when), not an "edit". ``expected_version`` (one profile only) refuses a stale
+        click; a bulk action skips profiles already in the asked state.
+        """
+        company_ids = list(company_ids)
+        changed = 0
+        with self._immediate():
+            for company_id in company_ids:
+                row = self._row(company_id)
+                if row is None or row["deleted_at"]:
+                    raise NotFoundError(f"no company with id '{company_id}'")
+                if expected_version is not None and row["version"] != expected_version:
+                    raise StaleEditError(company_id, expected_version, row["version"])
+                if bool(row["verified"]) == verified:
+                    continue
+                self.db.execute(
+                    "UPDATE companies SET verified = ?, version = version + 1, updated_at = ? "
+                    "WHERE id = ?",
+                    [int(verified), now(), company_id],
+                )
+                action = "verify" if verified else "unverify"
+                before, after = {"verified": not verified}, {"verified": verified}
+                self._audit(company_id, actor, action, ["verified"], before, after)
+                changed += 1
+            if changed:
+                self._bump_revision()
+        return changed
+
+    def delete_many(self, company_ids: Iterable[str], actor: str) -> int:
+        """Soft-delete profiles in one transaction (a "delete" audit entry each)."""
+        company_ids = list(company_ids)
+        deleted = 0
+        with self._immediate():
+            for company_id in company_ids:
+                row = self._row(company_id)
+                if row is None:
+                    raise NotFoundError(f"no company with id '{company_id}'")
+                if row["deleted_at"]:
+                    continue
+                stamp = now()
+                self.db.execute(
+                    "UPDATE companies SET deleted_at = ?, version = version + 1, updated_at = ? "
+                    "WHERE id = ?",
+                    [stamp, stamp, company_id],
+                )
+                self._audit(company_id, actor, "delete", [], None, None)
+                deleted += 1
+            if deleted:
+                self._bump_revision()
+        return deleted
+
+    def record_export(self, company_ids: Iterable[str], actor: str, fmt: str) -> None:
+        """An "export" audit entry per profile of a selection staff exported (who, when, format)."""
+        with self._immediate():
+            for company_id in company_ids:
+                self._audit(company_id, actor, "export", [], None, {"format": fmt})
+
+    def _row(self, company_id: str) -> dict[str, Any] | None:
+        rows = list(self.db.query("SELECT * FROM companies WHERE id = ?", [company_id]))
+        return rows[0] if rows else None
+
+    def _write(
+        self, profile: Profile, actor: str, action: str, reverts: int | None = None
+    ) -> str:
+        """Write one profile inside the caller's transaction; return what happened."""
+        row = self._row(profile.id)
+        stamp = now()
+        new = profile.content()
+        if row is None:
+            record = _row_from_content(new) | {
+                "languages": json.dumps(field_languages(new)),
+                "version": 1,
+                "created_at": stamp,
+                "updated_at": stamp,
+                "deleted_at": None,
+            }
+            self.db["companies"].insert(record)
+            self._index_name(profile)
+            self._audit(
+                profile.id, actor, action if action != "edit" else "create", list(new), None, new
+            )
+            return "created"
+        old = _profile_from_row(row).content()
+        changed = [k for k in INPUT_FIELDS if old[k] != new[k]]
+        if not changed and not row["deleted_at"]:
+            return "unchanged"
+        record = _row_from_content(new) | {
+            "languages": json.dumps(field_languages(new)),
+            "version": row["version"] + 1,
+            "updated_at": stamp,
+            "deleted_at": None,
+        }
+        self.db["companies"].update(profile.id, record)
+        if any(name in changed for name in NAME_FIELDS):
+            self._index_name(profile)
+        if changed:
+            self._audit(
+                profile.id,
+                actor,
+                action,
+                changed,
+                {k: old[k] for k in changed},
+                {k: new[k] for k in changed},
+                reverts=reverts,
+            )
+        if row["deleted_at"]:
+            self._audit(profile.id, actor, "restore", [], None, None)
+        return "updated"
+
+    def _index_name(self, profile: Profile) -> None:
+        """Keep the staff list's name search (``company_names``) in step with the profile."""
+        rowid = name_rowid(profile.id)  # the id column is not indexed; the rowid is
+        self.db.execute("DELETE FROM company_names WHERE rowid = ?", [rowid])
+        self.db.execute(
+            "INSERT INTO company_names (rowid, id, folded) VALUES (?, ?, ?)",
+            [
+                rowid,
+                profile.id,
+                search_key(profile.id, profile.name, profile.name_local, profile.city),
+            ],
+        )

@@ -1,0 +1,328 @@
+"""The schema: versioned migrations, and applying them once each.
+
+Each migration runs once, in its own write transaction, recorded in the
+``migrations`` table; a Python step (MIGRATION_STEPS) fills what SQL alone
+cannot compute inside the same transaction.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Callable
+
+from ..text_languages import field_languages
+from .errors import DatabaseFileError
+from .records import now
+from .staff import name_rowid, search_key
+
+#: One schema step: its version and either SQL text (its statements run in order) or a
+#: named function given the connection (``def add_x(conn: sqlite3.Connection) -> None``),
+#: for a step SQL alone cannot say. A function must only ``conn.execute``: committing
+#: is :meth:`Store.migrate`'s job.
+MigrationStep = str | Callable[[sqlite3.Connection], None]
+
+
+# Versioned migrations: each runs once, in its own transaction, recorded in the
+# `migrations` table. Apps open the database with migrations at start-up only.
+MIGRATIONS: list[tuple[int, MigrationStep]] = [
+    (
+        1,
+        """
+        CREATE TABLE companies (
+            id TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            name_local TEXT,
+            country TEXT NOT NULL CHECK (country IN ('LV', 'KR')),
+            city TEXT,
+            sectors TEXT NOT NULL DEFAULT '[]',
+            description TEXT NOT NULL,
+            offers TEXT NOT NULL DEFAULT '',
+            seeks TEXT NOT NULL DEFAULT '',
+            partnership_types TEXT NOT NULL DEFAULT '[]',
+            website TEXT,
+            employees INTEGER,
+            founded INTEGER,
+            certifications TEXT NOT NULL DEFAULT '[]',
+            source TEXT,
+            verified INTEGER NOT NULL DEFAULT 0,
+            version INTEGER NOT NULL DEFAULT 1,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            deleted_at TEXT
+        );
+        CREATE INDEX companies_country ON companies (country);
+        CREATE TABLE vectors (
+            company_id TEXT NOT NULL REFERENCES companies (id) ON DELETE CASCADE,
+            model_id TEXT NOT NULL,
+            field TEXT NOT NULL,
+            text_hash TEXT NOT NULL,
+            rows INTEGER NOT NULL,
+            dim INTEGER NOT NULL,
+            data BLOB NOT NULL,
+            texts TEXT NOT NULL DEFAULT '[]',
+            PRIMARY KEY (company_id, model_id, field)
+        );
+        CREATE TABLE audit (
+            id INTEGER PRIMARY KEY,
+            company_id TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            action TEXT NOT NULL,
+            at TEXT NOT NULL,
+            changed TEXT NOT NULL DEFAULT '[]',
+            before TEXT,
+            after TEXT
+        );
+        CREATE INDEX audit_company ON audit (company_id, id);
+        CREATE TABLE users (
+            username TEXT PRIMARY KEY,
+            password_hash TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            failed_logins INTEGER NOT NULL DEFAULT 0,
+            locked_until TEXT
+        );
+        CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        INSERT INTO meta (key, value) VALUES ('revision', '0');
+        """,
+    ),
+    (
+        2,
+        """
+        CREATE TABLE judgements (
+            id INTEGER PRIMARY KEY,
+            query_company TEXT REFERENCES companies (id),
+            query_text TEXT,
+            target_country TEXT NOT NULL CHECK (target_country IN ('LV', 'KR')),
+            candidate_id TEXT NOT NULL REFERENCES companies (id),
+            grade INTEGER NOT NULL CHECK (grade IN (0, 1, 2)),
+            actor TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            CHECK ((query_company IS NULL) <> (query_text IS NULL))
+        );
+        CREATE INDEX judgements_query ON judgements (query_company, query_text, target_country);
+        """,
+    ),
+    (
+        3,
+        # Revocable sessions: a session cookie carries the generation it was issued
+        # under; logout, a new password, disabling or removing the user bumps or ends
+        # it, so every earlier cookie of that user stops working at once. The lockout
+        # columns go: failed logins back off in the web app's rate-limit storage
+        # instead (a stored lock let anyone lock out any account).
+        """
+        ALTER TABLE users ADD COLUMN session_generation INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE users ADD COLUMN disabled_at TEXT;
+        ALTER TABLE users DROP COLUMN failed_logins;
+        ALTER TABLE users DROP COLUMN locked_until;
+        """,
+    ),
+    (
+        5,
+        # Web report jobs, so a restart neither loses them nor leaves them "running" forever.
+        # `request` is what it takes to run the job again (spec, previous report's pairs);
+        # `runner` names the server process that owns it; `starts` counts runs begun.
+        """
+        CREATE TABLE report_jobs (
+            id TEXT PRIMARY KEY,
+            owner TEXT NOT NULL,
+            format TEXT NOT NULL,
+            request TEXT NOT NULL,
+            state TEXT NOT NULL CHECK (state IN
+                ('queued', 'preparing', 'ranking', 'writing', 'done', 'failed', 'expired')),
+            done INTEGER NOT NULL DEFAULT 0,
+            total INTEGER NOT NULL DEFAULT 0,
+            message TEXT NOT NULL DEFAULT '',
+            path TEXT,
+            filename TEXT NOT NULL DEFAULT '',
+            runner TEXT,
+            starts INTEGER NOT NULL DEFAULT 0,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            finished_at TEXT
+        );
+        CREATE INDEX report_jobs_owner ON report_jobs (owner, created_at);
+        CREATE INDEX report_jobs_state ON report_jobs (state, finished_at);
+        """,
+    ),
+    (
+        6,
+        """
+        ALTER TABLE companies ADD COLUMN roles TEXT NOT NULL DEFAULT '[]';
+        ALTER TABLE companies ADD COLUMN partner_roles TEXT NOT NULL DEFAULT '[]';
+        ALTER TABLE companies ADD COLUMN markets TEXT NOT NULL DEFAULT '[]';
+        """,
+    ),
+    (
+        7,
+        # The detected language of description, offers and seeks ({"description": "ko"}),
+        # written with the text by _write; rows stored before are filled by migrate().
+        """
+        ALTER TABLE companies ADD COLUMN languages TEXT NOT NULL DEFAULT '{}';
+        """,
+    ),
+    (
+        8,
+        # Merged duplicates. The merged profile stays (soft-deleted) and its id redirects to
+        # the kept one while the merge stands; `kept_before` and the moved judgement ids are
+        # what an undo puts back; `kept_version` is the kept profile's version right after
+        # the merge, so an undo never reverts a later edit.
+        """
+        CREATE TABLE merges (
+            id INTEGER PRIMARY KEY,
+            kept_id TEXT NOT NULL REFERENCES companies (id),
+            merged_id TEXT NOT NULL REFERENCES companies (id),
+            actor TEXT NOT NULL,
+            at TEXT NOT NULL,
+            kept_before TEXT NOT NULL,
+            kept_version INTEGER NOT NULL,
+            judgements TEXT NOT NULL DEFAULT '[]',
+            undone_at TEXT,
+            undone_by TEXT
+        );
+        CREATE UNIQUE INDEX merges_standing ON merges (merged_id) WHERE undone_at IS NULL;
+        CREATE INDEX merges_kept ON merges (kept_id);
+        """,
+    ),
+    (
+        9,
+        # Trade missions (matchmaker.mission_store): settings, participants with their
+        # availability and cap, must/never-meet wishes (lv, kr), every version of the
+        # meeting plan (the plan's history), and an audit log of the other changes.
+        """
+        CREATE TABLE missions (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL,
+            settings TEXT NOT NULL,
+            version INTEGER NOT NULL DEFAULT 1,
+            created_by TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE TABLE mission_participants (
+            mission_id INTEGER NOT NULL REFERENCES missions (id) ON DELETE CASCADE,
+            company_id TEXT NOT NULL REFERENCES companies (id),
+            cap INTEGER,
+            unavailable TEXT NOT NULL DEFAULT '[]',
+            PRIMARY KEY (mission_id, company_id)
+        );
+        CREATE TABLE mission_wishes (
+            mission_id INTEGER NOT NULL REFERENCES missions (id) ON DELETE CASCADE,
+            lv TEXT NOT NULL REFERENCES companies (id),
+            kr TEXT NOT NULL REFERENCES companies (id),
+            kind TEXT NOT NULL CHECK (kind IN ('must', 'never')),
+            PRIMARY KEY (mission_id, lv, kr)
+        );
+        CREATE TABLE mission_plans (
+            mission_id INTEGER NOT NULL REFERENCES missions (id) ON DELETE CASCADE,
+            version INTEGER NOT NULL,
+            actor TEXT NOT NULL,
+            action TEXT NOT NULL,
+            note TEXT NOT NULL DEFAULT '',
+            at TEXT NOT NULL,
+            meetings TEXT NOT NULL,
+            stats TEXT NOT NULL DEFAULT '{}',
+            PRIMARY KEY (mission_id, version)
+        );
+        CREATE TABLE mission_log (
+            id INTEGER PRIMARY KEY,
+            mission_id INTEGER NOT NULL REFERENCES missions (id) ON DELETE CASCADE,
+            actor TEXT NOT NULL,
+            action TEXT NOT NULL,
+            at TEXT NOT NULL,
+            detail TEXT NOT NULL DEFAULT '{}'
+        );
+        CREATE INDEX mission_log_mission ON mission_log (mission_id, id);
+        """,
+    ),
+    (
+        10,
+        # The paginated staff list (store.staff_page) at 100k profiles: each sort walks
+        # an index in order and stops after one page. `audit.reverts` names the entry a
+        # revert undid, so the history can say "reverts #12".
+        """
+        CREATE INDEX companies_staff_name ON companies (deleted_at, name COLLATE NOCASE, id);
+        CREATE INDEX companies_staff_updated ON companies (deleted_at, updated_at, id);
+        CREATE INDEX companies_staff_country ON companies
+            (deleted_at, country, name COLLATE NOCASE, id);
+        ALTER TABLE audit ADD COLUMN reverts INTEGER;
+        CREATE VIRTUAL TABLE company_names USING fts5(
+            id UNINDEXED, folded, tokenize = 'trigram'
+        );
+        """,
+    ),
+]
+
+
+#: Python steps that complete a migration (filling what SQL alone cannot compute).
+MIGRATION_STEPS: dict[int, str] = {7: "_detect_languages_of_stored_rows", 10: "_index_all_names"}
+
+
+class SchemaMixin:
+    """Migrating the schema (part of :class:`~matchmaker.store.Store`)."""
+
+    def _refuse_pending_migrations(self) -> None:
+        if not self.db["migrations"].exists():
+            raise DatabaseFileError(f"{self.path} is not a matchmaker database (no migrations)")
+        done = {row[0] for row in self.db.execute("SELECT version FROM migrations").fetchall()}
+        if any(version not in done for version, _ in MIGRATIONS):
+            raise DatabaseFileError(
+                f"{self.path} needs upgrading, which a read-only opening cannot do; open it "
+                "once with a writing command (e.g. 'matchmaker embed') where it is writable"
+            )
+
+    def migrate(self) -> list[int]:
+        """Apply pending migrations, each in its own transaction; safe to call on every start."""
+        self.db.execute(
+            "CREATE TABLE IF NOT EXISTS migrations (version INTEGER PRIMARY KEY, applied_at TEXT)"
+        )
+        done = {row[0] for row in self.db.execute("SELECT version FROM migrations").fetchall()}
+        applied = []
+        for version, step in MIGRATIONS:
+            if version in done:
+                continue
+            with self._immediate():
+                if self.db.execute(
+                    "SELECT 1 FROM migrations WHERE version = ?", [version]
+                ).fetchone():
+                    continue  # another process migrated meanwhile
+                _apply_step(self.db.conn, step)
+                if version in MIGRATION_STEPS:
+                    getattr(self, MIGRATION_STEPS[version])()
+                self.db.execute("INSERT INTO migrations VALUES (?, ?)", [version, now()])
+            applied.append(version)
+        return applied
+
+    def _detect_languages_of_stored_rows(self) -> None:
+        """Fill companies.languages for rows written before the column existed.
+
+        Runs inside the migration's transaction, so the column and its values
+        appear together; the text is not changed, so no version or audit entry.
+        """
+        rows = self.db.execute("SELECT id, description, offers, seeks FROM companies").fetchall()
+        for company_id, description, offers, seeks in rows:
+            fields = {"description": description, "offers": offers, "seeks": seeks}
+            self.db.execute(
+                "UPDATE companies SET languages = ? WHERE id = ?",
+                [json.dumps(field_languages(fields)), company_id],
+            )
+
+    def _index_all_names(self) -> None:
+        """Fill ``company_names`` for profiles stored before migration 10."""
+        rows = self.db.execute("SELECT id, name, name_local, city FROM companies").fetchall()
+        self.db.conn.executemany(
+            "INSERT INTO company_names (rowid, id, folded) VALUES (?, ?, ?)",
+            [(name_rowid(row[0]), row[0], search_key(*row)) for row in rows],
+        )
+
+
+def _apply_step(conn: sqlite3.Connection, step: MigrationStep) -> None:
+    """Run one migration inside the caller's transaction: its function, or its SQL."""
+    if callable(step):
+        step(conn)
+        return
+    for statement in _statements(step):
+        conn.execute(statement)
+
+
+def _statements(sql: str) -> list[str]:
+    return [s.strip() for s in sql.split(";") if s.strip()]
