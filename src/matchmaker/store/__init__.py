@@ -49,6 +49,7 @@ from .errors import (
 )
 from .judging import JudgementsMixin
 from .merges import MergesMixin
+from .pg_vectors import PgVectorsMixin
 from .records import (
     _JUDGEMENT_COLUMNS,
     UpsertSummary,
@@ -91,6 +92,7 @@ class Store(
     StaffListMixin,
     JudgementsMixin,
     VectorsMixin,
+    PgVectorsMixin,
     UsersMixin,
     ReportJobsMixin,
     SchemaMixin,
