@@ -111,6 +111,6 @@ class WriteLockHolder:
 def shorten_busy_timeout(store, milliseconds: int = 100) -> None:
     """Make ``store`` give up waiting for the write lock after ``milliseconds``."""
     if store.dialect == "postgresql":
-        store.db.raw_execute(f"SET lock_timeout = {int(milliseconds)}")
+        store.db.busy_timeout_ms = milliseconds
     else:
         store.db.execute(f"PRAGMA busy_timeout = {int(milliseconds)}")

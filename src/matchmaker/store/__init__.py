@@ -34,6 +34,7 @@ from .connection import (
     _refuse_missing_or_empty,
     connect,
     explain,
+    is_postgres_url,
     synchronous_level,
 )
 from .errors import (
@@ -130,6 +131,7 @@ __all__ = [
     "check_backup",
     "connect",
     "explain",
+    "is_postgres_url",
     "name_rowid",
     "now",
     "restore_database",

@@ -41,7 +41,7 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool, PoolTimeout
 
-from .connection import BUSY_TIMEOUT_MS
+from . import connection as sqlite_connection
 from .errors import BusyError, DatabaseFileError, StoreError
 
 #: The advisory lock every write transaction takes (any fixed 64-bit number would do).
@@ -91,7 +91,7 @@ def pool_for(url: str) -> ConnectionPool:
     with _POOLS_LOCK:
         pool = _POOLS.get(key)
         if pool is None:
-            options = f"-c lock_timeout={BUSY_TIMEOUT_MS} -c statement_timeout=0"
+            options = f"-c lock_timeout={sqlite_connection.BUSY_TIMEOUT_MS}"
             params = conninfo_to_dict(url)
             params["options"] = (params.get("options", "") + " " + options).strip()
             pool = ConnectionPool(
@@ -168,6 +168,8 @@ class PgDatabase:
 
     def __init__(self, url: str):
         self.url = url
+        #: How long a write waits for the write lock; None: the store's BUSY_TIMEOUT_MS.
+        self.busy_timeout_ms: int | None = None
         self._pool = pool_for(url)
         self._conn: psycopg.Connection | None = self._pool.getconn()
 
@@ -203,6 +205,10 @@ class PgDatabase:
                 f"cannot write to {redacted(self.url)}: the disk is full ({exc}); nothing was "
                 "written. Free some space and try again"
             ) from None
+        except psycopg.OperationalError as exc:  # the server went away, or refused us
+            raise DatabaseFileError(
+                f"cannot use the database at {redacted(self.url)}: {exc}".strip()
+            ) from None
 
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         with self.connection.cursor() as cursor:
@@ -228,6 +234,8 @@ class PgDatabase:
         """One writer at a time, as ``BEGIN IMMEDIATE`` on SQLite (module docstring)."""
         try:
             with self.connection.transaction():
+                wait = self.busy_timeout_ms or sqlite_connection.BUSY_TIMEOUT_MS
+                self.connection.execute(f"SET LOCAL lock_timeout = {int(wait)}")
                 self.connection.execute("SELECT pg_advisory_xact_lock(%s)", [WRITE_LOCK])
                 yield
         except BUSY_ERRORS as exc:
