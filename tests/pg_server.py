@@ -145,3 +145,14 @@ def shorten_busy_timeout(store, milliseconds: int = 100) -> None:
         store.db.busy_timeout_ms = milliseconds
     else:
         store.db.execute(f"PRAGMA busy_timeout = {int(milliseconds)}")
+
+
+def untouched(db: str | os.PathLike) -> bool:
+    """Nothing was ever written to the test database: no file on SQLite, no tables on
+    PostgreSQL (where the empty database itself exists from the start)."""
+    if not on_postgres():
+        return not os.path.exists(db)
+    import psycopg
+
+    with psycopg.connect(str(db)) as conn:
+        return conn.execute("SELECT to_regclass('public.migrations')").fetchone()[0] is None

@@ -120,6 +120,11 @@ SETTINGS = (
         "temporary directory, which a reboot may clear).",
     ),
     Setting(
+        "db_pool",
+        "10",
+        "PostgreSQL only: the most connections one process keeps open to the database.",
+    ),
+    Setting(
         "vector_index",
         "hnsw",
         "PostgreSQL only: the pgvector index of profile vectors, 'hnsw' (default), 'ivfflat', "

@@ -41,6 +41,7 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool, PoolTimeout
 
+from .. import config
 from . import connection as sqlite_connection
 from .errors import BusyError, DatabaseFileError, StoreError
 
@@ -97,7 +98,7 @@ def pool_for(url: str) -> ConnectionPool:
             pool = ConnectionPool(
                 make_conninfo(**params),
                 min_size=1,
-                max_size=int(os.environ.get("MATCHMAKER_DB_POOL", "10")),
+                max_size=pool_size(),
                 kwargs={"autocommit": True},
                 open=False,
                 name=f"matchmaker-{len(_POOLS)}",
@@ -112,6 +113,14 @@ def pool_for(url: str) -> ConnectionPool:
                 ) from None
             _POOLS[key] = pool
         return pool
+
+
+def pool_size() -> int:
+    """MATCHMAKER_DB_POOL, checked: the most connections this process opens."""
+    value = str(config.get("db_pool") or "10").strip()
+    if not value.isdigit() or int(value) < 1:
+        raise StoreError(f"MATCHMAKER_DB_POOL must be a whole number of connections, not '{value}'")
+    return int(value)
 
 
 def close_pools(url: str | None = None) -> None:
