@@ -23,7 +23,7 @@ from ..store import (
     ImportConflict,
     ImportConflictError,
     check_backup,
-    is_postgres_url,
+    database_exists,
     restore_database,
 )
 from .duplicates import warn_about_duplicates
@@ -63,7 +63,7 @@ def import_cmd(
             click.echo(visible(str(error)), err=True)
         raise click.ClickException(f"{len(parsed.errors)} error(s) in {path}; nothing was imported")
     if dry_run:
-        if is_postgres_url(db_path) or Path(db_path).exists():
+        if database_exists(db_path):
             with open_store(db_path, readonly=True) as store:
                 if not overwrite:
                     conflicts = store.find_conflicts(parsed.profiles, parsed.exported)

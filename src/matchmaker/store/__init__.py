@@ -25,7 +25,7 @@ from .backup import (
     check_backup,
     restore_database,
 )
-from .base import StoreBase
+from .base import StoreBase, database_exists
 from .companies import CompaniesMixin
 from .connection import (
     BUSY_TIMEOUT_MS,
@@ -130,6 +130,7 @@ __all__ = [
     "VectorRow",
     "check_backup",
     "connect",
+    "database_exists",
     "explain",
     "is_postgres_url",
     "name_rowid",

@@ -24,6 +24,23 @@ if TYPE_CHECKING:
     from . import Store
 
 
+def database_exists(path: str | Path) -> bool:
+    """Whether there is a matchmaker database to read: the file, or a migrated PostgreSQL one.
+
+    On PostgreSQL the (empty) database exists before anything was written to it, so
+    what counts is whether it was ever migrated.
+    """
+    if not is_postgres_url(path):
+        return Path(path).exists()
+    from .postgres import PgDatabase
+
+    db = PgDatabase(str(path))
+    try:
+        return db["migrations"].exists()
+    finally:
+        db.close()
+
+
 class StoreBase:
     """The connection and its transactions; :class:`~matchmaker.store.Store` adds the tables."""
 
