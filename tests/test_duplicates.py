@@ -69,15 +69,15 @@ def test_each_pair_carries_its_evidence():
 
 
 def test_an_import_is_checked_against_stored_profiles_but_an_update_is_not_a_duplicate(
-    tmp_db_path, mini_profiles
+    tmp_db_path, tmp_path, mini_profiles
 ):
     with Store.open(tmp_db_path, create=True) as store:
-        stored = parse_file(_write(tmp_db_path.with_suffix(".jsonl"), GEO_YOUNG))
+        stored = parse_file(_write(tmp_path / "stored.jsonl", GEO_YOUNG))
         store.upsert_many(stored.profiles, "t")
-        update = parse_file(_write(tmp_db_path.with_suffix(".u.jsonl"), _variant(city="Seoul")))
+        update = parse_file(_write(tmp_path / "update.jsonl", _variant(city="Seoul")))
         assert check_import(store, update.profiles) == []
         row = _variant(id="geoyoung", name="Geoyoung Co., Ltd.")
-        again = parse_file(_write(tmp_db_path.with_suffix(".d.jsonl"), row))
+        again = parse_file(_write(tmp_path / "duplicate.jsonl", row))
         pairs = check_import(store, again.profiles)
         assert [p.ids for p in pairs] == [("geo-young", "geoyoung")]
 

@@ -11,6 +11,7 @@ import time
 
 import numpy as np
 import pytest
+from pg_server import WriteLockHolder, integrity_errors, shorten_busy_timeout
 
 from matchmaker import engine
 from matchmaker.embedding import HashingEmbedder
@@ -51,6 +52,7 @@ def fictional(company_id: str, **fields):
 # -- connection and schema ----------------------------------------------------------
 
 
+@pytest.mark.sqlite_only
 def test_every_connection_sets_wal_busy_timeout_and_foreign_keys(store, tmp_db_path):
     for conn in (store.db.conn, connect(tmp_db_path)):
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
@@ -60,7 +62,7 @@ def test_every_connection_sets_wal_busy_timeout_and_foreign_keys(store, tmp_db_p
 
 def test_foreign_keys_are_enforced(store):
     orphan = VectorRow("no-such-company", "profile", "h", np.zeros((1, 4), np.float32), ["x"])
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises(integrity_errors()):
         store.save_vectors(MODEL, [orphan])
 
 
@@ -130,7 +132,7 @@ def test_upsert_many_is_one_transaction(store, tmp_db_path, db_dump):
     before = db_dump(store)
     good = [fictional("txn-a"), fictional("txn-b")]
     bad = dataclasses.replace(fictional("txn-c"), country="XX")  # bypasses validation
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises(integrity_errors()):
         store.upsert_many([*good, bad], actor="test")
     assert db_dump(store) == before
     with Store.open(tmp_db_path) as other:
@@ -200,8 +202,7 @@ def test_create_refuses_a_taken_id(store, db_dump):
 
 def test_a_busy_database_waits_instead_of_failing(store, tmp_db_path):
     """busy_timeout: a writer waits for another process's write lock to go away."""
-    holder = connect(tmp_db_path)
-    holder.execute("BEGIN IMMEDIATE")
+    holder = WriteLockHolder(tmp_db_path)
     release = threading.Timer(0.3, holder.commit)
     release.start()
     try:
@@ -216,9 +217,8 @@ def test_a_busy_database_waits_instead_of_failing(store, tmp_db_path):
 
 def test_a_lock_held_past_the_busy_timeout_is_a_clear_store_error(store, tmp_db_path, db_dump):
     before = db_dump(store)
-    store.db.execute("PRAGMA busy_timeout = 100")  # instead of waiting the full 5 s
-    holder = connect(tmp_db_path)
-    holder.execute("BEGIN IMMEDIATE")
+    shorten_busy_timeout(store, 100)  # instead of waiting the full 5 s
+    holder = WriteLockHolder(tmp_db_path)
     try:
         with pytest.raises(BusyError, match="busy with another write.*try again"):
             store.save(fictional("never-written"), actor="test")
@@ -277,6 +277,7 @@ def test_unknown_ids_are_not_found(store):
 # -- durability --------------------------------------------------------------------------
 
 
+@pytest.mark.sqlite_only
 def test_writes_are_visible_from_a_second_connection_after_closing(tmp_db_path, mini_profiles):
     with Store.open(tmp_db_path, create=True) as first:
         first.upsert_many(mini_profiles, actor="writer")
@@ -360,7 +361,7 @@ def test_a_grade_for_an_unknown_or_misplaced_company_writes_nothing(
 
 
 def test_the_database_refuses_a_grade_outside_the_scale(store):
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises(integrity_errors()):
         store.db.execute(
             "INSERT INTO judgements (query_text, target_country, candidate_id, grade, actor,"
             " created_at) VALUES ('x', 'KR', 'han-generics', 3, 'ann', 'now')"

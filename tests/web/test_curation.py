@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from pg_server import WriteLockHolder
 from web_helpers import PASSWORD, STAFF, post_form, snapshot
 
 from matchmaker.store import Store
@@ -186,10 +186,9 @@ def test_a_busy_database_keeps_the_form_and_says_try_again(
     values = edit_values(store, "han-generics", city="Daejeon (typed)")
     if url.endswith("/new"):
         values.update(id="", name="Busy Test Labs (fictional)")
-    monkeypatch.setattr("matchmaker.store.BUSY_TIMEOUT_MS", 100)  # not the full 5 s
+    monkeypatch.setattr("matchmaker.store.connection.BUSY_TIMEOUT_MS", 100)  # not the full 5 s
     before = snapshot(tmp_db_path)
-    other = sqlite3.connect(tmp_db_path)
-    other.execute("BEGIN IMMEDIATE")
+    other = WriteLockHolder(tmp_db_path)
     try:
         response = post_form(staff_client, url, values)
     finally:

@@ -392,9 +392,9 @@ def test_settings_layer_defaults_then_environment_then_test_config(
         create_app()
 
 
-def test_a_forged_session_cookie_is_not_a_login(app: Flask, tmp_db_path: Path):
+def test_a_forged_session_cookie_is_not_a_login(app: Flask, tmp_db_path: Path, tmp_path: Path):
     """A session signed with another key (another deployment, a guess) is ignored."""
-    other = make_app(tmp_db_path, tmp_db_path.parent, SECRET_KEY="x" * 40).test_client()
+    other = make_app(tmp_db_path, tmp_path, SECRET_KEY="x" * 40).test_client()
     assert (
         other.post(
             "/login",

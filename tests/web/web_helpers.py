@@ -9,6 +9,7 @@ from typing import Any
 from flask import Flask
 from flask.testing import FlaskClient
 
+from matchmaker.store import is_postgres_url
 from matchmaker.web import create_app
 
 STAFF = "staff"
@@ -55,9 +56,18 @@ class AuthActions:
         return post_form(self.client, "/logout")
 
 
+def _connect(db_path: Path) -> Any:
+    """A plain connection of the test database's engine (a file, or a PostgreSQL URL)."""
+    if is_postgres_url(db_path):
+        import psycopg
+
+        return psycopg.connect(str(db_path))
+    return sqlite3.connect(db_path)
+
+
 def snapshot(db_path: Path) -> dict[str, list[tuple]]:
     """Every row a write could touch (companies, audit, users, grades), read afresh."""
-    conn = sqlite3.connect(db_path)
+    conn = _connect(db_path)
     try:
         return {
             table: conn.execute(f"SELECT * FROM {table} ORDER BY 1").fetchall()
@@ -69,14 +79,15 @@ def snapshot(db_path: Path) -> dict[str, list[tuple]]:
 
 def full_snapshot(db_path: Path) -> dict[str, list[tuple]]:
     """Every row of every table (vectors, migrations and tables added later included)."""
-    conn = sqlite3.connect(db_path)
+    conn = _connect(db_path)
     try:
-        tables = [
-            row[0]
-            for row in conn.execute(
-                "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"
-            )
-        ]
+        tables_sql = (
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' "
+            "ORDER BY table_name"
+            if is_postgres_url(db_path)
+            else "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"
+        )
+        tables = [row[0] for row in conn.execute(tables_sql)]
         return {
             table: sorted(conn.execute(f'SELECT * FROM "{table}"').fetchall(), key=repr)
             for table in tables

@@ -13,6 +13,7 @@ from __future__ import annotations
 import click
 
 from .data import backup, embed, export, import_cmd, judgements, restore, stats
+from .database import migrate
 from .duplicates import duplicates
 from .evaluate import eval_cmd, train
 from .missions import mission
@@ -33,3 +34,4 @@ for _command in (import_cmd, export, backup, restore, judgements, match, query, 
     cli.add_command(_command)
 for _command in (embed, stats, eval_cmd, train, report, serve, user, mission, duplicates, reembed):
     cli.add_command(_command)
+cli.add_command(migrate)

@@ -19,7 +19,13 @@ from ..indexing import embed_profiles
 from ..judgements import as_labelled_set
 from ..profiles import visible
 from ..service import Matchmaker
-from ..store import ImportConflict, ImportConflictError, check_backup, restore_database
+from ..store import (
+    ImportConflict,
+    ImportConflictError,
+    check_backup,
+    database_exists,
+    restore_database,
+)
 from .duplicates import warn_about_duplicates
 from .options import count_of, db_option, open_store, progress_printer, user_errors
 
@@ -57,7 +63,7 @@ def import_cmd(
             click.echo(visible(str(error)), err=True)
         raise click.ClickException(f"{len(parsed.errors)} error(s) in {path}; nothing was imported")
     if dry_run:
-        if Path(db_path).exists():
+        if database_exists(db_path):
             with open_store(db_path, readonly=True) as store:
                 if not overwrite:
                     conflicts = store.find_conflicts(parsed.profiles, parsed.exported)

@@ -25,7 +25,7 @@ from .backup import (
     check_backup,
     restore_database,
 )
-from .base import StoreBase
+from .base import StoreBase, database_exists
 from .companies import CompaniesMixin
 from .connection import (
     BUSY_TIMEOUT_MS,
@@ -34,6 +34,7 @@ from .connection import (
     _refuse_missing_or_empty,
     connect,
     explain,
+    is_postgres_url,
     synchronous_level,
 )
 from .errors import (
@@ -49,6 +50,7 @@ from .errors import (
 )
 from .judging import JudgementsMixin
 from .merges import MergesMixin
+from .pg_vectors import PgVectorsMixin
 from .records import (
     _JUDGEMENT_COLUMNS,
     UpsertSummary,
@@ -91,6 +93,7 @@ class Store(
     StaffListMixin,
     JudgementsMixin,
     VectorsMixin,
+    PgVectorsMixin,
     UsersMixin,
     ReportJobsMixin,
     SchemaMixin,
@@ -127,7 +130,9 @@ __all__ = [
     "VectorRow",
     "check_backup",
     "connect",
+    "database_exists",
     "explain",
+    "is_postgres_url",
     "name_rowid",
     "now",
     "restore_database",

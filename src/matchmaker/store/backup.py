@@ -10,9 +10,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from ..files import replaced_atomically
-from .connection import BUSY_TIMEOUT_MS, _connect_readonly, explain
+from .connection import BUSY_TIMEOUT_MS, _connect_readonly, explain, is_postgres_url
 from .errors import DatabaseFileError, StoreError
 from .schema import MIGRATIONS
+
+#: Backups and restores are SQLite file operations; PostgreSQL has its own tools.
+PG_BACKUP_MESSAGE = (
+    "backup and restore copy a SQLite file; on PostgreSQL use pg_dump and pg_restore "
+    "(e.g. 'pg_dump -Fc -f matchmaker.dump DBNAME')"
+)
 
 
 class BackupMixin:
@@ -34,6 +40,8 @@ class BackupMixin:
         to a temporary name and renamed, then checked like a restore would check
         it. Everything is kept: audit, users, grades, deleted profiles, versions.
         """
+        if self.dialect == "postgresql":
+            raise StoreError(PG_BACKUP_MESSAGE)
         path = Path(path)
         if path.exists() and path.resolve() == Path(self.path).resolve():
             raise StoreError(f"{path} is the live database itself; give another file")
@@ -121,6 +129,8 @@ def restore_database(backup: str | Path, live: str | Path) -> tuple[dict[str, in
     A live file SQLite cannot open (empty, damaged beyond reading) is replaced by
     renaming instead. Returns the backup's counts and where the old database went.
     """
+    if is_postgres_url(live):
+        raise StoreError(PG_BACKUP_MESSAGE)
     backup, live = Path(backup), Path(live)
     counts = check_backup(backup)
     live.parent.mkdir(parents=True, exist_ok=True)

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import sqlite_utils
 
-from .connection import _refuse_missing_or_empty, connect, explain
+from .connection import _refuse_missing_or_empty, connect, explain, is_postgres_url
 from .errors import BusyError, StoreError
 from .records import VectorRow
 
@@ -24,8 +24,29 @@ if TYPE_CHECKING:
     from . import Store
 
 
+def database_exists(path: str | Path) -> bool:
+    """Whether there is a matchmaker database to read: the file, or a migrated PostgreSQL one.
+
+    On PostgreSQL the (empty) database exists before anything was written to it, so
+    what counts is whether it was ever migrated.
+    """
+    if not is_postgres_url(path):
+        return Path(path).exists()
+    from .postgres import PgDatabase
+
+    db = PgDatabase(str(path))
+    try:
+        return db["migrations"].exists()
+    finally:
+        db.close()
+
+
 class StoreBase:
     """The connection and its transactions; :class:`~matchmaker.store.Store` adds the tables."""
+
+    #: "sqlite", or "postgresql" for a store opened from a ``postgresql://`` URL: the few
+    #: statements the two engines spell differently are chosen by it.
+    dialect = "sqlite"
 
     def __init__(self, db: sqlite_utils.Database, path: str, readonly: bool = False):
         self.db = db
@@ -50,7 +71,10 @@ class StoreBase:
         copies); ``check`` runs ``PRAGMA quick_check`` first, so a damaged file
         is refused before a write lands in it. ``migrate=False`` is for a process
         that migrated this file when it started (the web app, on every request).
+        A ``postgresql://`` URL opens PostgreSQL instead (:meth:`_open_postgres`).
         """
+        if is_postgres_url(path):
+            return cls._open_postgres(str(path), readonly=readonly, migrate=migrate)
         path = Path(path)
         if str(path) != ":memory:":
             _refuse_missing_or_empty(path, create and not readonly)
@@ -78,6 +102,31 @@ class StoreBase:
             raise
         return store
 
+    @classmethod
+    def _open_postgres(cls, url: str, readonly: bool, migrate: bool) -> Store:
+        """Open a PostgreSQL database (it must exist; ``migrate`` creates the tables).
+
+        psycopg is an optional dependency (the ``postgres`` extra), imported only here.
+        ``create`` and ``check`` are SQLite file matters and mean nothing here.
+        """
+        try:
+            from .postgres import PgDatabase, redacted
+        except ImportError as exc:
+            raise StoreError(
+                f"PostgreSQL needs psycopg ({exc}); install matchmaker with the 'postgres' extra"
+            ) from None
+        store = cls(PgDatabase(url), redacted(url), readonly=readonly)
+        store.dialect = "postgresql"
+        try:
+            if readonly:
+                store._refuse_pending_migrations()
+            elif migrate:
+                store.migrate()
+        except BaseException:
+            store.close()
+            raise
+        return store
+
     def close(self) -> None:
         self.db.close()
 
@@ -93,7 +142,12 @@ class StoreBase:
 
         A full disk, a damaged or read-only file rolls the whole transaction back
         and becomes a :class:`DatabaseFileError` naming the file and what to do.
+        On PostgreSQL, a transaction holding the one write lock (``postgres`` module).
         """
+        if self.dialect == "postgresql":
+            with self.db.write_transaction():
+                yield
+            return
         conn = self.db.conn
         try:
             conn.execute("BEGIN IMMEDIATE")

@@ -13,11 +13,18 @@ from .. import config
 from .errors import DatabaseFileError, StoreError
 
 BUSY_TIMEOUT_MS = 5000
+#: A database "path" starting with one of these is a PostgreSQL connection URL.
+POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 
 
 #: ``PRAGMA synchronous`` levels: FULL syncs the WAL on every commit, so a power cut
 #: cannot lose a commit that was reported done; NORMAL syncs only at checkpoints.
 SYNCHRONOUS_LEVELS = ("OFF", "NORMAL", "FULL", "EXTRA")
+
+
+def is_postgres_url(path: str | Path) -> bool:
+    """Whether MATCHMAKER_DB (or --db) names a PostgreSQL database rather than a SQLite file."""
+    return str(path).startswith(POSTGRES_SCHEMES)
 
 
 def synchronous_level(value: str | None = None) -> str:

@@ -83,7 +83,8 @@ class ReportJobsMixin:
         with self._immediate():
             jobs = self.db.execute(
                 f"SELECT id, starts FROM report_jobs WHERE (runner IS NULL OR runner != ?) "
-                f"AND state IN ({_placeholders(REPORT_JOB_ACTIVE)})",
+                f"AND state IN ({_placeholders(REPORT_JOB_ACTIVE)})"
+                + (" FOR UPDATE SKIP LOCKED" if self.dialect == "postgresql" else ""),
                 [runner, *REPORT_JOB_ACTIVE],
             ).fetchall()
             stamp = now()

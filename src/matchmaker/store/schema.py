@@ -13,6 +13,7 @@ from collections.abc import Callable
 
 from ..text_languages import field_languages
 from .errors import DatabaseFileError
+from .pg_schema import dialect_form
 from .records import now
 from .staff import name_rowid, search_key
 
@@ -285,7 +286,7 @@ class SchemaMixin:
                     "SELECT 1 FROM migrations WHERE version = ?", [version]
                 ).fetchone():
                     continue  # another process migrated meanwhile
-                _apply_step(self.db.conn, step)
+                _apply_step(self.db.conn, dialect_form(self.dialect, version, step))
                 if version in MIGRATION_STEPS:
                     getattr(self, MIGRATION_STEPS[version])()
                 self.db.execute("INSERT INTO migrations VALUES (?, ?)", [version, now()])

@@ -92,15 +92,15 @@ def _like_escaped(text: str) -> str:
     return re.sub(r"([\\%_])", r"\\\1", text)
 
 
-def _staff_where(where: StaffFilter) -> tuple[str, list[Any]]:
+def _staff_where(where: StaffFilter, dialect: str = "sqlite") -> tuple[str, list[Any]]:
     """The WHERE clause (and its parameters) of a staff list filter."""
     parts = ["deleted_at IS NOT NULL" if where.deleted else "deleted_at IS NULL"]
     params: list[Any] = []
     key = search_key(where.text)
-    if len(key) >= 3:  # the trigram index finds a quoted phrase anywhere in the names
+    if len(key) >= 3 and dialect == "sqlite":  # FTS5 trigrams find a quoted phrase
         parts.append("id IN (SELECT id FROM company_names WHERE company_names MATCH ?)")
         params.append('folded : "' + key.replace('"', '""') + '"')
-    elif key:  # one or two characters: too short for trigrams, so a scan of the index
+    elif key:  # 1-2 characters scan the index; on PostgreSQL pg_trgm serves LIKE
         parts.append("id IN (SELECT id FROM company_names WHERE folded LIKE ? ESCAPE '\\')")
         params.append("%" + _like_escaped(key) + "%")
     if where.country:
@@ -138,7 +138,7 @@ class StaffListMixin:
         a page costs about the same at 100k profiles as at 100 (docs/benchmarks.md).
         A page past the end gives the last page.
         """
-        clause, params = _staff_where(where)
+        clause, params = _staff_where(where, self.dialect)
         total = self.db.execute(f"SELECT COUNT(*) FROM companies WHERE {clause}", params)
         total = total.fetchone()[0]
         page = max(1, min(page, max(1, -(-total // per_page))))
@@ -152,14 +152,14 @@ class StaffListMixin:
 
     def staff_profiles(self, where: StaffFilter, sort: str = "name") -> list[Profile]:
         """Every profile ``where`` selects, whole, in ``sort`` order (for exports)."""
-        clause, params = _staff_where(where)
+        clause, params = _staff_where(where, self.dialect)
         sql = f"SELECT * FROM companies WHERE {clause} ORDER BY {STAFF_SORTS[sort]}"
         return [_profile_from_row(r) for r in self.db.query(sql, params)]
 
     def sectors_in_use(self) -> list[str]:
         """Every sector some live profile names, for the staff list's sector filter."""
         sql = (
-            "SELECT DISTINCT j.value FROM companies c, json_each(c.sectors) j "
-            "WHERE c.deleted_at IS NULL ORDER BY j.value COLLATE NOCASE"
+            "SELECT value FROM (SELECT DISTINCT j.value AS value FROM companies c, "
+            "json_each(c.sectors) j WHERE c.deleted_at IS NULL) AS s ORDER BY value COLLATE NOCASE"
         )
         return [row[0] for row in self.db.execute(sql)]

@@ -52,6 +52,7 @@ class VectorsMixin:
                         json.dumps(row.texts, ensure_ascii=False),
                     ],
                 )
+                self._save_pgvector(model_id, row.company_id, row.field, matrix)
                 count += 1
         return count
 
