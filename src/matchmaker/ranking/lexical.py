@@ -13,18 +13,27 @@ from collections.abc import Sequence
 import numpy as np
 from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 
+from ..lexicon import with_concepts
 from ..text_languages import lexical_form
 
 
 class BM25:
-    """Okapi BM25 over a fixed corpus (k1=1.5, b=0.75)."""
+    """Okapi BM25 over a fixed corpus (k1=1.5, b=0.75).
 
-    def __init__(self, k1: float = 1.5, b: float = 0.75):
+    With ``concepts`` each text also carries the domain lexicon's concept terms
+    (:mod:`matchmaker.lexicon`), so a Korean or Latvian text meets an English one
+    on "generic", "distribution", "clinical trial" and not only on acronyms. The
+    ranker's BM25 uses them; the keyword baseline of ``matchmaker eval`` does not.
+    """
+
+    def __init__(self, k1: float = 1.5, b: float = 0.75, concepts: bool = False):
         self.k1 = k1
         self.b = b
+        self.concepts = concepts
 
     def fit(self, corpus: Sequence[str]) -> BM25:
-        self.vectorizer_ = CountVectorizer(stop_words="english", preprocessor=lexical_form)
+        preprocessor = with_concepts if self.concepts else lexical_form
+        self.vectorizer_ = CountVectorizer(stop_words="english", preprocessor=preprocessor)
         try:
             counts = self.vectorizer_.fit_transform(corpus).tocsr().astype(np.float64)
         except ValueError:  # empty corpus, or only stop words

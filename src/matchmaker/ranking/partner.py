@@ -128,7 +128,7 @@ class PartnerRanker(BaseEstimator):
 
     def _fit_lexical(self) -> None:
         self.texts_ = [profile_text(p) for p in self.profiles_]
-        self.bm25_ = BM25().fit(self.texts_)
+        self.bm25_ = BM25(concepts=True).fit(self.texts_)
         self.vectorizer_ = TfidfVectorizer(
             sublinear_tf=True,
             ngram_range=(1, 2),
