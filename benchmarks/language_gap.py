@@ -19,6 +19,11 @@ gap (issue 11) into the ranker's parts, on the same queries:
    component causes;
 4. per query type (company queries, Korean needs, Latvian needs).
 
+With ``--lexicon`` it measures the domain lexicon (:mod:`matchmaker.lexicon`)
+instead: the full ranker with no lexicon, with the lexicon between all texts, with it
+between texts of different languages only (what the ranker does), and that without
+each group of concepts, on both sets in both languages and on real deals.
+
 It also prints the real-deals set (``eval/deals``, English) so a change to the
 words can be checked not to hurt outcomes. Vectors are cached on disk
 (``--cache``, outside the repository by default): only the first run embeds.
@@ -43,8 +48,11 @@ import numpy as np  # noqa: E402
 
 from matchmaker import engine, evaluation  # noqa: E402
 from matchmaker.importing import parse_file  # noqa: E402
+from matchmaker.lexicon import Lexicon, load_concepts, use_lexicon  # noqa: E402
 from matchmaker.model_comparison import MULTILINGUAL_SETS  # noqa: E402
 from matchmaker.ranking import Weights, parse_text_query  # noqa: E402
+from matchmaker.ranking.lexical import WordsAndConcepts  # noqa: E402
+from matchmaker.ranking.partner import written_in  # noqa: E402
 from matchmaker.role_fit import TextRoles  # noqa: E402
 
 DEALS = ("real deals", "eval/deals/judgements.jsonl", "eval/deals/profiles.jsonl")
@@ -236,13 +244,66 @@ def reading_agreement(judged_ml: str) -> list[str]:
     return lines
 
 
+def lexicon_variants(groups: Sequence[str] | None) -> dict[str, tuple[str, Lexicon]]:
+    """No lexicon; the lexicon between all texts; between texts of different languages;
+    that less each group (or less only ``groups``)."""
+    concepts = load_concepts()
+    every = sorted({c.group for c in concepts})
+    whole = Lexicon(concepts)
+    variants = {
+        "no lexicon": ("never", whole),
+        "lexicon, all pairs": ("always", whole),
+        "lexicon, across languages": ("languages", whole),
+    }
+    for group in every if groups is None else [g for g in groups if g in every]:
+        less = Lexicon(concepts, [g for g in every if g != group])
+        variants[f"  without {group}"] = ("languages", less)
+    return variants
+
+
+def measure_lexicon(embedder, groups: Sequence[str] | None) -> None:
+    """nDCG@5 of the full ranker per lexicon variant: both sets (EN and translated), real deals."""
+    pools = {}
+    for title, judged_en, pool_en, judged_ml, pool_ml in MULTILINGUAL_SETS:
+        for kind, judged, pool in (("EN", judged_en, pool_en), ("ML", judged_ml, pool_ml)):
+            pools[f"{title} {kind}"] = (judged, pool)
+    pools["deals"] = DEALS[1:]
+    runs = {}
+    for name, (judged, pool) in pools.items():
+        profiles = load_pool(pool)
+        ranker = engine.fit_in_memory(profiles, embedder)
+        run = evaluation.PartnerEvaluation(profiles, ranker, embedder)
+        runs[name] = (run, evaluation.load_judgements(judged))
+    print(f"{'lexicon':<26} " + " ".join(f"{name:>9}" for name in runs))
+    for label, (across, variant) in lexicon_variants(groups).items():
+        use_lexicon(variant)
+        figures = []
+        for run, queries in runs.values():
+            languages = [written_in(p) for p in run.ranker.profiles_]
+            run.ranker.bm25_ = WordsAndConcepts(across).fit(run.ranker.texts_, languages)
+            figures.append(mean_ndcg(queries, run.rank_matchmaker)["all"])
+        print(f"{label:<26} " + " ".join(f"{f:>9.3f}" for f in figures), flush=True)
+    use_lexicon(None)
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--cache", default="/tmp/matchmaker-language-gap-e5.pkl", type=Path)
     parser.add_argument("--model", default=None, help="the MATCHMAKER_MODEL setting by default")
     parser.add_argument("--no-deals", action="store_true", help="skip the real-deals set")
+    parser.add_argument(
+        "--lexicon",
+        action="store_true",
+        help="instead: the full ranker without the lexicon, with it, and without each group",
+    )
+    parser.add_argument(
+        "--groups", default="", help="with --lexicon: leave out only these groups (a,b; 'none')"
+    )
     args = parser.parse_args(argv)
     embedder = DiskCachedEmbedder(engine.make_embedder(args.model), args.cache)
+    if args.lexicon:
+        measure_lexicon(embedder, [g for g in args.groups.split(",") if g] or None)
+        return
     print(f"model {embedder.model_id}; nDCG@5, English set against translated (same queries)")
     kinds = ("all", "company", "Korean need", "Latvian need")
     print(f"{'set':<6} {'system':<36} {'EN':>6} {'ML':>6} {'gap':>7}   "

@@ -17,7 +17,7 @@ from matchmaker.lexicon import (
     use_lexicon,
     with_concepts,
 )
-from matchmaker.ranking.lexical import BM25
+from matchmaker.ranking.lexical import BM25, WordsAndConcepts
 from matchmaker.text_languages import lexical_form
 
 
@@ -76,17 +76,34 @@ def test_english_words_are_kept_as_they_were_and_concepts_only_added():
     assert with_concepts("quarterly report") == lexical_form("quarterly report")
 
 
-def test_bm25_with_concepts_finds_the_english_distributor_for_a_korean_need():
-    corpus = [
-        "Wholesale distributor of generic medicines and OTC products in the Baltic states",
-        "Plywood and birch veneer manufacturer",
-        "Glass fibre yarns and fabrics for composites",
-    ]
+CORPUS = [
+    "Wholesale distributor of generic medicines and OTC products in the Baltic states",
+    "Plywood and birch veneer manufacturer",
+    "Glass fibre yarns and fabrics for composites",
+]
+
+
+def test_concepts_find_the_english_distributor_for_a_korean_need():
     need = "유럽 제네릭 의약품 유통 파트너를 찾습니다"
-    plain = BM25().fit(corpus).scores(need)
-    with_lexicon = BM25(concepts=True).fit(corpus).scores(need)
-    assert np.all(plain == 0)  # no shared word: the gap the lexicon closes
-    assert int(np.argmax(with_lexicon)) == 0 and with_lexicon[0] > 0
+    words = BM25().fit(CORPUS).scores(need)
+    both = WordsAndConcepts().fit(CORPUS).scores(need)
+    assert np.all(words == 0)  # no shared word: the gap the lexicon closes
+    assert int(np.argmax(both)) == 0 and both[0] > 0
+    pool = np.array([2, 0])
+    assert np.allclose(WordsAndConcepts().fit(CORPUS).scores(need, pool), both[pool])
+
+
+def test_concepts_count_only_between_texts_of_different_languages():
+    """English to English ranks on words alone, exactly as before the lexicon."""
+    need = "generic medicines distributor"
+    words = BM25().fit(CORPUS).scores(need)
+    assert np.array_equal(WordsAndConcepts().fit(CORPUS).scores(need), words)
+    assert not np.array_equal(WordsAndConcepts("always").fit(CORPUS).scores(need), words)
+    korean = ["제네릭 의약품 유통 전문 기업", *CORPUS]
+    index = WordsAndConcepts().fit(korean, [["ko"], ["en"], ["en"], ["en"]])
+    found = index.document_scores(0)
+    assert found[1] > 0 and found[1] == max(found[1:])  # the Korean firm meets the English one
+    assert found[1] > BM25().fit(korean).document_scores(0)[1]
 
 
 def test_a_group_can_be_left_out(tmp_path):

@@ -282,11 +282,18 @@ def use_lexicon(replacement: Lexicon | None) -> None:
     with _lexicon_lock:
         _lexicon = replacement
     with_concepts.cache_clear()
+    concept_text.cache_clear()
 
 
 def concept_terms(text: str, analysed: str | None = None) -> list[str]:
     """The concept terms (``lx_<id>``) of a text, one per mention."""
     return [CONCEPT_PREFIX + concept for concept in lexicon().concepts_in(text, analysed)]
+
+
+@lru_cache(maxsize=1 << 16)
+def concept_text(text: str) -> str:
+    """Only the concept terms of a text, space-separated: what the concept index reads."""
+    return " ".join(concept_terms(text))
 
 
 @lru_cache(maxsize=1 << 16)
