@@ -19,6 +19,11 @@ gap (issue 11) into the ranker's parts, on the same queries:
    component causes;
 4. per query type (company queries, Korean needs, Latvian needs).
 
+``data/companies.jsonl`` states every company's roles, partner roles and markets
+(hand labels); the translated profiles state none, so the translated run reads
+them from text. ``--inferred-roles`` drops the stated fields from both pools, so
+both languages infer them and the comparison is between languages only.
+
 With ``--lexicon`` it measures the domain lexicon (:mod:`matchmaker.lexicon`)
 instead: the full ranker with no lexicon, with the lexicon between all texts, with it
 between texts of different languages only (what the ranker does), and that without
@@ -48,7 +53,13 @@ import numpy as np  # noqa: E402
 
 from matchmaker import engine, evaluation  # noqa: E402
 from matchmaker.importing import parse_file  # noqa: E402
-from matchmaker.lexicon import Lexicon, load_concepts, use_lexicon  # noqa: E402
+from matchmaker.lexicon import (  # noqa: E402
+    LEFT_OUT_GROUPS,
+    Lexicon,
+    load_concepts,
+    shipped_concepts,
+    use_lexicon,
+)
 from matchmaker.model_comparison import MULTILINGUAL_SETS  # noqa: E402
 from matchmaker.ranking import Weights, parse_text_query  # noqa: E402
 from matchmaker.ranking.lexical import WordsAndConcepts  # noqa: E402
@@ -126,10 +137,16 @@ class EnglishRoles:
         return getattr(self.english, name)
 
 
+#: with --inferred-roles: stated roles, partner roles and markets are dropped from every pool
+STRIP_ROLES = False
+
+
 def load_pool(path: str):
     parsed = parse_file(path, any_european=True)
     if not parsed.ok:
         raise SystemExit(f"{path}: {parsed.errors[0]}")
+    if STRIP_ROLES:
+        return [replace(p, roles=[], partner_roles=[], markets=[]) for p in parsed.profiles]
     return parsed.profiles
 
 
@@ -245,19 +262,24 @@ def reading_agreement(judged_ml: str) -> list[str]:
 
 
 def lexicon_variants(groups: Sequence[str] | None) -> dict[str, tuple[str, Lexicon]]:
-    """No lexicon; the lexicon between all texts; between texts of different languages;
-    that less each group (or less only ``groups``)."""
-    concepts = load_concepts()
-    every = sorted({c.group for c in concepts})
-    whole = Lexicon(concepts)
+    """No lexicon; the shipped lexicon between all texts; between texts of different
+    languages (what the ranker does); that less each shipped group (or only ``groups``),
+    and with each group the shipped lexicon leaves out."""
+    every = load_concepts()
+    shipped = shipped_concepts()
+    kept = sorted({c.group for c in shipped})
+    whole = Lexicon(shipped)
     variants = {
         "no lexicon": ("never", whole),
         "lexicon, all pairs": ("always", whole),
         "lexicon, across languages": ("languages", whole),
     }
-    for group in every if groups is None else [g for g in groups if g in every]:
-        less = Lexicon(concepts, [g for g in every if g != group])
+    for group in kept if groups is None else [g for g in groups if g in kept]:
+        less = Lexicon(shipped, [g for g in kept if g != group])
         variants[f"  without {group}"] = ("languages", less)
+    for group in sorted(LEFT_OUT_GROUPS):
+        if groups is None or group in groups:
+            variants[f"  with {group}"] = ("languages", Lexicon(every, [*kept, group]))
     return variants
 
 
@@ -299,7 +321,14 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument(
         "--groups", default="", help="with --lexicon: leave out only these groups (a,b; 'none')"
     )
+    parser.add_argument(
+        "--inferred-roles",
+        action="store_true",
+        help="drop stated roles, partner roles and markets, so both languages infer them",
+    )
     args = parser.parse_args(argv)
+    global STRIP_ROLES
+    STRIP_ROLES = args.inferred_roles
     embedder = DiskCachedEmbedder(engine.make_embedder(args.model), args.cache)
     if args.lexicon:
         measure_lexicon(embedder, [g for g in args.groups.split(",") if g] or None)
