@@ -193,7 +193,7 @@ def korean_content(text: str) -> str:
     as 유통사: a need and a profile that inflect one word differently still match.
     Everything outside Hangul is kept as written, so EU-GMP stays one term.
     """
-    tokens = kiwi().tokenize(text)
+    tokens = korean_tokens(text)
     out, position, t = [], 0, 0
     for run in _HANGUL.finditer(text):
         out.append(text[position : run.start()])
@@ -209,6 +209,13 @@ def korean_content(text: str) -> str:
         position = run.end()
     out.append(text[position:])
     return "".join(out)
+
+
+@lru_cache(maxsize=1 << 14)
+def korean_tokens(text: str) -> tuple:
+    """Kiwi's morphemes of a text (form, tag, start, len), cached: the words to match on and
+    the lexicon's concepts (``matchmaker.lexicon``) both read them."""
+    return tuple(kiwi().tokenize(text))
 
 
 def latvian_clause(clause: str) -> str:

@@ -252,13 +252,16 @@ def plan_report(plan: Plan, profiles: Mapping[str, Profile]) -> Report:
     return Report(meta=meta, sections=sections)
 
 
-def plan_charts(plan: Plan, profiles: Mapping[str, Profile]) -> dict[str, Markup]:
-    """The batch report's charts for the plan: fit histogram, sector heatmap, most met."""
+def plan_charts(
+    plan: Plan, profiles: Mapping[str, Profile], language: str = DEFAULT_LANGUAGE
+) -> dict[str, Markup]:
+    """The batch report's charts for the plan (fit histogram, sector heatmap, most met),
+    with their words in ``language``."""
     summary = summarise(plan_report(plan, profiles))
     return {
-        "histogram": histogram_svg(summary.score_bins, summary.strong_score),
-        "heatmap": heatmap_svg(summary.heatmap),
-        "partners": top_partners_svg(summary.top_partners),
+        "histogram": histogram_svg(summary.score_bins, summary.strong_score, language),
+        "heatmap": heatmap_svg(summary.heatmap, language=language),
+        "partners": top_partners_svg(summary.top_partners, language),
     }
 
 

@@ -13,18 +13,25 @@ from collections.abc import Sequence
 import numpy as np
 from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 
-from ..text_languages import lexical_form
+from ..lexicon import concept_text
+from ..text_languages import LANGUAGES, detect_language, lexical_form
 
 
 class BM25:
-    """Okapi BM25 over a fixed corpus (k1=1.5, b=0.75)."""
+    """Okapi BM25 over a fixed corpus (k1=1.5, b=0.75).
 
-    def __init__(self, k1: float = 1.5, b: float = 0.75):
+    ``preprocessor`` reads each text before scikit-learn cuts it into terms:
+    :func:`lexical_form` (words, Korean morphemes, Latvian stems) by default,
+    :func:`concept_text` for the lexicon's concepts (:class:`WordsAndConcepts`).
+    """
+
+    def __init__(self, k1: float = 1.5, b: float = 0.75, preprocessor=lexical_form):
         self.k1 = k1
         self.b = b
+        self.preprocessor = preprocessor
 
     def fit(self, corpus: Sequence[str]) -> BM25:
-        self.vectorizer_ = CountVectorizer(stop_words="english", preprocessor=lexical_form)
+        self.vectorizer_ = CountVectorizer(stop_words="english", preprocessor=self.preprocessor)
         try:
             counts = self.vectorizer_.fit_transform(corpus).tocsr().astype(np.float64)
         except ValueError:  # empty corpus, or only stop words
@@ -72,6 +79,82 @@ class BM25:
         contributions = docs.data[entries] * _idf_of(terms, self.idf_[terms], docs.indices[entries])
         owners = np.repeat(np.arange(len(pool)), lengths)
         return np.bincount(owners, weights=contributions, minlength=len(pool))
+
+
+class WordsAndConcepts:
+    """The ranker's lexical signal: BM25 over words, plus BM25 over the lexicon's concepts
+    between texts that share no language.
+
+    Two texts in one language already meet on their words; giving them the
+    concept terms as well would count every domain word twice and join
+    synonyms, and English ranking is not to move (issue 11). Across languages
+    the words meet only on acronyms, and the concept terms (:mod:`matchmaker.lexicon`)
+    stand in for the words a translation would share: a Korean need for a
+    제네릭 의약품 유통 partner meets "generic medicines distribution" on three.
+    ``across="always"`` adds the concepts between every pair, ``"never"`` not at
+    all (both for measuring: ``benchmarks/language_gap.py --lexicon``).
+    """
+
+    def __init__(self, across: str = "languages"):
+        if across not in ("languages", "always", "never"):
+            raise ValueError("across is 'languages', 'always' or 'never'")
+        self.across = across
+
+    def fit(
+        self, corpus: Sequence[str], languages: Sequence[Sequence[str]] | None = None
+    ) -> WordsAndConcepts:
+        """Index the texts; ``languages[i]``: the languages text i is written in (else detected)."""
+        self.words_ = BM25().fit(corpus)
+        self.concepts_ = BM25(preprocessor=concept_text).fit(corpus)
+        if languages is None:
+            languages = [text_languages(text) for text in corpus]
+        self.languages_ = np.array([language_mask(found) for found in languages], dtype=np.int8)
+        return self
+
+    def scores(self, query: str, pool: np.ndarray | None = None) -> np.ndarray:
+        """Words and (across languages) concepts of every document, or of ``pool``, for a text."""
+        words = self.words_.scores(query, pool)
+        if self.across == "never":
+            return words
+        concepts = self.concepts_.scores(query, pool)
+        return words + concepts * self._across(language_mask(text_languages(query)), pool)
+
+    def document_scores(self, i: int, pool: np.ndarray | None = None) -> np.ndarray:
+        """Same as ``scores(corpus[i], pool)``, reusing document i's terms."""
+        words = self.words_.document_scores(i, pool)
+        if self.across == "never":
+            return words
+        concepts = self.concepts_.document_scores(i, pool)
+        return words + concepts * self._across(int(self.languages_[i]), pool)
+
+    def _across(self, mask: int, pool: np.ndarray | None) -> np.ndarray:
+        """1 for each document written in none of the query's languages, else 0."""
+        theirs = self.languages_ if pool is None else self.languages_[pool]
+        if self.across == "always":
+            return np.ones(len(theirs))
+        return ((theirs & mask) == 0).astype(np.float64)
+
+
+_LATVIAN_LETTERS = frozenset("āčēģīķļņšūžĀČĒĢĪĶĻŅŠŪŽ")
+
+
+def text_languages(text: str) -> list[str]:
+    """The language of a text (lingua), or by its letters when it is too short to detect.
+
+    A short text still has a language for this purpose: "zāles" is Latvian and
+    "PCR kits" English, as far as sharing words goes.
+    """
+    found = detect_language(text)
+    if found:
+        return [found]
+    if any(ch in _LATVIAN_LETTERS for ch in text):
+        return ["lv"]
+    return ["en"]
+
+
+def language_mask(languages: Sequence[str]) -> int:
+    """The languages as bits (en 1, lv 2, ko 4); 0 when none is known."""
+    return sum(1 << LANGUAGES.index(code) for code in set(languages) if code in LANGUAGES)
 
 
 def _idf_of(terms: np.ndarray, idf: np.ndarray, columns: np.ndarray) -> np.ndarray:

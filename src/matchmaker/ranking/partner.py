@@ -41,7 +41,7 @@ from . import batch
 from . import text as free_text
 from .explaining import Explanation, Reasons, explain_match, explain_similar
 from .fit import fit_label
-from .lexical import BM25, csr_row, fit_vocabulary, lookup
+from .lexical import WordsAndConcepts, csr_row, fit_vocabulary, lookup, text_languages
 from .phrases import PhraseTable, best_pairs
 from .signals import (
     above_average,
@@ -56,6 +56,13 @@ from .signals import (
     top_k,
 )
 from .types import Filters, Match, QueryResult, Weights
+
+
+def written_in(profile: Profile) -> list[str]:
+    """The languages of a profile's own words: stored with it, else detected from its texts."""
+    if profile.languages:
+        return sorted(set(profile.languages.values()))
+    return text_languages(" ".join([profile.description, profile.offers, profile.seeks]))
 
 
 class LearnedScorer(Protocol):
@@ -128,7 +135,7 @@ class PartnerRanker(BaseEstimator):
 
     def _fit_lexical(self) -> None:
         self.texts_ = [profile_text(p) for p in self.profiles_]
-        self.bm25_ = BM25().fit(self.texts_)
+        self.bm25_ = WordsAndConcepts().fit(self.texts_, [written_in(p) for p in self.profiles_])
         self.vectorizer_ = TfidfVectorizer(
             sublinear_tf=True,
             ngram_range=(1, 2),

@@ -4,6 +4,10 @@ No chart library and no CDN: a report is mailed, archived and printed, so it
 must render offline, identically, years later. Each function takes figures
 from :func:`.summary.summarise` and returns SVG markup. Numbers are written on
 the marks themselves, so a chart still reads when printed in grey.
+
+Every word drawn inside a chart (titles, axes, legends, tooltips) is in the
+report's language: each function takes ``language`` and reads its words from
+the gettext catalogues, as the page around it does.
 """
 
 from __future__ import annotations
@@ -14,28 +18,41 @@ from html import escape
 
 from markupsafe import Markup
 
+from ..languages import DEFAULT_LANGUAGE, translations
 from .model import DIRECTION_LABELS
 from .summary import Heatmap, PartnerCount, ScoreBin
 
 COUNTRY_COLOURS = {"LV": "#9e3039", "KR": "#0047a0"}  # the flags' carmine and blue
 DIRECTION_COLOURS = {DIRECTION_LABELS[c]: colour for c, colour in COUNTRY_COLOURS.items()}
-FONT = "font-family='system-ui, -apple-system, Segoe UI, Roboto, sans-serif'"
+# The interface's system font stack (web/static/style.css): Hangul from Noto Sans CJK
+# (Linux), Apple SD Gothic Neo (macOS) or Malgun Gothic (Windows), no web font.
+FONT = (
+    "font-family='system-ui, -apple-system, \"Segoe UI\", Roboto, \"Noto Sans\", "
+    "\"Noto Sans CJK KR\", \"Noto Sans KR\", \"Source Han Sans KR\", "
+    "\"Apple SD Gothic Neo\", \"Malgun Gothic\", \"NanumGothic\", sans-serif'"
+)
 CHAR_WIDTH = 7.0  # generous width of a 12px character, for laying out labels
 LABEL_CHARS = 30
 PARTNER_CHARS = 36
 
 
-def heatmap_svg(heatmap: Heatmap, cell: int = 34) -> Markup:
+def _words(language: str):
+    """The gettext function of a language (English: the source strings)."""
+    return translations(language).gettext
+
+
+def heatmap_svg(heatmap: Heatmap, cell: int = 34, language: str = DEFAULT_LANGUAGE) -> Markup:
     """LV sectors down, KR sectors across; darker = more strong matches, count in each cell."""
+    _ = _words(language)
     if not heatmap.counts:
-        return _empty("No strong matches to chart.")
+        return _empty(_("No strong matches to chart."))
     rows, cols = heatmap.lv_sectors, heatmap.kr_sectors
     left = _label_width([_short(r) for r in rows]) + 12
     top = int(_label_width([_short(c) for c in cols]) * 0.72) + 28
     width = left + cell * len(cols) + max(150, top - 20)
     height = top + cell * len(rows) + 12
     peak = max(max(r) for r in heatmap.counts) or 1
-    parts = [_open(width, height, "Strong matches by sector, Latvia against Korea")]
+    parts = [_open(width, height, _("Strong matches by sector, Latvia against Korea"))]
     for i, name in enumerate(rows):
         y = top + i * cell + cell / 2 + 4
         parts.append(_text(left - 8, y, _short(name), anchor="end", title=name))
@@ -50,7 +67,11 @@ def heatmap_svg(heatmap: Heatmap, cell: int = 34) -> Markup:
             x, y = left + j * cell, top + i * cell
             share = count / peak
             fill = _blend("#f3f6fa", "#08306b", share) if count else "#fafafa"
-            label = f"{rows[i]} (LV) × {cols[j]} (KR): {count} strong matches"
+            label = _("%(row)s (LV) × %(column)s (KR): %(count)s strong matches") % {
+                "row": rows[i],
+                "column": cols[j],
+                "count": count,
+            }
             parts.append(
                 f"<rect x='{x}' y='{y}' width='{cell - 2}' height='{cell - 2}' fill='{fill}'>"
                 f"<title>{escape(label)}</title></rect>"
@@ -68,14 +89,17 @@ def heatmap_svg(heatmap: Heatmap, cell: int = 34) -> Markup:
                     )
                 )
     parts.append(_text(left - 8, top - 10, "LV ↓  KR →", anchor="end", size=11, fill="#555"))
-    parts.append(_scale_legend(left + cell * len(cols) + 20, top, peak))
+    parts.append(_scale_legend(left + cell * len(cols) + 20, top, peak, _("strong matches")))
     return _close(parts)
 
 
-def histogram_svg(bins: Sequence[ScoreBin], strong: float | None) -> Markup:
+def histogram_svg(
+    bins: Sequence[ScoreBin], strong: float | None, language: str = DEFAULT_LANGUAGE
+) -> Markup:
     """Matches per score band, stacked by direction, with the 'strong' threshold marked."""
+    _ = _words(language)
     if not bins:
-        return _empty("No matches to chart.")
+        return _empty(_("No matches to chart."))
     width, height = 640, 280
     left, right, top, bottom = 48, 16, 30, 44
     plot_w, plot_h = width - left - right, height - top - bottom
@@ -90,7 +114,7 @@ def histogram_svg(bins: Sequence[ScoreBin], strong: float | None) -> Markup:
     def y_of(count: float) -> float:
         return top + plot_h - count / y_max * plot_h
 
-    parts = [_open(width, height, "Distribution of match scores")]
+    parts = [_open(width, height, _("Distribution of match scores"))]
     for tick in range(0, y_max + 1, step):
         y = y_of(tick)
         parts.append(
@@ -104,7 +128,12 @@ def histogram_svg(bins: Sequence[ScoreBin], strong: float | None) -> Markup:
             if not n:
                 continue
             y0, y1 = y_of(base), y_of(base + n)
-            tip = f"{direction}: {n} matches scoring {b.low:.3f} to {b.high:.3f}"
+            tip = _("%(direction)s: %(count)s matches scoring %(low)s to %(high)s") % {
+                "direction": direction,
+                "count": n,
+                "low": f"{b.low:.3f}",
+                "high": f"{b.high:.3f}",
+            }
             parts.append(
                 f"<rect x='{left + i * bar_w + 1:.1f}' y='{y1:.1f}' width='{bar_w - 2:.1f}' "
                 f"height='{y0 - y1:.1f}' fill='{colour}'><title>{escape(tip)}</title></rect>"
@@ -120,23 +149,27 @@ def histogram_svg(bins: Sequence[ScoreBin], strong: float | None) -> Markup:
         f"<line x1='{left}' x2='{width - right}' y1='{top + plot_h}' y2='{top + plot_h}' "
         "stroke='#333'/>"
     )
-    parts.append(_text(left + plot_w / 2, height - 6, "score", anchor="middle", size=12))
-    parts.append(_text(12, top - 12, "matches", size=12))
+    parts.append(_text(left + plot_w / 2, height - 6, _("score"), anchor="middle", size=12))
+    parts.append(_text(12, top - 12, _("matches"), size=12))
     if strong is not None and low <= strong <= high:
         x = x_of(strong)
         parts.append(
             f"<line x1='{x:.1f}' x2='{x:.1f}' y1='{top - 4}' y2='{top + plot_h}' stroke='#222' "
             "stroke-dasharray='4 3'/>"
         )
-        parts.append(_text(x + 4, top + 8, f"strong ≥ {strong:.3f}", size=11))
+        strong_label = _("strong ≥ %(score)s") % {"score": f"{strong:.3f}"}
+        parts.append(_text(x + 4, top + 8, strong_label, size=11))
     parts.append(_legend(width - right - 200, 8, DIRECTION_COLOURS))
     return _close(parts)
 
 
-def top_partners_svg(partners: Sequence[PartnerCount]) -> Markup:
+def top_partners_svg(
+    partners: Sequence[PartnerCount], language: str = DEFAULT_LANGUAGE
+) -> Markup:
     """Companies named most often as a partner: horizontal bars, count at the end."""
+    _ = _words(language)
     if not partners:
-        return _empty("No partners to chart.")
+        return _empty(_("No partners to chart."))
     row = 22
     names = [f"{_short(p.name, PARTNER_CHARS)} ({p.country})" for p in partners]
     left = _label_width(names) + 14
@@ -144,20 +177,26 @@ def top_partners_svg(partners: Sequence[PartnerCount]) -> Markup:
     plot_w = width - left - 50
     height = 30 + row * len(partners) + 10
     peak = max(p.count for p in partners)
-    parts = [_open(width, height, "Companies that appear most often as partners")]
+    parts = [_open(width, height, _("Companies that appear most often as partners"))]
     for i, (p, name) in enumerate(zip(partners, names, strict=True)):
         y = 24 + i * row
         bar = max(2.0, p.count / peak * plot_w)
         full = f"{p.name} ({p.country})"
+        tip = _("%(company)s: partner of %(count)s companies") % {
+            "company": full,
+            "count": p.count,
+        }
         parts.append(_text(left - 8, y + 14, name, anchor="end", title=full))
         parts.append(
             f"<rect x='{left}' y='{y + 3}' width='{bar:.1f}' height='{row - 6}' "
             f"fill='{COUNTRY_COLOURS.get(p.country, '#777')}'>"
-            f"<title>{escape(full)}: partner of {p.count} companies</title></rect>"
+            f"<title>{escape(tip)}</title></rect>"
         )
         parts.append(_text(left + bar + 6, y + 15, str(p.count), size=12))
     parts.append(
-        _legend(left, 4, {"Latvian": COUNTRY_COLOURS["LV"], "Korean": COUNTRY_COLOURS["KR"]})
+        _legend(
+            left, 4, {_("Latvian"): COUNTRY_COLOURS["LV"], _("Korean"): COUNTRY_COLOURS["KR"]}
+        )
     )
     return _close(parts)
 
@@ -206,9 +245,9 @@ def _legend(x: float, y: float, colours: dict[str, str]) -> str:
     return "".join(parts)
 
 
-def _scale_legend(x: float, y: float, peak: int) -> str:
+def _scale_legend(x: float, y: float, peak: int, title: str) -> str:
     steps = 5
-    parts = [_text(x, y - 6, "strong matches", size=11, fill="#555")]
+    parts = [_text(x, y - 6, title, size=11, fill="#555")]
     for k in range(steps):
         value = peak * (k + 1) / steps
         parts.append(

@@ -130,7 +130,7 @@ def _page(mission_id: int, error: str | None = None, status: int = 200, **kept):
     charts = None
     if plan is not None and plan.meetings:
         profiles = {p.id: p for p in store.list() if p.id in taking_part}
-        charts = agenda.plan_charts(plan, profiles)
+        charts = agenda.plan_charts(plan, profiles, current_language())
     broken = []
     if plan is not None:  # participants or wishes may have changed since this version
         state = planning.load(store, mission_id)
