@@ -242,8 +242,10 @@ def fitted_ranker(
     if saved is not None:
         return saved
     ranker = build_ranker(store, embedder, progress=progress, profiles=profiles)
-    if store.revision() == revision:
-        fitted_state.save(ranker, store.path, revision)
+    if store.revision() == revision and fitted_state.save(ranker, store.path, revision):
+        # the saved copy maps its arrays from disk: this process keeps only the pages
+        # it reads, not every phrase vector of every company
+        return load_saved_ranker(store, embedder, revision) or ranker
     return ranker
 
 
