@@ -96,3 +96,15 @@ def test_a_cold_cli_match_imports_no_torch(cli_env, store):
     imported = {line.split("|")[-1].strip() for line in done.stderr.splitlines() if "|" in line}
     assert "torch" not in imported and "sentence_transformers" not in imported
     assert "sklearn" in {name.split(".")[0] for name in imported}  # the measurement works
+
+
+def test_a_restarted_server_loads_the_saved_fit(store, hashing_embedder, tmp_db_path, monkeypatch):
+    from matchmaker.web.resources import LiveIndex
+
+    first = LiveIndex(str(tmp_db_path)).refresh(store, hashing_embedder)  # fits and saves
+    _no_fitting(monkeypatch)
+    again = LiveIndex(str(tmp_db_path)).refresh(store, hashing_embedder)
+    assert again.revision == first.revision
+    assert _ids(again.ranker.match("baltic-generics")) == _ids(
+        first.ranker.match("baltic-generics")
+    )
