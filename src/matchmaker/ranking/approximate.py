@@ -94,7 +94,8 @@ class FirstStage:
         while True:
             self.index.expansion_search = max(fetch, 64)
             keys = np.asarray(self.index.search(query.astype(np.float32), fetch).keys)
-            keys = keys[keys >= 0]
+            keys = keys.astype(np.int64)  # unsigned in usearch; an empty slot reads as -1
+            keys = keys[(keys >= 0) & (keys < self.size)]
             found = keys[mask[keys]]
             if len(found) >= min(want, eligible) or fetch >= self.size:
                 return np.sort(found)
