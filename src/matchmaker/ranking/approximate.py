@@ -79,7 +79,10 @@ class FirstStage:
         """The saved index, memory-mapped: pages are read as searches touch them."""
         from usearch.index import Index
 
-        return cls(Index.restore(str(path), view=True), size)
+        index = Index.restore(str(path), view=True)
+        if index is None:  # usearch's answer to a file that is not one of its indexes
+            raise ValueError(f"{path} is not a usearch index")
+        return cls(index, size)
 
     def search(self, query: np.ndarray, want: int, mask: np.ndarray) -> np.ndarray | None:
         """Positions of about ``want`` best companies passing ``mask``, sorted; None: scan.
