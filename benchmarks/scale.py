@@ -46,10 +46,12 @@ from benchmarks.synthetic import (  # noqa: E402
     make_profiles,
     make_vectors,
 )
+from matchmaker import fitted_state  # noqa: E402
 from matchmaker.embedding import Embedder  # noqa: E402
 from matchmaker.engine import make_embedder  # noqa: E402
 from matchmaker.profiles import Profile  # noqa: E402
 from matchmaker.ranking import PartnerRanker  # noqa: E402
+from matchmaker.ranking.approximate import EXACT_BELOW, FirstStage  # noqa: E402
 from matchmaker.texts import FIELDS, profile_text  # noqa: E402
 
 #: Environment variables that change BLAS/OpenMP behaviour: printed, never set here.
@@ -151,6 +153,18 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--quick", action="store_true", help="smoke run: 300 and 1000 profiles, 5 queries"
     )
+    parser.add_argument(
+        "--approximate",
+        action="store_true",
+        help="also build the approximate stage 1 at each size and measure it against the "
+        "exact one (latency, identical top 10, index build, saving and loading the fit)",
+    )
+    parser.add_argument(
+        "--exact-below",
+        type=int,
+        default=EXACT_BELOW,
+        help=f"eligible companies below which stage 1 scans exactly (default {EXACT_BELOW})",
+    )
     args = parser.parse_args(argv)
     for name, default in (QUICK if args.quick else FULL).items():
         if getattr(args, name) is None:
@@ -175,13 +189,15 @@ def main(argv: Sequence[str] | None = None) -> None:
     _section("vectors")
     vectors = build_vectors(profiles, embedder, args.sample, encoded)
 
-    fits, latencies = [], []
+    fits, latencies, approximations = [], [], []
     for size in args.sizes:
         _section(f"2-3. {size:,} profiles")
         ranker, fit = fit_ranker(profiles[:size], vectors, TimedEmbedder(embedder))
         fits.append(fit)
         print("fit: " + ", ".join(f"{h} {v}" for h, v in zip(FIT_HEADER, fit.row(), strict=True)))
         latencies.extend(measure_latency(ranker, size, args))
+        if args.approximate:
+            approximations.append(measure_approximate(ranker, size, args))
         if args.profile and size == args.sizes[-1]:
             profile_hot_spots(ranker, args)
         del ranker
@@ -192,6 +208,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     print(_table(FIT_HEADER, [f.row() for f in fits]))
     print()
     print(_table(LATENCY_HEADER, [lat.row() for lat in latencies]))
+    if approximations:
+        print()
+        print(_table(APPROXIMATE_HEADER, approximations))
 
 
 # -- environment --------------------------------------------------------------
@@ -415,6 +434,101 @@ def _describe(result: Latency) -> str:
         f"p95 {mine[1]:.1f} ms{encode}; semantic_search baseline median {base[0]:.1f} ms, "
         f"p95 {base[1]:.1f} ms; ratio {np.median(result.times) / np.median(result.baseline):.1f}x"
     )
+
+
+# -- 2b. approximate stage 1 -----------------------------------------------------
+
+
+def measure_approximate(ranker: PartnerRanker, size: int, args: argparse.Namespace) -> list[str]:
+    """The approximate stage 1 against the exact one on the same fitted ranker, in one run.
+
+    The index is built on the fitted ranker (timed), then each query company is
+    matched with and without it, alternately; the final top 10 is compared. The fit
+    is then saved as a process would save it and loaded back (the start-up of the
+    next process), and the loaded ranker's resident memory is reported.
+    """
+    start = time.perf_counter()
+    stage = FirstStage.build(ranker.offer_vecs_, ranker.seek_vecs_, ranker.profile_vecs_)
+    stage.exact_below = args.exact_below
+    build = time.perf_counter() - start
+    chosen = np.random.default_rng(args.seed + 2).choice(size, min(args.queries, size), False)
+    profiles = ranker.profiles_
+
+    def match(i: int, index: FirstStage | None) -> list[str]:
+        ranker.first_stage_ = index
+        return [m.id for m in ranker.match(profiles[i].id, top=TOP)]
+
+    def query(i: int, index: FirstStage | None) -> list[str]:
+        ranker.first_stage_ = index
+        text, country = _query_text(profiles[i]), _other(profiles[i].country)
+        return [m.id for m in ranker.query(text, country=country, top=TOP).matches]
+
+    figures = [f"{size:,}", f"{build:.1f}"]
+    for call in (match, query):
+        for i in chosen[:WARM_UP]:
+            call(int(i), stage)
+            call(int(i), None)
+        fast, slow, same = [], [], 0
+        for i in chosen:
+            t0 = time.perf_counter()
+            found = call(int(i), stage)
+            t1 = time.perf_counter()
+            exact = call(int(i), None)
+            slow.append(time.perf_counter() - t1)
+            fast.append(t1 - t0)
+            same += found == exact
+        encode = np.median(ranker.embedder.seconds[-len(chosen) :]) if call is query else 0.0
+        mine, base = _ms(fast), _ms(slow)
+        figures += [
+            f"{mine[0]:.1f} / {mine[1]:.1f}",
+            f"{base[0]:.1f} / {base[1]:.1f}",
+            f"{same / len(chosen):.0%}",
+        ]
+        if call is query:
+            figures[-3] += f" (encoding {encode * 1e3:.0f})"
+        print(f"{call.__name__}: approximate {mine[0]:.1f} / {mine[1]:.1f} ms (median / p95), "
+              f"exact {base[0]:.1f} / {base[1]:.1f} ms, top 10 identical for "
+              f"{same}/{len(chosen)}", flush=True)
+    ranker.first_stage_ = stage
+    figures += _save_and_load(ranker)
+    return figures
+
+
+def _save_and_load(ranker: PartnerRanker) -> list[str]:
+    """Seconds to save the fit and to load it back, and the resident memory added by loading."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="matchmaker-fit-") as folder:
+        db_path = Path(folder) / "bench.db"
+        start = time.perf_counter()
+        saved = fitted_state.save(ranker, db_path, revision=1)
+        save = time.perf_counter() - start
+        gc.collect()
+        before = _rss("VmRSS")
+        start = time.perf_counter()
+        loaded = fitted_state._read(saved, ranker.embedder, None)
+        load = time.perf_counter() - start
+        loaded.match(loaded.profiles_[0].id, top=TOP)  # touches what one match reads
+        added = _rss("VmRSS") - before if before is not None else None
+        on_disk = sum(f.stat().st_size for f in saved.rglob("*") if f.is_file())
+        del loaded
+    return [f"{save:.1f}", f"{load:.1f}", _mb(added), f"{on_disk / MB:,.0f}"]
+
+
+APPROXIMATE_HEADER = [
+    "profiles",
+    "index build (s)",
+    "match approx. median / p95 (ms)",
+    "match exact median / p95 (ms)",
+    "match top 10 identical",
+    "query approx. median / p95 (ms)",
+    "query exact median / p95 (ms)",
+    "query top 10 identical",
+    "save fit (s)",
+    "load fit (s)",
+    "RSS added by load + 1 match (MB)",
+    "saved on disk (MB)",
+]
 
 
 # -- 3. fit -------------------------------------------------------------------

@@ -221,6 +221,43 @@ def build_ranker(
     return ranker.fit(profiles, load_vectors(store, embedder.model_id))
 
 
+def fitted_ranker(
+    store: Store,
+    embedder: Embedder,
+    revision: int,
+    progress: Progress | None = None,
+    profiles: list[Profile] | None = None,
+) -> PartnerRanker:
+    """The ranker of ``revision``: loaded from ``<database>.fitted/``, else fitted and saved.
+
+    A CLI call or a restarted server then starts from the saved fit (mapped
+    from disk) instead of refitting, and loads the model only for free text
+    (:mod:`fitted_state`). It is saved only if the database is still at
+    ``revision`` once the fit is done, so a state never carries a later write
+    under an earlier revision's name.
+    """
+    from . import fitted_state
+
+    saved = load_saved_ranker(store, embedder, revision)
+    if saved is not None:
+        return saved
+    ranker = build_ranker(store, embedder, progress=progress, profiles=profiles)
+    if store.revision() == revision and fitted_state.save(ranker, store.path, revision):
+        # the saved copy maps its arrays from disk: this process keeps only the pages
+        # it reads, not every phrase vector of every company
+        return load_saved_ranker(store, embedder, revision) or ranker
+    return ranker
+
+
+def load_saved_ranker(store: Store, embedder: Embedder, revision: int) -> PartnerRanker | None:
+    """The saved fit of ``revision`` for this model, or None; vectors of another model refuse."""
+    from . import fitted_state
+
+    check_vector_model(store, embedder)
+    learned = learned_model(embedder.model_id)
+    return fitted_state.load(store.path, revision, embedder, store, learned=learned)
+
+
 def fit_in_memory(
     profiles: list[Profile],
     embedder: Embedder,

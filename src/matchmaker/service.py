@@ -11,7 +11,7 @@ object is made of (the web app's live index calls them too).
 from __future__ import annotations
 
 from .embedding import Embedder
-from .engine import Progress, build_ranker, import_profiles, make_embedder, save_and_embed
+from .engine import Progress, fitted_ranker, import_profiles, make_embedder, save_and_embed
 from .importing import ParsedFile
 from .profiles import Profile
 from .ranking import Filters, Match, PartnerRanker, QueryResult
@@ -51,12 +51,13 @@ class Matchmaker:
         """The ranker fitted on the live profiles of the current data revision.
 
         Refitted only when the revision moved on (a write by anyone), so several
-        reads in one process share one fit.
+        reads in one process share one fit; a fit saved next to the database by
+        an earlier process is loaded instead (:func:`engine.fitted_ranker`).
         """
         revision = self.store.revision()
         if self._ranker is None or self._ranker_revision != revision:
-            self._ranker = build_ranker(
-                self.store, self.embedder, progress=progress or self.progress
+            self._ranker = fitted_ranker(
+                self.store, self.embedder, revision, progress=progress or self.progress
             )
             self._ranker_revision = revision
         return self._ranker

@@ -12,6 +12,7 @@ import pytest
 
 from matchmaker import engine
 from matchmaker.ranking import Filters, NotFittedError, PartnerRanker, Weights, parse_text_query
+from matchmaker.ranking.approximate import APPROXIMATE_FROM
 
 
 @pytest.fixture
@@ -47,6 +48,7 @@ def test_the_constructor_only_stores_parameters(hashing_embedder):
         "weights": weights,
         "candidates": 7,
         "learned": None,
+        "approximate_from": APPROXIMATE_FROM,
     }
 
 

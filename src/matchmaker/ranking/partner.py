@@ -39,13 +39,14 @@ from ..text_languages import lexical_form
 from ..texts import profile_text
 from . import batch
 from . import text as free_text
+from .approximate import APPROXIMATE_FROM, OVERFETCH, FirstStage, partner_query
 from .explaining import Explanation, Reasons, explain_match, explain_similar
 from .fit import fit_label
 from .lexical import WordsAndConcepts, csr_row, fit_vocabulary, lookup, text_languages
 from .phrases import PhraseTable, best_pairs
 from .signals import (
     above_average,
-    best_columns,
+    best_of,
     dimension,
     harmonic,
     membership,
@@ -84,11 +85,13 @@ class PartnerRanker(BaseEstimator):
         weights: Weights | None = None,
         candidates: int = 300,
         learned: LearnedScorer | None = None,
+        approximate_from: int = APPROXIMATE_FROM,
     ):
         self.embedder = embedder
         self.weights = weights
         self.candidates = candidates
         self.learned = learned
+        self.approximate_from = approximate_from
 
     # -- fitting --------------------------------------------------------------
 
@@ -123,7 +126,14 @@ class PartnerRanker(BaseEstimator):
         )
         self.role_fit_ = RoleFit().fit(self.profiles_)
         self._fit_lexical()
+        self.first_stage_ = self._fit_first_stage()
         return self
+
+    def _fit_first_stage(self) -> FirstStage | None:
+        """The approximate stage-1 index from ``approximate_from`` profiles, else None (exact)."""
+        if len(self.profiles_) < self.approximate_from:
+            return None
+        return FirstStage.build(self.offer_vecs_, self.seek_vecs_, self.profile_vecs_)
 
     def _field_matrix(self, rows: Mapping[str, np.ndarray]) -> np.ndarray:
         matrix = np.zeros((len(self.profiles_), self.dim_), dtype=np.float32)
@@ -265,7 +275,19 @@ class PartnerRanker(BaseEstimator):
         return results
 
     def _coarse(self, a: int, mask: np.ndarray) -> np.ndarray:
-        """Stage 1: whole-field vectors, one matrix product each, keep the best `candidates`."""
+        """Stage 1: whole-field vectors, one matrix product each, keep the best `candidates`.
+
+        From ``approximate_from`` profiles the products run over what the
+        approximate index found (ranking.approximate), not over every company.
+        """
+        found = self._approximate(a, mask)
+        if found is not None:
+            rough = rough_fit(
+                self.offer_vecs_[found] @ self.seek_vecs_[a],
+                self.seek_vecs_[found] @ self.offer_vecs_[a],
+                self.profile_vecs_[found] @ self.profile_vecs_[a],
+            )
+            return found[best_of(rough, self.candidates)]
         eligible = np.flatnonzero(mask)
         if len(eligible) <= self.candidates:
             return eligible
@@ -275,7 +297,15 @@ class PartnerRanker(BaseEstimator):
             (self.seek_vecs_ @ self.offer_vecs_[a])[eligible],
             (self.profile_vecs_ @ self.profile_vecs_[a])[eligible],
         )
-        return eligible[best_columns(rough[None, :], self.candidates)[0]]
+        return eligible[best_of(rough, self.candidates)]
+
+    def _approximate(self, a: int, mask: np.ndarray) -> np.ndarray | None:
+        """Sorted positions the index finds for company a, or None for the exact scan."""
+        first_stage = getattr(self, "first_stage_", None)  # rankers pickled before it existed
+        if first_stage is None:
+            return None
+        query = partner_query(self.seek_vecs_[a], self.offer_vecs_[a], self.profile_vecs_[a])
+        return first_stage.search(query, OVERFETCH * self.candidates, mask)
 
 
     def partner_signals(self, a: int, pool: np.ndarray) -> dict[str, np.ndarray]:

@@ -47,6 +47,8 @@ def rough_fit(need: np.ndarray, give: np.ndarray, same_field: np.ndarray) -> np.
     matrices, where numpy's temporaries and single thread cost more than the
     matrix products.
     """
+    if need.ndim == 1:  # one query: numpy, so a CLI `match` never imports torch (2 s)
+        return _rough_fit_one(need, give, same_field)
     import torch  # here, not at the top: importing torch costs every CLI command 2 s
 
     x = torch.from_numpy(need).clamp_(FLOOR, 1)
@@ -54,6 +56,25 @@ def rough_fit(need: np.ndarray, give: np.ndarray, same_field: np.ndarray) -> np.
     total = x + y
     x.mul_(y).mul_(2).div_(total).add_(torch.from_numpy(same_field), alpha=0.2)
     return need
+
+
+def _rough_fit_one(need: np.ndarray, give: np.ndarray, same_field: np.ndarray) -> np.ndarray:
+    """:func:`rough_fit` of one query's row, in place in ``need``, with numpy."""
+    np.clip(need, FLOOR, 1, out=need)
+    y = np.clip(give, FLOOR, 1)
+    total = need + y
+    need *= y
+    need *= 2
+    need /= total
+    need += np.float32(0.2) * same_field
+    return need
+
+
+def best_of(scores: np.ndarray, k: int) -> np.ndarray:
+    """:func:`best_columns` of one row, with numpy (no torch import for one query)."""
+    if k >= len(scores):
+        return np.arange(len(scores))
+    return np.sort(np.argpartition(-scores, k - 1)[:k])
 
 
 def best_columns(scores: np.ndarray, k: int) -> np.ndarray:

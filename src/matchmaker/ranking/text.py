@@ -15,6 +15,7 @@ from sklearn.exceptions import NotFittedError
 
 from ..role_fit import TextRoles
 from ..texts import matching_phrases
+from .approximate import OVERFETCH, text_queries
 from .explaining import Explanation, explain_query
 from .lexical import csr_row
 from .phrases import best_pairs, offers_alike
@@ -58,10 +59,15 @@ def rank_text(
     top: int,
 ) -> list[Match]:
     """Stage 1 on whole-field vectors, then the text signals and reasons for the best."""
-    eligible = np.flatnonzero(mask)
-    if len(eligible) > ranker.candidates:
-        rough = np.maximum(ranker.offer_vecs_ @ whole, ranker.seek_vecs_ @ whole)[eligible]
-        eligible = eligible[top_k(rough, ranker.candidates)]
+    found = approximate_text(ranker, whole, mask)
+    if found is not None:
+        rough = np.maximum(ranker.offer_vecs_[found] @ whole, ranker.seek_vecs_[found] @ whole)
+        eligible = found[top_k(rough, ranker.candidates)]
+    else:
+        eligible = np.flatnonzero(mask)
+        if len(eligible) > ranker.candidates:
+            rough = np.maximum(ranker.offer_vecs_ @ whole, ranker.seek_vecs_ @ whole)[eligible]
+            eligible = eligible[top_k(rough, ranker.candidates)]
     roles = TextRoles.read(parsed.needs, parsed.offers)
     parts = text_signals(ranker, parsed.text, needs, offers, eligible, roles)
     score = sum(parts.values())
@@ -96,6 +102,24 @@ def rank_text(
             )
         )
     return results
+
+
+def approximate_text(
+    ranker: PartnerRanker, whole: np.ndarray, mask: np.ndarray
+) -> np.ndarray | None:
+    """Stage 1 of a text from the approximate index: companies whose offers or seeks meet it.
+
+    Two searches (offers, then seeks) whose union is scored exactly; None when
+    there is no index or the filter calls for the exact scan.
+    """
+    first_stage = getattr(ranker, "first_stage_", None)
+    if first_stage is None:
+        return None
+    want = OVERFETCH * ranker.candidates
+    found = [first_stage.search(query, want, mask) for query in text_queries(whole)]
+    if any(f is None for f in found):
+        return None
+    return np.union1d(*found)
 
 
 def text_signals(

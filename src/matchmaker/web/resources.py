@@ -204,12 +204,19 @@ class LiveIndex:
         progress: Progress | None,
         patient: bool,
     ) -> Snapshot:
+        saved = engine.load_saved_ranker(store, embedder, revision)  # a restart: no refit
+        if saved is not None:
+            return Snapshot(
+                revision, embedder, saved, Directory(saved.profiles_), time.monotonic()
+            )
         profiles = store.list()
         if patient:
             self._wait_for_other_embedders(store, embedder, profiles)
         ranker = None
         if profiles:
-            ranker = engine.build_ranker(store, embedder, progress=progress, profiles=profiles)
+            ranker = engine.fitted_ranker(
+                store, embedder, revision, progress=progress, profiles=profiles
+            )
         return Snapshot(revision, embedder, ranker, Directory(profiles), time.monotonic())
 
     def _wait_for_other_embedders(

@@ -1,0 +1,219 @@
+"""The fitted ranker, kept on disk next to the database, so a process loads it instead of refitting.
+
+Fitting reads every profile and vector and builds phrase tables, lexical
+statistics and (at scale) the approximate index: 3 s at 10k companies, 31 s at
+100k. A CLI command did that on every call, and every web process at start. Now
+the first fit of a data revision is saved in ``<database>.fitted/`` and any
+later process with the same revision and model loads it:
+
+* the ranker's pickle, with every large array written beside it as a ``.npy``
+  file and loaded memory-mapped (copy-on-write): a process reads the pages it
+  touches, so the phrase vectors of a million companies are not all held in
+  every process, only the candidates' pages;
+* the approximate index (ranking.approximate), memory-mapped too;
+* a key: the data revision, the model id and the ranker's parameters. A few
+  profiles are compared with the database on load, so a database re-created
+  with the same revision number is never answered from another one's state.
+
+The embedder (the model) and a learned scorer are not saved: the caller passes
+the ones in use, and the model is loaded only if a free-text query needs it.
+Saving is best effort: a read-only folder, a full disk or a race with another
+process only means the next call fits again.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import io
+import logging
+import os
+import pickle
+import shutil
+import tempfile
+from dataclasses import asdict
+from pathlib import Path
+
+import numpy as np
+
+from . import __version__
+from .ranking import LearnedScorer, PartnerRanker
+from .ranking.approximate import FirstStage
+
+#: Bump when what is saved changes shape: older folders are then ignored and replaced.
+FORMAT = 1
+#: Arrays at least this large go to their own memory-mapped file; smaller ones stay pickled.
+MAPPED_BYTES = 64 * 1024
+#: Profiles compared with the database on load (first, middle, last).
+CHECKED_PROFILES = 3
+
+log = logging.getLogger(__name__)
+
+
+def state_root(db_path: str | Path) -> Path | None:
+    """``<database>.fitted``; None for an in-memory database."""
+    if not db_path or str(db_path) == ":memory:":
+        return None
+    return Path(str(db_path) + ".fitted")
+
+
+def state_key(revision: int, model_id: str, ranker: PartnerRanker) -> str:
+    """Folder name of one fit: revision first (readable), then a hash of what else matters."""
+    weights = asdict(ranker.weights) if ranker.weights is not None else None
+    what = repr(
+        (
+            FORMAT,
+            __version__,
+            _code_stamp(),
+            model_id,
+            weights,
+            ranker.candidates,
+            ranker.approximate_from,
+        )
+    )
+    return f"r{revision}-{hashlib.sha256(what.encode()).hexdigest()[:16]}"
+
+
+@functools.cache
+def _code_stamp() -> str:
+    """Size and time of every module of the package: a changed ranker never loads old state."""
+    package = Path(__file__).resolve().parent
+    stamps = sorted(
+        (str(path.relative_to(package)), path.stat().st_size, path.stat().st_mtime_ns)
+        for path in package.rglob("*.py")
+    )
+    return hashlib.sha256(repr(stamps).encode()).hexdigest()[:16]
+
+
+def save(ranker: PartnerRanker, db_path: str | Path, revision: int) -> Path | None:
+    """Write a fitted ranker for ``revision``; the folder, or None when it could not be written.
+
+    Written into a temporary folder and renamed into place, so a reader sees a
+    whole state or none; older states of the same database are then removed (a
+    process that has one mapped keeps reading it: unlinked files live on).
+    """
+    root = state_root(db_path)
+    if root is None or ranker.embedder is None:
+        return None
+    key = state_key(revision, ranker.embedder.model_id, ranker)
+    final = root / key
+    if final.is_dir():
+        return final
+    try:
+        root.mkdir(exist_ok=True)
+        work = Path(tempfile.mkdtemp(prefix=f".{key}-", dir=root))
+        _write(ranker, work)
+        os.rename(work, final)
+    except OSError as exc:
+        log.info("could not save the fitted ranker in %s: %s", root, exc)
+        if "work" in locals():
+            shutil.rmtree(work, ignore_errors=True)
+        return final if final.is_dir() else None  # another process may have won the race
+    _remove_others(root, keep=key)
+    return final
+
+
+def load(
+    db_path: str | Path,
+    revision: int,
+    embedder,
+    store,
+    weights=None,
+    learned: LearnedScorer | None = None,
+) -> PartnerRanker | None:
+    """The ranker saved for this revision, model and parameters, or None (then fit)."""
+    root = state_root(db_path)
+    if root is None:
+        return None
+    template = PartnerRanker(embedder=embedder, weights=weights, learned=learned)
+    folder = root / state_key(revision, embedder.model_id, template)
+    if not (folder / "ranker.pickle").is_file():
+        return None
+    try:
+        ranker = _read(folder, embedder, learned)
+    except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ValueError) as exc:
+        log.warning("ignoring the saved ranker in %s: %s", folder, exc)
+        return None
+    return ranker if _agrees_with(ranker, store) else None
+
+
+def _agrees_with(ranker: PartnerRanker, store) -> bool:
+    """A few saved profiles equal the database's: not another database's state."""
+    profiles = ranker.profiles_
+    picks = {0, len(profiles) // 2, len(profiles) - 1}
+    try:
+        return all(store.get(profiles[i].id) == profiles[i] for i in sorted(picks))
+    except Exception:  # noqa: BLE001 - unknown, merged or deleted: the state is not this data's
+        return False
+
+
+def _write(ranker: PartnerRanker, folder: Path) -> None:
+    arrays = folder / "arrays"
+    arrays.mkdir()
+    with open(folder / "ranker.pickle", "wb") as out:
+        _Saver(out, folder, ranker).dump(ranker)
+
+
+def _read(folder: Path, embedder, learned) -> PartnerRanker:
+    with open(folder / "ranker.pickle", "rb") as source:
+        ranker = _Loader(source, folder, embedder, learned).load()
+    if not isinstance(ranker, PartnerRanker):
+        raise ValueError("not a saved ranker")
+    ranker.embedder, ranker.learned = embedder, learned  # the ones in use, not the saver's
+    return ranker
+
+
+class _Saver(pickle.Pickler):
+    """Pickles a ranker, sending large arrays, the index, the model and learned scorer aside."""
+
+    def __init__(self, out: io.BufferedWriter, folder: Path, ranker: PartnerRanker):
+        super().__init__(out, protocol=pickle.HIGHEST_PROTOCOL)
+        self.folder = folder
+        self.ranker = ranker
+        self.count = 0
+
+    def persistent_id(self, obj):
+        if obj is self.ranker.embedder and obj is not None:
+            return ("embedder",)
+        if obj is self.ranker.learned and obj is not None:
+            return ("learned",)
+        if isinstance(obj, FirstStage):
+            obj.save(self.folder / "first_stage.usearch")
+            return ("first_stage", obj.size, obj.exact_below)
+        if (
+            type(obj) is np.ndarray or isinstance(obj, np.memmap)
+        ) and obj.nbytes >= MAPPED_BYTES and not obj.dtype.hasobject:
+            self.count += 1
+            name = f"{self.count}.npy"
+            np.save(self.folder / "arrays" / name, np.ascontiguousarray(obj), allow_pickle=False)
+            return ("array", name)
+        return None
+
+
+class _Loader(pickle.Unpickler):
+    def __init__(self, source: io.BufferedReader, folder: Path, embedder, learned):
+        super().__init__(source)
+        self.folder = folder
+        self.embedder = embedder
+        self.learned = learned
+
+    def persistent_load(self, pid):
+        kind = pid[0]
+        if kind == "embedder":
+            return self.embedder
+        if kind == "learned":
+            return self.learned
+        if kind == "first_stage":
+            stage = FirstStage.load(self.folder / "first_stage.usearch", pid[1])
+            stage.exact_below = pid[2]
+            return stage
+        if kind == "array":
+            return np.load(self.folder / "arrays" / pid[1], mmap_mode="c", allow_pickle=False)
+        raise pickle.UnpicklingError(f"unknown saved object {pid!r}")
+
+
+def _remove_others(root: Path, keep: str) -> None:
+    """Older states (and leftovers of interrupted saves) of this database."""
+    for entry in root.iterdir():
+        if entry.name != keep and entry.is_dir():
+            shutil.rmtree(entry, ignore_errors=True)

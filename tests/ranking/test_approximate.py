@@ -1,0 +1,104 @@
+"""The approximate stage 1 finds what the exact scan finds, and filters still hold.
+
+Synthetic profiles (benchmarks/synthetic.py) with the hashing embedder: enough
+companies that stage 1 has to choose (more eligible than ``candidates``), few
+enough to fit in seconds. Thresholds are lowered so that the index serves at
+this size; at the shipped sizes it never does (test_small_sets_stay_exact).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT) not in sys.path:  # benchmarks/ is not an installed package
+    sys.path.insert(0, str(ROOT))
+
+from benchmarks import synthetic  # noqa: E402
+from matchmaker.embedding import HashingEmbedder  # noqa: E402
+from matchmaker.ranking import Filters, PartnerRanker  # noqa: E402
+from matchmaker.ranking.approximate import APPROXIMATE_FROM  # noqa: E402
+
+SIZE = 3000
+CANDIDATES = 60
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    """(approximate ranker, exact ranker) over the same synthetic profiles and vectors."""
+    embedder = HashingEmbedder()
+    profiles = synthetic.make_profiles(SIZE, seed=5)
+    vectors = synthetic.make_vectors(profiles, embedder, sample=50)
+    approximate = PartnerRanker(embedder, candidates=CANDIDATES, approximate_from=0)
+    approximate.fit(profiles, vectors)
+    approximate.first_stage_.exact_below = 0
+    exact = PartnerRanker(embedder, candidates=CANDIDATES, approximate_from=10**9)
+    exact.fit(profiles, vectors)
+    return approximate, exact
+
+
+def _ids(matches) -> list[str]:
+    return [m.id for m in matches]
+
+
+def test_small_sets_stay_exact(fitted):
+    _, exact = fitted
+    assert exact.first_stage_ is None
+    assert APPROXIMATE_FROM > 1000  # the shipped data (about 100 companies) is ranked exactly
+
+
+def test_top_ten_matches_exact_stage_one_for_most_queries(fitted):
+    approximate, exact = fitted
+    queries = [p.id for p in approximate.profiles_[:40]]
+    same = sum(_ids(approximate.match(q)) == _ids(exact.match(q)) for q in queries)
+    # Stage 2 standardises every signal over the pool, so one different candidate among
+    # these 60 can reorder a close top 10: 35-37 of 40 here over runs (the graph is built
+    # by several threads). A broken index gives next to none; the issue's 95 % target is
+    # measured at 300 candidates in benchmarks/scale.py --approximate.
+    assert same >= 0.8 * len(queries)
+
+
+def test_free_text_uses_the_index_and_agrees_with_exact(fitted):
+    approximate, exact = fitted
+    texts = ["GMP contract manufacturing", "distributor for diagnostics", "clinical trial sites"]
+    same = 0
+    for text in texts:
+        a = approximate.query(text, country="KR").matches
+        b = exact.query(text, country="KR").matches
+        assert {m.country for m in a} == {"KR"}
+        same += _ids(a) == _ids(b)
+    assert same >= 2
+
+
+def test_filters_apply_before_ranking(fitted):
+    approximate, exact = fitted
+    query = approximate.profiles_[0]
+    filters = Filters(min_employees=100)
+    found = approximate.match(query.id, top=10, filters=filters)
+    passing = [p for p in approximate.profiles_ if p.country != query.country]
+    passing = [p for p in passing if (p.employees or 0) >= 100]
+    assert len(found) == min(10, len(passing))
+    assert all(approximate.profiles_[approximate.index_[m.id]].employees >= 100 for m in found)
+    assert _ids(found) == _ids(exact.match(query.id, top=10, filters=filters))
+
+
+def test_a_selective_filter_is_scanned_exactly(fitted):
+    """Few eligible companies: the exact scan of them, so all K come back."""
+    approximate, exact = fitted
+    approximate.first_stage_.exact_below = 500
+    try:
+        query = approximate.profiles_[1]
+        filters = Filters(min_employees=400)
+        mask = approximate._mask(
+            Filters(country="LV" if query.country == "KR" else "KR", min_employees=400)
+        )
+        assert 0 < mask.sum() < 500
+        assert approximate.first_stage_.search(np.zeros(1), 10, mask) is None
+        found = approximate.match(query.id, top=10, filters=filters)
+        assert _ids(found) == _ids(exact.match(query.id, top=10, filters=filters))
+    finally:
+        approximate.first_stage_.exact_below = 0
