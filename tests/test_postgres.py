@@ -105,6 +105,12 @@ def test_backup_and_restore_say_to_use_pg_dump(store, tmp_path, runner, cli_env)
     assert len(result.output.strip().splitlines()) == 1
 
 
+def test_a_read_command_on_a_database_never_migrated_says_to_migrate(runner, cli_env):
+    result = runner.invoke(cli, ["stats"])
+    assert result.exit_code == 1 and len(result.output.strip().splitlines()) == 1
+    assert "has no matchmaker tables yet" in result.output and "matchmaker migrate" in result.output
+
+
 def test_migrate_creates_the_schema_once(runner, cli_env):
     first = runner.invoke(cli, ["migrate"])
     assert first.exit_code == 0 and "applied 1, 2, 3" in first.output, first.output

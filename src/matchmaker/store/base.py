@@ -118,6 +118,11 @@ class StoreBase:
         store = cls(PgDatabase(url), redacted(url), readonly=readonly)
         store.dialect = "postgresql"
         try:
+            if readonly and not store.db["migrations"].exists():
+                raise StoreError(
+                    f"the database {store.path} has no matchmaker tables yet; create them with "
+                    "'matchmaker migrate' (or 'matchmaker import FILE')"
+                )
             if readonly:
                 store._refuse_pending_migrations()
             elif migrate:
