@@ -119,15 +119,17 @@ AREA_RULES: tuple[tuple[str, str], ...] = (
     (r"\brare\b|orphan|희귀|reto(?:s|ām)? slimīb", "rare-diseases"),
     (r"women'?s health|gynaecolog|gynecolog|obstetric|prenatal|fertility|contracept|"
      r"menopaus|여성|산부인과|ginekoloģ|sieviešu veselīb", "womens-health"),
-    (r"orthop(?:a)?edic|\bbone\b|osteo|joint|cartilage|spine|spinal|musculoskelet|"
-     r"knee|fracture|정형외과|골|관절|ortopēd|kaul|locītav", "musculoskeletal"),
+    (r"orthop(?:a)?edic|\bbones?\b|bone-age|osteo|joint (?:disease|pain|replacement)|cartilage|"
+     r"\bspine|spinal|musculoskelet|knee|fracture|정형외과|골다공|관절|ortopēd|kaulu|locītav",
+     "musculoskeletal"),
     (r"dental|dentist|implant dentistry|oral (?:health|care|tissue)|\bteeth\b|"
      r"치과|임플란트|zob", "dental"),
-    (r"haematolog|hematolog|plasma|blood|haemophil|hemophil|anaemi|anemi|\bepo\b|"
-     r"혈액|혈장|hematoloģ|asins", "hematology"),
-    (r"gastro|digestive|\bliver\b|hepat(?!itis)|\bgut\b|bowel|ulcer|proton pump|"
-     r"소화기|간\b|gastroenteroloģ|aknu", "gastroenterology"),
-    (r"\bkidney|renal|nephro|dialysis|urolog|bladder|prostat|신장|비뇨|nier|uroloģ",
+    (r"haematolog|hematolog|plasma-derived|plasma protein|plasma fractionation|"
+     r"blood (?:disorders|cancers|products)|haemophil|hemophil|haemostasis|anaemi|anemi|"
+     r"\bepo\b|혈액|혈장|hematoloģ", "hematology"),
+    (r"gastro|digestive|\bliver\b|hepat(?!itis)|\bgut\b|bowel|ulcer|proton pump|p-cab|"
+     r"acid blocker|dyspepsia|\bgi\b|소화기|간\b|gastroenteroloģ|aknu", "gastroenterology"),
+    (r"\bkidney|\brenal\b|nephro|dialysis|urolog|bladder|prostat|신장|비뇨|\bnier|uroloģ",
      "renal-urology"),
 )
 
@@ -136,7 +138,10 @@ MODALITY_RULES: tuple[tuple[str, str], ...] = (
      r"value-added|fixed-dose combination|combination drugs|복제약|제네릭|개량신약|ģenērisk",
      "generics"),
     (r"small[- ]molecule|first-in-class|kinase inhibitor|synthetic drug|chemical entit|"
-     r"new drugs?|novel drugs?|medicinal chemistry|합성신약|저분자|mazmolekul", "small-molecule"),
+     r"new drugs?|novel drugs?|medicinal chemistry|molecules?\b|prescription (?:drugs|medicines)|"
+     r"ethical (?:drug|pharmaceutical)|branded (?:medicines|products)|"
+     r"original (?:products|medicines)|"
+     r"합성신약|저분자|mazmolekul", "small-molecule"),
     (r"active pharmaceutical ingredient|\bapis?\b|intermediates|fine chemical|"
      r"원료의약품|aktīvās vielas|starpprodukt", "api"),
     (r"biologic|biopharmaceutical|antibod|protein|peptide|fusion|plasma|enzyme replacement|"
@@ -145,7 +150,8 @@ MODALITY_RULES: tuple[tuple[str, str], ...] = (
     (r"biosimilar|바이오시밀러|biolīdzīg", "biosimilars"),
     (r"vaccin|백신|vakcīn", "vaccines"),
     (r"cell therap|gene therap|stem cell|\bcar-?t\b|viral vector|\baav\b|lentivir|"
-     r"gene[- ]edit|crispr|exosome|세포치료|유전자치료|줄기세포|šūnu terap|gēnu terap", "cell-gene-therapy"),
+     r"gene[- ]edit|crispr|exosome|세포치료|유전자치료|줄기세포|šūnu terap|gēnu terap",
+     "cell-gene-therapy"),
     (r"\brna\b|rnai|sirna|mrna|oligonucleotide|antisense|dna vaccine|nucleic", "nucleic-acids"),
     (r"medical devices?|device maker|implant|catheter|stent|pump|surgical|imaging systems?|"
      r"ultrasound|x-ray|\bmri\b|\bct\b|wearable|aesthetic devices|monitor|의료기기|"
