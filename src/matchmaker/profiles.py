@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 
 from .errors import InvalidInput, InvalidProfile
 from .roles import EUROPEAN_COUNTRIES, check_markets, check_roles
+from .therapy import check_areas, check_modalities
 
 COUNTRIES = {"LV": "Latvia", "KR": "South Korea"}
 
@@ -70,6 +71,8 @@ INPUT_FIELDS = (
     "roles",
     "partner_roles",
     "markets",
+    "therapeutic_areas",
+    "modalities",
     "website",
     "employees",
     "founded",
@@ -85,10 +88,13 @@ LIST_FIELDS = (
     "roles",
     "partner_roles",
     "markets",
+    "therapeutic_areas",
+    "modalities",
     "certifications",
 )
-#: Structured fields from the controlled vocabulary in roles.py (docs/roles.md).
-VOCABULARY_FIELDS = ("roles", "partner_roles", "markets")
+#: Structured fields from the controlled vocabularies in roles.py and therapy.py
+#: (docs/roles.md, docs/therapy.md): staff curate them, imports never clear them.
+VOCABULARY_FIELDS = ("roles", "partner_roles", "markets", "therapeutic_areas", "modalities")
 REQUIRED_FIELDS = ("name", "country", "description")
 
 MAX_LENGTHS = {
@@ -142,6 +148,9 @@ class Profile:
     roles: list[str] = field(default_factory=list)
     partner_roles: list[str] = field(default_factory=list)
     markets: list[str] = field(default_factory=list)
+    #: disease areas and product types it works in or wants (therapy.py)
+    therapeutic_areas: list[str] = field(default_factory=list)
+    modalities: list[str] = field(default_factory=list)
     website: str | None = None
     employees: int | None = None
     founded: int | None = None
@@ -480,6 +489,8 @@ _PARSERS = {
     "roles": lambda v: check_roles(_parse_list(v)),
     "partner_roles": lambda v: check_roles(_parse_list(v)),
     "markets": lambda v: check_markets(_parse_list(v)),
+    "therapeutic_areas": lambda v: check_areas(_parse_list(v)),
+    "modalities": lambda v: check_modalities(_parse_list(v)),
     "website": _parse_website,
     "employees": _parse_int(0, 10_000_000),
     "founded": _parse_int(1500, date.today().year),

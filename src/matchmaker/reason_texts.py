@@ -18,6 +18,7 @@ from babel.numbers import format_decimal
 from .languages import N_, NP_
 from .ranking.explaining import _COUNTRY_ADJECTIVES, _COUNTRY_NAMES, ROLE_NOUNS, _plural
 from .roles import MARKETS
+from .therapy import AREAS, MODALITIES
 
 A = r"(?P<a>“[^”]*”)"  # a quoted phrase, kept as quoted
 B = r"(?P<b>“[^”]*”)"
@@ -175,6 +176,9 @@ _WHO = (
 _WANTED = rf"(?:{A}|(?P<roles>{_one_of(_plural(n) for n in ROLE_NOUNS.values())}))"
 _TYPE = _one_of(PARTNERSHIP_TYPE_LABELS)
 _TYPES = rf"(?:: (?P<types>(?:{_TYPE})(?:, (?:{_TYPE}))*))?"
+_FOCUS = rf"(?:{_one_of([*AREAS, *MODALITIES])})"
+#: the focus reason (``explaining._focus_reasons``): vocabulary slugs, shown as on the form
+_SAME_FOCUS = re.compile(rf"Same focus as yours: (?P<focus>{_FOCUS}(?:, {_FOCUS})*)")
 ROLE_PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(p), m)
     for p, m in (
@@ -212,7 +216,7 @@ def known(reason: str) -> bool:
     """Whether :func:`translate` knows this wording (a test checks the ranker's)."""
     core = reason.removesuffix(_PARTIAL)
     return any(p.fullmatch(core) for p, _ in PATTERNS + ROLE_PATTERNS) or bool(
-        _ALIKE.fullmatch(core) or _OPEN_TO.fullmatch(core)
+        _ALIKE.fullmatch(core) or _OPEN_TO.fullmatch(core) or _SAME_FOCUS.fullmatch(core)
     )
 
 
@@ -250,6 +254,9 @@ def _special(core: str, gettext: Callable[[str], str], language: str) -> str | N
     if alike:
         value = format_decimal(float(alike["value"]), "0.00", locale=language)
         return gettext(N_("Profiles read alike (similarity %(value)s)")) % {"value": value}
+    focus = _SAME_FOCUS.fullmatch(core)
+    if focus:
+        return gettext(N_("Same focus as yours: %(focus)s")) % {"focus": focus["focus"]}
     types = _OPEN_TO.fullmatch(core)
     if types:
         names = ", ".join(type_label(t, gettext) for t in types["types"].split(", "))

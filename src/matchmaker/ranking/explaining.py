@@ -22,6 +22,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from ..embedding import MINILM_CUTOFFS, Cutoffs
+from ..focus_fit import FocusPair
 from ..profiles import Profile
 from ..role_fit import RolePair
 from ..role_inference import wanted_roles_in
@@ -78,6 +79,8 @@ class Explanation:
     candidate_identity: str = ""
     query_identity: str = ""
     roles: RolePair = field(default_factory=RolePair)
+    #: the disease areas and product types both sides work in (focus_fit)
+    focus: FocusPair = field(default_factory=FocusPair)
     #: each signal's contribution to the score: orders the reasons
     parts: Mapping[str, float] = field(default_factory=dict)
     #: the cosine thresholds of the model that measured the pairs
@@ -120,6 +123,7 @@ def explain_match(query: Profile, candidate: Profile, evidence: Explanation) -> 
     """Reasons why `candidate` is a partner for `query` (read from the query's side)."""
     fit, cut = _fit_part(evidence.parts), evidence.cutoffs
     reasons = [*_role_reasons(evidence, candidate, _shared_types(query, candidate))]
+    reasons += _focus_reasons(evidence)
     for need, offer, sim in evidence.need_pairs:
         if sim < cut.weak:
             continue
@@ -154,6 +158,7 @@ def explain_query(candidate: Profile, evidence: Explanation, own_offers: bool) -
     """Reasons why `candidate` fits a free-text need (and the user's stated offers)."""
     fit, cut = _fit_part(evidence.parts), evidence.cutoffs
     reasons = [*_role_reasons(evidence, candidate, [], asked=True)]
+    reasons += _focus_reasons(evidence)
     for need, offer, sim in evidence.need_pairs:
         if sim < cut.weak:
             continue
@@ -301,6 +306,19 @@ def _role_reasons(
     shown = weight > 0 and not _said_better_by_a_pair(roles, sought_phrase, evidence)
     reasons = [Reason(full, weight, brief if shown else "", leads=shown)]
     return reasons + _market_reasons(evidence, candidate)
+
+
+def _focus_reasons(evidence: Explanation) -> list[Reason]:
+    """The disease areas and product types both work in, when that lifted the score.
+
+    Named by their vocabulary slugs (docs/therapy.md), as the company form shows them.
+    """
+    shared = [*evidence.focus.areas, *evidence.focus.modalities]
+    if not shared:
+        return []
+    weight = evidence.parts.get("focus", 0.0)
+    text = "Same focus as yours: " + ", ".join(shared)
+    return [Reason(text, weight, text if weight > 0 else "")]
 
 
 def _said_better_by_a_pair(roles: RolePair, sought: str, evidence: Explanation) -> bool:

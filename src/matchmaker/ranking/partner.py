@@ -32,6 +32,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from ..embedding import Embedder, cutoffs_of
 from ..errors import NotFound, UnknownCompany
+from ..focus_fit import FocusFit
 from ..profiles import Profile
 from ..role_fit import RoleFit, TextRoles
 from ..roles import region_countries
@@ -52,6 +53,7 @@ from .signals import (
     membership,
     no_role_fit,
     other_country,
+    role_fit,
     rough_fit,
     standardise,
     top_k,
@@ -125,6 +127,7 @@ class PartnerRanker(BaseEstimator):
             self.profiles_, vectors.get("seek_phrases", {}), self.dim_
         )
         self.role_fit_ = RoleFit().fit(self.profiles_)
+        self.focus_fit_ = FocusFit().fit(self.profiles_)
         self._fit_lexical()
         self.first_stage_ = self._fit_first_stage()
         return self
@@ -319,6 +322,7 @@ class PartnerRanker(BaseEstimator):
             "partnership": w.partnership * standardise(raw["partnership"]),
             "roles": w.roles * standardise(raw["role_need"] + raw["role_offer"]),
             "market": w.market * standardise(raw["market"]),
+            "focus": w.focus * standardise(raw["focus"] * role_fit(raw)),
             "competitor": -w.competitor * above_average(alike) * no_role_fit(raw),
         }
 
@@ -354,6 +358,7 @@ class PartnerRanker(BaseEstimator):
             "offers_alike": their_offers.coverage(offers_vs_offers),
             "seeks_alike": their_seeks.coverage(seeks_vs_seeks),
             **self.role_fit_.evidence(a, pool),
+            **self.focus_fit_.evidence(a, pool),
         }
 
     def _what_meets_needs(self, b: int) -> tuple[list[str], np.ndarray]:
@@ -388,6 +393,7 @@ class PartnerRanker(BaseEstimator):
                 candidate_identity=self.identity_texts_[b],
                 query_identity=self.identity_texts_[a],
                 roles=self.role_fit_.pair(a, b),
+                focus=self.focus_fit_.pair(a, b),
                 competitor=float(
                     np.sqrt(
                         max(0.0, float(self.offer_vecs_[a] @ self.offer_vecs_[b]))

@@ -34,6 +34,14 @@ def no_role_fit(raw: Mapping[str, np.ndarray]) -> np.ndarray:
     return 1.0 - np.maximum(raw["role_need"], raw["role_offer"])
 
 
+def role_fit(raw: Mapping[str, np.ndarray]) -> np.ndarray:
+    """1 where either side plays a role the other looks for (0.5 where a text leaves it open).
+
+    Same disease areas and product types are rewarded only through a role that fits.
+    """
+    return np.maximum(raw["role_need"], raw["role_offer"])
+
+
 def above_average(values: np.ndarray) -> np.ndarray:
     """Standardised, counting only above the pool's average: a penalty never adds points."""
     return np.maximum(standardise(values), 0.0)

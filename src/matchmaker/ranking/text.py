@@ -19,7 +19,7 @@ from .approximate import OVERFETCH, text_queries
 from .explaining import Explanation, explain_query
 from .lexical import csr_row
 from .phrases import best_pairs, offers_alike
-from .signals import above_average, harmonic, no_role_fit, standardise, top_k
+from .signals import above_average, harmonic, no_role_fit, role_fit, standardise, top_k
 from .text_queries import TextQuery, parse_text_query
 from .types import Filters, Match, QueryResult
 
@@ -90,6 +90,7 @@ def rank_text(
             competitor=offers_alike(offers, ranker.offer_phrases_.gather(np.array([b]))),
             shared_terms=ranker._shared_terms(lex_query, csr_row(ranker.lex_profiles_, b)),
             roles=ranker.role_fit_.text_pair(roles, b),
+            focus=ranker.focus_fit_.text_pair(parsed.text, b),
             parts=result_parts,
             cutoffs=ranker.cutoffs_,
         )
@@ -151,6 +152,7 @@ def text_signals(
     if len(needs):  # with offers only, the words typed name the user's own products
         parts["lexical"] = w.lexical * standardise(raw["lexical"])
     parts["roles"] = w.text_roles * standardise(2 * raw["role_need"] + raw["role_offer"])
+    parts["focus"] = w.focus * standardise(raw["focus"] * role_fit(raw))
     if len(offers):
         competitor = np.sqrt(raw["offers_alike"] * raw["seek_fit"])
         parts["competitor"] = -w.competitor * above_average(competitor) * no_role_fit(raw)
@@ -191,6 +193,7 @@ def text_evidence(
         "seek_fit": their_seeks.coverage(seeks_vs_needs),
         "lexical": ranker.bm25_.scores(text, pool),
         **ranker.role_fit_.text_evidence(roles, pool),
+        **ranker.focus_fit_.text_evidence(text, pool),
     }
     if len(offers):
         raw["offer_fit"] = np.where(

@@ -251,6 +251,15 @@ MIGRATIONS: list[tuple[int, MigrationStep]] = [
         );
         """,
     ),
+    (
+        14,
+        # Therapeutic areas and product types (therapy.py, docs/therapy.md), JSON lists
+        # like roles: which of several right-kind partners signs (docs/ranking.md).
+        """
+        ALTER TABLE companies ADD COLUMN therapeutic_areas TEXT NOT NULL DEFAULT '[]';
+        ALTER TABLE companies ADD COLUMN modalities TEXT NOT NULL DEFAULT '[]';
+        """,
+    ),
 ]
 
 

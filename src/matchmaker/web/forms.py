@@ -159,6 +159,18 @@ PROFILE_FIELDS: tuple[tuple[str, LazyString, str, LazyString | str], ...] = (
         _l("Kinds of partner it looks for, e.g. distributor."),
     ),
     ("markets", _l("Markets"), "text", _l("Where it sells or wants to go, e.g. kr; europe.")),
+    (
+        "therapeutic_areas",
+        _l("Therapeutic areas"),
+        "text",
+        _l("Disease areas it works in or wants, e.g. oncology; ophthalmology."),
+    ),
+    (
+        "modalities",
+        _l("Product types"),
+        "text",
+        _l("Kinds of product it makes, sells or wants, e.g. generics; biologics."),
+    ),
     ("website", _l("Website"), "url", _l("An http:// or https:// address.")),
     ("employees", _l("Employees"), "number", ""),
     ("founded", _l("Founded (year)"), "number", ""),

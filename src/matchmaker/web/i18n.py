@@ -134,6 +134,7 @@ SCORE_PART_LABELS = {
     "partnership": _l("partnership types"),
     "roles": _l("roles"),
     "market": _l("markets"),
+    "focus": _l("same areas and product types"),
     "competitor": _l("competitor"),
     "need_fit": _l("meets the need"),
     "offer_fit": _l("wants your offer"),
