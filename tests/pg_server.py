@@ -38,8 +38,10 @@ def server_uri() -> str:
     import pgserver
 
     folder = tempfile.mkdtemp(prefix="matchmaker-pg-")
-    server = pgserver.get_server(os.path.join(folder, "data"), cleanup_mode="delete")
+    # registered first, so it runs last (atexit is LIFO): after pgserver has stopped the
+    # server; removing the folder first left the server running with no data folder
     atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    server = pgserver.get_server(os.path.join(folder, "data"), cleanup_mode="delete")
     return server.get_uri()
 
 
