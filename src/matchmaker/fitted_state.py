@@ -51,8 +51,12 @@ log = logging.getLogger(__name__)
 
 
 def state_root(db_path: str | Path) -> Path | None:
-    """``<database>.fitted``; None for an in-memory database."""
-    if not db_path or str(db_path) == ":memory:":
+    """``<database>.fitted``; None for an in-memory database or a PostgreSQL URL.
+
+    A PostgreSQL URL names no folder (and may carry a password, which must never
+    become a path on disk): those processes fit in memory.
+    """
+    if not db_path or str(db_path) == ":memory:" or "://" in str(db_path):
         return None
     return Path(str(db_path) + ".fitted")
 
