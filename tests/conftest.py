@@ -9,6 +9,7 @@ top of these.
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -23,6 +24,28 @@ from matchmaker.profiles import Profile
 from matchmaker.store import Store
 
 FIXTURES = Path(__file__).parent / "fixtures"
+
+
+#: Session fixtures that cost seconds to build, and the xdist group of the tests using them.
+SHARED_SESSION_FIXTURES = {"real_embedder": "real-model", "browser": "real-model", "e5": "e5"}
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Put each test in an xdist group, for ``pytest -n 2 --dist loadgroup`` (scripts/test).
+
+    A test file runs on one worker, so its module fixtures (a fitted ranker, a built
+    wheel, a server) are built once and its module state is shared as when run alone.
+    Every test that needs the real model or Chromium joins one group, so only one
+    worker loads all-MiniLM-L6-v2, embeds the session databases and starts the browser
+    server; the multilingual model's tests are another group. Without xdist the
+    marker does nothing.
+    """
+    for item in items:
+        shared = [SHARED_SESSION_FIXTURES[f] for f in item.fixturenames
+                  if f in SHARED_SESSION_FIXTURES]  # fmt: skip
+        group = shared[0] if shared else item.nodeid.split("::")[0]
+        item.add_marker(pytest.mark.xdist_group(group))
 
 
 @pytest.fixture(autouse=True)
@@ -130,16 +153,34 @@ def shipped_db(
             parsed = parse_file(source)
             assert parsed.ok, (source, parsed.errors[:5])
             engine.import_profiles(db, real_embedder, parsed, actor="setup")
-    if cached is not None:
-        copy_database(path, cached)
+    if cached is not None:  # written whole, then renamed: a reader never sees half a file
+        partial = cached.with_suffix(f".{os.getpid()}.partial")
+        os.replace(copy_database(path, partial), cached)
+    return path
+
+
+@pytest.fixture(scope="session")
+def mini_hashing_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The mini profiles imported once per session (and xdist worker) with hashing.
+
+    About 800 tests start from this database; importing and embedding it for each
+    of them cost 70 ms of CPU a test, a backup-API copy of this one costs 5 ms.
+    """
+    path = tmp_path_factory.mktemp("mini-hashing") / "mini.db"
+    with Store.open(path, create=True) as db:
+        parsed = parse_file(FIXTURES / "mini.jsonl")
+        engine.import_profiles(db, HashingEmbedder(), parsed, actor="fixture")
     return path
 
 
 @pytest.fixture
-def store(tmp_db_path: Path, mini_path: Path, hashing_embedder: HashingEmbedder) -> Iterator[Store]:
-    """A migrated temporary database holding the mini profiles, embedded with hashing."""
-    with Store.open(tmp_db_path, create=True) as opened:
-        engine.import_profiles(opened, hashing_embedder, parse_file(mini_path), actor="fixture")
+def store(tmp_db_path: Path, mini_hashing_db: Path) -> Iterator[Store]:
+    """A migrated temporary database holding the mini profiles, embedded with hashing.
+
+    A copy of the session's ``mini_hashing_db``: the same rows an import makes.
+    """
+    copy_database(mini_hashing_db, tmp_db_path)
+    with Store.open(tmp_db_path) as opened:
         yield opened
 
 
