@@ -15,7 +15,9 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from compiled_templates import create_jinja_environment
 from databases import copy_database
+from flask import Flask
 
 from matchmaker import engine
 from matchmaker.embedding import HashingEmbedder, SentenceTransformerEmbedder
@@ -46,6 +48,14 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
                   if f in SHARED_SESSION_FIXTURES]  # fmt: skip
         group = shared[0] if shared else item.nodeid.split("::")[0]
         item.add_marker(pytest.mark.xdist_group(group))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def compile_templates_once() -> Iterator[None]:
+    """Every app of the session reuses compiled templates (see tests/compiled_templates.py)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(Flask, "create_jinja_environment", create_jinja_environment)
+        yield
 
 
 @pytest.fixture(autouse=True)
