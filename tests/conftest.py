@@ -28,28 +28,6 @@ from matchmaker.store import Store
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
-#: Session fixtures that cost seconds to build, and the xdist group of the tests using them.
-SHARED_SESSION_FIXTURES = {"real_embedder": "real-model", "browser": "real-model", "e5": "e5"}
-
-
-@pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Put each test in an xdist group, for ``pytest -n 2 --dist loadgroup`` (scripts/test).
-
-    A test file runs on one worker, so its module fixtures (a fitted ranker, a built
-    wheel, a server) are built once and its module state is shared as when run alone.
-    Every test that needs the real model or Chromium joins one group, so only one
-    worker loads all-MiniLM-L6-v2, embeds the session databases and starts the browser
-    server; the multilingual model's tests are another group. Without xdist the
-    marker does nothing.
-    """
-    for item in items:
-        shared = [SHARED_SESSION_FIXTURES[f] for f in item.fixturenames
-                  if f in SHARED_SESSION_FIXTURES]  # fmt: skip
-        group = shared[0] if shared else item.nodeid.split("::")[0]
-        item.add_marker(pytest.mark.xdist_group(group))
-
-
 @pytest.fixture(scope="session", autouse=True)
 def compile_templates_once() -> Iterator[None]:
     """Every app of the session reuses compiled templates (see tests/compiled_templates.py)."""
