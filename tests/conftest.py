@@ -9,12 +9,15 @@ top of these.
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from compiled_templates import create_jinja_environment
 from databases import copy_database
+from flask import Flask
 from pg_server import drop_database, new_database, on_postgres
 
 from matchmaker import engine
@@ -24,6 +27,14 @@ from matchmaker.profiles import Profile
 from matchmaker.store import Store
 
 FIXTURES = Path(__file__).parent / "fixtures"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def compile_templates_once() -> Iterator[None]:
+    """Every app of the session reuses compiled templates (see tests/compiled_templates.py)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(Flask, "create_jinja_environment", create_jinja_environment)
+        yield
 
 
 @pytest.fixture(autouse=True)
@@ -150,16 +161,41 @@ def shipped_db(
             parsed = parse_file(source)
             assert parsed.ok, (source, parsed.errors[:5])
             engine.import_profiles(db, real_embedder, parsed, actor="setup")
-    if cached is not None:
-        copy_database(path, cached)
+    if cached is not None:  # written whole, then renamed: a reader never sees half a file
+        partial = cached.with_suffix(f".{os.getpid()}.partial")
+        os.replace(copy_database(path, partial), cached)
+    return path
+
+
+@pytest.fixture(scope="session")
+def mini_hashing_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The mini profiles imported once per session (and xdist worker) with hashing.
+
+    About 800 tests start from this database; importing and embedding it for each
+    of them cost 70 ms of CPU a test, a backup-API copy of this one costs 5 ms.
+    """
+    path = tmp_path_factory.mktemp("mini-hashing") / "mini.db"
+    with Store.open(path, create=True) as db:
+        parsed = parse_file(FIXTURES / "mini.jsonl")
+        engine.import_profiles(db, HashingEmbedder(), parsed, actor="fixture")
     return path
 
 
 @pytest.fixture
-def store(tmp_db_path: Path, mini_path: Path, hashing_embedder: HashingEmbedder) -> Iterator[Store]:
-    """A migrated temporary database holding the mini profiles, embedded with hashing."""
-    with Store.open(tmp_db_path, create=True) as opened:
-        engine.import_profiles(opened, hashing_embedder, parse_file(mini_path), actor="fixture")
+def store(tmp_db_path: Path, mini_hashing_db: Path) -> Iterator[Store]:
+    """A migrated temporary database holding the mini profiles, embedded with hashing.
+
+    On SQLite a copy of the session's ``mini_hashing_db`` (the same rows an import
+    makes); on PostgreSQL, where a file copy means nothing, the import itself.
+    """
+    if on_postgres():
+        with Store.open(tmp_db_path, create=True) as opened:
+            parsed = parse_file(FIXTURES / "mini.jsonl")
+            engine.import_profiles(opened, HashingEmbedder(), parsed, actor="fixture")
+            yield opened
+        return
+    copy_database(mini_hashing_db, tmp_db_path)
+    with Store.open(tmp_db_path) as opened:
         yield opened
 
 

@@ -12,13 +12,13 @@ import time
 from pathlib import Path
 
 import pytest
+from accounts import password_hash
 from flask import Flask
 from test_report_web import OTHER, PASSWORD, STAFF, job_id, login, start, wait
 
 from matchmaker.reports import ReportSpec
 from matchmaker.store import Store
 from matchmaker.web import ConfigError, create_app
-from matchmaker.web.auth import hash_password
 from matchmaker.web.report_jobs import MAX_ACTIVE_PER_USER, encode_request
 
 
@@ -39,7 +39,7 @@ def make(db: Path, tmp_path: Path, **extra) -> Flask:
 @pytest.fixture
 def users(store: Store) -> Store:
     for user in (STAFF, OTHER):
-        store.add_user(user, hash_password(PASSWORD))
+        store.add_user(user, password_hash(PASSWORD))
     return store
 
 

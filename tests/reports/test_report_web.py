@@ -15,13 +15,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from accounts import password_hash
 from flask import Flask
 from flask.testing import FlaskClient
 from openpyxl import load_workbook
 
 from matchmaker.store import Store
 from matchmaker.web import create_app
-from matchmaker.web.auth import hash_password
 
 STAFF, OTHER, PASSWORD = "staff", "colleague", "a long test password"
 
@@ -29,7 +29,7 @@ STAFF, OTHER, PASSWORD = "staff", "colleague", "a long test password"
 @pytest.fixture
 def app(store: Store, tmp_db_path: Path, tmp_path: Path) -> Iterator[Flask]:
     for user in (STAFF, OTHER):
-        store.add_user(user, hash_password(PASSWORD))
+        store.add_user(user, password_hash(PASSWORD))
     yield create_app(
         {
             "TESTING": True,

@@ -12,17 +12,17 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from accounts import password_hash
 from flask import Flask
 from flask.testing import FlaskClient
 from web_helpers import PASSWORD, STAFF, AuthActions, make_app
 
 from matchmaker.store import Store
-from matchmaker.web.auth import hash_password
 
 
 @pytest.fixture
 def app(store: Store, tmp_db_path: Path, tmp_path: Path) -> Iterator[Flask]:
-    store.add_user(STAFF, hash_password(PASSWORD))
+    store.add_user(STAFF, password_hash(PASSWORD))
     yield make_app(tmp_db_path, tmp_path / "staging")
 
 

@@ -10,13 +10,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from accounts import password_hash
 from flask import Flask
 from flask.testing import FlaskClient
 from web_helpers import PASSWORD, STAFF, AuthActions, csrf_token, make_app
 
 from matchmaker.store import Store
 from matchmaker.web import ConfigError, create_app
-from matchmaker.web.auth import LOGIN_ERROR, hash_password
+from matchmaker.web.auth import LOGIN_ERROR
 
 ATTACKER, USER, OTHER = "203.0.113.66", "198.51.100.7", "192.0.2.44"
 WRONG = "wrong password here"
@@ -34,7 +35,7 @@ LIMITS = {
 
 @pytest.fixture
 def make_limited(store: Store, tmp_db_path: Path, tmp_path: Path):
-    store.add_user(STAFF, hash_password(PASSWORD))
+    store.add_user(STAFF, password_hash(PASSWORD))
     return lambda **changes: make_app(tmp_db_path, tmp_path / "staging", **(LIMITS | changes))
 
 
