@@ -61,6 +61,7 @@ from .records import (
     now,
 )
 from .report_jobs import _REPORT_JOB_UPDATABLE, REPORT_JOB_ACTIVE, ReportJobsMixin
+from .report_runs import ReportRunsMixin
 from .schema import (
     MIGRATION_STEPS,
     MIGRATIONS,
@@ -93,6 +94,7 @@ class Store(
     VectorsMixin,
     UsersMixin,
     ReportJobsMixin,
+    ReportRunsMixin,
     SchemaMixin,
     BackupMixin,
     StoreBase,
