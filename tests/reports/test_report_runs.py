@@ -206,3 +206,25 @@ def test_an_unfinished_run_is_not_assembled(run_db):
             assemble(store, "r1")
         with pytest.raises(ReportError, match="no report run with id 'nope'"):
             assemble(store, "nope")
+
+
+# -- the command line's clear errors -------------------------------------------------------
+
+
+def test_run_options_are_checked_before_any_work(runner, cli_env, mini_path, tmp_path):
+    from matchmaker.cli import cli
+
+    assert runner.invoke(cli, ["import", str(mini_path)]).exit_code == 0
+    out = str(tmp_path / "r.csv")
+    cases = {
+        ("--out", out, "--workers", "2", "--chunk-size", "200"): "multiple of 128, not 200",
+        ("--resume", "nope"): "no report run with id 'nope'",
+        ("--resume", "nope", "--top", "3"): "--resume takes the run's own options; drop --top",
+        ("--workers", "2"): "Missing option '--out'",
+    }
+    for args, message in cases.items():
+        result = runner.invoke(cli, ["report", *args])
+        assert result.exit_code != 0 and message in result.output, (args, result.output)
+        assert "Traceback" not in result.output
+    result = runner.invoke(cli, ["report-worker", "nope"])
+    assert result.exit_code == 1 and "no report run with id 'nope'" in result.output

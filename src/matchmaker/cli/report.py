@@ -132,6 +132,8 @@ def report(
     a crash (--resume RUN_ID) and other machines can help (report-worker RUN_ID).
     """
     started = time.perf_counter()
+    if chunk_size % CHUNK:
+        raise click.UsageError(f"--chunk-size must be a multiple of {CHUNK}, not {chunk_size}")
     if resume_id:
         refuse_run_options(click.get_current_context(), "--resume takes the run's own options")
         resume(resume_id, workers or 1, out, fmt, language, db_path, started)
