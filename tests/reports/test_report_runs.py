@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 from databases import copy_database
 
+from matchmaker import engine
 from matchmaker.reports import ReportError
 from matchmaker.reports.runs import _reopen_dead_workers, assemble
 from matchmaker.store import Store
@@ -228,3 +229,17 @@ def test_run_options_are_checked_before_any_work(runner, cli_env, mini_path, tmp
         assert "Traceback" not in result.output
     result = runner.invoke(cli, ["report-worker", "nope"])
     assert result.exit_code == 1 and "no report run with id 'nope'" in result.output
+
+
+def test_the_scale_benchmark_database_needs_no_embedding(tmp_path, hashing_embedder):
+    """benchmarks/report_scale.py times ranking, not embedding: its vectors must be fresh."""
+    root = Path(__file__).resolve().parents[2]
+    if str(root) not in sys.path:  # benchmarks/ is not an installed package
+        sys.path.insert(0, str(root))
+    from benchmarks import report_scale
+
+    args = report_scale.parse_args(["--quick", "--model", "hashing"])
+    report_scale.build_database(tmp_path / "bench.db", 12, 15, args)  # exits if anything is stale
+    with Store.open(tmp_path / "bench.db") as store:
+        assert store.stats()["by_country"] == {"LV": 12, "KR": 15}
+        assert engine.count_stale(store, hashing_embedder) == 0
