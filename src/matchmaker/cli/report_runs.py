@@ -146,6 +146,11 @@ def finish(
         finally:
             for child in children:
                 child.wait()
+        failed = [child.returncode for child in children if child.returncode]
+        if failed:  # their chunks were ranked by the others: say so, the file is still whole
+            click.echo(f"Warning: {count_of(len(failed), 'worker process')} stopped early "
+                       f"(exit codes {', '.join(map(str, failed))}); the others ranked "
+                       "their chunks", err=True)  # fmt: skip
     output = run_output(load_run(store, run_id))
     result = assemble(store, run_id, previous)
     write_report(result, output.fmt, output.out, output.language)
@@ -156,7 +161,7 @@ def finish(
 def spawn_worker(run_id: str, db_path: str, threads: int) -> subprocess.Popen:
     """``matchmaker report-worker`` as a child process, with this process's settings."""
     command = [sys.executable, "-m", "matchmaker", "report-worker", run_id]
-    command += ["--db", db_path, "--threads", str(threads)]
+    command += ["--db", db_path, "--threads", str(threads), "--no-progress"]
     return subprocess.Popen(command, stdout=subprocess.DEVNULL)
 
 
@@ -177,9 +182,10 @@ def say_written(result: Report, compared: bool, out: str, started: float) -> Non
     type=click.IntRange(1, 256),
     help="Ranking threads in this process (default: one per usable CPU).",
 )
+@click.option("--progress/--no-progress", default=True, hidden=True)  # off for our children
 @db_option
 @user_errors
-def report_worker(run_id: str, threads: int | None, db_path: str) -> None:
+def report_worker(run_id: str, threads: int | None, progress: bool, db_path: str) -> None:
     """Help rank a chunked report run (started by 'report --workers'); exits when none is left.
 
     It never writes the report file: the command that started the run (or
@@ -191,9 +197,9 @@ def report_worker(run_id: str, threads: int | None, db_path: str) -> None:
         ranked = 0
         states = store.report_chunk_states(run_id)
         if states["open"] or states["claimed"]:
-            service = Matchmaker(store, progress=progress_printer("Embedding"))
+            service = Matchmaker(store, progress=progress_printer("Embedding") if progress else None)
             ranker = join_run(store, service_fit(service), run_id)
-            ranking = progress_printer("Ranking")
+            ranking = progress_printer("Ranking") if progress else None
             ranked = work_on_run(store, ranker, run_id, threads, progress=ranking)
         states = store.report_chunk_states(run_id)
         click.echo(
