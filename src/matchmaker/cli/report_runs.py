@@ -197,9 +197,13 @@ def report_worker(run_id: str, threads: int | None, progress: bool, db_path: str
         ranked = 0
         states = store.report_chunk_states(run_id)
         if states["open"] or states["claimed"]:
-            service = Matchmaker(store, progress=progress_printer("Embedding") if progress else None)
+            embedding, ranking = (
+                (progress_printer("Embedding"), progress_printer("Ranking"))
+                if progress
+                else (None, None)
+            )
+            service = Matchmaker(store, progress=embedding)
             ranker = join_run(store, service_fit(service), run_id)
-            ranking = progress_printer("Ranking") if progress else None
             ranked = work_on_run(store, ranker, run_id, threads, progress=ranking)
         states = store.report_chunk_states(run_id)
         click.echo(
