@@ -1,7 +1,7 @@
 """Chunked report runs: real worker processes on a real database give the one-process file.
 
 The end-to-end tests run ``matchmaker`` as subprocesses on a copy of the shipped data
-embedded with the real model, Latvian companies only (155: two chunks of 128), and
+(embedded with the hashing model), Latvian companies only (155: two chunks of 128), and
 compare the CSV bytes with a one-process ``matchmaker report`` on the same copy. The
 claim tests run several processes against one run of many chunks.
 """
@@ -22,6 +22,8 @@ import pytest
 from databases import copy_database
 
 from matchmaker import engine
+from matchmaker.embedding import HashingEmbedder
+from matchmaker.importing import parse_file
 from matchmaker.reports import ReportError
 from matchmaker.reports.runs import _reopen_dead_workers, assemble
 from matchmaker.store import Store
@@ -39,7 +41,7 @@ def environment() -> dict[str, str]:
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "MATCHMAKER_LEARNED_MODEL": "none"}
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(SRC), env.get("PYTHONPATH")) if p)
     env.pop("MATCHMAKER_DB", None)
-    env["MATCHMAKER_MODEL"] = "minilm"  # the model shipped_db was embedded with
+    env["MATCHMAKER_MODEL"] = "hashing"  # the model shipped_copy was embedded with
     return env
 
 
@@ -51,9 +53,15 @@ def run_ok(command: list[str]) -> subprocess.CompletedProcess:
 
 
 @pytest.fixture(scope="module")
-def shipped_copy(shipped_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The shipped data with the real model's vectors; runs write to this copy only."""
-    return copy_database(shipped_db, tmp_path_factory.mktemp("runs") / "shipped.db")
+def shipped_copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The shipped data, embedded with the hashing model: chunking never looks at the model,
+    and worker processes start in seconds instead of loading it (tests copy this file)."""
+    data = Path(__file__).resolve().parents[2] / "data"
+    path = tmp_path_factory.mktemp("runs") / "shipped.db"
+    with Store.open(path, create=True) as store:
+        for source in [data / "companies.jsonl", *sorted((data / "batches").glob("*.jsonl"))]:
+            engine.import_profiles(store, HashingEmbedder(), parse_file(source), actor="setup")
+    return path
 
 
 @pytest.fixture(scope="module")
