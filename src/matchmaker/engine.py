@@ -120,6 +120,14 @@ def embedding_lease_state(store: Store) -> str | None:
     holder = store.embedding_lease()
     if not holder:
         return None
+    return holder_state(holder)
+
+
+def holder_state(holder: str) -> str:
+    """Whether the process named ``host:pid`` (a lease holder) is 'alive' or 'dead'.
+
+    Only a process on this host can be checked (signal 0); one elsewhere counts as alive.
+    """
     host, _, pid = holder.rpartition(":")
     if host != socket.gethostname() or not pid.isdigit():
         return "alive"

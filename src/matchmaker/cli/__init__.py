@@ -19,6 +19,7 @@ from .evaluate import eval_cmd, train
 from .missions import mission
 from .models import reembed
 from .report import report
+from .report_runs import report_worker
 from .search import match, query, similar
 from .server import serve
 from .users import user
@@ -35,3 +36,4 @@ for _command in (import_cmd, export, backup, restore, judgements, match, query, 
 for _command in (embed, stats, eval_cmd, train, report, serve, user, mission, duplicates, reembed):
     cli.add_command(_command)
 cli.add_command(migrate)
+cli.add_command(report_worker)

@@ -16,6 +16,8 @@ from ..reports import (
     read_previous,
     write_report,
 )
+from ..reports.build import CHUNK
+from ..reports.runs import RUN_CHUNK, RunOutput
 from ..service import Matchmaker
 from .options import (
     db_option,
@@ -25,6 +27,7 @@ from .options import (
     top_option,
     user_errors,
 )
+from .report_runs import refuse_run_options, resume, say_written, start
 
 
 @click.command()
@@ -35,7 +38,7 @@ from .options import (
     type=click.Choice(FORMATS),
     help="Output format (default: from the --out extension).",
 )
-@click.option("--out", required=True, type=click.Path(dir_okay=False), help="File to write.")
+@click.option("--out", type=click.Path(dir_okay=False), help="File to write (required).")
 @click.option(
     "--direction",
     type=click.Choice(list(DIRECTIONS)),
@@ -82,6 +85,24 @@ from .options import (
     show_default=True,
     help="Language of the headers, labels and reasons (CSV, XLSX, HTML; JSON stays English).",
 )
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    help="Rank in resumable chunks kept in the database, with this many processes here.",
+)
+@click.option(
+    "--resume",
+    "resume_id",
+    metavar="RUN_ID",
+    help="Finish an interrupted chunked run (its options are the run's) and write its file.",
+)
+@click.option(
+    "--chunk-size",
+    type=click.IntRange(CHUNK),
+    default=RUN_CHUNK,
+    show_default=True,
+    help=f"With --workers: companies per chunk, a multiple of {CHUNK}.",
+)
 @db_option
 @user_errors
 def report(
@@ -100,10 +121,25 @@ def report(
     only_new: bool,
     strong_score: float | None,
     language: str,
+    workers: int | None,
+    resume_id: str | None,
+    chunk_size: int,
     db_path: str,
 ) -> None:
-    """Top partners of many companies, as CSV, XLSX, JSON or HTML (with charts)."""
+    """Top partners of many companies, as CSV, XLSX, JSON or HTML (with charts).
+
+    With --workers N the ranking is cut into chunks kept in the database: it survives
+    a crash (--resume RUN_ID) and other machines can help (report-worker RUN_ID).
+    """
     started = time.perf_counter()
+    if chunk_size % CHUNK:
+        raise click.UsageError(f"--chunk-size must be a multiple of {CHUNK}, not {chunk_size}")
+    if resume_id:
+        refuse_run_options(click.get_current_context(), "--resume takes the run's own options")
+        resume(resume_id, workers or 1, out, fmt, language, db_path, started)
+        return
+    if not out:
+        raise click.UsageError("Missing option '--out'.")
     fmt = fmt or detect_format(out)
     if only_new and not previous:
         raise click.UsageError("--only-new needs --new-since REPORT")
@@ -119,14 +155,13 @@ def report(
         strong_score=strong_score,
         only_new=only_new,
     )
+    if workers:
+        output = RunOutput(out, fmt, language, previous)
+        start(spec, output, workers, chunk_size, db_path, started)
+        return
     earlier = read_previous(previous) if previous else None
     with open_store(db_path) as store:
         service = Matchmaker(store, progress=progress_printer("Embedding"))
         result = service.report(spec, previous=earlier, progress=progress_printer("Ranking"))
     write_report(result, fmt, out, language)
-    new = sum(bool(e.new) for s in result.sections for e in s.entries)
-    news = f" ({new} new)" if earlier else ""
-    click.echo(
-        f"Report: {len(result.sections)} companies, {result.match_count} matches{news} "
-        f"in {time.perf_counter() - started:.1f} s -> {out}"
-    )
+    say_written(result, earlier is not None, out, started)

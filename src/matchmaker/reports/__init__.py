@@ -11,6 +11,8 @@ part lives:
 * :mod:`.charts`: those figures as inline SVG;
 * :mod:`.formats`: CSV, XLSX, JSON and HTML writers and readers (the HTML page
   is the template ``templates/report.html``).
+* :mod:`.runs`: one large report ranked in chunks kept in the database, resumable
+  and shared by several worker processes (docs/reports.md).
 
 The public names are re-exported here: ``from matchmaker.reports import generate``.
 """

@@ -24,7 +24,7 @@ from .. import __version__, engine
 from ..embedding import Embedder
 from ..engine import Progress
 from ..profiles import Profile
-from ..ranking import PartnerRanker
+from ..ranking import Match, PartnerRanker
 from ..store import Store
 from .model import (
     DIRECTIONS,
@@ -97,17 +97,28 @@ def compute_sections(
         [p.id for p in companies], top=spec.top, filters=spec.partner_filters, chunk=chunk
     )
     for done, (company_id, matches) in enumerate(results, start=1):
-        ordered = sorted(matches, key=lambda m: (-m.score, m.id))
-        entries = [
-            ReportEntry(rank, m, None if seen is None else (company_id, m.id) not in seen)
-            for rank, m in enumerate(ordered, start=1)
-        ]
-        if spec.only_new and seen is not None:
-            entries = [e for e in entries if e.new]
-        sections.append(CompanyMatches(by_id[company_id], entries))
+        sections.append(section_of(by_id[company_id], matches, spec, seen))
         if progress:
             progress(done, len(companies))
     return sections
+
+
+def section_of(
+    company: Profile, matches: Sequence[Match], spec: ReportSpec, seen: frozenset | None
+) -> CompanyMatches:
+    """One company's part of the report: ranked, ties by partner id, news marked.
+
+    Shared by the one-process report and the chunked runs' assembly (reports.runs),
+    so both give the same rows from the same matches.
+    """
+    ordered = sorted(matches, key=lambda m: (-m.score, m.id))
+    entries = [
+        ReportEntry(rank, m, None if seen is None else (company.id, m.id) not in seen)
+        for rank, m in enumerate(ordered, start=1)
+    ]
+    if spec.only_new and seen is not None:
+        entries = [e for e in entries if e.new]
+    return CompanyMatches(company, entries)
 
 
 def build_report(
@@ -123,17 +134,27 @@ def build_report(
         raise ReportError("only_new needs a previous report to compare with")
     companies = select_companies(ranker.profiles_, spec)
     sections = compute_sections(ranker, companies, spec, previous, progress, chunk)
-    meta = {
+    return Report(meta=report_meta(ranker, spec, data, previous), sections=sections)
+
+
+def report_meta(
+    ranker: PartnerRanker,
+    spec: ReportSpec,
+    data: dict[str, Any],
+    previous: PreviousReport | None = None,
+    generated_at: str | None = None,
+) -> dict[str, Any]:
+    """How a report was made (its ``meta``); the key order is the order in the files."""
+    return {
         "title": "Partner report",
-        "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "generated_at": generated_at or datetime.now(UTC).isoformat(timespec="seconds"),
         "matchmaker_version": __version__,
         "model_id": getattr(ranker.embedder, "model_id", None),
         **data,
         "parameters": spec.to_dict(),
         "ranking": {"candidates": ranker.candidates, "weights": asdict(ranker.weights_)},
-        "previous_report": _previous_meta(previous),
+        "previous_report": previous_meta(previous),
     }
-    return Report(meta=meta, sections=sections)
 
 
 def generate(
@@ -158,6 +179,14 @@ def generate(
         if embedder is None:
             raise TypeError("generate() needs an embedder or a fit function")
         fit = partial(_fit_on_store, embedder=embedder)
+    ranker, data = fit_steadily(store, fit, embed_progress)
+    return build_report(ranker, spec, data, previous, progress)
+
+
+def fit_steadily(
+    store: Store, fit: Fitter, embed_progress: Progress | None = None
+) -> tuple[PartnerRanker, dict[str, Any]]:
+    """A ranker and the data it was fitted on, refitted if someone wrote meanwhile."""
     for _ in range(3):
         revision = store.revision()
         ranker = fit(store, embed_progress)
@@ -167,7 +196,7 @@ def generate(
             "companies_in_database": len(ranker.profiles_),
         }
         if store.revision() == revision:
-            return build_report(ranker, spec, data, previous, progress)
+            return ranker, data
     raise ReportError("the database kept changing while the report was prepared; try again")
 
 
@@ -183,7 +212,7 @@ def _fit_on_store(store: Store, progress: Progress | None, embedder: Embedder) -
     return engine.build_ranker(store, embedder, progress=progress)
 
 
-def _previous_meta(previous: PreviousReport | None) -> dict[str, Any] | None:
+def previous_meta(previous: PreviousReport | None) -> dict[str, Any] | None:
     if previous is None:
         return None
     keys = ("generated_at", "data_revision", "model_id")

@@ -63,6 +63,7 @@ from .records import (
     now,
 )
 from .report_jobs import _REPORT_JOB_UPDATABLE, REPORT_JOB_ACTIVE, ReportJobsMixin
+from .report_runs import ReportRunsMixin
 from .schema import (
     MIGRATION_STEPS,
     MIGRATIONS,
@@ -96,6 +97,7 @@ class Store(
     PgVectorsMixin,
     UsersMixin,
     ReportJobsMixin,
+    ReportRunsMixin,
     SchemaMixin,
     BackupMixin,
     StoreBase,

@@ -1,7 +1,7 @@
 """The PostgreSQL form of the migrations whose SQLite SQL PostgreSQL does not take.
 
 Same version numbers as :data:`matchmaker.store.schema.MIGRATIONS`; a version not
-listed here runs its SQLite SQL unchanged on PostgreSQL (3, 6 and 7 do). The
+listed here runs its SQLite SQL unchanged on PostgreSQL (3, 6, 7 and 14 do). The
 differences: SQLite's ``INTEGER PRIMARY KEY`` row number is an identity column,
 ``BLOB`` is ``bytea``, JSON stays ``TEXT`` (as on SQLite, so rows read the same),
 ``COLLATE NOCASE`` indexes are on ``lower(...)``, and the FTS5 trigram name index
@@ -188,6 +188,32 @@ PG_FORMS: dict[int, str] = {
             folded TEXT NOT NULL
         );
         CREATE INDEX company_names_folded ON company_names USING gin (folded gin_trgm_ops)
+        """,
+    12: """
+        CREATE TABLE report_runs (
+            id TEXT PRIMARY KEY,
+            request TEXT NOT NULL,
+            meta TEXT NOT NULL,
+            data_revision INTEGER NOT NULL,
+            model_id TEXT NOT NULL,
+            chunk_size INTEGER NOT NULL,
+            companies INTEGER NOT NULL,
+            state TEXT NOT NULL CHECK (state IN ('ranking', 'written')),
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE TABLE report_chunks (
+            run_id TEXT NOT NULL REFERENCES report_runs (id) ON DELETE CASCADE,
+            seq INTEGER NOT NULL,
+            company_ids TEXT NOT NULL,
+            state TEXT NOT NULL CHECK (state IN ('open', 'claimed', 'done')),
+            worker TEXT,
+            lease_until DOUBLE PRECISION,
+            claims INTEGER NOT NULL DEFAULT 0,
+            rows BYTEA,
+            PRIMARY KEY (run_id, seq)
+        );
+        CREATE INDEX report_chunks_state ON report_chunks (run_id, state, seq)
         """,
 }
 

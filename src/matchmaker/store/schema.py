@@ -252,6 +252,40 @@ MIGRATIONS: list[tuple[int, MigrationStep]] = [
         """,
     ),
     (
+        12,
+        # Chunked batch reports (store/report_runs.py, docs/reports.md): a run is its request
+        # bound to a data revision and a model; its query companies are cut into chunks in a
+        # fixed order. A worker claims an open chunk (or one whose lease ran out), writes its
+        # ranked rows (`rows`, zlib-compressed JSON) and marks it done, all in the database,
+        # so a crash loses at most the chunks in flight and several workers share one run.
+        """
+        CREATE TABLE report_runs (
+            id TEXT PRIMARY KEY,
+            request TEXT NOT NULL,
+            meta TEXT NOT NULL,
+            data_revision INTEGER NOT NULL,
+            model_id TEXT NOT NULL,
+            chunk_size INTEGER NOT NULL,
+            companies INTEGER NOT NULL,
+            state TEXT NOT NULL CHECK (state IN ('ranking', 'written')),
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE TABLE report_chunks (
+            run_id TEXT NOT NULL REFERENCES report_runs (id) ON DELETE CASCADE,
+            seq INTEGER NOT NULL,
+            company_ids TEXT NOT NULL,
+            state TEXT NOT NULL CHECK (state IN ('open', 'claimed', 'done')),
+            worker TEXT,
+            lease_until REAL,
+            claims INTEGER NOT NULL DEFAULT 0,
+            rows BLOB,
+            PRIMARY KEY (run_id, seq)
+        );
+        CREATE INDEX report_chunks_state ON report_chunks (run_id, state, seq);
+        """,
+    ),
+    (
         14,
         # Therapeutic areas and product types (therapy.py, docs/therapy.md), JSON lists
         # like roles: which of several right-kind partners signs (docs/ranking.md).
