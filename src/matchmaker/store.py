@@ -12,7 +12,6 @@ stale edit is refused instead of silently overwriting someone else's.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 import shutil
@@ -368,10 +367,68 @@ MIGRATIONS: list[tuple[int, MigrationStep]] = [
         );
         """,
     ),
+    (
+        11,
+        # The staff list at 100k profiles with every filter (docs/benchmarks.md "Staff list"):
+        # - `search_key` (id, names and city folded, see search_key()) replaces the trigram
+        #   index of migration 10, whose matches could only be joined back by reading every
+        #   one; a LIKE over `companies_staff_filter` reads that index alone.
+        # - `companies_staff_filter` holds every column a filter tests, so counting the
+        #   matches never reads a row (rows are ~1 KB; the index ~100 bytes an entry).
+        # - `company_tags`: one row per sector and role of a profile, with the status columns
+        #   a count filters on, kept by triggers whatever writes the companies table (a
+        #   LIKE over each row's JSON list read every row). Duplicates in a list are folded
+        #   (UNION); a list is rewritten whole when any of its columns changes.
+        """
+        ALTER TABLE companies ADD COLUMN search_key TEXT NOT NULL DEFAULT '';
+        CREATE INDEX companies_staff_filter ON companies
+            (deleted_at, country, verified, updated_at, search_key, id);
+        DROP TABLE company_names;
+        CREATE TABLE company_tags (
+            field TEXT NOT NULL,
+            value TEXT NOT NULL,
+            company_id TEXT NOT NULL,
+            live INTEGER NOT NULL,
+            verified INTEGER NOT NULL,
+            country TEXT NOT NULL,
+            PRIMARY KEY (field, value, company_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX company_tags_count ON company_tags (field, value, live, verified, country);
+        CREATE INDEX company_tags_company ON company_tags (company_id);
+        INSERT INTO company_tags (field, value, company_id, live, verified, country)
+            SELECT 'sectors', j.value, c.id, c.deleted_at IS NULL, c.verified, c.country
+            FROM companies c, json_each(c.sectors) j
+            UNION
+            SELECT 'roles', j.value, c.id, c.deleted_at IS NULL, c.verified, c.country
+            FROM companies c, json_each(c.roles) j;
+        CREATE TRIGGER company_tags_insert AFTER INSERT ON companies BEGIN
+            INSERT INTO company_tags (field, value, company_id, live, verified, country)
+                SELECT 'sectors', value, NEW.id, NEW.deleted_at IS NULL, NEW.verified, NEW.country
+                FROM json_each(NEW.sectors)
+                UNION
+                SELECT 'roles', value, NEW.id, NEW.deleted_at IS NULL, NEW.verified, NEW.country
+                FROM json_each(NEW.roles);
+        END;
+        CREATE TRIGGER company_tags_update
+            AFTER UPDATE OF sectors, roles, deleted_at, verified, country ON companies BEGIN
+            DELETE FROM company_tags WHERE company_id = OLD.id;
+            INSERT INTO company_tags (field, value, company_id, live, verified, country)
+                SELECT 'sectors', value, NEW.id, NEW.deleted_at IS NULL, NEW.verified, NEW.country
+                FROM json_each(NEW.sectors)
+                UNION
+                SELECT 'roles', value, NEW.id, NEW.deleted_at IS NULL, NEW.verified, NEW.country
+                FROM json_each(NEW.roles);
+        END;
+        CREATE TRIGGER company_tags_delete AFTER DELETE ON companies BEGIN
+            DELETE FROM company_tags WHERE company_id = OLD.id;
+        END;
+        """,
+    ),
 ]
 
 #: Python steps that complete a migration (filling what SQL alone cannot compute).
-MIGRATION_STEPS: dict[int, str] = {7: "_detect_languages_of_stored_rows", 10: "_index_all_names"}
+#: (Migration 10's step filled the trigram index that migration 11 drops, so it is gone.)
+MIGRATION_STEPS: dict[int, str] = {7: "_detect_languages_of_stored_rows", 11: "_fill_search_keys"}
 
 #: Orders of the staff list: key -> ORDER BY clause (each backed by a migration-10 index).
 STAFF_SORTS: dict[str, str] = {
@@ -382,6 +439,22 @@ STAFF_SORTS: dict[str, str] = {
     "updated": "updated_at ASC, id ASC",
     "-updated": "updated_at DESC, id DESC",
 }
+#: The index each sort walks: a page reads its rows in order and stops when it is full.
+STAFF_SORT_INDEXES: dict[str, str] = {
+    "name": "companies_staff_name",
+    "-name": "companies_staff_name",
+    "country": "companies_staff_country",
+    "-country": "companies_staff_country",
+    "updated": "companies_staff_updated",
+    "-updated": "companies_staff_updated",
+}
+#: Matches are counted up to this many; beyond it the list says "more than 10,000"
+#: (counting every one of 100k matches cost more than the rest of the page).
+STAFF_COUNT_CAP = 10_000
+#: Up to this many matches, their ids are read first and only those rows are sorted;
+#: with more, the sort's index is walked until a page is full (a walk would read every
+#: row before finding a rare match, a sort of many would read all of them).
+STAFF_FEW_MATCHES = 1_000
 #: Audit actions whose field changes can be reverted (they carry before and after values).
 REVERTIBLE_ACTIONS = ("edit", "import", "verify", "unverify", "revert")
 
@@ -406,12 +479,17 @@ class StaffFilter:
 
 @dataclass
 class StaffPage:
-    """One page of the staff list: its rows (plain dicts, no vectors) and the total count."""
+    """One page of the staff list: its rows (plain dicts, no vectors) and the match count.
+
+    ``capped``: there are more than ``total`` matches (``STAFF_COUNT_CAP``), so
+    ``pages`` is a lower bound and the list says "more than".
+    """
 
     rows: list[dict[str, Any]]
     total: int
     page: int
     per_page: int
+    capped: bool = False
 
     @property
     def pages(self) -> int:
@@ -875,21 +953,75 @@ class Store:
     ) -> StaffPage:
         """One page of the profiles ``where`` selects, in ``sort`` order, and their count.
 
-        Only the columns the list shows are read, and each sort walks an index, so
-        a page costs about the same at 100k profiles as at 100 (docs/benchmarks.md).
-        A page past the end gives the last page.
+        Only the columns the list shows are read, the count reads indexes only and
+        stops at ``STAFF_COUNT_CAP``, and the page either sorts a few matches or walks
+        the sort's index, so a page costs about the same at 100k profiles as at 100
+        (docs/benchmarks.md). A page past the end gives the last page.
+        """
+        few = self._staff_ids(where, STAFF_FEW_MATCHES + 1)
+        if len(few) <= STAFF_FEW_MATCHES:
+            total, capped = len(few), False
+        else:
+            few = None
+            total, capped = self._staff_count(where, STAFF_COUNT_CAP)
+            if capped and page * per_page > total:  # past the capped count: count them all
+                total, capped = self._staff_count(where, None)
+        pages = max(1, -(-total // per_page))
+        page = max(1, page if capped else min(page, pages))
+        offset = (page - 1) * per_page
+        if few is not None:
+            rows = self._staff_rows_of(few, sort, offset, per_page)
+        else:
+            rows = self._staff_rows_walked(where, sort, offset, per_page, None if capped else total)
+        return StaffPage(rows, total, page, per_page, capped)
+
+    def staff_count(self, where: StaffFilter) -> int:
+        """How many profiles ``where`` selects, all counted (the export page says it)."""
+        return self._staff_count(where, None)[0]
+
+    def _staff_ids(self, where: StaffFilter, limit: int) -> list[str]:
+        sql, params = _staff_matches(where)
+        return [row[0] for row in self.db.execute(f"{sql} LIMIT ?", [*params, limit])]
+
+    def _staff_count(self, where: StaffFilter, cap: int | None) -> tuple[int, bool]:
+        """The number of matches, or ``cap`` and True when there are more than ``cap``."""
+        sql, params = _staff_matches(where)
+        limit = -1 if cap is None else cap + 1
+        count = self.db.execute(f"SELECT COUNT(*) FROM ({sql} LIMIT ?)", [*params, limit])
+        count = count.fetchone()[0]
+        return (cap, True) if cap is not None and count > cap else (count, False)
+
+    def _staff_rows_of(
+        self, ids: list[str], sort: str, offset: int, limit: int
+    ) -> list[dict[str, Any]]:
+        """One page of the given profiles: each read by id, then sorted (few of them)."""
+        sql = (
+            f"SELECT {_STAFF_COLUMNS} FROM (SELECT value AS wanted FROM json_each(?)) "
+            f"CROSS JOIN companies ON companies.id = wanted "
+            f"ORDER BY {STAFF_SORTS[sort]} LIMIT ? OFFSET ?"
+        )
+        return list(self.db.query(sql, [json.dumps(ids), limit, offset]))
+
+    def _staff_rows_walked(
+        self, where: StaffFilter, sort: str, offset: int, limit: int, total: int | None
+    ) -> list[dict[str, Any]]:
+        """One page read along the sort's index, skipping ``offset`` matches.
+
+        With a known ``total``, a page in the back half is read from the other end
+        of the index (the last page of 100k skips 50 rows, not 99,950).
         """
         clause, params = _staff_where(where)
-        total = self.db.execute(f"SELECT COUNT(*) FROM companies WHERE {clause}", params)
-        total = total.fetchone()[0]
-        page = max(1, min(page, max(1, -(-total // per_page))))
-        rows = self.db.query(
-            "SELECT id, name, name_local, country, city, verified, version, updated_at, "
-            "deleted_at, trim(offers) = '' AND trim(seeks) = '' AS incomplete FROM companies "
-            f"WHERE {clause} ORDER BY {STAFF_SORTS[sort]} LIMIT ? OFFSET ?",
-            [*params, per_page, (page - 1) * per_page],
+        order, reverse = STAFF_SORTS[sort], False
+        if total is not None and offset > total // 2:
+            order, reverse = _reversed_order(order), True
+            limit = max(0, min(limit, total - offset))
+            offset = max(0, total - offset - limit)
+        sql = (
+            f"SELECT {_STAFF_COLUMNS} FROM companies INDEXED BY {STAFF_SORT_INDEXES[sort]} "
+            f"WHERE {clause} ORDER BY {order} LIMIT ? OFFSET ?"
         )
-        return StaffPage(list(rows), total, page, per_page)
+        rows = list(self.db.query(sql, [*params, limit, offset]))
+        return rows[::-1] if reverse else rows
 
     def staff_profiles(self, where: StaffFilter, sort: str = "name") -> list[Profile]:
         """Every profile ``where`` selects, whole, in ``sort`` order (for exports)."""
@@ -900,8 +1032,8 @@ class Store:
     def sectors_in_use(self) -> list[str]:
         """Every sector some live profile names, for the staff list's sector filter."""
         sql = (
-            "SELECT DISTINCT j.value FROM companies c, json_each(c.sectors) j "
-            "WHERE c.deleted_at IS NULL ORDER BY j.value COLLATE NOCASE"
+            "SELECT DISTINCT value FROM company_tags WHERE field = 'sectors' AND live = 1 "
+            "ORDER BY value COLLATE NOCASE"
         )
         return [row[0] for row in self.db.execute(sql)]
 
@@ -1185,7 +1317,6 @@ class Store:
                 "deleted_at": None,
             }
             self.db["companies"].insert(record)
-            self._index_name(profile)
             self._audit(
                 profile.id, actor, action if action != "edit" else "create", list(new), None, new
             )
@@ -1201,8 +1332,6 @@ class Store:
             "deleted_at": None,
         }
         self.db["companies"].update(profile.id, record)
-        if any(name in changed for name in NAME_FIELDS):
-            self._index_name(profile)
         if changed:
             self._audit(
                 profile.id,
@@ -1217,25 +1346,16 @@ class Store:
             self._audit(profile.id, actor, "restore", [], None, None)
         return "updated"
 
-    def _index_name(self, profile: Profile) -> None:
-        """Keep the staff list's name search (``company_names``) in step with the profile."""
-        rowid = name_rowid(profile.id)  # the id column is not indexed; the rowid is
-        self.db.execute("DELETE FROM company_names WHERE rowid = ?", [rowid])
-        self.db.execute(
-            "INSERT INTO company_names (rowid, id, folded) VALUES (?, ?, ?)",
-            [
-                rowid,
-                profile.id,
-                search_key(profile.id, profile.name, profile.name_local, profile.city),
-            ],
-        )
+    def _fill_search_keys(self) -> None:
+        """Fill ``companies.search_key`` for profiles stored before migration 11.
 
-    def _index_all_names(self) -> None:
-        """Fill ``company_names`` for profiles stored before migration 10."""
+        Runs inside the migration's transaction; only the key changes (no version,
+        no audit entry), and the tag triggers do not fire (they watch other columns).
+        """
         rows = self.db.execute("SELECT id, name, name_local, city FROM companies").fetchall()
         self.db.conn.executemany(
-            "INSERT INTO company_names (rowid, id, folded) VALUES (?, ?, ?)",
-            [(name_rowid(row[0]), row[0], search_key(*row)) for row in rows],
+            "UPDATE companies SET search_key = ? WHERE id = ?",
+            [(search_key(*row), row[0]) for row in rows],
         )
 
     # -- audit ----------------------------------------------------------------
@@ -1785,20 +1905,8 @@ def _refuse_missing_or_empty(path: Path, create: bool) -> None:
         )
 
 
-#: The fields the staff list's text search looks in.
+#: The fields the staff list's text search looks in (folded into ``companies.search_key``).
 NAME_FIELDS = ("id", "name", "name_local", "city")
-
-
-def name_rowid(company_id: str) -> int:
-    """The rowid of a company's row in ``company_names``: a 63-bit hash of its id.
-
-    FTS5 indexes no column but its text, so replacing a company's row by id would
-    scan the table (quadratic over an import); by rowid it is one lookup. A hash
-    rather than the companies table's rowid, which VACUUM may renumber. Two ids
-    share a hash with odds of about 1 in 10^9 at 100k profiles.
-    """
-    digest = hashlib.blake2b(company_id.encode("utf-8"), digest_size=8).digest()
-    return int.from_bytes(digest, "big") >> 1
 
 
 def search_key(*texts: str | None) -> str:
@@ -1824,28 +1932,35 @@ def _decoded_entry(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def _staff_where(where: StaffFilter) -> tuple[str, list[Any]]:
-    """The WHERE clause (and its parameters) of a staff list filter."""
+    """The WHERE clause (and its parameters) of a staff list filter, over ``companies``.
+
+    Every column it tests is in ``companies_staff_filter``, so a count reads that index
+    alone; sectors and roles are looked up in ``company_tags`` by primary key.
+    """
     parts = ["deleted_at IS NOT NULL" if where.deleted else "deleted_at IS NULL"]
     params: list[Any] = []
     key = search_key(where.text)
-    if len(key) >= 3:  # the trigram index finds a quoted phrase anywhere in the names
-        parts.append("id IN (SELECT id FROM company_names WHERE company_names MATCH ?)")
-        params.append('folded : "' + key.replace('"', '""') + '"')
-    elif key:  # one or two characters: too short for trigrams, so a scan of the index
-        parts.append("id IN (SELECT id FROM company_names WHERE folded LIKE ? ESCAPE '\\')")
+    if key:  # the folded text anywhere in the id, names or city
+        parts.append("search_key LIKE ? ESCAPE '\\'")
         params.append("%" + _like_escaped(key) + "%")
+    status, status_params = [], []  # tested on the tag rows when there are any (no row read)
     if where.country:
-        parts.append("country = ?")
-        params.append(where.country)
-    # A list element is found as its JSON text, quotes included, in the stored list:
-    # no JSON parsing per row (json_each took seconds at 100k profiles).
+        status.append("country = ?")
+        status_params.append(where.country)
+    if where.verified is not None:
+        status.append("verified = ?")
+        status_params.append(int(where.verified))
     for column, value in (("sectors", where.sector), ("roles", where.role)):
         if value:
-            parts.append(f"{column} LIKE ? ESCAPE '\\'")
-            params.append("%" + _like_escaped(json.dumps(value, ensure_ascii=False)) + "%")
-    if where.verified is not None:
-        parts.append("verified = ?")
-        params.append(int(where.verified))
+            tests = "".join(f" AND company_tags.{test}" for test in status)
+            parts.append(
+                "EXISTS (SELECT 1 FROM company_tags WHERE field = ? AND value = ? "
+                f"AND company_id = companies.id{tests})"
+            )
+            params += [column, value, *status_params]
+            status, status_params = [], []
+    parts += status
+    params += status_params
     if where.changed_since:
         # unary + keeps the planner on the sort's index: a range over updated_at
         # followed by a sort of every match was 10x slower than filtering in order
@@ -1855,6 +1970,42 @@ def _staff_where(where: StaffFilter) -> tuple[str, list[Any]]:
         parts.append("id IN (SELECT value FROM json_each(?))")
         params.append(json.dumps(sorted(where.only_ids)))
     return " AND ".join(parts), params
+
+
+def _staff_matches(where: StaffFilter) -> tuple[str, list[Any]]:
+    """A SELECT of the ids ``where`` selects that reads an index and never a row.
+
+    One sector or role, with nothing else but country, verified and deleted, is
+    answered by ``company_tags_count`` alone; any other filter by a scan of
+    ``companies_staff_filter`` (about 100 bytes an entry, against ~1 KB rows).
+    """
+    wanted = (("sectors", where.sector), ("roles", where.role))
+    tags = [(column, value) for column, value in wanted if value]
+    plain = not (search_key(where.text) or where.changed_since or where.only_ids is not None)
+    if len(tags) == 1 and plain:
+        sql = "SELECT company_id FROM company_tags WHERE field = ? AND value = ? AND live = ?"
+        params: list[Any] = [*tags[0], int(not where.deleted)]
+        if where.verified is not None:
+            sql += " AND verified = ?"
+            params.append(int(where.verified))
+        if where.country:
+            sql += " AND country = ?"
+            params.append(where.country)
+        return sql, params
+    clause, params = _staff_where(where)
+    return f"SELECT id FROM companies INDEXED BY companies_staff_filter WHERE {clause}", params
+
+
+#: What a row of the staff list shows (``incomplete``: neither offers nor seeks).
+_STAFF_COLUMNS = (
+    "companies.id, name, name_local, country, city, verified, version, updated_at, "
+    "deleted_at, trim(offers) = '' AND trim(seeks) = '' AS incomplete"
+)
+
+
+def _reversed_order(order: str) -> str:
+    """An ORDER BY clause read backwards (ASC and DESC swapped), for the back half of a list."""
+    return re.sub(r"\b(ASC|DESC)\b", lambda m: "DESC" if m[1] == "ASC" else "ASC", order)
 
 
 def _placeholders(values: Iterable[Any]) -> str:
@@ -1871,7 +2022,19 @@ def _apply_step(conn: sqlite3.Connection, step: MigrationStep) -> None:
 
 
 def _statements(sql: str) -> list[str]:
-    return [s.strip() for s in sql.split(";") if s.strip()]
+    """The statements of a migration's SQL, in order.
+
+    Split at each ``;`` that ends a complete statement (``sqlite3.complete_statement``),
+    so a trigger's ``BEGIN ... END`` body, which holds semicolons, stays one statement.
+    """
+    statements, pending = [], ""
+    for piece in sql.split(";"):
+        pending += piece + ";"
+        if sqlite3.complete_statement(pending):
+            statements.append(pending.strip().rstrip(";").strip())
+            pending = ""
+    statements.append(pending.strip().rstrip(";").strip())
+    return [statement for statement in statements if statement]
 
 
 #: Judgement columns that name a company, by a fixed key (never SQL from stored data).
@@ -1883,10 +2046,12 @@ def _meta(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def _row_from_content(content: dict[str, Any]) -> dict[str, Any]:
+    """The companies row of a profile's content (lists as JSON, the staff list's search key)."""
     row = dict(content)
     for name in LIST_FIELDS:
         row[name] = json.dumps(row[name], ensure_ascii=False)
     row["verified"] = int(row["verified"])
+    row["search_key"] = search_key(*(content.get(name) for name in NAME_FIELDS))
     return row
 
 
