@@ -402,8 +402,10 @@ def staff_links() -> list[tuple[str, str]]:
         (_("Reports"), url_for("reports.form")),
         (_("Users"), url_for("staff.users")),
     ]
-    served = {rule.rule.rstrip("/") for rule in current_app.url_map.iter_rules()}
-    links += [(_(label), path + "/") for path, label in OPTIONAL_PAGES if path in served]
+    # linked at the address the app serves: /staff/duplicates/ was a 404 (Flask answers a
+    # rule without a trailing slash only without it)
+    served = {rule.rule.rstrip("/"): rule.rule for rule in current_app.url_map.iter_rules()}
+    links += [(_(label), served[path]) for path, label in OPTIONAL_PAGES if path in served]
     return links
 
 
