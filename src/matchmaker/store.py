@@ -372,17 +372,25 @@ MIGRATIONS: list[tuple[int, MigrationStep]] = [
         # The staff list at 100k profiles with every filter (docs/benchmarks.md "Staff list"):
         # - `search_key` (id, names and city folded, see search_key()) replaces the trigram
         #   index of migration 10, whose matches could only be joined back by reading every
-        #   one; a LIKE over `companies_staff_filter` reads that index alone.
-        # - `companies_staff_filter` holds every column a filter tests, so counting the
-        #   matches never reads a row (rows are ~1 KB; the index ~100 bytes an entry).
+        #   one; a LIKE over an index that holds the key reads that index alone.
+        # - The three sort indexes of migration 10 are rebuilt to hold every column a
+        #   filter tests, so walking one to fill a page, or counting matches, never reads
+        #   a row that does not match (rows are ~1 KB; an index entry ~100 bytes).
         # - `company_tags`: one row per sector and role of a profile, with the status columns
         #   a count filters on, kept by triggers whatever writes the companies table (a
         #   LIKE over each row's JSON list read every row). Duplicates in a list are folded
         #   (UNION); a list is rewritten whole when any of its columns changes.
         """
         ALTER TABLE companies ADD COLUMN search_key TEXT NOT NULL DEFAULT '';
-        CREATE INDEX companies_staff_filter ON companies
-            (deleted_at, country, verified, updated_at, search_key, id);
+        DROP INDEX companies_staff_name;
+        DROP INDEX companies_staff_updated;
+        DROP INDEX companies_staff_country;
+        CREATE INDEX companies_staff_name ON companies
+            (deleted_at, name COLLATE NOCASE, id, country, verified, search_key);
+        CREATE INDEX companies_staff_updated ON companies
+            (deleted_at, updated_at, id, country, verified, search_key);
+        CREATE INDEX companies_staff_country ON companies
+            (deleted_at, country, name COLLATE NOCASE, id, verified, search_key);
         DROP TABLE company_names;
         CREATE TABLE company_tags (
             field TEXT NOT NULL,
@@ -430,7 +438,7 @@ MIGRATIONS: list[tuple[int, MigrationStep]] = [
 #: (Migration 10's step filled the trigram index that migration 11 drops, so it is gone.)
 MIGRATION_STEPS: dict[int, str] = {7: "_detect_languages_of_stored_rows", 11: "_fill_search_keys"}
 
-#: Orders of the staff list: key -> ORDER BY clause (each backed by a migration-10 index).
+#: Orders of the staff list: key -> ORDER BY clause (each backed by a migration-11 index).
 STAFF_SORTS: dict[str, str] = {
     "name": "name COLLATE NOCASE ASC, id ASC",
     "-name": "name COLLATE NOCASE DESC, id DESC",
@@ -451,6 +459,9 @@ STAFF_SORT_INDEXES: dict[str, str] = {
 #: Matches are counted up to this many; beyond it the list says "more than 10,000"
 #: (counting every one of 100k matches cost more than the rest of the page).
 STAFF_COUNT_CAP = 10_000
+#: A text search counts only this many ("more than 1,000"): its matches are found by
+#: reading every search key, which for a common word cost more than the page itself.
+STAFF_TEXT_COUNT_CAP = 1_000
 #: Up to this many matches, their ids are read first and only those rows are sorted;
 #: with more, the sort's index is walked until a page is full (a walk would read every
 #: row before finding a rare match, a sort of many would read all of them).
@@ -959,11 +970,15 @@ class Store:
         (docs/benchmarks.md). A page past the end gives the last page.
         """
         few = self._staff_ids(where, STAFF_FEW_MATCHES + 1)
+        cap = STAFF_TEXT_COUNT_CAP if search_key(where.text) else STAFF_COUNT_CAP
         if len(few) <= STAFF_FEW_MATCHES:
             total, capped = len(few), False
+        elif cap <= STAFF_FEW_MATCHES:
+            total, capped = cap, True  # the ids just read already say "more than"
         else:
+            total, capped = self._staff_count(where, cap)
+        if len(few) > STAFF_FEW_MATCHES:
             few = None
-            total, capped = self._staff_count(where, STAFF_COUNT_CAP)
             if capped and page * per_page > total:  # past the capped count: count them all
                 total, capped = self._staff_count(where, None)
         pages = max(1, -(-total // per_page))
@@ -1934,8 +1949,8 @@ def _decoded_entry(row: dict[str, Any]) -> dict[str, Any]:
 def _staff_where(where: StaffFilter) -> tuple[str, list[Any]]:
     """The WHERE clause (and its parameters) of a staff list filter, over ``companies``.
 
-    Every column it tests is in ``companies_staff_filter``, so a count reads that index
-    alone; sectors and roles are looked up in ``company_tags`` by primary key.
+    Every column it tests is in each sort index (migration 11), so a count or a page
+    reads no row it does not show; sectors and roles are looked up in ``company_tags``.
     """
     parts = ["deleted_at IS NOT NULL" if where.deleted else "deleted_at IS NULL"]
     params: list[Any] = []
@@ -1976,8 +1991,9 @@ def _staff_matches(where: StaffFilter) -> tuple[str, list[Any]]:
     """A SELECT of the ids ``where`` selects that reads an index and never a row.
 
     One sector or role, with nothing else but country, verified and deleted, is
-    answered by ``company_tags_count`` alone; any other filter by a scan of
-    ``companies_staff_filter`` (about 100 bytes an entry, against ~1 KB rows).
+    answered by ``company_tags_count`` alone; any other filter by a scan of a sort
+    index that holds every column a filter tests (about 100 bytes an entry, against
+    ~1 KB rows): the one that starts with the country when there is one.
     """
     wanted = (("sectors", where.sector), ("roles", where.role))
     tags = [(column, value) for column, value in wanted if value]
@@ -1993,7 +2009,8 @@ def _staff_matches(where: StaffFilter) -> tuple[str, list[Any]]:
             params.append(where.country)
         return sql, params
     clause, params = _staff_where(where)
-    return f"SELECT id FROM companies INDEXED BY companies_staff_filter WHERE {clause}", params
+    index = "companies_staff_country" if where.country else "companies_staff_updated"
+    return f"SELECT id FROM companies INDEXED BY {index} WHERE {clause}", params
 
 
 #: What a row of the staff list shows (``incomplete``: neither offers nor seeks).
