@@ -172,13 +172,21 @@ def percentile(times: list[float], share: float) -> float:
 
 
 def run_size(
-    size: int, repeat: int, baseline_repeat: int, seed: int, baseline_max: int
+    size: int,
+    repeat: int,
+    baseline_repeat: int,
+    seed: int,
+    baseline_max: int,
+    keep: Path | None = None,
 ) -> list[list[str]]:
     rows = []
     with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "staff.db"
-        built = build_database(path, size, seed)
-        print(f"{size:,} synthetic profiles written in {built:.1f} s", flush=True)
+        path = (keep or Path(folder)) / f"staff-{size}-seed{seed}.db"
+        if path.exists():  # built by an earlier run with --keep (same code, same profiles)
+            print(f"{size:,} synthetic profiles: reusing {path}", flush=True)
+        else:
+            built = build_database(path, size, seed)
+            print(f"{size:,} synthetic profiles written in {built:.1f} s", flush=True)
         app, client = logged_in_client(path)
         time_store_calls()
         rare = quote_plus(make_profile(size // 3, seed).name.lower())
@@ -251,6 +259,12 @@ def main(argv: list[str] | None = None) -> list[list[str]]:
         help="skip the old full page above this many profiles (it takes minutes at 100k)",
     )
     parser.add_argument("--quick", action="store_true", help="small sizes, few repeats")
+    parser.add_argument(
+        "--keep",
+        type=Path,
+        default=None,
+        help="keep the databases in this folder and reuse them (building 100k takes minutes)",
+    )
     args = parser.parse_args(argv)
     default_sizes = "300,2000" if args.quick else "5000,100000"
     sizes = [int(s) for s in (args.sizes or default_sizes).split(",")]
@@ -259,7 +273,7 @@ def main(argv: list[str] | None = None) -> list[list[str]]:
     print(f"load average at start: {os.getloadavg()} on {os.cpu_count()} CPUs", flush=True)
     rows = []
     for size in sizes:
-        rows += run_size(size, repeat, baseline_repeat, args.seed, args.baseline_max)
+        rows += run_size(size, repeat, baseline_repeat, args.seed, args.baseline_max, args.keep)
     header = [
         "profiles",
         "request",
