@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from matchmaker.importing import parse_file
-from matchmaker.store import StaffFilter, Store, search_key
+from matchmaker.store import StaffFilter, Store, _staff_where, search_key
 from matchmaker.store import companies as companies_module
 from matchmaker.store import schema as schema_module
 from matchmaker.store import staff as staff_module
@@ -231,3 +231,28 @@ def test_set_verified_refuses_a_stale_version_and_writes_nothing(store: Store):
     with pytest.raises(StaleEditError):
         store.set_verified(["han-generics"], True, "staff", expected_version=version - 1)
     assert store.history("han-generics") == before and not store.get("han-generics").verified
+
+
+def test_on_postgresql_migration_11_leaves_a_trigram_index_and_tag_triggers(store: Store):
+    """The PostgreSQL form of migration 11 (run with MATCHMAKER_TEST_DB=postgresql)."""
+    if store.dialect != "postgresql":
+        pytest.skip("PostgreSQL's form of migration 11")
+    indexes = {row[0] for row in store.db.execute("SELECT indexname FROM pg_indexes")}
+    assert {"companies_search_key", "companies_staff_name", "company_tags_count"} <= indexes
+    assert "company_names_folded" not in indexes and not store.db["company_names"].exists()
+    clause, params = _staff_where(StaffFilter(text="generics"), store.dialect)
+    clause, params = clause.split(" AND ")[1], params[:1]  # the text search alone
+    assert clause.startswith("search_key LIKE")
+    # 10 rows: the planner would read them all, or a whole sort index; at 100k it need not
+    scans = ("enable_seqscan", "enable_indexscan", "enable_indexonlyscan")
+    for setting in scans:
+        store.db.execute(f"SET {setting} = off")
+    try:
+        plan = store.db.execute(f"EXPLAIN SELECT id FROM companies WHERE {clause}", params)
+        assert "companies_search_key" in str(plan.fetchall())
+    finally:
+        for setting in scans:
+            store.db.execute(f"RESET {setting}")
+    store.db.execute("UPDATE companies SET sectors = '[\"x\", \"x\"]' WHERE id = 'han-generics'")
+    assert ("sectors", "x", "han-generics", 1, 0, "KR") in _tags(store)
+    assert _tags(store) == _tags_from_json(store)
