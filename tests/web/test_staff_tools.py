@@ -69,6 +69,24 @@ def test_list_pages_through_every_profile_once(staff_client: FlaskClient, store:
     assert "101–130 of 130, page 3 of 3" in text(last)
 
 
+def test_more_matches_than_the_count_cap_say_more_than_and_reach_the_last_page(
+    staff_client: FlaskClient, store: Store, monkeypatch: pytest.MonkeyPatch
+):
+    from matchmaker.store import staff as store_module  # the module that reads the caps
+    from matchmaker.web import staff
+
+    monkeypatch.setattr(store_module, "STAFF_COUNT_CAP", 4)
+    monkeypatch.setattr(store_module, "STAFF_FEW_MATCHES", 2)
+    monkeypatch.setattr(staff, "PAGE_SIZES", (3, 25))
+    first = text(staff_client.get("/staff/?per=3"))
+    assert "Profiles 1–3 of more than 4, page 1." in first
+    assert 'href="/staff/?per=3&amp;page=last"' in first and 'rel="next"' in first
+    last = staff_client.get("/staff/?per=3&page=last")
+    assert "Profiles 10–10 of 10, page 4 of 4." in text(last)
+    everyone = sorted(store.list(), key=lambda p: (p.name.casefold(), p.id))
+    assert listed_ids(last) == [everyone[-1].id]
+
+
 def test_list_page_stays_small_however_many_profiles(staff_client: FlaskClient, store: Store):
     add_profiles(store, 400)
     body = staff_client.get("/staff/?per=25").get_data()
@@ -407,7 +425,17 @@ def test_navigation_links_each_optional_page_once_it_is_served(
     with app.test_request_context("/"):
         hrefs = [href for _, href in staff_links()]
     for path, _label in OPTIONAL_PAGES:
-        assert hrefs.count(path + "/") == 1, path
+        assert sum(href.rstrip("/") == path for href in hrefs) == 1, path
+
+
+def test_every_navigation_link_opens_its_page(staff_client: FlaskClient):
+    """The duplicates link pointed at /staff/duplicates/, which Flask answers with 404."""
+    page = text(staff_client.get("/staff/"))
+    nav = page[page.index("<nav") : page.index("</nav>")]
+    hrefs = re.findall(r'href="(/staff/[^"]*)"', nav)
+    assert "/staff/duplicates" in hrefs and "/staff/missions/" in hrefs
+    for href in hrefs:
+        assert staff_client.get(href).status_code == 200, href
 
 
 def test_anonymous_visitors_see_no_staff_navigation(client: FlaskClient):

@@ -74,13 +74,16 @@ from .schema import (
 )
 from .staff import (
     NAME_FIELDS,
+    STAFF_COUNT_CAP,
+    STAFF_FEW_MATCHES,
+    STAFF_SORT_INDEXES,
     STAFF_SORTS,
+    STAFF_TEXT_COUNT_CAP,
     StaffFilter,
     StaffListMixin,
     StaffPage,
     _like_escaped,
     _staff_where,
-    name_rowid,
     search_key,
 )
 from .users import UsersMixin
@@ -113,7 +116,11 @@ __all__ = [
     "NAME_FIELDS",
     "REPORT_JOB_ACTIVE",
     "REVERTIBLE_ACTIONS",
+    "STAFF_COUNT_CAP",
+    "STAFF_FEW_MATCHES",
     "STAFF_SORTS",
+    "STAFF_SORT_INDEXES",
+    "STAFF_TEXT_COUNT_CAP",
     "SYNCHRONOUS_LEVELS",
     "BusyError",
     "ConflictError",
@@ -135,7 +142,6 @@ __all__ = [
     "database_exists",
     "explain",
     "is_postgres_url",
-    "name_rowid",
     "now",
     "restore_database",
     "search_key",

@@ -21,7 +21,6 @@ from .errors import (
     StaleEditError,
 )
 from .records import UpsertSummary, _profile_from_row, _row_from_content, now
-from .staff import NAME_FIELDS, name_rowid, search_key
 
 
 class CompaniesMixin:
@@ -290,7 +289,6 @@ class CompaniesMixin:
                 "deleted_at": None,
             }
             self.db["companies"].insert(record)
-            self._index_name(profile)
             self._audit(
                 profile.id, actor, action if action != "edit" else "create", list(new), None, new
             )
@@ -306,8 +304,6 @@ class CompaniesMixin:
             "deleted_at": None,
         }
         self.db["companies"].update(profile.id, record)
-        if any(name in changed for name in NAME_FIELDS):
-            self._index_name(profile)
         if changed:
             self._audit(
                 profile.id,
@@ -321,16 +317,3 @@ class CompaniesMixin:
         if row["deleted_at"]:
             self._audit(profile.id, actor, "restore", [], None, None)
         return "updated"
-
-    def _index_name(self, profile: Profile) -> None:
-        """Keep the staff list's name search (``company_names``) in step with the profile."""
-        rowid = name_rowid(profile.id)  # the id column is not indexed; the rowid is
-        self.db.execute("DELETE FROM company_names WHERE rowid = ?", [rowid])
-        self.db.execute(
-            "INSERT INTO company_names (rowid, id, folded) VALUES (?, ?, ?)",
-            [
-                rowid,
-                profile.id,
-                search_key(profile.id, profile.name, profile.name_local, profile.city),
-            ],
-        )

@@ -63,7 +63,6 @@ PRIMARY_KEYS: dict[str, tuple[str, ...]] = {
     "mission_plans": ("mission_id", "version"),
     "mission_log": ("id",),
     "migrations": ("version",),
-    "company_names": ("rowid",),
 }
 #: Tables whose ``id`` the database numbers (SQLite's INTEGER PRIMARY KEY, an identity here).
 NUMBERED = frozenset({"audit", "judgements", "merges", "missions", "mission_log"})

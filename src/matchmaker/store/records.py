@@ -6,6 +6,7 @@ Shared by every part of :class:`~matchmaker.store.Store`, so none of them needs 
 from __future__ import annotations
 
 import json
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -57,11 +58,28 @@ def _meta(row: dict[str, Any]) -> dict[str, Any]:
     return {k: row[k] for k in ("created_at", "updated_at", "version")}
 
 
+#: The fields the staff list's text search looks in (folded into ``companies.search_key``).
+NAME_FIELDS = ("id", "name", "name_local", "city")
+
+
+def search_key(*texts: str | None) -> str:
+    """Texts folded for search: accents and case removed, Hangul as jamo, spaces collapsed.
+
+    The same folding as the type-ahead (``web.lookup.fold``), so "riga" finds "Rīga"
+    and a half-typed Hangul syllable finds the name it starts.
+    """
+    decomposed = unicodedata.normalize("NFKD", " ".join(t for t in texts if t))
+    kept = "".join(c for c in decomposed if unicodedata.category(c) != "Mn")
+    return " ".join(kept.casefold().split())
+
+
 def _row_from_content(content: dict[str, Any]) -> dict[str, Any]:
+    """The companies row of a profile's content (lists as JSON, the staff list's search key)."""
     row = dict(content)
     for name in LIST_FIELDS:
         row[name] = json.dumps(row[name], ensure_ascii=False)
     row["verified"] = int(row["verified"])
+    row["search_key"] = search_key(*(content.get(name) for name in NAME_FIELDS))
     return row
 
 

@@ -14,8 +14,7 @@ from collections.abc import Callable
 from ..text_languages import field_languages
 from .errors import DatabaseFileError
 from .pg_schema import dialect_form
-from .records import now
-from .staff import name_rowid, search_key
+from .records import now, search_key
 
 #: One schema step: its version and either SQL text (its statements run in order) or a
 #: named function given the connection (``def add_x(conn: sqlite3.Connection) -> None``),
@@ -252,6 +251,71 @@ MIGRATIONS: list[tuple[int, MigrationStep]] = [
         """,
     ),
     (
+        11,
+        # The staff list at 100k profiles with every filter (docs/benchmarks.md "Staff list"):
+        # - `search_key` (id, names and city folded, see search_key()) replaces the trigram
+        #   index of migration 10, whose matches could only be joined back by reading every
+        #   one; a LIKE over an index that holds the key reads that index alone.
+        # - The three sort indexes of migration 10 are rebuilt to hold every column a
+        #   filter tests, so walking one to fill a page, or counting matches, never reads
+        #   a row that does not match (rows are ~1 KB; an index entry ~100 bytes).
+        # - `company_tags`: one row per sector and role of a profile, with the status columns
+        #   a count filters on, kept by triggers whatever writes the companies table (a
+        #   LIKE over each row's JSON list read every row). Duplicates in a list are folded
+        #   (UNION); a list is rewritten whole when any of its columns changes.
+        """
+        ALTER TABLE companies ADD COLUMN search_key TEXT NOT NULL DEFAULT '';
+        DROP INDEX companies_staff_name;
+        DROP INDEX companies_staff_updated;
+        DROP INDEX companies_staff_country;
+        CREATE INDEX companies_staff_name ON companies
+            (deleted_at, name COLLATE NOCASE, id, country, verified, search_key);
+        CREATE INDEX companies_staff_updated ON companies
+            (deleted_at, updated_at, id, country, verified, search_key);
+        CREATE INDEX companies_staff_country ON companies
+            (deleted_at, country, name COLLATE NOCASE, id, verified, search_key);
+        DROP TABLE company_names;
+        CREATE TABLE company_tags (
+            field TEXT NOT NULL,
+            value TEXT NOT NULL,
+            company_id TEXT NOT NULL,
+            live INTEGER NOT NULL,
+            verified INTEGER NOT NULL,
+            country TEXT NOT NULL,
+            PRIMARY KEY (field, value, company_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX company_tags_count ON company_tags (field, value, live, verified, country);
+        CREATE INDEX company_tags_company ON company_tags (company_id);
+        INSERT INTO company_tags (field, value, company_id, live, verified, country)
+            SELECT 'sectors', j.value, c.id, c.deleted_at IS NULL, c.verified, c.country
+            FROM companies c, json_each(c.sectors) j
+            UNION
+            SELECT 'roles', j.value, c.id, c.deleted_at IS NULL, c.verified, c.country
+            FROM companies c, json_each(c.roles) j;
+        CREATE TRIGGER company_tags_insert AFTER INSERT ON companies BEGIN
+            INSERT INTO company_tags (field, value, company_id, live, verified, country)
+                SELECT 'sectors', value, NEW.id, NEW.deleted_at IS NULL, NEW.verified, NEW.country
+                FROM json_each(NEW.sectors)
+                UNION
+                SELECT 'roles', value, NEW.id, NEW.deleted_at IS NULL, NEW.verified, NEW.country
+                FROM json_each(NEW.roles);
+        END;
+        CREATE TRIGGER company_tags_update
+            AFTER UPDATE OF sectors, roles, deleted_at, verified, country ON companies BEGIN
+            DELETE FROM company_tags WHERE company_id = OLD.id;
+            INSERT INTO company_tags (field, value, company_id, live, verified, country)
+                SELECT 'sectors', value, NEW.id, NEW.deleted_at IS NULL, NEW.verified, NEW.country
+                FROM json_each(NEW.sectors)
+                UNION
+                SELECT 'roles', value, NEW.id, NEW.deleted_at IS NULL, NEW.verified, NEW.country
+                FROM json_each(NEW.roles);
+        END;
+        CREATE TRIGGER company_tags_delete AFTER DELETE ON companies BEGIN
+            DELETE FROM company_tags WHERE company_id = OLD.id;
+        END;
+        """,
+    ),
+    (
         12,
         # Chunked batch reports (store/report_runs.py, docs/reports.md): a run is its request
         # bound to a data revision and a model; its query companies are cut into chunks in a
@@ -298,7 +362,8 @@ MIGRATIONS: list[tuple[int, MigrationStep]] = [
 
 
 #: Python steps that complete a migration (filling what SQL alone cannot compute).
-MIGRATION_STEPS: dict[int, str] = {7: "_detect_languages_of_stored_rows", 10: "_index_all_names"}
+#: (Migration 10's step filled the trigram index that migration 11 drops, so it is gone.)
+MIGRATION_STEPS: dict[int, str] = {7: "_detect_languages_of_stored_rows", 11: "_fill_search_keys"}
 
 
 class SchemaMixin:
@@ -350,12 +415,16 @@ class SchemaMixin:
                 [json.dumps(field_languages(fields)), company_id],
             )
 
-    def _index_all_names(self) -> None:
-        """Fill ``company_names`` for profiles stored before migration 10."""
+    def _fill_search_keys(self) -> None:
+        """Fill ``companies.search_key`` for profiles stored before migration 11.
+
+        Runs inside the migration's transaction; only the key changes (no version,
+        no audit entry), and the tag triggers do not fire (they watch other columns).
+        """
         rows = self.db.execute("SELECT id, name, name_local, city FROM companies").fetchall()
         self.db.conn.executemany(
-            "INSERT INTO company_names (rowid, id, folded) VALUES (?, ?, ?)",
-            [(name_rowid(row[0]), row[0], search_key(*row)) for row in rows],
+            "UPDATE companies SET search_key = ? WHERE id = ?",
+            [(search_key(*row), row[0]) for row in rows],
         )
 
 
@@ -369,4 +438,16 @@ def _apply_step(conn: sqlite3.Connection, step: MigrationStep) -> None:
 
 
 def _statements(sql: str) -> list[str]:
-    return [s.strip() for s in sql.split(";") if s.strip()]
+    """The statements of a migration's SQL, in order.
+
+    Split at each ``;`` that ends a complete statement (``sqlite3.complete_statement``),
+    so a trigger's ``BEGIN ... END`` body, which holds semicolons, stays one statement.
+    """
+    statements, pending = [], ""
+    for piece in sql.split(";"):
+        pending += piece + ";"
+        if sqlite3.complete_statement(pending):
+            statements.append(pending.strip().rstrip(";").strip())
+            pending = ""
+    statements.append(pending.strip().rstrip(";").strip())
+    return [statement for statement in statements if statement]

@@ -1,129 +1,76 @@
 """The paginated staff list: filters, sorts, the name search, one page at a time.
 
-Each sort walks a migration-10 index and the text search uses the
-``company_names`` trigram index, so a page costs about the same at 100k
-profiles as at 100 (docs/benchmarks.md).
+The count reads indexes only and stops at ``STAFF_COUNT_CAP``; a page either sorts
+a few matches or walks the sort's migration-11 index, so a page costs about the
+same at 100k profiles as at 100 (docs/benchmarks.md). The SQL is in
+:mod:`.staff_queries`.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
-import re
-import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
 from ..profiles import Profile
-from .records import _profile_from_row
+from .records import NAME_FIELDS, _profile_from_row, search_key
+from .staff_queries import (
+    STAFF_SORT_INDEXES,
+    STAFF_SORTS,
+    StaffFilter,
+    _count_sql,
+    _like_escaped,
+    _reversed_order,
+    _rows_of_sql,
+    _staff_matches,
+    _staff_where,
+    _walk_sql,
+)
 
-#: Orders of the staff list: key -> ORDER BY clause (each backed by a migration-10 index).
-STAFF_SORTS: dict[str, str] = {
-    "name": "name COLLATE NOCASE ASC, id ASC",
-    "-name": "name COLLATE NOCASE DESC, id DESC",
-    "country": "country ASC, name COLLATE NOCASE ASC, id ASC",
-    "-country": "country DESC, name COLLATE NOCASE DESC, id DESC",
-    "updated": "updated_at ASC, id ASC",
-    "-updated": "updated_at DESC, id DESC",
-}
+#: Matches are counted up to this many; beyond it the list says "more than 10,000"
+#: (counting every one of 100k matches cost more than the rest of the page).
+STAFF_COUNT_CAP = 10_000
+#: A text search counts only this many ("more than 1,000"): its matches are found by
+#: reading every search key, which for a common word cost more than the page itself.
+STAFF_TEXT_COUNT_CAP = 1_000
+#: Up to this many matches, their ids are read first and only those rows are sorted;
+#: with more, the sort's index is walked until a page is full (a walk would read every
+#: row before finding a rare match, a sort of many would read all of them).
+STAFF_FEW_MATCHES = 1_000
 
-
-@dataclass(frozen=True)
-class StaffFilter:
-    """Which profiles the staff list shows; every part is optional.
-
-    ``text`` matches the id, name, local name and city (case-insensitively for Latin
-    letters); ``only_ids`` restricts to a given set (the hook for "has duplicates").
-    """
-
-    text: str = ""
-    country: str | None = None
-    sector: str | None = None
-    role: str | None = None
-    verified: bool | None = None
-    changed_since: str | None = None
-    deleted: bool = False
-    only_ids: frozenset[str] | None = None
+__all__ = [
+    "NAME_FIELDS",
+    "STAFF_COUNT_CAP",
+    "STAFF_FEW_MATCHES",
+    "STAFF_SORTS",
+    "STAFF_SORT_INDEXES",
+    "STAFF_TEXT_COUNT_CAP",
+    "StaffFilter",
+    "StaffListMixin",
+    "StaffPage",
+    "_like_escaped",
+    "_staff_where",
+    "search_key",
+]
 
 
 @dataclass
 class StaffPage:
-    """One page of the staff list: its rows (plain dicts, no vectors) and the total count."""
+    """One page of the staff list: its rows (plain dicts, no vectors) and the match count.
+
+    ``capped``: there are more than ``total`` matches (``STAFF_COUNT_CAP``), so
+    ``pages`` is a lower bound and the list says "more than".
+    """
 
     rows: list[dict[str, Any]]
     total: int
     page: int
     per_page: int
+    capped: bool = False
 
     @property
     def pages(self) -> int:
         return max(1, -(-self.total // self.per_page))
-
-
-#: The fields the staff list's text search looks in.
-NAME_FIELDS = ("id", "name", "name_local", "city")
-
-
-def name_rowid(company_id: str) -> int:
-    """The rowid of a company's row in ``company_names``: a 63-bit hash of its id.
-
-    FTS5 indexes no column but its text, so replacing a company's row by id would
-    scan the table (quadratic over an import); by rowid it is one lookup. A hash
-    rather than the companies table's rowid, which VACUUM may renumber. Two ids
-    share a hash with odds of about 1 in 10^9 at 100k profiles.
-    """
-    digest = hashlib.blake2b(company_id.encode("utf-8"), digest_size=8).digest()
-    return int.from_bytes(digest, "big") >> 1
-
-
-def search_key(*texts: str | None) -> str:
-    """Texts folded for search: accents and case removed, Hangul as jamo, spaces collapsed.
-
-    The same folding as the type-ahead (``web.lookup.fold``), so "riga" finds "Rīga"
-    and a half-typed Hangul syllable finds the name it starts.
-    """
-    decomposed = unicodedata.normalize("NFKD", " ".join(t for t in texts if t))
-    kept = "".join(c for c in decomposed if unicodedata.category(c) != "Mn")
-    return " ".join(kept.casefold().split())
-
-
-def _like_escaped(text: str) -> str:
-    """``text`` matched literally by LIKE ... ESCAPE '\\'."""
-    return re.sub(r"([\\%_])", r"\\\1", text)
-
-
-def _staff_where(where: StaffFilter, dialect: str = "sqlite") -> tuple[str, list[Any]]:
-    """The WHERE clause (and its parameters) of a staff list filter."""
-    parts = ["deleted_at IS NOT NULL" if where.deleted else "deleted_at IS NULL"]
-    params: list[Any] = []
-    key = search_key(where.text)
-    if len(key) >= 3 and dialect == "sqlite":  # FTS5 trigrams find a quoted phrase
-        parts.append("id IN (SELECT id FROM company_names WHERE company_names MATCH ?)")
-        params.append('folded : "' + key.replace('"', '""') + '"')
-    elif key:  # 1-2 characters scan the index; on PostgreSQL pg_trgm serves LIKE
-        parts.append("id IN (SELECT id FROM company_names WHERE folded LIKE ? ESCAPE '\\')")
-        params.append("%" + _like_escaped(key) + "%")
-    if where.country:
-        parts.append("country = ?")
-        params.append(where.country)
-    # A list element is found as its JSON text, quotes included, in the stored list:
-    # no JSON parsing per row (json_each took seconds at 100k profiles).
-    for column, value in (("sectors", where.sector), ("roles", where.role)):
-        if value:
-            parts.append(f"{column} LIKE ? ESCAPE '\\'")
-            params.append("%" + _like_escaped(json.dumps(value, ensure_ascii=False)) + "%")
-    if where.verified is not None:
-        parts.append("verified = ?")
-        params.append(int(where.verified))
-    if where.changed_since:
-        # unary + keeps the planner on the sort's index: a range over updated_at
-        # followed by a sort of every match was 10x slower than filtering in order
-        parts.append("+updated_at >= ?")
-        params.append(where.changed_since)
-    if where.only_ids is not None:
-        parts.append("id IN (SELECT value FROM json_each(?))")
-        params.append(json.dumps(sorted(where.only_ids)))
-    return " AND ".join(parts), params
 
 
 class StaffListMixin:
@@ -134,21 +81,73 @@ class StaffListMixin:
     ) -> StaffPage:
         """One page of the profiles ``where`` selects, in ``sort`` order, and their count.
 
-        Only the columns the list shows are read, and each sort walks an index, so
-        a page costs about the same at 100k profiles as at 100 (docs/benchmarks.md).
-        A page past the end gives the last page.
+        Only the columns the list shows are read, the count reads indexes only and
+        stops at ``STAFF_COUNT_CAP``, and the page either sorts a few matches or walks
+        the sort's index, so a page costs about the same at 100k profiles as at 100
+        (docs/benchmarks.md). A page past the end gives the last page.
+        """
+        few = self._staff_ids(where, STAFF_FEW_MATCHES + 1)
+        cap = STAFF_TEXT_COUNT_CAP if search_key(where.text) else STAFF_COUNT_CAP
+        if len(few) <= STAFF_FEW_MATCHES:
+            total, capped = len(few), False
+        elif cap <= STAFF_FEW_MATCHES:
+            total, capped = cap, True  # the ids just read already say "more than"
+        else:
+            total, capped = self._staff_count(where, cap)
+        if len(few) > STAFF_FEW_MATCHES:
+            few = None
+            if capped and page * per_page > total:  # past the capped count: count them all
+                total, capped = self._staff_count(where, None)
+        pages = max(1, -(-total // per_page))
+        page = max(1, page if capped else min(page, pages))
+        offset = (page - 1) * per_page
+        if few is not None:
+            rows = self._staff_rows_of(few, sort, offset, per_page)
+        else:
+            rows = self._staff_rows_walked(where, sort, offset, per_page, None if capped else total)
+        return StaffPage(rows, total, page, per_page, capped)
+
+    def staff_count(self, where: StaffFilter) -> int:
+        """How many profiles ``where`` selects, all counted (the export page says it)."""
+        return self._staff_count(where, None)[0]
+
+    def _staff_ids(self, where: StaffFilter, limit: int) -> list[str]:
+        sql, params = _staff_matches(where, self.dialect)
+        return [row[0] for row in self.db.execute(f"{sql} LIMIT ?", [*params, limit])]
+
+    def _staff_count(self, where: StaffFilter, cap: int | None) -> tuple[int, bool]:
+        """The number of matches, or ``cap`` and True when there are more than ``cap``."""
+        sql, params = _staff_matches(where, self.dialect)
+        if cap is not None or self.dialect == "sqlite":
+            params = [*params, -1 if cap is None else cap + 1]
+        count = self.db.execute(_count_sql(sql, cap is not None, self.dialect), params)
+        count = count.fetchone()[0]
+        return (cap, True) if cap is not None and count > cap else (count, False)
+
+    def _staff_rows_of(
+        self, ids: list[str], sort: str, offset: int, limit: int
+    ) -> list[dict[str, Any]]:
+        """One page of the given profiles: each read by id, then sorted (few of them)."""
+        sql = _rows_of_sql(sort, self.dialect)
+        return list(self.db.query(sql, [json.dumps(ids), limit, offset]))
+
+    def _staff_rows_walked(
+        self, where: StaffFilter, sort: str, offset: int, limit: int, total: int | None
+    ) -> list[dict[str, Any]]:
+        """One page read along the sort's index, skipping ``offset`` matches.
+
+        With a known ``total``, a page in the back half is read from the other end
+        of the index (the last page of 100k skips 50 rows, not 99,950).
         """
         clause, params = _staff_where(where, self.dialect)
-        total = self.db.execute(f"SELECT COUNT(*) FROM companies WHERE {clause}", params)
-        total = total.fetchone()[0]
-        page = max(1, min(page, max(1, -(-total // per_page))))
-        rows = self.db.query(
-            "SELECT id, name, name_local, country, city, verified, version, updated_at, "
-            "deleted_at, trim(offers) = '' AND trim(seeks) = '' AS incomplete FROM companies "
-            f"WHERE {clause} ORDER BY {STAFF_SORTS[sort]} LIMIT ? OFFSET ?",
-            [*params, per_page, (page - 1) * per_page],
-        )
-        return StaffPage(list(rows), total, page, per_page)
+        order, reverse = STAFF_SORTS[sort], False
+        if total is not None and offset > total // 2:
+            order, reverse = _reversed_order(order), True
+            limit = max(0, min(limit, total - offset))
+            offset = max(0, total - offset - limit)
+        sql = _walk_sql(clause, sort, order, self.dialect)
+        rows = list(self.db.query(sql, [*params, limit, offset]))
+        return rows[::-1] if reverse else rows
 
     def staff_profiles(self, where: StaffFilter, sort: str = "name") -> list[Profile]:
         """Every profile ``where`` selects, whole, in ``sort`` order (for exports)."""
@@ -157,9 +156,12 @@ class StaffListMixin:
         return [_profile_from_row(r) for r in self.db.query(sql, params)]
 
     def sectors_in_use(self) -> list[str]:
-        """Every sector some live profile names, for the staff list's sector filter."""
+        """Every sector some live profile names, for the staff list's sector filter.
+
+        (A subquery: PostgreSQL sorts a DISTINCT only by what it selects.)
+        """
         sql = (
-            "SELECT value FROM (SELECT DISTINCT j.value AS value FROM companies c, "
-            "json_each(c.sectors) j WHERE c.deleted_at IS NULL) AS s ORDER BY value COLLATE NOCASE"
+            "SELECT value FROM (SELECT DISTINCT value FROM company_tags "
+            "WHERE field = 'sectors' AND live = 1) AS s ORDER BY value COLLATE NOCASE"
         )
         return [row[0] for row in self.db.execute(sql)]

@@ -52,6 +52,8 @@ bp = Blueprint("staff", __name__, url_prefix="/staff")
 
 PAGE_SIZES = (25, 50, 100, 200)
 DEFAULT_PAGE_SIZE = 50
+#: ``?page=last``: a page past any end, which the store turns into the last page.
+LAST_PAGE = 10**9
 #: Most profiles one bulk action takes (a page at its largest).
 MAX_SELECTION = max(PAGE_SIZES)
 BULK_ACTIONS = ("verify", "unverify", "delete", "export")
@@ -117,7 +119,7 @@ def read_list_request(args: Any) -> ListRequest:
     return ListRequest(
         where,
         sort,
-        _read_int(args.get("page"), 1, errors, _("Page")),
+        _read_page(args.get("page"), errors),
         _page_size(args.get("per"), errors),
         kept | ({"sort": sort} if sort != "name" else {}),
         errors,
@@ -145,6 +147,11 @@ def _read_int(value: str | None, default: int, errors: list[str], label: str) ->
         errors.append(_("%(label)s must be a positive whole number.", label=label))
         return default
     return number
+
+
+def _read_page(value: str | None, errors: list[str]) -> int:
+    """The page number; "last" is the last page, which a capped count cannot number."""
+    return LAST_PAGE if value == "last" else _read_int(value, 1, errors, _("Page"))
 
 
 def _page_size(value: str | None, errors: list[str]) -> int:
@@ -224,7 +231,7 @@ def export():
     wanted = read_list_request(request.args)
     if not fmt:
         store = get_store()
-        count = store.staff_page(wanted.where, per_page=1).total
+        count = store.staff_count(wanted.where)
         return render_template(
             "staff/export.html", wanted=wanted, count=count, formats=exporting.FORMATS
         ), (400 if wanted.errors else 200)
@@ -395,8 +402,10 @@ def staff_links() -> list[tuple[str, str]]:
         (_("Reports"), url_for("reports.form")),
         (_("Users"), url_for("staff.users")),
     ]
-    served = {rule.rule.rstrip("/") for rule in current_app.url_map.iter_rules()}
-    links += [(_(label), path + "/") for path, label in OPTIONAL_PAGES if path in served]
+    # linked at the address the app serves: /staff/duplicates/ was a 404 (Flask answers a
+    # rule without a trailing slash only without it)
+    served = {rule.rule.rstrip("/"): rule.rule for rule in current_app.url_map.iter_rules()}
+    links += [(_(label), served[path]) for path, label in OPTIONAL_PAGES if path in served]
     return links
 
 
