@@ -5,6 +5,7 @@ No timing is asserted: a benchmark must never fail the suite on a slow machine.
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
@@ -171,4 +172,5 @@ def test_duplicates_benchmark_measures_the_labelled_pairs_without_the_model(caps
     assert duplicates.main(["--names-only"]) == 0  # names and websites alone meet the targets
     out = capsys.readouterr().out
     assert "157 labelled pairs: 76 duplicates, 81 others" in out
-    assert "threshold 0.86: precision" in out and "find among 563 curated records" in out
+    assert "threshold 0.86: precision" in out
+    assert re.search(r"find among \d{3} curated records", out)  # every data file's records
