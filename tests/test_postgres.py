@@ -153,3 +153,70 @@ def test_two_app_processes_see_each_others_edits_through_the_data_revision(
     print(f"edit visible after: {seen}")
     assert set(seen) == {"first", "second"}, seen
     assert max(seen.values()) < 5.0, seen  # about 0.1-0.5 s on an idle machine
+
+
+def _hold_every_connection(url: str) -> list:
+    """Take the pool's connections until none is left (the store fixture holds one)."""
+    from matchmaker.store import postgres
+
+    pool = postgres.pool_for(url)
+    stats = pool.get_stats()
+    in_use = stats.get("pool_size", 0) - stats.get("pool_available", 0)
+    return [postgres.PgDatabase(url) for _ in range(pool.max_size - in_use)]
+
+
+def test_an_exhausted_pool_is_busy_not_a_crash(store, tmp_db_path, monkeypatch):
+    """Every pooled connection in use: a BusyError (503, "try again") after a short wait,
+    not psycopg_pool's PoolTimeout (a 500), and the pool works again once one is back."""
+    from matchmaker.store import BusyError, postgres
+
+    monkeypatch.setattr(postgres, "POOL_WAIT_S", 0.3)
+    held = _hold_every_connection(str(tmp_db_path))
+    try:
+        with pytest.raises(BusyError, match="MATCHMAKER_DB_POOL"):
+            postgres.PgDatabase(str(tmp_db_path))
+    finally:
+        for db in held:
+            db.close()
+    assert Store.open(str(tmp_db_path)).stats()["companies"] == 10
+
+
+def test_serve_makes_the_pool_at_least_its_threads_plus_two(monkeypatch):
+    from matchmaker.store import postgres
+
+    monkeypatch.setattr(postgres, "_minimum_pool_size", 1)
+    monkeypatch.setenv("MATCHMAKER_DB_POOL", "10")
+    assert postgres.pool_size() == 10
+    postgres.reserve_connections(16 + 2)
+    assert postgres.pool_size() == 18
+
+
+def _drop_every_connection(url: str) -> None:
+    """What a server restart does to a process's pool: every connection is cut."""
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as admin:
+        admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+
+
+def test_connections_the_server_dropped_are_an_error_then_replaced(store, tmp_db_path):
+    """A connection cut under a store (server restart): its next query is the store's
+    DatabaseFileError (a 503), not psycopg's raw OperationalError (a 500); the pool's
+    idle connections are checked when handed out, so the next request just works."""
+    from matchmaker.store import DatabaseFileError
+
+    second = Store.open(str(tmp_db_path))
+    _drop_every_connection(str(tmp_db_path))
+    with pytest.raises(DatabaseFileError, match="cannot use the database"):
+        list(store.db.query("SELECT COUNT(*) AS n FROM companies"))
+    with pytest.raises(DatabaseFileError, match="cannot use the database"):
+        second.db.executemany("UPDATE meta SET value = ? WHERE key = ?", [("x", "none")])
+    store.close()
+    second.close()
+    for _ in range(3):  # every idle pooled connection is dead too: each is replaced
+        reopened = Store.open(str(tmp_db_path))
+        assert reopened.stats()["companies"] == 10
+        reopened.close()
