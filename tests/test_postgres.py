@@ -220,3 +220,65 @@ def test_connections_the_server_dropped_are_an_error_then_replaced(store, tmp_db
         reopened = Store.open(str(tmp_db_path))
         assert reopened.stats()["companies"] == 10
         reopened.close()
+
+
+HOLD_LEASE = """
+import sys, time
+from matchmaker.store import Store
+store = Store.open(sys.argv[1])
+store.take_embedding_lease("another-host:4242")
+print("holding", flush=True)
+time.sleep(600)
+"""
+
+
+def test_a_lease_held_by_a_killed_importer_on_another_host_is_dead(store, tmp_db_path):
+    """The lease names a process on another host, which no pid check can reach: on
+    PostgreSQL its advisory lock says whether it lives. A real process takes the lease
+    and is killed with SIGKILL; the server's refresh must stop waiting for it."""
+    import os
+    import signal
+    import subprocess
+
+    child = subprocess.Popen(
+        [sys.executable, "-c", HOLD_LEASE, str(tmp_db_path)], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert child.stdout.readline().strip() == "holding"
+        assert store.embedding_lease() == "another-host:4242"
+        assert engine.embedding_lease_state(store) == "alive"
+        assert engine.embedding_lease_state(store) == "alive"  # testing it did not take it
+        os.kill(child.pid, signal.SIGKILL)
+        child.wait(timeout=10)
+        deadline = time.monotonic() + 10
+        while engine.embedding_lease_state(store) != "dead" and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert engine.embedding_lease_state(store) == "dead"
+    finally:
+        child.kill()
+        child.wait()
+
+
+def test_restore_on_postgresql_refuses_before_showing_the_url(tmp_path, runner, monkeypatch):
+    """The confirm prompt used to print MATCHMAKER_DB, password included, and only then
+    refuse; now the refusal comes first and no message carries the password."""
+    backup = tmp_path / "backup.db"
+    Store.open(backup, create=True).close()  # a real, migrated SQLite backup
+    monkeypatch.setenv("MATCHMAKER_DB", "postgresql://ann:s3cret-pw@db.invalid:5432/matchmaker")
+    result = runner.invoke(cli, ["restore", str(backup)], input="n\n")
+    assert result.exit_code == 1 and "pg_dump" in result.output, result.output
+    assert "s3cret-pw" not in result.output and "Replace" not in result.output
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql://ann:s3cret-pw@db.internal/matchmaker",
+        "postgres://ann:s3cret-pw@db.internal:5432/matchmaker?sslmode=require",
+        "postgresql://db.internal/matchmaker?user=ann&password=s3cret-pw",
+    ],
+)
+def test_database_urls_are_shown_without_their_password(url):
+    from matchmaker.store.connection import shown
+
+    assert "s3cret-pw" not in shown(url) and "db.internal" in shown(url)

@@ -89,7 +89,7 @@ _POOLS_LOCK = threading.Lock()
 
 def redacted(url: str) -> str:
     """The URL without its password, for messages and ``stats``."""
-    return re.sub(r"(://[^:/@]*):[^@]*@", r"\1@", url)
+    return sqlite_connection.shown(url)
 
 
 def pool_for(url: str) -> ConnectionPool:
