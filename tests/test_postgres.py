@@ -92,6 +92,8 @@ def test_report_jobs_are_claimed_with_skip_locked(store):
     store.add_report_job(
         {"id": "job-1", "owner": "ann", "format": "csv", "request": "{}", "runner": "gone"}, 5
     )
+    fresh = store.get_report_job("job-1")["updated_at"]
+    assert store.claim_report_jobs("me", 3, "resumed", str, stale_before=fresh) == []
     again = store.claim_report_jobs("me", 3, "resumed", lambda n: f"failed after {n}")
     assert again == ["job-1"] and store.get_report_job("job-1")["runner"] == "me"
     assert [job["id"] for job in store.report_jobs_of("ann")] == ["job-1"]
