@@ -92,6 +92,8 @@ def test_report_jobs_are_claimed_with_skip_locked(store):
     store.add_report_job(
         {"id": "job-1", "owner": "ann", "format": "csv", "request": "{}", "runner": "gone"}, 5
     )
+    fresh = store.get_report_job("job-1")["updated_at"]
+    assert store.claim_report_jobs("me", 3, "resumed", str, stale_before=fresh) == []
     again = store.claim_report_jobs("me", 3, "resumed", lambda n: f"failed after {n}")
     assert again == ["job-1"] and store.get_report_job("job-1")["runner"] == "me"
     assert [job["id"] for job in store.report_jobs_of("ann")] == ["job-1"]
@@ -153,3 +155,132 @@ def test_two_app_processes_see_each_others_edits_through_the_data_revision(
     print(f"edit visible after: {seen}")
     assert set(seen) == {"first", "second"}, seen
     assert max(seen.values()) < 5.0, seen  # about 0.1-0.5 s on an idle machine
+
+
+def _hold_every_connection(url: str) -> list:
+    """Take the pool's connections until none is left (the store fixture holds one)."""
+    from matchmaker.store import postgres
+
+    pool = postgres.pool_for(url)
+    stats = pool.get_stats()
+    in_use = stats.get("pool_size", 0) - stats.get("pool_available", 0)
+    return [postgres.PgDatabase(url) for _ in range(pool.max_size - in_use)]
+
+
+def test_an_exhausted_pool_is_busy_not_a_crash(store, tmp_db_path, monkeypatch):
+    """Every pooled connection in use: a BusyError (503, "try again") after a short wait,
+    not psycopg_pool's PoolTimeout (a 500), and the pool works again once one is back."""
+    from matchmaker.store import BusyError, postgres
+
+    monkeypatch.setattr(postgres, "POOL_WAIT_S", 0.3)
+    held = _hold_every_connection(str(tmp_db_path))
+    try:
+        with pytest.raises(BusyError, match="MATCHMAKER_DB_POOL"):
+            postgres.PgDatabase(str(tmp_db_path))
+    finally:
+        for db in held:
+            db.close()
+    assert Store.open(str(tmp_db_path)).stats()["companies"] == 10
+
+
+def test_serve_makes_the_pool_at_least_its_threads_plus_two(monkeypatch):
+    from matchmaker.store import postgres
+
+    monkeypatch.setattr(postgres, "_minimum_pool_size", 1)
+    monkeypatch.setenv("MATCHMAKER_DB_POOL", "10")
+    assert postgres.pool_size() == 10
+    postgres.reserve_connections(16 + 2)
+    assert postgres.pool_size() == 18
+
+
+def _drop_every_connection(url: str) -> None:
+    """What a server restart does to a process's pool: every connection is cut."""
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as admin:
+        admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+
+
+def test_connections_the_server_dropped_are_an_error_then_replaced(store, tmp_db_path):
+    """A connection cut under a store (server restart): its next query is the store's
+    DatabaseFileError (a 503), not psycopg's raw OperationalError (a 500); the pool's
+    idle connections are checked when handed out, so the next request just works."""
+    from matchmaker.store import DatabaseFileError
+
+    second = Store.open(str(tmp_db_path))
+    _drop_every_connection(str(tmp_db_path))
+    with pytest.raises(DatabaseFileError, match="cannot use the database"):
+        list(store.db.query("SELECT COUNT(*) AS n FROM companies"))
+    with pytest.raises(DatabaseFileError, match="cannot use the database"):
+        second.db.executemany("UPDATE meta SET value = ? WHERE key = ?", [("x", "none")])
+    store.close()
+    second.close()
+    for _ in range(3):  # every idle pooled connection is dead too: each is replaced
+        reopened = Store.open(str(tmp_db_path))
+        assert reopened.stats()["companies"] == 10
+        reopened.close()
+
+
+HOLD_LEASE = """
+import sys, time
+from matchmaker.store import Store
+store = Store.open(sys.argv[1])
+store.take_embedding_lease("another-host:4242")
+print("holding", flush=True)
+time.sleep(600)
+"""
+
+
+def test_a_lease_held_by_a_killed_importer_on_another_host_is_dead(store, tmp_db_path):
+    """The lease names a process on another host, which no pid check can reach: on
+    PostgreSQL its advisory lock says whether it lives. A real process takes the lease
+    and is killed with SIGKILL; the server's refresh must stop waiting for it."""
+    import os
+    import signal
+    import subprocess
+
+    child = subprocess.Popen(
+        [sys.executable, "-c", HOLD_LEASE, str(tmp_db_path)], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert child.stdout.readline().strip() == "holding"
+        assert store.embedding_lease() == "another-host:4242"
+        assert engine.embedding_lease_state(store) == "alive"
+        assert engine.embedding_lease_state(store) == "alive"  # testing it did not take it
+        os.kill(child.pid, signal.SIGKILL)
+        child.wait(timeout=10)
+        deadline = time.monotonic() + 10
+        while engine.embedding_lease_state(store) != "dead" and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert engine.embedding_lease_state(store) == "dead"
+    finally:
+        child.kill()
+        child.wait()
+
+
+def test_restore_on_postgresql_refuses_before_showing_the_url(tmp_path, runner, monkeypatch):
+    """The confirm prompt used to print MATCHMAKER_DB, password included, and only then
+    refuse; now the refusal comes first and no message carries the password."""
+    backup = tmp_path / "backup.db"
+    Store.open(backup, create=True).close()  # a real, migrated SQLite backup
+    monkeypatch.setenv("MATCHMAKER_DB", "postgresql://ann:s3cret-pw@db.invalid:5432/matchmaker")
+    result = runner.invoke(cli, ["restore", str(backup)], input="n\n")
+    assert result.exit_code == 1 and "pg_dump" in result.output, result.output
+    assert "s3cret-pw" not in result.output and "Replace" not in result.output
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql://ann:s3cret-pw@db.internal/matchmaker",
+        "postgres://ann:s3cret-pw@db.internal:5432/matchmaker?sslmode=require",
+        "postgresql://db.internal/matchmaker?user=ann&password=s3cret-pw",
+    ],
+)
+def test_database_urls_are_shown_without_their_password(url):
+    from matchmaker.store.connection import shown
+
+    assert "s3cret-pw" not in shown(url) and "db.internal" in shown(url)

@@ -113,13 +113,18 @@ def lease_holder() -> str:
 def embedding_lease_state(store: Store) -> str | None:
     """Whether someone holds the embedding lease: 'alive', 'dead' or None (nobody).
 
-    The lease names a process on a host; a process on this host is checked with
-    signal 0. One on another host cannot be checked and counts as alive (SQLite
-    files are shared between machines only on network file systems, rarely).
+    On PostgreSQL the database tells (the holder's advisory lock, released when
+    its connection dies, on whatever host). On SQLite the lease names a process on
+    a host; a process on this host is checked with signal 0. One on another host
+    cannot be checked and counts as alive (SQLite files are shared between machines
+    only on network file systems, rarely).
     """
     holder = store.embedding_lease()
     if not holder:
         return None
+    alive = store.embedding_lease_alive(holder)
+    if alive is not None:
+        return "alive" if alive else "dead"
     return holder_state(holder)
 
 

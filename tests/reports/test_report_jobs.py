@@ -9,6 +9,7 @@ progress, owned by a runner id that no live process has.
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -18,7 +19,7 @@ from test_report_web import OTHER, PASSWORD, STAFF, job_id, login, start, wait
 
 from matchmaker.reports import ReportSpec
 from matchmaker.store import Store
-from matchmaker.web import ConfigError, create_app
+from matchmaker.web import ConfigError, create_app, report_jobs
 from matchmaker.web.report_jobs import MAX_ACTIVE_PER_USER, encode_request
 
 
@@ -56,7 +57,14 @@ def cut_off_job(store: Store, state: str, starts: int) -> str:
     }
     assert store.add_report_job(row, MAX_ACTIVE_PER_USER) == 0
     store.update_report_job(job, state=state, starts=starts, done=3, total=10, message="Ranked 3")
+    age(store, job)
     return job
+
+
+def age(store: Store, job: str, seconds: float = 3600) -> None:
+    """Make a job's row look as if its runner last wrote it ``seconds`` ago (a dead one)."""
+    stamp = (datetime.now(UTC) - timedelta(seconds=seconds)).isoformat(timespec="seconds")
+    store.db.execute("UPDATE report_jobs SET updated_at = ? WHERE id = ?", [stamp, job])
 
 
 def test_a_finished_job_and_its_file_survive_a_restart(users, tmp_db_path, tmp_path):
@@ -82,6 +90,8 @@ def test_a_queued_job_is_resumed_by_the_next_process(users, tmp_db_path, tmp_pat
     try:
         job = job_id(start(login(old_app.test_client())))
         assert users.get_report_job(job)["state"] == "queued"
+        old_app.extensions["matchmaker_reports"].stop()  # the old process stops...
+        age(users, job)  # ...and a while later the next one starts
 
         new_app = make(tmp_db_path, tmp_path)
         client = login(new_app.test_client())
@@ -149,3 +159,37 @@ def test_a_file_lost_with_its_folder_is_reported_not_a_500(users, tmp_db_path, t
 def test_a_bad_retention_setting_stops_the_start(tmp_db_path, tmp_path, value):
     with pytest.raises(ConfigError, match="MATCHMAKER_REPORT_RETENTION_HOURS"):
         make(tmp_db_path, tmp_path, REPORT_RETENTION_HOURS=value)
+
+
+def test_a_live_sibling_process_keeps_its_jobs_and_a_stopped_ones_are_taken_over(
+    users, tmp_db_path, tmp_path, monkeypatch
+):
+    """Several servers on one database: one starting up must not take the jobs a live
+    sibling runs (its heartbeat keeps their rows fresh), but takes over those of a
+    sibling that stopped once their rows went stale (a process starting, or one whose
+    heartbeat still watches, takes them then)."""
+    monkeypatch.setattr(report_jobs, "HEARTBEAT_SECONDS", 0.2)
+    monkeypatch.setattr(report_jobs, "STALE_AFTER_SECONDS", 2.0)
+    sibling = make(tmp_db_path, tmp_path)
+    sibling_runner = sibling.extensions["matchmaker_reports"]
+    sibling_runner.slot.acquire()  # busy with another report: this one waits, queued
+    try:
+        job = job_id(start(login(sibling.test_client())))
+        newcomer = make(tmp_db_path, tmp_path)
+        client = login(newcomer.test_client())  # its first staff request recovers jobs
+        client.get("/staff/reports/")
+        time.sleep(3.5)  # longer than STALE_AFTER_SECONDS: only the heartbeat kept it fresh
+        row = users.get_report_job(job)
+        assert row["runner"] == sibling_runner.runner_id and row["state"] == "queued", row
+
+        sibling_runner.stop()  # the sibling dies: nobody writes the job's row any more
+        time.sleep(2.5)
+        restarted = make(tmp_db_path, tmp_path)  # the next process to start takes it over
+        client = login(restarted.test_client())
+        status = wait(client, job, timeout=30)
+        assert status["state"] == "done", status
+        assert users.get_report_job(job)["runner"] == restarted.extensions[
+            "matchmaker_reports"
+        ].runner_id
+    finally:
+        sibling_runner.slot.release()

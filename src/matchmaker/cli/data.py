@@ -22,10 +22,14 @@ from ..service import Matchmaker
 from ..store import (
     ImportConflict,
     ImportConflictError,
+    StoreError,
     check_backup,
     database_exists,
+    is_postgres_url,
     restore_database,
 )
+from ..store.backup import PG_BACKUP_MESSAGE
+from ..store.connection import shown
 from .duplicates import warn_about_duplicates
 from .options import count_of, db_option, open_store, progress_printer, user_errors
 
@@ -139,7 +143,7 @@ def backup(path: str, db_path: str) -> None:
     """
     with open_store(db_path, readonly=True) as store:
         counts = store.backup_to(path)
-    click.echo(f"Backed up {db_path} to {path}: {_describe(counts)}")
+    click.echo(f"Backed up {shown(db_path)} to {path}: {_describe(counts)}")
 
 
 @click.command()
@@ -153,16 +157,20 @@ def restore(backup_path: str, yes: bool, db_path: str) -> None:
     A damaged file, or one that is not a matchmaker database, is refused and
     nothing changes. The database it replaces is kept next to it.
     """
+    if is_postgres_url(db_path):  # refused before any prompt could show the URL
+        raise StoreError(PG_BACKUP_MESSAGE)
     counts = check_backup(backup_path)
     if not yes:
         click.confirm(
-            f"Replace {db_path} with {backup_path} ({_describe(counts)})?", abort=True, err=True
+            f"Replace {shown(db_path)} with {backup_path} ({_describe(counts)})?",
+            abort=True,
+            err=True,
         )
     counts, kept = restore_database(backup_path, db_path)
     with open_store(db_path):  # applies newer migrations and checks the result
         pass
     was = f"; the database it replaced is kept as {kept}" if kept else ""
-    click.echo(f"Restored {db_path} from {backup_path}: {_describe(counts)}{was}")
+    click.echo(f"Restored {shown(db_path)} from {backup_path}: {_describe(counts)}{was}")
 
 
 def _describe(counts: dict[str, int]) -> str:

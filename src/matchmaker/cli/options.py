@@ -19,6 +19,7 @@ from ..errors import MatchmakerError
 from ..profiles import PARTNERSHIP_TYPES, visible
 from ..ranking import Filters
 from ..store import Store, StoreError, explain
+from ..store.connection import shown
 
 
 def db_option(command: Callable) -> Callable:
@@ -47,7 +48,7 @@ def user_errors(command: Callable) -> Callable:
         try:
             return command(*args, **kwargs)
         except sqlite3.DatabaseError as exc:  # raised mid-command, e.g. by a damaged page
-            db_path = kwargs.get("db_path") or "the database"
+            db_path = shown(kwargs.get("db_path") or "the database")
             error = explain(exc, db_path, writing=False) or StoreError(
                 f"cannot read {db_path}: {exc}; check the file, or restore a backup with "
                 f"'matchmaker restore BACKUP --db {db_path}'"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import click
 
-from ..store import Store
+from ..store import Store, is_postgres_url
 from ..web import create_app, resources
 from ..web import reports as report_views
 from .options import db_option, user_errors
@@ -23,6 +23,11 @@ from .options import db_option, user_errors
 @user_errors
 def serve(host: str, port: int, threads: int, debug: bool, db_path: str) -> None:
     """Serve the web app (partner search, staff curation, JSON API)."""
+    if is_postgres_url(db_path):
+        from ..store import postgres
+
+        # one connection per request thread, and two for the refit and report workers
+        postgres.reserve_connections(threads + 2)
     Store.open(db_path, check=True).close()  # a damaged file is refused before serving
     app = create_app({"DB": db_path})
     if debug and app.config["ENV"] == "production":

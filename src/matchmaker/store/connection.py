@@ -6,6 +6,7 @@ on, WAL mode (unless read-only) and the chosen ``synchronous`` level.
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from pathlib import Path
 
@@ -25,6 +26,19 @@ SYNCHRONOUS_LEVELS = ("OFF", "NORMAL", "FULL", "EXTRA")
 def is_postgres_url(path: str | Path) -> bool:
     """Whether MATCHMAKER_DB (or --db) names a PostgreSQL database rather than a SQLite file."""
     return str(path).startswith(POSTGRES_SCHEMES)
+
+
+def shown(path: str | Path) -> str:
+    """``path`` as messages may show it: a PostgreSQL URL without its password.
+
+    Messages reach terminals, logs and error pages; a password in ``MATCHMAKER_DB``
+    must reach none of them.
+    """
+    text = str(path)
+    if not is_postgres_url(text):
+        return text
+    text = re.sub(r"(://[^:/@]*):[^@/]*@", r"\1@", text)
+    return re.sub(r"([?&]password=)[^&]*", r"\1***", text, flags=re.IGNORECASE)
 
 
 def synchronous_level(value: str | None = None) -> str:

@@ -8,7 +8,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..errors import Busy, MatchmakerError, NotFound, StaleVersion, Unavailable, UnknownCompany
+from ..errors import (
+    Busy,
+    InvalidInput,
+    MatchmakerError,
+    NotFound,
+    StaleVersion,
+    Unavailable,
+    UnknownCompany,
+)
 
 
 class StoreError(MatchmakerError):
@@ -29,6 +37,11 @@ class MergedError(UnknownCompany):
 
 class BusyError(StoreError, Busy):
     """Another connection held the write lock for longer than the busy timeout."""
+
+
+class UnstorableValueError(InvalidInput, StoreError):
+    """A value the database cannot hold (PostgreSQL text refuses a NUL byte): the user's
+    input, so a 400 and nothing written, not a 503 about the database."""
 
 
 class ConflictError(StoreError):

@@ -43,7 +43,7 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 
 from .. import config
 from . import connection as sqlite_connection
-from .errors import BusyError, DatabaseFileError, StoreError
+from .errors import BusyError, DatabaseFileError, StoreError, UnstorableValueError
 
 #: The advisory lock every write transaction takes (any fixed 64-bit number would do).
 WRITE_LOCK = 0x6D61746368  # "match"
@@ -76,13 +76,19 @@ BUSY_ERRORS = (
     pg_errors.QueryCanceled,
 )
 
+#: How long a request waits for a free pooled connection before it is told to try again.
+POOL_WAIT_S = 10.0
+#: The fewest connections a pool keeps room for (``matchmaker serve`` raises it to its
+#: threads + 2, so that every request thread and the background refit/report work get one).
+_minimum_pool_size = 1
+
 _POOLS: dict[tuple[int, str], ConnectionPool] = {}
 _POOLS_LOCK = threading.Lock()
 
 
 def redacted(url: str) -> str:
     """The URL without its password, for messages and ``stats``."""
-    return re.sub(r"(://[^:/@]*):[^@]*@", r"\1@", url)
+    return sqlite_connection.shown(url)
 
 
 def pool_for(url: str) -> ConnectionPool:
@@ -99,6 +105,9 @@ def pool_for(url: str) -> ConnectionPool:
                 min_size=1,
                 max_size=pool_size(),
                 kwargs={"autocommit": True},
+                # a pooled connection the server dropped (restart, idle timeout) is
+                # tested and replaced when handed out, instead of failing the request
+                check=ConnectionPool.check_connection,
                 open=False,
                 name=f"matchmaker-{len(_POOLS)}",
             )
@@ -115,11 +124,21 @@ def pool_for(url: str) -> ConnectionPool:
 
 
 def pool_size() -> int:
-    """MATCHMAKER_DB_POOL, checked: the most connections this process opens."""
+    """MATCHMAKER_DB_POOL, checked: the most connections this process opens.
+
+    Never fewer than :func:`reserve_connections` asked for: a pool smaller than the
+    server's threads makes requests queue for a connection and time out under load.
+    """
     value = str(config.get("db_pool") or "10").strip()
     if not value.isdigit() or int(value) < 1:
         raise StoreError(f"MATCHMAKER_DB_POOL must be a whole number of connections, not '{value}'")
-    return int(value)
+    return max(int(value), _minimum_pool_size)
+
+
+def reserve_connections(count: int) -> None:
+    """Make pools opened from now on hold at least ``count`` connections (``serve``)."""
+    global _minimum_pool_size
+    _minimum_pool_size = max(1, int(count))
 
 
 def close_pools(url: str | None = None) -> None:
@@ -179,7 +198,9 @@ class PgDatabase:
         #: How long a write waits for the write lock; None: the store's BUSY_TIMEOUT_MS.
         self.busy_timeout_ms: int | None = None
         self._pool = pool_for(url)
-        self._conn: psycopg.Connection | None = self._pool.getconn()
+        self._conn: psycopg.Connection | None = None
+        with self.translated_errors():
+            self._conn = self._pool.getconn(timeout=POOL_WAIT_S)
 
     @property
     def conn(self) -> PgDatabase:
@@ -201,30 +222,58 @@ class PgDatabase:
 
     def raw_execute(self, sql: str, params: Sequence[Any] | None = None) -> psycopg.Cursor:
         """Run one statement already in PostgreSQL's spelling."""
-        try:
+        with self.translated_errors():
             # always with a parameter list, so that ``%%`` is read as ``%`` even without any
             return self.connection.execute(sql, list(params or ()))
+
+    @contextmanager
+    def translated_errors(self) -> Iterator[None]:
+        """psycopg's errors as the store's, so that no caller ever sees a raw one.
+
+        Every way into the server goes through here (statements, ``executemany``,
+        ``query``, write transactions, taking a pooled connection): a raw psycopg
+        error reaching a view would be a 500 where the user deserves a 400 or a 503.
+        """
+        try:
+            yield
         except BUSY_ERRORS as exc:
             raise BusyError(
                 f"the database is busy with another write ({exc}); try again in a moment"
+            ) from None
+        except PoolTimeout:
+            raise BusyError(
+                f"every connection to the database is in use (waited {POOL_WAIT_S:g} s); try "
+                "again in a moment, or raise MATCHMAKER_DB_POOL"
             ) from None
         except pg_errors.DiskFull as exc:
             raise DatabaseFileError(
                 f"cannot write to {redacted(self.url)}: the disk is full ({exc}); nothing was "
                 "written. Free some space and try again"
             ) from None
+        except psycopg.DataError as exc:  # a NUL byte in text, a number out of range
+            raise UnstorableValueError(
+                f"the database cannot store this value ({str(exc).strip()}); nothing was "
+                "written. Remove control characters such as NUL from the input"
+            ) from None
         except psycopg.OperationalError as exc:  # the server went away, or refused us
+            self._discard_if_broken()
             raise DatabaseFileError(
                 f"cannot use the database at {redacted(self.url)}: {exc}".strip()
             ) from None
 
+    def _discard_if_broken(self) -> None:
+        """Hand a dead connection back so that the pool replaces it (not to the next user)."""
+        if self._conn is not None and self._conn.closed:
+            conn, self._conn = self._conn, None
+            self._pool.putconn(conn)  # the pool discards a closed connection
+
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
-        with self.connection.cursor() as cursor:
+        with self.translated_errors(), self.connection.cursor() as cursor:
             cursor.executemany(translate(sql), [list(row) for row in rows])
 
     def query(self, sql: str, params: Sequence[Any] | None = None) -> Iterator[dict[str, Any]]:
         """Rows as dicts, like sqlite-utils (the stand-in ``rowid`` column left out)."""
-        with self.connection.cursor(row_factory=dict_row) as cursor:
+        with self.translated_errors(), self.connection.cursor(row_factory=dict_row) as cursor:
             cursor.execute(translate(sql), list(params or ()))
             rows = cursor.fetchall()
         for row in rows:
@@ -240,16 +289,11 @@ class PgDatabase:
     @contextmanager
     def write_transaction(self) -> Iterator[None]:
         """One writer at a time, as ``BEGIN IMMEDIATE`` on SQLite (module docstring)."""
-        try:
-            with self.connection.transaction():
-                wait = self.busy_timeout_ms or sqlite_connection.BUSY_TIMEOUT_MS
-                self.connection.execute(f"SET LOCAL lock_timeout = {int(wait)}")
-                self.connection.execute("SELECT pg_advisory_xact_lock(%s)", [WRITE_LOCK])
-                yield
-        except BUSY_ERRORS as exc:
-            raise BusyError(
-                f"the database is busy with another write ({exc}); try again in a moment"
-            ) from None
+        with self.translated_errors(), self.connection.transaction():
+            wait = self.busy_timeout_ms or sqlite_connection.BUSY_TIMEOUT_MS
+            self.connection.execute(f"SET LOCAL lock_timeout = {int(wait)}")
+            self.connection.execute("SELECT pg_advisory_xact_lock(%s)", [WRITE_LOCK])
+            yield
 
     def close(self) -> None:
         if self._conn is not None:

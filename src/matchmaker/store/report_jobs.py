@@ -68,24 +68,45 @@ class ReportJobsMixin:
             )
         )
 
-    def claim_report_jobs(
-        self, runner: str, max_starts: int, resumed: str, failed: Callable[[int], str]
-    ) -> list[str]:
-        """Take over the unfinished jobs of other runners: they were cut off by a restart.
+    def touch_report_jobs(self, runner: str) -> int:
+        """The heartbeat: mark ``runner``'s unfinished jobs as alive (``updated_at`` now).
 
-        One server process serves a database (``matchmaker serve``), so a job left
-        queued or running under another runner id belongs to a process that is gone.
+        Returns how many it touched. A job whose row nobody touched for a while has
+        no live runner (:meth:`claim_report_jobs`).
+        """
+        with self._immediate():
+            return self.db.execute(
+                "UPDATE report_jobs SET updated_at = ? WHERE runner = ? "
+                f"AND state IN ({_placeholders(REPORT_JOB_ACTIVE)})",
+                [now(), runner, *REPORT_JOB_ACTIVE],
+            ).rowcount
+
+    def claim_report_jobs(
+        self,
+        runner: str,
+        max_starts: int,
+        resumed: str,
+        failed: Callable[[int], str],
+        stale_before: str | None = None,
+    ) -> list[str]:
+        """Take over the unfinished jobs of runners that are gone (a restart, a crash).
+
+        Several server processes may share a database (PostgreSQL), so a job under
+        another runner id is taken only once its row was last written before
+        ``stale_before`` (an ISO time; None: any): its runner's heartbeat and
+        progress writes keep a live sibling's jobs newer than that.
         In one transaction, each is queued again for ``runner`` (progress reset,
         message ``resumed``), or, once begun ``max_starts`` times, marked failed with
         ``failed(starts)``. Returns the ids of the jobs to run again.
         """
         again = []
+        stale = "" if stale_before is None else "AND updated_at < ? "
         with self._immediate():
             jobs = self.db.execute(
                 f"SELECT id, starts FROM report_jobs WHERE (runner IS NULL OR runner != ?) "
-                f"AND state IN ({_placeholders(REPORT_JOB_ACTIVE)})"
+                f"{stale}AND state IN ({_placeholders(REPORT_JOB_ACTIVE)})"
                 + (" FOR UPDATE SKIP LOCKED" if self.dialect == "postgresql" else ""),
-                [runner, *REPORT_JOB_ACTIVE],
+                [runner, *([] if stale_before is None else [stale_before]), *REPORT_JOB_ACTIVE],
             ).fetchall()
             stamp = now()
             for job_id, starts in jobs:

@@ -10,6 +10,9 @@ import numpy as np
 
 from .records import VectorRow
 
+#: The first key of the embedding lease's advisory locks (the second: the holder's hash).
+EMBEDDING_LEASE_LOCKS = 0x656D62  # "emb"
+
 
 class VectorsMixin:
     """The ``vectors`` table (part of :class:`~matchmaker.store.Store`)."""
@@ -105,7 +108,14 @@ class VectorsMixin:
 
         A running server reads it and leaves those profiles to the holder while the
         holder lives, instead of embedding them a second time (see ``web.resources``).
+        On PostgreSQL the holder also takes a session advisory lock named after it,
+        which the server releases when the holder's connection dies (a killed
+        importer on any host): :meth:`embedding_lease_alive` tests it.
         """
+        if self.dialect == "postgresql":
+            self.db.raw_execute(
+                "SELECT pg_advisory_lock(%s, hashtext(%s))", [EMBEDDING_LEASE_LOCKS, holder]
+            )
         with self._immediate():
             self.db.execute(
                 "INSERT OR REPLACE INTO meta (key, value) VALUES ('embedding_lease', ?)", [holder]
@@ -116,10 +126,29 @@ class VectorsMixin:
             self.db.execute(
                 "DELETE FROM meta WHERE key = 'embedding_lease' AND value = ?", [holder]
             )
+        if self.dialect == "postgresql":
+            self.db.raw_execute(
+                "SELECT pg_advisory_unlock(%s, hashtext(%s))", [EMBEDDING_LEASE_LOCKS, holder]
+            )
 
     def embedding_lease(self) -> str | None:
         row = self.db.execute("SELECT value FROM meta WHERE key = 'embedding_lease'").fetchone()
         return row[0] if row else None
+
+    def embedding_lease_alive(self, holder: str) -> bool | None:
+        """Whether the lease's holder still lives, where the database can tell.
+
+        PostgreSQL: its advisory lock is still held (we could not take it), whatever
+        host it runs on. SQLite cannot tell (None): the caller checks the process id.
+        """
+        if self.dialect != "postgresql":
+            return None
+        key = [EMBEDDING_LEASE_LOCKS, holder]
+        taken = self.db.raw_execute("SELECT pg_try_advisory_lock(%s, hashtext(%s))", key)
+        if not taken.fetchone()[0]:
+            return True
+        self.db.raw_execute("SELECT pg_advisory_unlock(%s, hashtext(%s))", key)
+        return False
 
     def load_vectors(self, model_id: str, field: str) -> dict[str, VectorRow]:
         """All stored vectors of one field for live companies, keyed by company id."""

@@ -52,6 +52,7 @@ MESSAGES = {
 
 
 def init_app(app: Flask) -> None:
+    app.before_request(refuse_nul_bytes)
     app.register_error_handler(CSRFError, _csrf)
     app.register_error_handler(RateLimited, _rate_limited)
     app.register_error_handler(UnsafeJSON, lambda exc: respond(400, core_message(exc)))
@@ -64,6 +65,8 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(Unavailable, lambda exc: respond(503, core_message(exc)))
     app.register_error_handler(MatchmakerError, lambda exc: respond(400, core_message(exc)))
     app.register_error_handler(sqlite3.DatabaseError, _database_file)
+    for error in _postgres_errors():
+        app.register_error_handler(error, _database_server)
     app.register_error_handler(ModelNotFoundError, lambda exc: respond(503, core_message(exc)))
     app.register_error_handler(HTTPException, _http)
 
@@ -73,6 +76,35 @@ def _database_file(exc: sqlite3.DatabaseError):
     current_app.logger.error("database error: %s", exc)
     problem = explain(exc, "the database", writing=False)
     return respond(503, core_message(problem) if problem else MESSAGES[503])
+
+
+def _postgres_errors() -> tuple[type[Exception], ...]:
+    """psycopg's base error, when installed (the SQLite default does not need it)."""
+    try:
+        import psycopg
+        import psycopg_pool
+    except ImportError:
+        return ()
+    return (psycopg.Error, psycopg_pool.PoolTimeout)
+
+
+def _database_server(exc: Exception):
+    """A PostgreSQL error the store did not translate: a 503 and the log, never a 500."""
+    current_app.logger.error("database server error: %s: %s", type(exc).__name__, exc)
+    return respond(503, MESSAGES[503])
+
+
+def refuse_nul_bytes():
+    """A NUL byte in the address or its query: 404 or 400 before any view runs.
+
+    No company id, search or setting contains one, and PostgreSQL's text cannot hold
+    one (psycopg refuses it), so both engines answer the same clear error.
+    """
+    if "\x00" in request.path:
+        return respond(404)
+    if any("\x00" in key or "\x00" in value for key, value in request.args.items(multi=True)):
+        return respond(400)
+    return None
 
 
 def core_message(exc: Exception) -> str | None:

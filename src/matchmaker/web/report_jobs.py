@@ -35,6 +35,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from flask import Flask, current_app
 from flask_babel import gettext
 
 from ..errors import MatchmakerError
@@ -49,6 +50,11 @@ ACTIVE = REPORT_JOB_ACTIVE
 MAX_STARTS = 2
 #: Progress is written at most this often (one small transaction each).
 PROGRESS_EVERY_SECONDS = 0.5
+#: How often a process marks its unfinished jobs as alive (and looks for orphaned ones).
+HEARTBEAT_SECONDS = 5.0
+#: A job whose row was not written for this long has no live runner: another process
+#: may take it over (six heartbeats, so a busy machine's late beat is no false alarm).
+STALE_AFTER_SECONDS = 30.0
 #: Tries of a final write (done / failed) when another connection holds the write lock.
 FINAL_WRITE_TRIES = 5
 RESUMED = "Resumed after a server restart; waiting for another report to finish."
@@ -123,6 +129,11 @@ class JobRunner:
         self.slot = threading.Semaphore(1)
         self._recovered = False
         self._recover_lock = threading.Lock()
+        self._fit: Callable[[], Fitter] | None = None
+        self._app: Flask | None = None
+        self._heartbeat: threading.Thread | None = None
+        self._heartbeat_lock = threading.Lock()
+        self._stopped = threading.Event()
 
     # -- requests -------------------------------------------------------------------
 
@@ -176,14 +187,78 @@ class JobRunner:
         with self._recover_lock:
             if self._recovered:
                 return []
-            resumed = store.claim_report_jobs(self.runner_id, MAX_STARTS, RESUMED, interrupted)
+            # the heartbeat thread makes the fitter later, in this app's context
+            self._fit, self._app = fit, current_app._get_current_object()
+            resumed = self._claim_orphans(store)
             self._recovered = True
-        if resumed:
-            fitter = fit()
-            for job_id in resumed:
-                self._start(job_id, fitter)
+        self._beat()
         self.expire_files(store)
         return resumed
+
+    def _claim_orphans(self, store: Store) -> list[str]:
+        """Resume (or fail) the unfinished jobs whose runner stopped writing their rows.
+
+        Only rows older than STALE_AFTER_SECONDS: a live sibling process (several
+        servers on one PostgreSQL database) keeps its own jobs' rows newer than that.
+        """
+        horizon = datetime.now(UTC) - timedelta(seconds=STALE_AFTER_SECONDS)
+        stale_before = horizon.isoformat(timespec="seconds")
+        resumed = store.claim_report_jobs(
+            self.runner_id, MAX_STARTS, RESUMED, interrupted, stale_before=stale_before
+        )
+        if resumed and self._fit is not None and self._app is not None:
+            with self._app.app_context():
+                fitter = self._fit()
+            for job_id in resumed:
+                self._start(job_id, fitter)
+        return resumed
+
+    def _beat(self) -> None:
+        """Start this process's heartbeat thread unless it runs."""
+        with self._heartbeat_lock:
+            if self._heartbeat is None:
+                self._heartbeat = threading.Thread(
+                    target=self._heartbeat_loop, name="report-heartbeat", daemon=True
+                )
+                self._heartbeat.start()
+
+    def _heartbeat_loop(self) -> None:
+        """Keep our jobs' rows fresh, and take over jobs whose process stopped.
+
+        It runs while this process has unfinished jobs, and for STALE_AFTER_SECONDS
+        and two beats after it started, so that a restarted server picks up the jobs
+        its predecessor left (their rows go stale only then). It ends when the
+        database cannot be reached (the next job starts it again) rather than wait
+        on it forever.
+        """
+        watch_until = time.monotonic() + STALE_AFTER_SECONDS + 2 * HEARTBEAT_SECONDS
+        try:
+            while not self._stopped.wait(HEARTBEAT_SECONDS):
+                try:
+                    store = Store.open(self.db_path, migrate=False)
+                except MatchmakerError:
+                    log.warning("report heartbeat: cannot open the database", exc_info=True)
+                    return
+                try:
+                    ours = store.touch_report_jobs(self.runner_id)
+                    if self._recovered:
+                        ours += len(self._claim_orphans(store))
+                except BusyError:  # another write holds the lock: the next beat tries again
+                    continue
+                except MatchmakerError:
+                    log.warning("report heartbeat failed", exc_info=True)
+                    return
+                finally:
+                    store.close()
+                if not ours and time.monotonic() > watch_until:
+                    return
+        finally:
+            with self._heartbeat_lock:
+                self._heartbeat = None
+
+    def stop(self) -> None:
+        """Stop the heartbeat (a process shutting down; tests playing a stopped server)."""
+        self._stopped.set()
 
     def expire_files(self, store: Store) -> int:
         """Delete report files older than the retention time; their jobs say so."""
@@ -227,6 +302,7 @@ class JobRunner:
     # -- the work -------------------------------------------------------------------
 
     def _start(self, job_id: str, fit: Fitter) -> None:
+        self._beat()
         thread = threading.Thread(
             target=self._run, args=(job_id, fit), name=f"report-{job_id[:8]}", daemon=True
         )
