@@ -153,24 +153,30 @@ def run_db(tmp_path) -> Path:
 
 CLAIMER = textwrap.dedent(
     """
-    import json, sys
+    import json, os, sys, time
     from matchmaker.store import Store
     taken = []
+    while not os.path.exists(sys.argv[3]):  # every worker starts claiming at once
+        time.sleep(0.01)
     with Store.open(sys.argv[1], migrate=False) as store:
         while (claimed := store.claim_report_chunk("r1", sys.argv[2], 900)) is not None:
             taken.append(claimed[0])
+            time.sleep(0.005)  # a chunk's work: without it one worker can drain the run
             assert store.finish_report_chunk("r1", claimed[0], b"rows")
     print(json.dumps(taken))
     """
 )
 
 
-def test_workers_in_separate_processes_never_take_the_same_chunk(run_db):
+def test_workers_in_separate_processes_never_take_the_same_chunk(run_db, tmp_path):
+    go = tmp_path / "go"
     workers = [
-        subprocess.Popen([sys.executable, "-c", CLAIMER, str(run_db), f"w{n}"], env=environment(),
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+        subprocess.Popen([sys.executable, "-c", CLAIMER, str(run_db), f"w{n}", str(go)],
+                         env=environment(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         text=True)  # fmt: skip
         for n in range(4)
     ]
+    go.touch()
     taken = []
     for worker in workers:
         stdout, stderr = worker.communicate(timeout=600)
