@@ -145,15 +145,16 @@ COMPATIBLE: dict[str, frozenset[str]] = _compatibility()
 
 def check_roles(values: Iterable[str]) -> list[str]:
     """The values as vocabulary slugs, in order, without repeats; ValueError names a stranger."""
-    return _check(values, ROLES, "role")
+    return check_vocabulary(values, ROLES, "role")
 
 
 def check_markets(values: Iterable[str]) -> list[str]:
     """The values as market slugs, in order, without repeats; ValueError names a stranger."""
-    return _check(values, MARKETS, "market")
+    return check_vocabulary(values, MARKETS, "market")
 
 
-def _check(values: Iterable[str], vocabulary: dict[str, str], kind: str) -> list[str]:
+def check_vocabulary(values: Iterable[str], vocabulary: dict[str, str], kind: str) -> list[str]:
+    """``values`` as slugs of ``vocabulary``, in order, without repeats (every tag list)."""
     clean: list[str] = []
     for value in values:
         slug = value.strip().lower().replace(" ", "-").replace("_", "-")

@@ -28,6 +28,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from .roles import check_vocabulary
+
 if TYPE_CHECKING:  # profiles imports this module's checks
     from .profiles import Profile
 
@@ -71,23 +73,12 @@ MODALITIES: dict[str, str] = {
 
 def check_areas(values: Iterable[str]) -> list[str]:
     """The values as area slugs, in order, without repeats; ValueError names a stranger."""
-    return _check(values, AREAS, "therapeutic area")
+    return check_vocabulary(values, AREAS, "therapeutic area")
 
 
 def check_modalities(values: Iterable[str]) -> list[str]:
     """The values as modality slugs, in order, without repeats; ValueError names a stranger."""
-    return _check(values, MODALITIES, "modality")
-
-
-def _check(values: Iterable[str], vocabulary: dict[str, str], kind: str) -> list[str]:
-    clean: list[str] = []
-    for value in values:
-        slug = value.strip().lower().replace(" ", "-").replace("_", "-")
-        if slug not in vocabulary:
-            raise ValueError(f"unknown {kind} {value!r} (one of: {', '.join(vocabulary)})")
-        if slug not in clean:
-            clean.append(slug)
-    return clean
+    return check_vocabulary(values, MODALITIES, "modality")
 
 
 # -- reading the fields from text ------------------------------------------------
