@@ -26,7 +26,7 @@ def planned(store: Store, hashing_embedder):
     """A one-day mission of all ten mini companies, planned once."""
     missions = MissionStore(store)
     mission = missions.create(
-        Mission(name="Riga 2026", days=("2026-05-12",), slots_per_day=6, tables=2, cap=3), "ann"
+        Mission(name="Riga 2026", days=("2026-05-12",), slots_per_day=6, tables=3, cap=3), "ann"
     )
     for profile in store.list():
         missions.add_participant(mission.id, profile.id, "ann")

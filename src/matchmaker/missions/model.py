@@ -155,6 +155,9 @@ class Meeting:
     reasons_lv: list[str] = field(default_factory=list)
     reasons_kr: list[str] = field(default_factory=list)
     by_hand: bool = False
+    #: each side's partner score on the results page's scale (None in plans made before)
+    lv_score: float | None = None
+    kr_score: float | None = None
 
     @property
     def pair(self) -> tuple[str, str]:

@@ -19,7 +19,7 @@ from ..ranking import PartnerRanker
 from ..ranking.within import rank_among
 from ..store import Store
 from . import adjust
-from .fit import PairFit, pair_fits
+from .fit import PairFit, pair_fit, pair_fits
 from .model import Meeting, Mission, MissionError, Participant, Plan, Wish
 from .solve import Pair, Problem, greedy, solve
 
@@ -56,7 +56,11 @@ def load(store: Store, mission_id: int) -> MissionState:
     )
 
 
-def problem_for(state: MissionState, fits: dict[Pair, float] | None = None) -> Problem:
+def problem_for(
+    state: MissionState,
+    fits: dict[Pair, float] | None = None,
+    sides: dict[Pair, tuple[float, float]] | None = None,
+) -> Problem:
     """The solver's view of a mission (fits may be left out for checking hand changes)."""
     mission = state.mission
     live = {p.company_id for p in state.participants}
@@ -73,6 +77,7 @@ def problem_for(state: MissionState, fits: dict[Pair, float] | None = None) -> P
         never=frozenset(w_pair(w) for w in wishes if w.kind == "never"),
         good_fit=mission.good_fit,
         names={p.company_id: p.name for p in state.participants},
+        sides=sides or {},
     )
 
 
@@ -103,7 +108,11 @@ def plan_mission(
     """Solve the mission and save the result as the next plan version."""
     state = load(store, mission_id)
     fits = scored(ranker, state)
-    problem = problem_for(state, {pair: f.fit for pair, f in fits.items()})
+    problem = problem_for(
+        state,
+        {pair: f.fit for pair, f in fits.items()},
+        {pair: f.sides for pair, f in fits.items()},
+    )
     baseline = greedy(problem)
     solution = solve(problem, time_limit=time_limit, workers=workers)
     meetings = [_meeting(slot, table, lv, kr, fits) for slot, table, lv, kr in solution.meetings]
@@ -190,18 +199,17 @@ def _one_fit(ranker: PartnerRanker, state: MissionState, pair: Pair) -> dict[Pai
     ba = next((m for m in rank_among(ranker, kr, state.lv) if m.id == lv), None)
     if ab is None or ba is None:
         return {}
-    return {
-        pair: PairFit(
-            round((ab.score + ba.score) / 2, 4), ab.score, ba.score, ab.reasons[:3], ba.reasons[:3]
-        )
-    }
+    return {pair: pair_fit(ab, ba)}
 
 
 def _meeting(slot: int, table: int, lv: str, kr: str, fits: dict[Pair, PairFit]) -> Meeting:
     fit = fits.get((lv, kr))
     if fit is None:
         return Meeting(slot, table, lv, kr)
-    return Meeting(slot, table, lv, kr, fit.fit, fit.reasons_lv, fit.reasons_kr)
+    return Meeting(
+        slot, table, lv, kr, fit.fit, fit.reasons_lv, fit.reasons_kr,
+        lv_score=round(fit.lv_view, 4), kr_score=round(fit.kr_view, 4),
+    )
 
 
 def fold(text: str) -> str:

@@ -7,8 +7,9 @@ all. Constraints: nobody is in two meetings in one slot, no slot uses more
 than the tables, nobody has more than their cap of meetings, must-meet pairs
 meet, never-meet pairs are never created. Objectives, lexicographically:
 
-1. as many companies as possible get at least one *good* meeting (fit at or
-   above the mission's ``good_fit``);
+1. as many companies as possible get at least one *good* meeting: one whose
+   worth to that company (its own side, ``Problem.sides``) reaches the mission's
+   ``good_fit``; without sides, the pair's fit counts for both;
 2. with that many covered, the largest total fit of the meetings.
 
 Phase 2 reports CP-SAT's optimality gap (best bound against the plan found).
@@ -57,6 +58,9 @@ class Problem:
     never: frozenset[Pair] = frozenset()
     good_fit: float = 0.5
     names: dict[str, str] = field(default_factory=dict)
+    #: each pair's worth to its LV side and to its KR side (0-1, missions.fit); a
+    #: meeting is good *for a company* when its own side reaches ``good_fit``
+    sides: dict[Pair, tuple[float, float]] = field(default_factory=dict)
 
     def free(self, company: str) -> set[int]:
         return set(range(self.slots)) - self.unavailable.get(company, frozenset())
@@ -72,6 +76,13 @@ class Problem:
 
     def fit(self, pair: Pair) -> float:
         return self.fits.get(pair, 0.0)
+
+    def good_for(self, company: str, pair: Pair) -> bool:
+        """Whether meeting ``pair`` is a good one for ``company`` (one of the two)."""
+        side = self.sides.get(pair)
+        if side is None:
+            return self.fit(pair) >= self.good_fit
+        return side[0 if company == pair[0] else 1] >= self.good_fit
 
 
 @dataclass
@@ -274,7 +285,7 @@ class _Selection:
             self.meets[pair] = y
             for company in pair:
                 by_company[company].append(y)
-                if problem.fit(pair) >= problem.good_fit:
+                if problem.good_for(company, pair):
                     good[company].append(y)
             if pair in problem.must:
                 self.model.Add(y == 1)
@@ -360,7 +371,7 @@ def _timetable(
             model.Add(sum(variables) <= problem.tables)
     # losing a meeting costs its fit, and far more if it was a company's only good one
     weight = sum(abs(problem.fit(p)) for p in chosen) * SCALE + 1
-    good = {p for p in chosen if problem.fit(p) >= problem.good_fit}
+    good = {p for p in chosen if problem.good_for(p[0], p) or problem.good_for(p[1], p)}
     model.Maximize(
         sum(
             (_weight(problem, p) + (int(weight) if p in good else 0)) * v
@@ -424,8 +435,8 @@ def _finish(
     covered = {
         company
         for _, _, a, b in meetings
-        if problem.fit((a, b)) >= problem.good_fit
         for company in (a, b)
+        if problem.good_for(company, (a, b))
     }
     return Solution(
         meetings=meetings,
