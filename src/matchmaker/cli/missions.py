@@ -19,6 +19,7 @@ from ..files import replaced_atomically
 from ..mission_store import MissionStore
 from ..missions import agenda, planning
 from ..missions.model import Mission, MissionError, format_slots, parse_days, parse_slots
+from ..ranking.fit import fit_label
 from ..store import Store
 from .options import db_option, open_store, user_errors
 
@@ -85,7 +86,8 @@ def show(db_path: str, mission_id: int, as_json: bool) -> None:
             ],
             "wishes": [{"lv": w.lv, "kr": w.kr, "kind": w.kind} for w in wishes],
             "plan": None if plan is None else {
-                "version": plan.version, "stats": plan.stats,
+                "version": plan.version, "action": plan.action, "actor": plan.actor,
+                "at": plan.at, "note": plan.note, "stats": plan.stats,
                 "meetings": [x.to_dict() for x in plan.meetings],
             },
         }
@@ -105,8 +107,11 @@ def show(db_path: str, mission_id: int, as_json: bool) -> None:
     click.echo(f"Plan version {plan.version} ({plan.action} by {plan.actor}, {plan.at}): "
                f"{len(plan.meetings)} meetings, total fit {plan.total_fit}")
     for x in plan.meetings:
+        sides = "" if x.lv_score is None or x.kr_score is None else (
+            f": {fit_label(x.lv_score)} for LV, {fit_label(x.kr_score)} for KR"
+        )
         click.echo(f"  {m.slot_label(x.slot)} table {x.table}: "
-                   f"{names.get(x.lv, x.lv)} × {names.get(x.kr, x.kr)} (fit {x.fit:.2f})")
+                   f"{names.get(x.lv, x.lv)} × {names.get(x.kr, x.kr)} (fit {x.fit:.2f}{sides})")
 
 
 @mission.command("add")
@@ -187,13 +192,17 @@ def wish(db_path: str, mission_id: int, first: str, second: str, kind: str | Non
 @click.argument("mission_id", type=int)
 @click.option("--time-limit", default=planning.TIME_LIMIT, show_default=True, type=float,
               help="Seconds the solver may take.")
+@click.option("--keep", is_flag=True,
+              help="Keep the latest plan's meetings where they are; fill only free places.")
 @db_option
 @user_errors
-def plan(db_path: str, mission_id: int, time_limit: float) -> None:
+def plan(db_path: str, mission_id: int, time_limit: float, keep: bool) -> None:
     """Propose a meeting schedule (CP-SAT) and save it as the next plan version."""
     with open_store(db_path) as store:
         ranker = engine.build_ranker(store, engine.make_embedder())
-        made = planning.plan_mission(store, ranker, mission_id, ACTOR, time_limit=time_limit)
+        made = planning.plan_mission(
+            store, ranker, mission_id, ACTOR, time_limit=time_limit, keep=keep
+        )
     s = made.stats
     gap = "n/a" if s.get("gap") is None else f"{s['gap']:.2%}"
     click.echo(
@@ -260,6 +269,22 @@ def meet(db_path, mission_id, first, second, slot, version) -> None:
 def cancel(db_path, mission_id, first, second, version) -> None:
     """Remove the meeting of two participants."""
     _change(db_path, mission_id, "remove", (first, second), None, version)
+
+
+@mission.command("restore")
+@click.argument("mission_id", type=int)
+@click.argument("version", type=int)
+@click.option("--latest", type=int,
+              help="The latest version you looked at (refused if it changed).")
+@db_option
+@user_errors
+def restore(db_path: str, mission_id: int, version: int, latest: int | None) -> None:
+    """Make an earlier plan version the latest again (checked against today's rules)."""
+    with open_store(db_path) as store:
+        current = MissionStore(store).plan(mission_id)
+        expected = latest if latest is not None else (current.version if current else 0)
+        made = planning.restore_plan(store, mission_id, ACTOR, version, expected)
+    click.echo(f"Plan version {made.version}: {made.note} ({len(made.meetings)} meetings).")
 
 
 @mission.command("history")
