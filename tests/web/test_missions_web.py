@@ -7,6 +7,7 @@ from __future__ import annotations
 import html
 import io
 import re
+import zipfile
 
 import pytest
 from flask.testing import FlaskClient
@@ -67,6 +68,17 @@ def test_staff_plan_a_mission_and_download_agendas(staff_client: FlaskClient, pl
     grid = staff_client.get(f"/staff/missions/grid?id={planned}")
     book = load_workbook(io.BytesIO(grid.data))
     assert book["Grid"]["A1"].value == "Slot" and book["Meetings"].max_row >= 2
+
+    bundle = staff_client.get(f"/staff/missions/agendas?id={planned}")
+    assert bundle.status_code == 200 and bundle.mimetype == "application/zip"
+    assert f'filename="mission-{planned}-agendas-v1.zip"' in bundle.headers["Content-Disposition"]
+    with zipfile.ZipFile(io.BytesIO(bundle.data)) as archive:
+        names = sorted(archive.namelist())
+        assert names == sorted(f"agenda-{planned}-{c}.{kind}" for c in PEOPLE
+                               for kind in ("html", "ics"))
+        one = archive.read(f"agenda-{planned}-baltic-generics.ics")
+    summaries = [str(e["summary"]) for e in Calendar.from_ical(one).walk("VEVENT")]
+    assert "Meeting: Busan Biologics (fictional)" in summaries
 
 
 def test_hand_changes_are_checked_and_versioned(staff_client, planned, tmp_db_path):

@@ -329,6 +329,22 @@ def agenda_command(db_path: str, mission_id: int, company: str, out: str) -> Non
     click.echo(f"Wrote {out}: {len(made.of(found.id))} meetings of {found.name}.")
 
 
+@mission.command("agendas")
+@click.argument("mission_id", type=int)
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help="The .zip file.")
+@db_option
+@user_errors
+def agendas_command(db_path: str, mission_id: int, out: str) -> None:
+    """Write every participant's agenda (HTML and .ics) into one ZIP."""
+    if Path(out).suffix.lower() != ".zip":
+        raise MissionError("all agendas are written as one .zip; name the file so")
+    with open_store(db_path, readonly=True) as store:
+        m, made, people = _planned(store, mission_id)
+    _write(out, agenda.agendas_zip(m, made, people))
+    live = sum(not p.deleted for p in people.values())
+    click.echo(f"Wrote {out}: the agendas of {live} companies (HTML and .ics).")
+
+
 @mission.command("grid")
 @click.argument("mission_id", type=int)
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="The .xlsx file.")

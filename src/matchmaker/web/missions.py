@@ -341,6 +341,14 @@ def agenda_file():
     return respond(400, gettext("An agenda is html or ics."))
 
 
+@bp.get("/agendas")
+def agendas():
+    """Every participant's agenda (HTML and .ics) in one ZIP."""
+    mission, made, people = _planned()
+    data = agenda.agendas_zip(mission, made, people, current_language())
+    return _download(data, "application/zip", f"mission-{mission.id}-agendas-v{made.version}.zip")
+
+
 @bp.get("/grid")
 def grid():
     mission, made, people = _planned()
