@@ -208,3 +208,18 @@ def test_restore_an_earlier_version_and_plan_again_keeping_the_meetings(
     assert latest.version == 4
     placed = {(m.pair, m.slot, m.table) for m in latest.meetings}
     assert {(m.pair, m.slot, m.table) for m in sent.meetings} <= placed
+
+
+def test_unavailability_can_be_given_as_days_and_times(staff_client, planned, tmp_db_path):
+    saved = post_form(staff_client, "/staff/missions/participant", {
+        "mission": planned, "company": "han-generics",
+        "unavailable": "2026-05-13 09:00-09:40, 09:00-09:20"})
+    assert saved.status_code == 303
+    page = staff_client.get(f"/staff/missions/view?id={planned}").get_data(as_text=True)
+    assert 'value="0, 4-5"' in page  # 4 slots a day: day 2 starts at slot 4
+    before = full_snapshot(tmp_db_path)
+    refused = post_form(staff_client, "/staff/missions/participant", {
+        "mission": planned, "company": "han-generics", "unavailable": "2026-06-01"})
+    assert refused.status_code == 400
+    assert "not a day of this mission" in html.unescape(refused.get_data(as_text=True))
+    assert full_snapshot(tmp_db_path) == before

@@ -118,7 +118,8 @@ def show(db_path: str, mission_id: int, as_json: bool) -> None:
 @click.argument("mission_id", type=int)
 @click.argument("companies", nargs=-1, required=True)
 @click.option("--cap", type=int, help="Meetings for these companies (default: the mission's).")
-@click.option("--unavailable", default="", help="Slots they cannot meet in, e.g. 0-5,30.")
+@click.option("--unavailable", default="", help="Slots they cannot meet in: 0-5,30, a day "
+              "(2026-05-13) or times (13:00-15:00, 2026-05-13 13:00-15:00).")
 @db_option
 @user_errors
 def add(db_path: str, mission_id: int, companies: tuple[str, ...], cap, unavailable) -> None:
@@ -137,7 +138,8 @@ def add(db_path: str, mission_id: int, companies: tuple[str, ...], cap, unavaila
 @click.argument("mission_id", type=int)
 @click.argument("company")
 @click.option("--cap", type=int, help="Meetings for this company (omit: the mission's).")
-@click.option("--unavailable", default="", help="Slots it cannot meet in, e.g. 0-5,30.")
+@click.option("--unavailable", default="", help="Slots it cannot meet in: 0-5,30, a day "
+              "(2026-05-13) or times (13:00-15:00, 2026-05-13 13:00-15:00).")
 @db_option
 @user_errors
 def set_participant(db_path: str, mission_id: int, company: str, cap, unavailable) -> None:
