@@ -2,7 +2,7 @@
 
 Synthetic profiles (benchmarks/synthetic.py) with the hashing embedder: enough
 companies that stage 1 has to choose (20 times ``candidates``), few enough to fit
-in seconds (two fits of 1,200 take about 9 s of CPU; 3,000 took 25 s). Thresholds are
+in seconds (two fits of 1,200 take 12 s of CPU; 3,000 took 26 s). Thresholds are
 lowered so that the index serves at this size; at the shipped sizes it never does
 (test_small_sets_stay_exact).
 """
@@ -58,7 +58,7 @@ def test_top_ten_matches_exact_stage_one_for_most_queries(fitted):
     same = sum(_ids(approximate.match(q)) == _ids(exact.match(q)) for q in queries)
     # Stage 2 standardises every signal over the pool, so one different candidate among
     # these 60 can reorder a close top 10: 39 of 40 here at 1,200 companies (35-37 at
-    # 3,000, where fitting the two rankers took 25 s of CPU; the graph is built by several
+    # 3,000, where fitting the two rankers took 26 s of CPU; the graph is built by several
     # threads). A broken index gives next to none; the issue's 95 % target is measured at
     # 300 candidates and up to a million companies in benchmarks/scale.py --approximate.
     assert same >= 0.8 * len(queries)
