@@ -80,7 +80,8 @@ def make_scheduler(config: pytest.Config, log, folder: str, seconds_key: str):
 
         def _cost(self, unit: tuple[str, dict[str, bool]]) -> tuple[bool, float]:
             scope, tests = unit
-            seconds = config.cache.get(seconds_key, {}) if config.cache else {}
+            cache = getattr(config, "cache", None)  # None with -p no:cacheprovider
+            seconds = cache.get(seconds_key, {}) if cache else {}
             by_file: dict[str, int] = {}
             for nodeid in tests:
                 by_file[file_of(nodeid)] = by_file.get(file_of(nodeid), 0) + 1
@@ -110,7 +111,7 @@ class FileSeconds:
         self.seconds[path] = self.seconds.get(path, 0.0) + report.duration
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
-        cache = session.config.cache
+        cache = getattr(session.config, "cache", None)  # None with -p no:cacheprovider
         if cache is None or not self.seconds:
             return
         known = cache.get(self.key, {})
