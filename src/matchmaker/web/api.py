@@ -119,22 +119,22 @@ def _shown(profile) -> dict[str, Any]:
 
 @bp.get("/companies/<company_id>/matches")
 def matches(company_id: str):
-    params = parse_search(request.args)
-    if params.errors:
-        return _error(400, "bad parameters", errors=params.errors)
-    get_store().get(company_id)
-    ranker = get_ranker(company_id)
-    return _matches(ranker.match(company_id, top=params.top, filters=params.filters()))
+    return _ranked_for(company_id, "match")
 
 
 @bp.get("/companies/<company_id>/similar")
 def similar(company_id: str):
+    return _ranked_for(company_id, "similar")
+
+
+def _ranked_for(company_id: str, method: str):
+    """The company's partners (``match``) or peers (``similar``), with the search parameters."""
     params = parse_search(request.args)
     if params.errors:
         return _error(400, "bad parameters", errors=params.errors)
-    get_store().get(company_id)
-    ranker = get_ranker(company_id)
-    return _matches(ranker.similar(company_id, top=params.top, filters=params.filters()))
+    get_store().get(company_id)  # an unknown or merged id: 404 or 308, before any ranking
+    rank = getattr(get_ranker(company_id), method)
+    return _matches(rank(company_id, top=params.top, filters=params.filters()))
 
 
 @bp.get("/search")
