@@ -96,6 +96,9 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
 ]
 #: The one place the command line reaches into the web app: ``matchmaker serve`` runs it.
 CLI_MODULES_THAT_RUN_THE_WEB_APP = frozenset({"matchmaker.cli.server"})
+#: Web modules that use :mod:`engine`'s steps themselves: the live index, which refits
+#: the ranker in the background. Views hold the service (:class:`service.Matchmaker`).
+WEB_MODULES_BELOW_THE_SERVICE = frozenset({"matchmaker.web.resources"})
 
 
 def module_name(path: Path) -> str:
@@ -257,6 +260,19 @@ def test_the_front_ends_stand_apart():
         )
     )
     assert wrong == [], "\n".join(wrong)
+
+
+def test_web_views_write_through_the_service():
+    """A save or an import from a page, the API or an upload is ``Matchmaker.save`` or
+    ``Matchmaker.import_file``, the same call the CLI makes, never engine's steps by hand."""
+    wrong = sorted(
+        name
+        for name, targets in GRAPH.items()
+        if _inside(name, "matchmaker.web")
+        and "matchmaker.engine" in targets
+        and name not in WEB_MODULES_BELOW_THE_SERVICE
+    )
+    assert wrong == [], f"{wrong} import matchmaker.engine: use matchmaker.service.Matchmaker"
 
 
 def _inside(name: str, package: str) -> bool:

@@ -13,11 +13,11 @@ from typing import Any
 
 from flask import Blueprint, g, jsonify, request, send_file, url_for
 
-from .. import engine
 from ..importing import FORMATS, parse_bytes
 from ..judgements import JudgementInputError, read_judgement
 from ..profiles import ProfileError, validate_profile
 from ..ranking import Match
+from ..service import Matchmaker
 from ..store import ConflictError, ImportConflictError, NotFoundError, StaleEditError
 from . import assets, auth, security
 from .forms import parse_search
@@ -168,7 +168,7 @@ def create():
         return _error(400, "send the profile as a JSON object")
     try:
         profile = validate_profile(body)
-        saved = engine.save_and_embed(get_store(), get_embedder(), profile, g.user, create=True)
+        saved = Matchmaker(get_store(), get_embedder()).save(profile, g.user, create=True)
     except ProfileError as exc:
         return _invalid(exc)
     except ConflictError as exc:
@@ -194,8 +194,8 @@ def update(company_id: str):
     changes = {k: v for k, v in body.items() if k != "version"}
     try:
         profile = validate_profile(current.content() | changes)
-        saved = engine.save_and_embed(
-            store, get_embedder(), profile, g.user, expected_version=version
+        saved = Matchmaker(store, get_embedder()).save(
+            profile, g.user, expected_version=version
         )
     except ProfileError as exc:
         return _invalid(exc)
@@ -242,8 +242,8 @@ def import_file():
             if not overwrite:
                 _raise_conflicts(store.find_conflicts(parsed.profiles, parsed.exported))
             return jsonify(valid=len(parsed.profiles), written=False)
-        summary = engine.import_profiles(
-            store, get_embedder(), parsed, actor=g.user, overwrite=overwrite
+        summary = Matchmaker(store, get_embedder()).import_file(
+            parsed, actor=g.user, overwrite=overwrite
         )
     except ImportConflictError as exc:
         conflicts = [
