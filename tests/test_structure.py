@@ -247,7 +247,8 @@ def test_no_module_is_over_500_lines():
 
 def test_the_front_ends_stand_apart():
     """The web app never imports the command line, and the command line imports the web
-    app only to serve it: making a staff account or a report needs no Flask."""
+    app only in ``matchmaker serve``, the command that runs it: what both need (staff
+    account rules, reports) lives below them."""
     wrong = sorted(
         f"{name} imports {target}"
         for name, targets in GRAPH.items()

@@ -1,8 +1,8 @@
 """Staff account rules: what a user name may be, how long a password must be, how it is hashed.
 
 Accounts are made from the CLI (``matchmaker user add``) and checked at every web login
-(:mod:`matchmaker.web.auth`), so the rules live below both: the command line does not
-import the web app (and Flask) to make an account, and the two can never disagree.
+(:mod:`matchmaker.web.auth`), so the rules live below both front ends: the two can
+never disagree, and ``matchmaker user`` needs nothing of the web app.
 Passwords are hashed with scrypt, Werkzeug's default KDF.
 """
 
