@@ -14,14 +14,14 @@ from pathlib import Path
 
 import click
 
-from .. import engine
 from ..files import replaced_atomically
 from ..mission_store import MissionStore
 from ..missions import agenda, planning
 from ..missions.model import Mission, MissionError, format_slots, parse_days, parse_slots
 from ..ranking.fit import fit_label
+from ..service import Matchmaker
 from ..store import Store
-from .options import db_option, open_store, user_errors
+from .options import db_option, open_store, progress_printer, user_errors
 
 ACTOR = "cli"
 
@@ -201,7 +201,7 @@ def wish(db_path: str, mission_id: int, first: str, second: str, kind: str | Non
 def plan(db_path: str, mission_id: int, time_limit: float, keep: bool) -> None:
     """Propose a meeting schedule (CP-SAT) and save it as the next plan version."""
     with open_store(db_path) as store:
-        ranker = engine.build_ranker(store, engine.make_embedder())
+        ranker = Matchmaker(store, progress=progress_printer("Embedding")).ranker()
         made = planning.plan_mission(
             store, ranker, mission_id, ACTOR, time_limit=time_limit, keep=keep
         )
@@ -223,7 +223,7 @@ def _change(db_path: str, mission_id: int, action: str, pair, slot, version) -> 
         missions = MissionStore(store)
         latest = missions.plan(mission_id)
         expected = version if version is not None else (latest.version if latest else 0)
-        ranker = engine.build_ranker(store, engine.make_embedder()) if action == "add" else None
+        ranker = Matchmaker(store).ranker() if action == "add" else None
         made = planning.change_plan(
             store, mission_id, ACTOR, action, ids, expected, slot=slot, ranker=ranker
         )
