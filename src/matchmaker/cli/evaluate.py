@@ -17,6 +17,10 @@ EVAL_SETS = (
     ("judged set A", "eval/partner_judgements.jsonl", "data/companies.jsonl"),
     ("judged set B, blind", "eval/partner_judgements_b.jsonl", "data/companies.jsonl"),
 )
+#: measured by `matchmaker eval` but never trained or tuned on (eval/deals batch c)
+HELD_OUT_SETS = (
+    ("deals batch c, held out", "eval/deals/judgements_c.jsonl", "eval/deals/profiles.jsonl"),
+)
 
 
 @click.command(name="eval")
@@ -52,11 +56,12 @@ def eval_cmd(
 ) -> None:
     """Measure partner ranking and similar companies against keyword and semantic baselines.
 
-    Without --judgements: real deals, both judged sets, then --models in EN and KO/LV.
+    Without --judgements: real deals, both judged sets, the held-out deals of batch c,
+    then --models in EN and KO/LV.
     """
     from .. import evaluation, model_comparison
 
-    sets = [("labelled set", judgements, profiles)] if judgements else list(EVAL_SETS)
+    sets = [("labelled set", judgements, profiles)] if judgements else [*EVAL_SETS, *HELD_OUT_SETS]
     embedder = engine.make_embedder()
     for title, judged, pool in sets:
         _eval_partner_set(evaluation, embedder, title, judged, pool, per_query)
