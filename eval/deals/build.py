@@ -17,6 +17,12 @@ on), graded with all of its real partners. ``distractors`` names, per batch-c
 deal, real same-industry, same-country organisations in the pool that did not
 do the deal.
 
+Profiles live in two files. ``profiles.jsonl`` is the pool of batches a and b and
+stays as it was, so figures on the tuning set do not move when a held-out batch is
+added; ``profiles_c.jsonl`` holds the organisations first written for batch c
+(parties and distractors). The held-out set ranks within both files together
+(``matchmaker eval`` does this by default).
+
 The leak check reads each deal's ``leak_terms`` (the counterparty's names, the
 product and deal words) and refuses any of them in either party's profile, as
 whole words, case-insensitively; a party's own names are allowed in its own
@@ -35,6 +41,7 @@ from pathlib import Path
 HERE = Path(__file__).parent
 DEALS = HERE / "deals.csv"
 PROFILES = HERE / "profiles.jsonl"
+PROFILES_HELD_OUT = HERE / "profiles_c.jsonl"
 JUDGEMENTS = HERE / "judgements.jsonl"
 JUDGEMENTS_HELD_OUT = HERE / "judgements_c.jsonl"
 HELD_OUT_BATCHES = frozenset({"c"})
@@ -46,8 +53,10 @@ def read_deals() -> list[dict[str, str]]:
         return list(csv.DictReader(f))
 
 
-def read_profiles() -> dict[str, dict]:
-    lines = PROFILES.read_text(encoding="utf-8").splitlines()
+def read_profiles(path: Path = PROFILES) -> dict[str, dict]:
+    if not path.exists():
+        return {}
+    lines = path.read_text(encoding="utf-8").splitlines()
     return {p["id"]: p for p in (json.loads(line) for line in lines if line.strip())}
 
 
@@ -150,9 +159,25 @@ def _jsonl(records: list[dict]) -> str:
     return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records)
 
 
+def check_pools(deals: list[dict[str, str]], tuned: dict, held_out: dict) -> list[str]:
+    """The tuning deals rank within ``profiles.jsonl`` alone; no id is in both files."""
+    problems = [f"{pid}: in both profile files" for pid in sorted(tuned.keys() & held_out.keys())]
+    tuning, _ = split_batches(deals)
+    for deal in tuning:
+        for side in ("kr_id", "eu_id"):
+            if deal[side] in held_out and deal[side] not in tuned:
+                problems.append(
+                    f"{deal['deal_id']}: {deal[side]} is a batch a/b party but only in "
+                    f"{PROFILES_HELD_OUT.name}"
+                )
+    return problems
+
+
 def main(argv: list[str]) -> int:
-    deals, profiles = read_deals(), read_profiles()
-    problems = check_table(deals, profiles) + find_leaks(deals, profiles)
+    deals, tuned, held_out = read_deals(), read_profiles(), read_profiles(PROFILES_HELD_OUT)
+    profiles = {**held_out, **tuned}
+    problems = check_pools(deals, tuned, held_out)
+    problems += check_table(deals, profiles) + find_leaks(deals, profiles)
     for problem in problems:
         print(problem, file=sys.stderr)
     tuning, held = split_batches(deals)

@@ -17,9 +17,14 @@ EVAL_SETS = (
     ("judged set A", "eval/partner_judgements.jsonl", "data/companies.jsonl"),
     ("judged set B, blind", "eval/partner_judgements_b.jsonl", "data/companies.jsonl"),
 )
-#: measured by `matchmaker eval` but never trained or tuned on (eval/deals batch c)
+#: measured by `matchmaker eval` but never trained or tuned on (eval/deals batch c); its
+#: pool is the real-deals pool plus the batch's own profiles, so the tuned set keeps its pool
 HELD_OUT_SETS = (
-    ("deals batch c, held out", "eval/deals/judgements_c.jsonl", "eval/deals/profiles.jsonl"),
+    (
+        "deals batch c, held out",
+        "eval/deals/judgements_c.jsonl",
+        ("eval/deals/profiles.jsonl", "eval/deals/profiles_c.jsonl"),
+    ),
 )
 
 
@@ -31,10 +36,11 @@ HELD_OUT_SETS = (
 )
 @click.option(
     "--profiles",
-    default="data/companies.jsonl",
+    default=("data/companies.jsonl",),
     show_default=True,
+    multiple=True,
     type=click.Path(exists=True, dir_okay=False),
-    help="Candidate pool of --judgements (any import file).",
+    help="Candidate pool of --judgements (any import file; repeat to pool several files).",
 )
 @click.option(
     "--peers",
@@ -52,7 +58,7 @@ HELD_OUT_SETS = (
 )
 @user_errors
 def eval_cmd(
-    judgements: str | None, profiles: str, peers: str, per_query: bool, models: str
+    judgements: str | None, profiles: tuple[str, ...], peers: str, per_query: bool, models: str
 ) -> None:
     """Measure partner ranking and similar companies against keyword and semantic baselines.
 
@@ -108,20 +114,27 @@ def train(out: str) -> None:
     click.echo(f"Wrote {out}: " + ("used by search" if used else "not used (fixed weights win)"))
 
 
-def _eval_partner_set(evaluation, embedder, title: str, judged: str, pool: str, per_query: bool):
+def _eval_partner_set(
+    evaluation, embedder, title: str, judged: str, pools: str | tuple[str, ...], per_query: bool
+):
     """Print one labelled set's scores for matchmaker and both baselines, from one fit."""
-    parsed = parse_file(pool, any_european=True)
-    if not parsed.ok:
-        raise click.ClickException(f"{pool}: {parsed.errors[0]}")
+    pools = (pools,) if isinstance(pools, str) else tuple(pools)
+    profiles = []
+    for path in pools:
+        parsed = parse_file(path, any_european=True)
+        if not parsed.ok:
+            raise click.ClickException(f"{path}: {parsed.errors[0]}")
+        profiles.extend(parsed.profiles)
+    pool = " + ".join(pools)
     queries = evaluation.load_judgements(judged)
-    for warning in evaluation.check_pool(queries, parsed.profiles):
+    for warning in evaluation.check_pool(queries, profiles):
         click.echo(f"Warning: {warning}", err=True)
-    ranker = engine.fit_in_memory(parsed.profiles, embedder)
-    run = evaluation.PartnerEvaluation(parsed.profiles, ranker, embedder)
+    ranker = engine.fit_in_memory(profiles, embedder)
+    run = evaluation.PartnerEvaluation(profiles, ranker, embedder)
     run.learned = engine.learned_model(embedder.model_id)
     click.echo(
         f"Partner fit, {title}: {judged}, {len(queries)} queries over "
-        f"{len(parsed.profiles)} profiles in {pool} ({embedder.model_id})"
+        f"{len(profiles)} profiles in {pool} ({embedder.model_id})"
     )
     click.echo(
         f"{'system':<28} {'nDCG@5':>7} {'nDCG@10':>8} {'MRR':>7} {'P@5':>6} {'comp@5':>8}"
@@ -139,5 +152,3 @@ def _eval_partner_set(evaluation, embedder, title: str, judged: str, pool: str, 
                 f"mm {mine:.2f}  dense {dense:.2f}  bm25 {bm25:.2f}"
             )
     click.echo("")
-
-
