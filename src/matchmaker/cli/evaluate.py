@@ -41,6 +41,12 @@ EVAL_SETS = (
 )
 @click.option("--per-query", is_flag=True, help="Also print nDCG@5 of each query.")
 @click.option(
+    "--infer-fields",
+    is_flag=True,
+    help="Strip roles, partner roles, markets, areas and product types from every profile "
+    "and read them from text, as for imports that lack them (the hidden-set case).",
+)
+@click.option(
     "--models",
     default=",".join(CANDIDATE_MODELS),
     show_default=True,
@@ -48,7 +54,12 @@ EVAL_SETS = (
 )
 @user_errors
 def eval_cmd(
-    judgements: str | None, profiles: str, peers: str, per_query: bool, models: str
+    judgements: str | None,
+    profiles: str,
+    peers: str,
+    per_query: bool,
+    infer_fields: bool,
+    models: str,
 ) -> None:
     """Measure partner ranking and similar companies against keyword and semantic baselines.
 
@@ -59,7 +70,7 @@ def eval_cmd(
     sets = [("labelled set", judgements, profiles)] if judgements else list(EVAL_SETS)
     embedder = engine.make_embedder()
     for title, judged, pool in sets:
-        _eval_partner_set(evaluation, embedder, title, judged, pool, per_query)
+        _eval_partner_set(evaluation, embedder, title, judged, pool, per_query, infer_fields)
     if Path(peers).is_file():
         companies = evaluation.load_peers(peers)
         click.echo(f"\nSimilar companies: sp500-peers, {len(companies)} companies")
@@ -103,11 +114,16 @@ def train(out: str) -> None:
     click.echo(f"Wrote {out}: " + ("used by search" if used else "not used (fixed weights win)"))
 
 
-def _eval_partner_set(evaluation, embedder, title: str, judged: str, pool: str, per_query: bool):
+def _eval_partner_set(
+    evaluation, embedder, title: str, judged: str, pool: str, per_query: bool, infer: bool = False
+):
     """Print one labelled set's scores for matchmaker and both baselines, from one fit."""
     parsed = parse_file(pool, any_european=True)
     if not parsed.ok:
         raise click.ClickException(f"{pool}: {parsed.errors[0]}")
+    if infer:
+        parsed.profiles[:] = evaluation.without_vocabulary_fields(parsed.profiles)
+        title += ", structured fields read from text"
     queries = evaluation.load_judgements(judged)
     for warning in evaluation.check_pool(queries, parsed.profiles):
         click.echo(f"Warning: {warning}", err=True)
