@@ -28,17 +28,17 @@ from pathlib import Path
 import numpy as np
 from sklearn.linear_model import LogisticRegression
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
-
-from matchmaker import engine, evaluation  # noqa: E402
-from matchmaker.cli.evaluate import EVAL_SETS  # noqa: E402
-from matchmaker.importing import parse_file  # noqa: E402
-from matchmaker.learning import Example, LearnedRanker, build_example  # noqa: E402
-from matchmaker.roles import region_countries  # noqa: E402
-from matchmaker.training import folds_by_query, ndcg5  # noqa: E402
+from matchmaker import engine, evaluation
+from matchmaker.cli.evaluate import EVAL_SETS
+from matchmaker.importing import parse_file
+from matchmaker.learning import Example, LearnedRanker, build_example
+from matchmaker.roles import region_countries
+from matchmaker.training import folds_by_query, ndcg5
 
 #: the per-query standardised signals the fixed weights combine, as columns of the examples
-SIGNALS = ("reciprocal", "lexical", "partnership", "roles", "market", "focus", "competitor")
+SIGNALS = (
+    "reciprocal", "lexical", "partnership", "roles", "market", "focus", "licensing", "competitor"
+)
 
 
 def cached_encoder(embedder, preload: str | None = None):
