@@ -27,12 +27,16 @@ import argparse
 from collections import Counter
 
 import numpy as np
-from learned_vs_fixed import cached_encoder
 
 from matchmaker import engine, evaluation
 from matchmaker.importing import parse_file
 from matchmaker.ranking import Filters
 from matchmaker.role_inference import effective_fields
+
+try:  # run as a script, benchmarks/ is on the path; imported, it is a package
+    from learned_vs_fixed import cached_encoder
+except ImportError:
+    from benchmarks.learned_vs_fixed import cached_encoder
 
 JUDGED, POOL = "eval/deals/judgements.jsonl", "eval/deals/profiles.jsonl"
 
