@@ -33,7 +33,6 @@ import numpy as np
 
 from .licensing import LicensingFit
 from .profiles import Profile
-from .prominence import ProminenceFit
 from .role_inference import RoleFields, effective_fields, roles_in, wanted_roles_in
 from .roles import ROLES, default_partner_roles, market_covers
 
@@ -101,7 +100,6 @@ class RoleFit:
         self.roles_ = np.vstack([role_vector(f.roles) for f in self.fields_])
         self.wanted_ = np.vstack([wanted_vector(f) for f in self.fields_])
         self.licensing_ = LicensingFit().fit(profiles)
-        self.prominence_ = ProminenceFit().fit(profiles)
         self.profile_countries_ = [p.country for p in profiles]
         self.countries_ = sorted({p.country for p in profiles})
         column = {c: i for i, c in enumerate(self.countries_)}
@@ -122,7 +120,6 @@ class RoleFit:
             "role_offer": offer.astype(float),
             "market": reach.astype(float),
             **self.licensing_.evidence(a, pool),
-            **self.prominence_.evidence(a, pool),
         }
 
     def text_evidence(self, query: TextRoles, pool: np.ndarray) -> dict[str, np.ndarray]:

@@ -323,7 +323,6 @@ class PartnerRanker(BaseEstimator):
             "market": w.market * standardise(raw["market"]),
             "focus": w.focus * standardise(raw["focus"] * role_fit(raw)),
             "licensing": w.licensing * standardise(raw["licensing"]),
-            "prominence": w.prominence * standardise(raw["prominence"] * role_fit(raw)),
             "competitor": -w.competitor * above_average(alike) * no_role_fit(raw),
         }
 

@@ -33,8 +33,6 @@ class Weights:
     focus: float = 0.25
     #: one side licenses out and the other in (licensing.py); set before measuring, like market
     licensing: float = 0.25
-    #: evidence of size in the text, where a role fits (prominence.py); set before measuring
-    prominence: float = 0.25
     #: free text: the candidate is the kind of organisation the text asks for ("distributor"),
     #: counted twice, and wants what the user is; an explicit ask outweighs similar words
     text_roles: float = 1.0
