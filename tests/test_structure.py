@@ -41,6 +41,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "matchmaker.roles",
             "matchmaker.role_inference",
             "matchmaker.role_fit",
+            "matchmaker.licensing",
             "matchmaker.therapy",
             "matchmaker.focus_fit",
             "matchmaker.names",

@@ -41,7 +41,7 @@ from .ranking import LearnedScorer, PartnerRanker
 from .ranking.approximate import FirstStage
 
 #: Bump when what is saved changes shape: older folders are then ignored and replaced.
-FORMAT = 1
+FORMAT = 2  # 2: RoleFit carries licensing_ (who licenses out, who in)
 #: Arrays at least this large go to their own memory-mapped file; smaller ones stay pickled.
 MAPPED_BYTES = 64 * 1024
 #: Profiles compared with the database on load (first, middle, last).

@@ -51,6 +51,12 @@ HELD_OUT_SETS = (
 )
 @click.option("--per-query", is_flag=True, help="Also print nDCG@5 of each query.")
 @click.option(
+    "--infer-fields",
+    is_flag=True,
+    help="Strip roles, partner roles, markets, areas and product types from every profile "
+    "and read them from text, as for imports that lack them (the hidden-set case).",
+)
+@click.option(
     "--models",
     default=",".join(CANDIDATE_MODELS),
     show_default=True,
@@ -58,7 +64,12 @@ HELD_OUT_SETS = (
 )
 @user_errors
 def eval_cmd(
-    judgements: str | None, profiles: tuple[str, ...], peers: str, per_query: bool, models: str
+    judgements: str | None,
+    profiles: tuple[str, ...],
+    peers: str,
+    per_query: bool,
+    infer_fields: bool,
+    models: str,
 ) -> None:
     """Measure partner ranking and similar companies against keyword and semantic baselines.
 
@@ -70,7 +81,7 @@ def eval_cmd(
     sets = [("labelled set", judgements, profiles)] if judgements else [*EVAL_SETS, *HELD_OUT_SETS]
     embedder = engine.make_embedder()
     for title, judged, pool in sets:
-        _eval_partner_set(evaluation, embedder, title, judged, pool, per_query)
+        _eval_partner_set(evaluation, embedder, title, judged, pool, per_query, infer_fields)
     if Path(peers).is_file():
         companies = evaluation.load_peers(peers)
         click.echo(f"\nSimilar companies: sp500-peers, {len(companies)} companies")
@@ -115,7 +126,13 @@ def train(out: str) -> None:
 
 
 def _eval_partner_set(
-    evaluation, embedder, title: str, judged: str, pools: str | tuple[str, ...], per_query: bool
+    evaluation,
+    embedder,
+    title: str,
+    judged: str,
+    pools: str | tuple[str, ...],
+    per_query: bool,
+    infer: bool = False,
 ):
     """Print one labelled set's scores for matchmaker and both baselines, from one fit."""
     pools = (pools,) if isinstance(pools, str) else tuple(pools)
@@ -126,6 +143,9 @@ def _eval_partner_set(
             raise click.ClickException(f"{path}: {parsed.errors[0]}")
         profiles.extend(parsed.profiles)
     pool = " + ".join(pools)
+    if infer:
+        profiles = evaluation.without_vocabulary_fields(profiles)
+        title += ", structured fields read from text"
     queries = evaluation.load_judgements(judged)
     for warning in evaluation.check_pool(queries, profiles):
         click.echo(f"Warning: {warning}", err=True)

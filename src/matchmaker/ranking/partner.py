@@ -310,7 +310,6 @@ class PartnerRanker(BaseEstimator):
         query = partner_query(self.seek_vecs_[a], self.offer_vecs_[a], self.profile_vecs_[a])
         return first_stage.search(query, OVERFETCH * self.candidates, mask)
 
-
     def partner_signals(self, a: int, pool: np.ndarray) -> dict[str, np.ndarray]:
         """Weighted, standardised signal contributions for candidates ``pool`` of company a."""
         w = self.weights_
@@ -323,6 +322,7 @@ class PartnerRanker(BaseEstimator):
             "roles": w.roles * standardise(raw["role_need"] + raw["role_offer"]),
             "market": w.market * standardise(raw["market"]),
             "focus": w.focus * standardise(raw["focus"] * role_fit(raw)),
+            "licensing": w.licensing * standardise(raw["licensing"]),
             "competitor": -w.competitor * above_average(alike) * no_role_fit(raw),
         }
 
