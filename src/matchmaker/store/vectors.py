@@ -150,6 +150,27 @@ class VectorsMixin:
         self.db.raw_execute("SELECT pg_advisory_unlock(%s, hashtext(%s))", key)
         return False
 
+    def load_vectors_of(
+        self, model_id: str, company_ids: Iterable[str]
+    ) -> dict[str, dict[str, np.ndarray]]:
+        """vectors[field][company_id] of a few companies (the ones an update applies)."""
+        ids = list(company_ids)
+        result: dict[str, dict[str, np.ndarray]] = {}
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            sql = (
+                "SELECT company_id, field, rows, dim, data FROM vectors WHERE model_id = ? "
+                f"AND company_id IN ({', '.join('?' * len(chunk))})"
+            )
+            for company_id, field, n, dim, data in self.db.execute(sql, [model_id, *chunk]):
+                matrix = np.frombuffer(bytes(data), dtype=np.float32).reshape(n, dim)
+                result.setdefault(field, {})[company_id] = matrix
+        for (model, field), rows in self._unsaved_vectors.items():
+            if model == model_id:
+                for company_id in set(ids) & set(rows):
+                    result.setdefault(field, {})[company_id] = rows[company_id].vectors
+        return result
+
     def load_vectors(self, model_id: str, field: str) -> dict[str, VectorRow]:
         """All stored vectors of one field for live companies, keyed by company id."""
         sql = (
