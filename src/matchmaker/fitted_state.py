@@ -141,12 +141,48 @@ def load(
     return ranker if _agrees_with(ranker, store) else None
 
 
-def _agrees_with(ranker: PartnerRanker, store) -> bool:
+def load_latest(
+    db_path: str | Path, revision: int, embedder, store, learned: LearnedScorer | None = None
+) -> tuple[PartnerRanker, int] | None:
+    """The newest saved fit of this model at or before ``revision``, with its revision.
+
+    The live index (live_index.py) then applies the companies changed since
+    (``Store.changed_since``), so a restart after edits loads instead of refitting;
+    a saved profile that differs from the database counts only if it did not change since.
+    """
+    root = state_root(db_path)
+    if root is None or not root.is_dir():
+        return None
+    template = PartnerRanker(embedder=embedder, learned=learned)
+    suffix = state_key(0, embedder.model_id, template).split("-", 1)[1]
+    found = []
+    for entry in root.iterdir():
+        saved, _, key = entry.name[1:].partition("-")
+        if entry.name.startswith("r") and key == suffix and saved.isdigit():
+            found.append(int(saved))
+    for saved in sorted((r for r in found if r <= revision), reverse=True):
+        folder = root / f"r{saved}-{suffix}"
+        try:
+            ranker = _read(folder, embedder, learned)
+        except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ValueError) as exc:
+            log.warning("ignoring the saved ranker in %s: %s", folder, exc)
+            continue
+        changed, deleted = store.changed_since(saved)
+        if _agrees_with(ranker, store, skip={p.id for p in changed} | set(deleted)):
+            return ranker, saved
+    return None
+
+
+def _agrees_with(ranker: PartnerRanker, store, skip: frozenset | set = frozenset()) -> bool:
     """A few saved profiles equal the database's: not another database's state."""
     profiles = ranker.profiles_
     picks = {0, len(profiles) // 2, len(profiles) - 1}
     try:
-        return all(store.get(profiles[i].id) == profiles[i] for i in sorted(picks))
+        return all(
+            store.get(profiles[i].id) == profiles[i]
+            for i in sorted(picks)
+            if profiles[i].id not in skip
+        )
     except Exception:  # noqa: BLE001 - unknown, merged or deleted: the state is not this data's
         return False
 

@@ -17,11 +17,18 @@ EMBEDDING_LEASE_LOCKS = 0x656D62  # "emb"
 class VectorsMixin:
     """The ``vectors`` table (part of :class:`~matchmaker.store.Store`)."""
 
-    def vector_hashes(self, model_id: str) -> dict[tuple[str, str], str]:
-        """(company_id, field) -> hash of the text that was embedded, for staleness checks."""
-        rows = self.db.execute(
-            "SELECT company_id, field, text_hash FROM vectors WHERE model_id = ?", [model_id]
-        ).fetchall()
+    def vector_hashes(
+        self, model_id: str, company_ids: list[str] | None = None
+    ) -> dict[tuple[str, str], str]:
+        """(company_id, field) -> hash of the text that was embedded, for staleness checks.
+
+        ``company_ids``: only those (a few), by primary key, instead of every row.
+        """
+        sql, params = "SELECT company_id, field, text_hash FROM vectors WHERE model_id = ?", []
+        if company_ids is not None:
+            sql += f" AND company_id IN ({', '.join('?' * len(company_ids))})"
+            params = list(company_ids)
+        rows = self.db.execute(sql, [model_id, *params]).fetchall() if company_ids != [] else []
         hashes = {(c, f): h for c, f, h in rows}
         for (model, field_name), unsaved in self._unsaved_vectors.items():
             if model == model_id:
