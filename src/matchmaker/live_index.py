@@ -62,6 +62,8 @@ POLL_SECONDS = 0.5
 RETRY_AFTER_FAILURE_SECONDS = 30.0
 #: Share of rows changed since the last full fit beyond which a full refit starts.
 REFIT_SHARE = 0.05
+#: ... but never before this many rows changed (a small set drifts fast, and refits fast).
+REFIT_AFTER_ROWS = 20
 #: Changed companies applied incrementally in one go, at most (more: refit in full).
 MOST_AT_ONCE = 2_000
 
@@ -239,7 +241,7 @@ class LiveIndex:
         except NeedsRefit as exc:
             log.info("refitting in full: %s", exc)
             return None
-        if changed_share(ranker) > REFIT_SHARE:
+        if _wants_refit(ranker):
             self.refit(embedder)
         directory = snapshot.directory.updated(changed, deleted)
         return Snapshot(revision, embedder, ranker, directory, time.monotonic())
@@ -373,6 +375,12 @@ class LiveIndex:
             self._failed_at is not None
             and time.monotonic() - self._failed_at < RETRY_AFTER_FAILURE_SECONDS
         )
+
+
+def _wants_refit(ranker: PartnerRanker) -> bool:
+    """Whether enough rows changed since the last full fit to fit again (in the background)."""
+    share = changed_share(ranker)
+    return share > REFIT_SHARE and share * ranker.fitted_rows_ >= REFIT_AFTER_ROWS
 
 
 def _stale_profiles(store: Store, embedder: Embedder, profiles: list[Profile]) -> list[Profile]:
