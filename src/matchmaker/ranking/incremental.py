@@ -44,7 +44,7 @@ from ..roles import market_covers
 from ..texts import profile_text
 from ..therapy import effective_focus
 from .growing import grow, grow_csr
-from .lexical import WordsAndConcepts, bm25_idf, language_mask
+from .lexical import WordsAndConcepts, bm25_idf, language_mask, written_in
 from .phrases import PhraseTable
 
 
@@ -226,8 +226,6 @@ def _grow_lexical(new, old, changed: list[Profile]) -> None:
     the terms the fit knows; the TF-IDF matrices (explanations, free text,
     peers) keep the fit's idf.
     """
-    from .partner import written_in
-
     dead = np.flatnonzero(alive(old) & ~new.alive_[: len(old.profiles_)])
 
     texts = [profile_text(p) for p in changed]

@@ -14,6 +14,7 @@ import numpy as np
 from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 
 from ..lexicon import concept_text
+from ..profiles import Profile
 from ..text_languages import LANGUAGES, detect_language, lexical_form
 
 
@@ -172,6 +173,13 @@ def text_languages(text: str) -> list[str]:
     if any(ch in _LATVIAN_LETTERS for ch in text):
         return ["lv"]
     return ["en"]
+
+
+def written_in(profile: Profile) -> list[str]:
+    """The languages of a profile's own words: stored with it, else detected from its texts."""
+    if profile.languages:
+        return sorted(set(profile.languages.values()))
+    return text_languages(" ".join([profile.description, profile.offers, profile.seeks]))
 
 
 def language_mask(languages: Sequence[str]) -> int:

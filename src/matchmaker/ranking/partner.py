@@ -43,7 +43,7 @@ from . import text as free_text
 from .approximate import APPROXIMATE_FROM, OVERFETCH, FirstStage, partner_query
 from .explaining import Explanation, Reasons, explain_match, explain_similar
 from .fit import fit_label
-from .lexical import WordsAndConcepts, csr_row, fit_vocabulary, lookup, text_languages
+from .lexical import WordsAndConcepts, csr_row, fit_vocabulary, lookup, written_in
 from .phrases import PhraseTable, best_pairs
 from .signals import (
     above_average,
@@ -59,13 +59,6 @@ from .signals import (
     top_k,
 )
 from .types import Filters, Match, QueryResult, Weights
-
-
-def written_in(profile: Profile) -> list[str]:
-    """The languages of a profile's own words: stored with it, else detected from its texts."""
-    if profile.languages:
-        return sorted(set(profile.languages.values()))
-    return text_languages(" ".join([profile.description, profile.offers, profile.seeks]))
 
 
 class LearnedScorer(Protocol):
