@@ -58,6 +58,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
         (
             "matchmaker.engine",
             "matchmaker.service",
+            "matchmaker.live_index",
             "matchmaker.evaluation",
             "matchmaker.reports",
             "matchmaker.training",

@@ -46,7 +46,7 @@ from .indexing import stale_fields
 from .lookup import Directory
 from .profiles import Profile
 from .ranking import PartnerRanker
-from .ranking.incremental import NeedsRefit, changed_share
+from .ranking.incremental import NeedsRefit, apply_changes, changed_share
 from .reports import Progress
 from .store import Store
 
@@ -237,7 +237,7 @@ class LiveIndex:
             engine.embed_profiles(store, embedder, changed)
         vectors = store.load_vectors_of(embedder.model_id, [p.id for p in changed])
         try:
-            ranker = ranker.updated(changed, deleted, vectors)
+            ranker = apply_changes(ranker, changed, deleted, vectors)
         except NeedsRefit as exc:
             log.info("refitting in full: %s", exc)
             return None

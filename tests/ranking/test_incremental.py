@@ -1,6 +1,6 @@
 """Incremental updates of a fitted ranker equal a full refit: shipped data, real model.
 
-An edit applied with :meth:`PartnerRanker.updated` (rows appended, old rows
+An edit applied with :func:`ranking.incremental.apply_changes` (rows appended, old rows
 tombstoned, vocabularies kept) must rank the edited company's partners as a
 refit on the edited data does: the same top 10 in the same order, scores within
 :data:`TOLERANCE`. What may differ is what the fit keeps (ranking.incremental
@@ -21,7 +21,7 @@ import pytest
 from matchmaker.importing import parse_file
 from matchmaker.profiles import Profile
 from matchmaker.ranking import PartnerRanker
-from matchmaker.ranking.incremental import changed_share
+from matchmaker.ranking.incremental import apply_changes, changed_share
 from matchmaker.texts import FIELDS
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "companies.jsonl"
@@ -92,7 +92,7 @@ def test_an_edit_ranks_as_a_refit_does(shipped, fitted, real_embedder, refit):
     edited = edit(target, donor)
     after = [edited if p.id == target.id else p for p in shipped]
     vectors = vectors_of([edited], real_embedder)
-    incremental = fitted.updated([edited], [], vectors)
+    incremental = apply_changes(fitted, [edited], [], vectors)
     refit = refit(after, vectors)
 
     assert_same_ranking(incremental, refit, target.id)
@@ -116,7 +116,7 @@ def test_added_and_deleted_companies_rank_as_after_a_refit(
     newcomer = dataclasses.replace(template, id="riga-newcomer", name="Riga Newcomer (fictional)")
     after = [p for p in shipped if p.id != gone.id] + [newcomer]
     vectors = vectors_of([newcomer], real_embedder)
-    incremental = fitted.updated([newcomer], [gone.id], vectors)
+    incremental = apply_changes(fitted, [newcomer], [gone.id], vectors)
     refit = refit(after, vectors)
 
     assert gone.id not in incremental.index_
@@ -135,8 +135,9 @@ def test_the_old_ranker_is_left_as_it_was(shipped, fitted, real_embedder):
     target = shipped[3]
     before = ranked(fitted, target.id)
     edited = edit(target, shipped[50])
-    first = fitted.updated([edited], [], vectors_of([edited], real_embedder))
-    second = first.updated([edit(target, shipped[51])], [], vectors_of([edited], real_embedder))
+    again = edit(target, shipped[51])
+    first = apply_changes(fitted, [edited], [], vectors_of([edited], real_embedder))
+    second = apply_changes(first, [again], [], vectors_of([again], real_embedder))
     assert ranked(fitted, target.id) == before
     assert len(fitted.profiles_) == len(shipped)
     assert len(first.profiles_) == len(shipped) + 1 and len(second.profiles_) == len(shipped) + 2
@@ -147,7 +148,7 @@ def test_the_old_ranker_is_left_as_it_was(shipped, fitted, real_embedder):
 def test_free_text_and_similar_leave_out_replaced_rows(shipped, fitted, real_embedder):
     target = shipped[7]
     edited = dataclasses.replace(target, name=target.name + " (renamed)")
-    incremental = fitted.updated([edited], [], vectors_of([edited], real_embedder))
+    incremental = apply_changes(fitted, [edited], [], vectors_of([edited], real_embedder))
     text = incremental.query(target.offers, top=len(shipped))
     similar = incremental.similar(shipped[8].id, top=len(shipped))
     for matches in (text.matches, similar):

@@ -52,6 +52,14 @@ class NeedsRefit(Exception):
     """The change cannot be applied incrementally (say, a country the fit never saw)."""
 
 
+def mark_fitted(ranker) -> None:
+    """Note on a freshly fitted ranker what incremental updates read: its rows, all alive,
+    and the partnership columns (membership's order)."""
+    ranker.fitted_rows_ = len(ranker.profiles_)
+    ranker.alive_ = np.ones(len(ranker.profiles_), dtype=bool)
+    ranker.partnership_columns_ = sorted({t for p in ranker.profiles_ for t in p.partnership_types})
+
+
 def alive(ranker) -> np.ndarray:
     """Which rows of the ranker are live profiles (all of them right after a full fit)."""
     found = getattr(ranker, "alive_", None)
@@ -81,6 +89,8 @@ def apply_changes(
     vectors: Mapping[str, Mapping[str, np.ndarray]],
 ):
     """A new ranker with ``changed`` profiles added or replaced and ``deleted`` ids removed.
+
+    The given ranker is left as it is (it may be answering searches meanwhile).
 
     ``vectors[field][company_id]`` must hold the changed profiles' vectors
     (as :func:`engine.load_vectors` returns them). Raises :class:`NeedsRefit`

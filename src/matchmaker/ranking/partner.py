@@ -108,8 +108,6 @@ class PartnerRanker(BaseEstimator):
         self.seek_vecs_ = self._field_matrix(vectors.get("seeks", {}))
         self.identity_vecs_ = self._field_matrix(vectors.get("identity", {}))
         self.partnerships_ = membership([p.partnership_types for p in self.profiles_])
-        #: membership's columns, kept so that incremental updates add rows alike
-        self.partnership_columns_ = sorted({t for p in self.profiles_ for t in p.partnership_types})
         self.offer_texts_ = [p.offer_phrases for p in self.profiles_]  # split once, not per reason
         self.identity_texts_ = [p.identity for p in self.profiles_]
         self.seek_texts_ = [p.seek_phrases for p in self.profiles_]
@@ -125,27 +123,11 @@ class PartnerRanker(BaseEstimator):
         self.focus_fit_ = FocusFit().fit(self.profiles_)
         self._fit_lexical()
         self.first_stage_ = self._fit_first_stage()
-        #: rows of this full fit; rows beyond come from incremental updates (ranking.incremental)
-        self.fitted_rows_ = len(self.profiles_)
-        self.alive_ = np.ones(len(self.profiles_), dtype=bool)
+        incremental.mark_fitted(self)  # what later incremental updates build on
         return self
-
-    def updated(
-        self,
-        changed: Sequence[Profile],
-        deleted: Sequence[str],
-        vectors: Mapping[str, Mapping[str, np.ndarray]],
-    ) -> PartnerRanker:
-        """A new ranker with profiles added, replaced or removed, without a full refit.
-
-        This ranker is left as it is (it may be answering searches meanwhile);
-        what stays as fitted (vocabularies, idf) is said in :mod:`ranking.incremental`.
-        """
-        return incremental.apply_changes(self, changed, deleted, vectors)
 
     def live_profiles(self) -> list[Profile]:
         """The profiles this ranker ranks, without the dead rows incremental updates leave."""
-        self._check_fitted()
         return incremental.live_profiles(self)
 
     def _fit_first_stage(self) -> FirstStage | None:
