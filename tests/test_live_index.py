@@ -12,9 +12,10 @@ from __future__ import annotations
 import dataclasses
 import time
 
+import numpy as np
 import pytest
 
-from matchmaker import engine, live_index
+from matchmaker import engine, fitted_state, live_index
 from matchmaker.embedding import HashingEmbedder
 from matchmaker.live_index import LiveIndex
 from matchmaker.store import Store
@@ -95,6 +96,7 @@ def test_a_change_whose_vectors_are_not_written_yet_waits(
 def test_a_restart_loads_the_saved_fit_and_applies_what_changed_since(
     store: Store, tmp_db_path, hashing_embedder: HashingEmbedder, monkeypatch
 ):
+    monkeypatch.setattr(fitted_state, "MAPPED_BYTES", 0)  # the mini set's arrays are small
     fitted = LiveIndex(str(tmp_db_path)).refresh(store, hashing_embedder)  # fits and saves
     baltic = store.get("baltic-generics")
     edited = dataclasses.replace(baltic, name="Baltic Eye Care (fictional)")
@@ -106,6 +108,9 @@ def test_a_restart_loads_the_saved_fit_and_applies_what_changed_since(
     assert restarted.ranker.profiles_[restarted.ranker.index_["baltic-generics"]] == (
         store.get("baltic-generics")
     )
+    # the edit was written into the spare rows of the mapped file, not into a copy
+    assert isinstance(restarted.ranker.offer_vecs_.base, np.memmap)
+    assert isinstance(restarted.ranker.offer_phrases_.vectors.base, np.memmap)
 
 
 def test_many_changed_rows_start_a_full_refit_that_swaps_in(

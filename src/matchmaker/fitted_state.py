@@ -37,11 +37,12 @@ from pathlib import Path
 import numpy as np
 
 from . import __version__
-from .ranking import LearnedScorer, PartnerRanker
+from .ranking import LearnedScorer, PartnerRanker, growing
 from .ranking.approximate import FirstStage
 
 #: Bump when what is saved changes shape: older folders are then ignored and replaced.
-FORMAT = 1
+#: 2: arrays saved with spare rows (ranking.growing.padded) for incremental updates.
+FORMAT = 2
 #: Arrays at least this large go to their own memory-mapped file; smaller ones stay pickled.
 MAPPED_BYTES = 64 * 1024
 #: Profiles compared with the database on load (first, middle, last).
@@ -225,8 +226,12 @@ class _Saver(pickle.Pickler):
         ) and obj.nbytes >= MAPPED_BYTES and not obj.dtype.hasobject:
             self.count += 1
             name = f"{self.count}.npy"
-            np.save(self.folder / "arrays" / name, np.ascontiguousarray(obj), allow_pickle=False)
-            return ("array", name)
+            if obj.ndim == 0:
+                np.save(self.folder / "arrays" / name, obj, allow_pickle=False)
+                return ("array", name)
+            # spare rows, so an incremental update appends into the mapped file's pages
+            np.save(self.folder / "arrays" / name, growing.padded(obj), allow_pickle=False)
+            return ("array", name, len(obj))
         return None
 
 
@@ -248,7 +253,8 @@ class _Loader(pickle.Unpickler):
             stage.exact_below = pid[2]
             return stage
         if kind == "array":
-            return np.load(self.folder / "arrays" / pid[1], mmap_mode="c", allow_pickle=False)
+            mapped = np.load(self.folder / "arrays" / pid[1], mmap_mode="c", allow_pickle=False)
+            return growing.adopt(mapped, pid[2]) if len(pid) > 2 else mapped
         raise pickle.UnpicklingError(f"unknown saved object {pid!r}")
 
 

@@ -42,7 +42,7 @@ def grow(current: np.ndarray, rows) -> np.ndarray:
             buffer[n : n + k] = rows
             _IN_USE[id(buffer)][1] = n + k
             return buffer[: n + k]
-        capacity = n + k + max(k, int(n * SPARE_SHARE), MIN_SPARE)
+        capacity = n + k + max(k, spare_rows(n))
         buffer = np.empty((capacity, *current.shape[1:]), dtype=current.dtype)
         buffer[:n] = current
         buffer[n : n + k] = rows
@@ -50,6 +50,31 @@ def grow(current: np.ndarray, rows) -> np.ndarray:
         _IN_USE[key] = [weakref.ref(buffer), n + k]
         weakref.finalize(buffer, _IN_USE.pop, key, None)
         return buffer[: n + k]
+
+
+def spare_rows(rows: int) -> int:
+    """Spare rows to give an array of ``rows`` rows (also when it is saved to disk)."""
+    return max(int(rows * SPARE_SHARE), MIN_SPARE)
+
+
+def padded(array: np.ndarray) -> np.ndarray:
+    """The array followed by :func:`spare_rows` zero rows: how a saved fit stores it.
+
+    Loaded memory-mapped (copy-on-write), the spare rows cost disk, not memory,
+    and :func:`adopt` lets updates write into them: only the touched pages are
+    copied, never the whole array a process maps.
+    """
+    spare = np.zeros((spare_rows(len(array)), *array.shape[1:]), dtype=array.dtype)
+    return np.concatenate([array, spare])
+
+
+def adopt(buffer: np.ndarray, rows: int) -> np.ndarray:
+    """The first ``rows`` rows of ``buffer`` (a loaded :func:`padded` array), growable in place."""
+    with _LOCK:
+        key = id(buffer)
+        _IN_USE[key] = [weakref.ref(buffer), rows]
+        weakref.finalize(buffer, _IN_USE.pop, key, None)
+    return buffer[:rows]
 
 
 def _growable_buffer(current: np.ndarray, k: int) -> np.ndarray | None:
