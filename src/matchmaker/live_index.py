@@ -275,13 +275,12 @@ class LiveIndex:
                 revision = store.revision()
                 fitted = self._fit(store, embedder, revision, None, patient=True)
                 with self._build_lock:
-                    current = self.snapshot
-                    if current is None or current.revision <= revision:
+                    current, now = self.snapshot, store.revision()
+                    if fitted.ranker is not None and now != revision:
+                        # what was written while fitting, applied before anyone sees it
+                        fitted = self._apply_changes(store, embedder, fitted, now, True, True)
+                    if fitted is not None and (current is None or current.revision <= now):
                         self._swap(fitted)
-                    elif fitted.ranker is not None:
-                        self._swap(fitted)  # the rows changed while fitting come next
-                        if self._update(store, embedder, store.revision(), wait=True) is None:
-                            self._swap(current)
         except Exception:
             log.exception("refitting the ranker failed; searches go on with the previous one")
         finally:
