@@ -157,3 +157,19 @@ def test_free_text_and_similar_leave_out_replaced_rows(shipped, fitted, real_emb
         names = {m.id: m.name for m in matches}
         if target.id in names:
             assert names[target.id].endswith("(renamed)")
+
+
+def test_rows_added_since_the_approximate_index_was_built_are_found(shipped):
+    """Stage 1 from the index (ranking.approximate) scans added rows exactly beside it."""
+    from matchmaker.embedding import HashingEmbedder
+
+    embedder = HashingEmbedder()
+    ranker = PartnerRanker(embedder=embedder, approximate_from=10, candidates=20)
+    ranker.fit(shipped, vectors_of(shipped, embedder))
+    ranker.first_stage_.exact_below = 0  # always the index, however few are eligible
+    query = shipped[0].id
+    best = ranker.match(query, top=1)[0].id
+    twin = dataclasses.replace(shipped[ranker.index_[best]], id="twin", name="Twin (fictional)")
+    updated = apply_changes(ranker, [twin], [best], vectors_of([twin], embedder))
+    ids = [m.id for m in updated.match(query, top=5)]
+    assert ids[0] == "twin" and best not in ids
