@@ -15,6 +15,12 @@ later process with the same revision and model loads it:
   profiles are compared with the database on load, so a database re-created
   with the same revision number is never answered from another one's state.
 
+Only full fits are saved. A live index (live_index.py) loads the newest one at
+or before the database's revision (:func:`load_latest`) and applies the
+companies changed since; each array is saved with spare rows
+(:func:`ranking.growing.padded`) so those updates write into the mapped file's
+private pages instead of copying the array.
+
 The embedder (the model) and a learned scorer are not saved: the caller passes
 the ones in use, and the model is loaded only if a free-text query needs it.
 Saving is best effort: a read-only folder, a full disk or a race with another
