@@ -125,12 +125,12 @@ def row(result: dict) -> str:
     )
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> list[dict]:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", default="5000,100000")
     parser.add_argument("--edits", type=int, default=5)
     parser.add_argument("--model", help="also time embedding one edited profile with this model")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     embedder = HashingEmbedder(dim=WIDTH)
     print(
         f"python {platform.python_version()}, {os.cpu_count()} cores, "
@@ -159,6 +159,7 @@ def main() -> None:
     print("|---|---|---|---|---|---|---|")
     for result in results:
         print(row(result))
+    return results
 
 
 if __name__ == "__main__":
