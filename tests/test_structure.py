@@ -45,6 +45,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "matchmaker.therapy",
             "matchmaker.focus_fit",
             "matchmaker.names",
+            "matchmaker.lookup",
             "matchmaker.text_languages",
             "matchmaker.lexicon",
             "matchmaker.languages",
@@ -77,6 +78,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
         (
             "matchmaker.engine",
             "matchmaker.service",
+            "matchmaker.live_index",
             "matchmaker.evaluation",
             "matchmaker.reports",
             "matchmaker.training",

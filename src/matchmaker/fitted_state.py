@@ -15,6 +15,12 @@ later process with the same revision and model loads it:
   profiles are compared with the database on load, so a database re-created
   with the same revision number is never answered from another one's state.
 
+Only full fits are saved. A live index (live_index.py) loads the newest one at
+or before the database's revision (:func:`load_latest`) and applies the
+companies changed since; each array is saved with spare rows
+(:func:`ranking.growing.padded`) so those updates write into the mapped file's
+private pages instead of copying the array.
+
 The embedder (the model) and a learned scorer are not saved: the caller passes
 the ones in use, and the model is loaded only if a free-text query needs it.
 Saving is best effort: a read-only folder, a full disk or a race with another
@@ -37,11 +43,13 @@ from pathlib import Path
 import numpy as np
 
 from . import __version__
-from .ranking import LearnedScorer, PartnerRanker
+from .ranking import LearnedScorer, PartnerRanker, growing
 from .ranking.approximate import FirstStage
 
 #: Bump when what is saved changes shape: older folders are then ignored and replaced.
-FORMAT = 2  # 2: RoleFit carries licensing_ (who licenses out, who in)
+#: 2: RoleFit carries licensing_ (who licenses out, who in).
+#: 3: arrays saved with spare rows (ranking.growing.padded) for incremental updates.
+FORMAT = 3
 #: Arrays at least this large go to their own memory-mapped file; smaller ones stay pickled.
 MAPPED_BYTES = 64 * 1024
 #: Profiles compared with the database on load (first, middle, last).
@@ -141,12 +149,48 @@ def load(
     return ranker if _agrees_with(ranker, store) else None
 
 
-def _agrees_with(ranker: PartnerRanker, store) -> bool:
+def load_latest(
+    db_path: str | Path, revision: int, embedder, store, learned: LearnedScorer | None = None
+) -> tuple[PartnerRanker, int] | None:
+    """The newest saved fit of this model at or before ``revision``, with its revision.
+
+    The live index (live_index.py) then applies the companies changed since
+    (``Store.changed_since``), so a restart after edits loads instead of refitting;
+    a saved profile that differs from the database counts only if it did not change since.
+    """
+    root = state_root(db_path)
+    if root is None or not root.is_dir():
+        return None
+    template = PartnerRanker(embedder=embedder, learned=learned)
+    suffix = state_key(0, embedder.model_id, template).split("-", 1)[1]
+    found = []
+    for entry in root.iterdir():
+        saved, _, key = entry.name[1:].partition("-")
+        if entry.name.startswith("r") and key == suffix and saved.isdigit():
+            found.append(int(saved))
+    for saved in sorted((r for r in found if r <= revision), reverse=True):
+        folder = root / f"r{saved}-{suffix}"
+        try:
+            ranker = _read(folder, embedder, learned)
+        except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ValueError) as exc:
+            log.warning("ignoring the saved ranker in %s: %s", folder, exc)
+            continue
+        changed, deleted = store.changed_since(saved)
+        if _agrees_with(ranker, store, skip={p.id for p in changed} | set(deleted)):
+            return ranker, saved
+    return None
+
+
+def _agrees_with(ranker: PartnerRanker, store, skip: frozenset | set = frozenset()) -> bool:
     """A few saved profiles equal the database's: not another database's state."""
     profiles = ranker.profiles_
     picks = {0, len(profiles) // 2, len(profiles) - 1}
     try:
-        return all(store.get(profiles[i].id) == profiles[i] for i in sorted(picks))
+        return all(
+            store.get(profiles[i].id) == profiles[i]
+            for i in sorted(picks)
+            if profiles[i].id not in skip
+        )
     except Exception:  # noqa: BLE001 - unknown, merged or deleted: the state is not this data's
         return False
 
@@ -189,8 +233,12 @@ class _Saver(pickle.Pickler):
         ) and obj.nbytes >= MAPPED_BYTES and not obj.dtype.hasobject:
             self.count += 1
             name = f"{self.count}.npy"
-            np.save(self.folder / "arrays" / name, np.ascontiguousarray(obj), allow_pickle=False)
-            return ("array", name)
+            if obj.ndim == 0:
+                np.save(self.folder / "arrays" / name, obj, allow_pickle=False)
+                return ("array", name)
+            # spare rows, so an incremental update appends into the mapped file's pages
+            np.save(self.folder / "arrays" / name, growing.padded(obj), allow_pickle=False)
+            return ("array", name, len(obj))
         return None
 
 
@@ -212,7 +260,8 @@ class _Loader(pickle.Unpickler):
             stage.exact_below = pid[2]
             return stage
         if kind == "array":
-            return np.load(self.folder / "arrays" / pid[1], mmap_mode="c", allow_pickle=False)
+            mapped = np.load(self.folder / "arrays" / pid[1], mmap_mode="c", allow_pickle=False)
+            return growing.adopt(mapped, pid[2]) if len(pid) > 2 else mapped
         raise pickle.UnpicklingError(f"unknown saved object {pid!r}")
 
 

@@ -38,12 +38,12 @@ from ..role_fit import RoleFit, TextRoles
 from ..roles import region_countries
 from ..text_languages import lexical_form
 from ..texts import profile_text
-from . import batch
+from . import batch, incremental
 from . import text as free_text
 from .approximate import APPROXIMATE_FROM, OVERFETCH, FirstStage, partner_query
 from .explaining import Explanation, Reasons, explain_match, explain_similar
 from .fit import fit_label
-from .lexical import WordsAndConcepts, csr_row, fit_vocabulary, lookup, text_languages
+from .lexical import WordsAndConcepts, csr_row, fit_vocabulary, lookup, written_in
 from .phrases import PhraseTable, best_pairs
 from .signals import (
     above_average,
@@ -59,13 +59,6 @@ from .signals import (
     top_k,
 )
 from .types import Filters, Match, QueryResult, Weights
-
-
-def written_in(profile: Profile) -> list[str]:
-    """The languages of a profile's own words: stored with it, else detected from its texts."""
-    if profile.languages:
-        return sorted(set(profile.languages.values()))
-    return text_languages(" ".join([profile.description, profile.offers, profile.seeks]))
 
 
 class LearnedScorer(Protocol):
@@ -130,7 +123,12 @@ class PartnerRanker(BaseEstimator):
         self.focus_fit_ = FocusFit().fit(self.profiles_)
         self._fit_lexical()
         self.first_stage_ = self._fit_first_stage()
+        incremental.mark_fitted(self)  # what later incremental updates build on
         return self
+
+    def live_profiles(self) -> list[Profile]:
+        """The profiles this ranker ranks, without the dead rows incremental updates leave."""
+        return incremental.live_profiles(self)
 
     def _fit_first_stage(self) -> FirstStage | None:
         """The approximate stage-1 index from ``approximate_from`` profiles, else None (exact)."""
@@ -443,7 +441,7 @@ class PartnerRanker(BaseEstimator):
 
     def _mask(self, filters: Filters, exclude: set[str] | None = None) -> np.ndarray:
         """Candidates passing the filters; vectorised, with a Python loop only for list filters."""
-        mask = np.ones(len(self.profiles_), dtype=bool)
+        mask = incremental.alive(self).copy()  # rows replaced or deleted since the fit: never
         if filters.country:  # a country code, or EU for every European one
             mask &= np.isin(self.countries_, list(region_countries(filters.country)))
         for cid in set(filters.exclude) | (exclude or set()):

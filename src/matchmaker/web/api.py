@@ -15,13 +15,13 @@ from flask import Blueprint, g, jsonify, request, send_file, url_for
 
 from ..importing import FORMATS, parse_bytes
 from ..judgements import JudgementInputError, read_judgement
+from ..lookup import fold
 from ..profiles import ProfileError, validate_profile
 from ..ranking import Match
 from ..service import Matchmaker
 from ..store import ConflictError, ImportConflictError, NotFoundError, StaleEditError
 from . import assets, auth, security
 from .forms import parse_search
-from .lookup import fold
 from .resources import get_directory, get_embedder, get_ranker, get_store
 from .search import find_by_text
 from .staff import source_links
