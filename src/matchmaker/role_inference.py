@@ -26,6 +26,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from . import role_inference_ko_lv as ko_lv
 from .profiles import Profile
 
 # Each rule: a regular expression (matched case-insensitively on word starts) and the
@@ -144,9 +145,10 @@ def _compile(rules: Iterable[tuple[str, object]]) -> list[tuple[re.Pattern[str],
     return [(re.compile(pattern, re.IGNORECASE), value) for pattern, value in rules]
 
 
-_IDENTITY = _compile(IDENTITY_RULES)
-_WANT = _compile(WANT_RULES)
-_MARKET = _compile(MARKET_RULES)
+# Korean and Latvian words the rules above lack come after them (role_inference_ko_lv)
+_IDENTITY = _compile(IDENTITY_RULES + ko_lv.IDENTITY_RULES)
+_WANT = _compile(WANT_RULES + ko_lv.WANT_RULES)
+_MARKET = _compile(MARKET_RULES + ko_lv.MARKET_RULES)
 
 
 def roles_in(text: str) -> list[str]:
@@ -170,8 +172,9 @@ def markets_in(text: str) -> list[str]:
 
 def _ordered_hits(text: str, rules: list[tuple[re.Pattern[str], object]]) -> list[str]:
     found: list[tuple[int, str]] = []
+    text = ko_lv.spaced(text)  # "CRO를" -> "CRO 를", so \bcro\b sees the word
     for pattern, value in rules:
-        match = pattern.search(text or "")
+        match = pattern.search(text)
         if match:
             for item in value if isinstance(value, tuple) else (value,):
                 found.append((match.start(), str(item)))
@@ -200,7 +203,10 @@ def infer_roles(profile: Profile) -> list[str]:
     no role, offers only when neither does, and an organisation none of them
     places in life sciences is ``other-industry``.
     """
-    for text in (profile.identity, " ; ".join(profile.sectors), profile.offers):
+    # Korean: the head noun phrase, then the first clause; Latvian: the first clause
+    # (role_inference_ko_lv). English reads the sentence only, as before.
+    readings = ko_lv.identity_readings(profile.identity)
+    for text in (*readings, " ; ".join(profile.sectors), profile.offers):
         roles = roles_in(text)
         if roles:
             return roles[:2]
