@@ -93,7 +93,8 @@ WANT_RULES: tuple[_Rule, ...] = (
     (r"(?:trial|study) sponsors?|sponsors\b|sponsor[iu]\b|의뢰자|의뢰사",
      ("drug-developer", "pharma-company")),
     (r"(?:trial|clinical|evaluation|validation|investigat\w*) sites?|investigators|"
-     r"임상 ?기관|임상\S* ?(?:실시)?기관|임상시험 (?:파트너|협력)|임상연구|클리닉|치과의원|"
+     r"임상 ?기관|임상(?!\S*수탁)\S* ?(?:실시)?기관|임상시험 (?:파트너|협력)|임상연구|"
+     r"클리닉|치과의원|"
      r"pētījumu centr|pētījumu viet", ("hospital",)),
     (r"contract manufacturing (?:clients|customers)|manufacturing clients|"
      r"(?:biotech|brand[- ]owner) clients|바이오텍 고객|līgumražošanas klient",
@@ -109,10 +110,11 @@ WANT_RULES: tuple[_Rule, ...] = (
     (r"research partners|academic|research (?:collaborat|exchange)|joint (?:r&d|grants?|research)|"
      r"공동연구|연구기관|대학|pētniecīb", ("research-institute",)),
     (r"hospital (?:partners|customers|tender)|clinics?\b|병원", ("hospital",)),
-    (r"agencies|agency partners|counterparts|협력 기관|기관 파트너|aģentūr", ("trade-agency",)),
+    (r"agencies|agency partners|counterparts|협력 기관|(?<!연구|시험|검사)기관 파트너|aģentūr",
+     ("trade-agency",)),
     (r"association partners|associations\b|federation partners", ("industry-association",)),
     (r"registration support|regulatory support|market entry support|인허가", ("consultancy",)),
-    (r"cro partners|\bcros?\b|시험기관|임상 서비스", ("cro",)),
+    (r"cro partners|\bcros?\b|(?<!임상)(?<!임상 )시험기관|임상 서비스", ("cro",)),
     (r"distribut|wholesal|importers?|commercial partners|marketing partners|"
      r"유통|수입|도매|상업화|바이어|리테일|izplatī|importētāj|mazumtirdzniec",
      ("distributor",)),

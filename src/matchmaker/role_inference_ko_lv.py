@@ -52,6 +52,10 @@ IDENTITY_RULES: tuple[_Rule, ...] = (
     (r"벤처캐피탈|투자사|자산운용|증권사|riska kapitāl|investīciju (?:fond|uzņēm|sabiedr)",
      ("investor",)),
     (r"학회|상공회의소|biedrīb|federācij|tirdzniecības kamer", ("industry-association",)),
+    (r"programmatūr|veselības it\b|e-veselīb|디지털 ?헬스|헬스케어 ?IT|의료 ?IT|의료정보",
+     ("health-it",)),
+    (r"건강기능식품|건기식|uztura bagātinātāj", ("consumer-health",)),
+    (r"farmācijas piegādātāj|zāļu piegādātāj", ("pharma-company",)),
     (r"brīvost|\bosta\b|ostas pārvald|aviokompānij|aviosabiedrīb|kravu pārvadā|항만|공항",
      ("logistics",)),
 )
@@ -63,6 +67,13 @@ WANT_RULES: tuple[_Rule, ...] = (
     (r"pētnieku centr|klīnisk\w* (?:bāz|centr)|임상시험 실시기관|실시기관", ("hospital",)),
     (r"임상시험수탁|klīnisko pētījumu (?:organizācij|pakalpojum)", ("cro",)),
     (r"vairumtirgotāj|도매업체|유통사|유통업체|수입사|수입업체", ("distributor",)),
+    (r"reģistrācij\w* atbalst|atbalst\w* (?:\w+ )?reģistrācij|regulatīv\w* atbalst",
+     ("consultancy",)),
+    (r"pētnieku apmaiņ|pētniecības apmaiņ|akadēmisk\w* partner|연구 ?파트너|연구 협력|공동 ?연구",
+     ("research-institute",)),
+    (r"임상 ?(?:검증|성능평가|평가) ?기관|성능평가 ?기관", ("hospital",)),
+    (r"파트너 ?기관", ("trade-agency",)),
+    (r"브랜드사|브랜드 고객", ("drug-developer", "pharma-company")),
     (r"investīcij|\bfond(?:s|i|u|iem|us|a|am)\b|투자사|벤처캐피탈|공동투자", ("investor",)),
 )
 

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .lexicon.fields import native_values
+from .role_inference_ko_lv import spaced
 from .roles import check_vocabulary
 
 if TYPE_CHECKING:  # profiles imports this module's checks
@@ -164,7 +165,8 @@ _MODALITIES = [(re.compile(p, re.IGNORECASE), s) for p, s in MODALITY_RULES]
 
 
 def _hits(text: str, rules: list[tuple[re.Pattern[str], str]]) -> list[str]:
-    found = [(m.start(), slug) for pattern, slug in rules if (m := pattern.search(text or ""))]
+    text = spaced(text)  # "AI로" -> "AI 로": a Korean particle hides the word boundary
+    found = [(m.start(), slug) for pattern, slug in rules if (m := pattern.search(text))]
     return [slug for _, slug in sorted(found)]
 
 
