@@ -39,8 +39,9 @@ IDENTITY_RULES: tuple[_Rule, ...] = (
     (r"klīnisko pētījumu (?:pakalpojum|organizācij|uzņēm)|līgumpētniec|임상수탁|위탁연구",
      ("cro",)),
     (r"위탁개발생산|수탁생산|위탁제조|līgumražošan", ("cdmo",)),
-    (r"farmācijas (?:uzņēm|kompānij|ražotāj|grup)|zāļu ražotāj|제약회사|제약기업|제약 기업",
-     ("pharma-company",)),
+    # a dative plural (farmācijas uzņēmumiem, "for pharma companies") names clients
+    (r"(?:farmācijas (?:uzņēmum|kompānij|ražotāj|grup)|zāļu ražotāj)(?!iem|ām)|"
+     r"제약회사|제약기업|제약 기업", ("pharma-company",)),
     (r"신약 ?개발|신약개발|zāļu kandidāt|jaunu zāļu izstrād", ("drug-developer",)),
     (r"대학병원|종합병원|어린이병원|universitātes slimnīc|medicīnas centr", ("hospital",)),
     (r"연구기관|국책연구|pētniecības (?:institūt|centr)|zinātnisk\w* institūt|augstskol",
