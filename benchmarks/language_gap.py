@@ -147,11 +147,28 @@ ROLE_FIELDS = ("roles", "partner_roles", "markets")
 ALL_FIELDS = (*ROLE_FIELDS, "therapeutic_areas", "modalities")
 
 
+#: with --labelled-english-records: the translated pool's records still written in English
+#: take their labels from data/companies.jsonl (the translated file predates the labels)
+LABEL_ENGLISH_RECORDS = False
+TRANSLATED_MARK = "from the English profile"
+
+
 def load_pool(path: str):
     parsed = parse_file(path, any_european=True)
     if not parsed.ok:
         raise SystemExit(f"{path}: {parsed.errors[0]}")
-    return [replace(p, **{field: [] for field in STRIP}) for p in parsed.profiles]
+    profiles = parsed.profiles
+    if LABEL_ENGLISH_RECORDS and "multilingual" in path:
+        profiles = [_labelled_if_english(p) for p in profiles]
+    return [replace(p, **{field: [] for field in STRIP}) for p in profiles]
+
+
+def _labelled_if_english(profile):
+    """An untranslated record of the translated pool with its English record's labels."""
+    if (profile.source or "").endswith(TRANSLATED_MARK):
+        return profile
+    english = {p.id: p for p in parse_file(ROOT / "data" / "companies.jsonl").profiles}
+    return replace(profile, **{f: getattr(english[profile.id], f) for f in ALL_FIELDS})
 
 
 def english_texts(judged_ml: str) -> dict[str, str]:
@@ -335,8 +352,15 @@ def main(argv: Sequence[str] | None = None) -> None:
         action="store_true",
         help="drop those and therapeutic areas and modalities too: everything is read from text",
     )
+    parser.add_argument(
+        "--labelled-english-records",
+        action="store_true",
+        help="translated pool: records left in English keep their labels (only translated "
+        "records read theirs from text)",
+    )
     args = parser.parse_args(argv)
-    global STRIP
+    global STRIP, LABEL_ENGLISH_RECORDS
+    LABEL_ENGLISH_RECORDS = args.labelled_english_records
     STRIP = ALL_FIELDS if args.inferred_fields else ROLE_FIELDS if args.inferred_roles else ()
     embedder = DiskCachedEmbedder(engine.make_embedder(args.model), args.cache)
     if args.lexicon:
