@@ -52,9 +52,11 @@ IDENTITY_RULES: tuple[_Rule, ...] = (
      ("device-maker",)),
     (r"벤처캐피탈|투자사|자산운용|증권사|riska kapitāl|investīciju (?:fond|uzņēm|sabiedr)",
      ("investor",)),
-    (r"학회|상공회의소|biedrīb|federācij|tirdzniecības kamer", ("industry-association",)),
-    (r"programmatūr|veselības it\b|e-veselīb|디지털 ?헬스|헬스케어 ?IT|의료 ?IT|의료정보",
-     ("health-it",)),
+    # \b: akciju sabiedrība (a joint-stock company) is no biedrība (a society)
+    (r"학회|상공회의소|\bbiedrīb|federācij|tirdzniecības kamer", ("industry-association",)),
+    # health software only: programmatūra alone is any software (a router's, too)
+    (r"veselības it\b|veselības (?:it )?programmatūr|medicīnas programmatūr|e-veselīb|"
+     r"디지털 ?헬스|헬스케어 ?IT|의료 ?IT|의료정보", ("health-it",)),
     (r"건강기능식품|건기식|uztura bagātinātāj", ("consumer-health",)),
     (r"farmācijas piegādātāj|zāļu piegādātāj", ("pharma-company",)),
     (r"brīvost|\bosta\b|ostas pārvald|aviokompānij|aviosabiedrīb|kravu pārvadā|항만|공항",
@@ -74,7 +76,6 @@ WANT_RULES: tuple[_Rule, ...] = (
      ("research-institute",)),
     (r"임상 ?(?:검증|성능평가|평가) ?기관|성능평가 ?기관", ("hospital",)),
     (r"파트너 ?기관", ("trade-agency",)),
-    (r"브랜드사|브랜드 고객", ("drug-developer", "pharma-company")),
     (r"investīcij|\bfond(?:s|i|u|iem|us|a|am)\b|투자사|벤처캐피탈|공동투자", ("investor",)),
 )
 
