@@ -70,6 +70,8 @@ WANT_RULES: tuple[_Rule, ...] = (
     (r"pētnieku centr|klīnisk\w* (?:bāz|centr)|임상시험 실시기관|실시기관", ("hospital",)),
     (r"임상시험수탁|klīnisko pētījumu (?:organizācij|pakalpojum)", ("cro",)),
     (r"vairumtirgotāj|도매업체|유통사|유통업체|수입사|수입업체", ("distributor",)),
+    # as the English "manufacturers": a maker is wanted, of medicines or devices
+    (r"제조업체|제조 ?업체|제조기업|생산 ?업체|ražotājuzņēm", ("pharma-company", "device-maker")),
     (r"reģistrācij\w* atbalst|atbalst\w* (?:\w+ )?reģistrācij|regulatīv\w* atbalst",
      ("consultancy",)),
     (r"pētnieku apmaiņ|pētniecības apmaiņ|akadēmisk\w* partner|연구 ?파트너|연구 협력|공동 ?연구",
