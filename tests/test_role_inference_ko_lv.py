@@ -93,6 +93,8 @@ def test_the_korean_head_is_the_noun_phrase_before_the_copula():
         ),
         ("Mums vajag atbalstu produktu reģistrācijai Korejā", ["consultancy"]),
         ("Meklējam veselības IT programmatūras partnerus", ["health-it"]),
+        # a maker is wanted, as "manufacturers" asks for one in English
+        ("유럽의 의료기기 제조업체를 찾고 있습니다", ["pharma-company", "device-maker"]),
     ],
 )
 def test_needs_name_the_roles_they_want(need, wanted):
@@ -145,6 +147,22 @@ def test_a_latin_word_is_cut_from_its_korean_particle():
 def test_areas_and_product_types_are_read_from_sentences(text, areas, modalities):
     assert sorted(areas_in(text)) == sorted(areas)
     assert sorted(modalities_in(text)) == sorted(modalities)
+
+
+@pytest.mark.parametrize(
+    ("description", "role"),
+    [
+        # akciju sabiedrība is a joint-stock company, not a biedrība (society)
+        (
+            "Saplākšņa ražotājs, kas izveidots kā akciju sabiedrība 1992. gadā.",
+            "industry-association",
+        ),
+        # software alone is any software: a router maker is no health-IT company
+        ("Rīgas uzņēmums, kas ražo maršrutētājus un to programmatūru.", "health-it"),
+    ],
+)
+def test_words_that_only_look_like_roles_are_not_read_as_them(description, role):
+    assert role not in roles_in(description)
 
 
 def test_english_text_is_left_to_the_english_rules():
