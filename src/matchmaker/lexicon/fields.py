@@ -161,9 +161,9 @@ def native_values(text: str, field: str) -> tuple[str, ...]:
     """Values of ``field`` named by concepts in the Korean and Latvian clauses, in order."""
     mapping = FIELD_MAPS[field]
     found: list[str] = []
-    for clause in foreign_clauses(text):
-        for concept in native_lexicon().concepts_in(clause):
-            value = mapping.get(concept)
-            if value and value not in found:
-                found.append(value)
+    # one analysis of all the Korean and Latvian clauses together: Kiwi is the cost
+    for concept in native_lexicon().concepts_in(" ; ".join(foreign_clauses(text))):
+        value = mapping.get(concept)
+        if value and value not in found:
+            found.append(value)
     return tuple(found)
