@@ -40,6 +40,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "matchmaker.profiles",
             "matchmaker.roles",
             "matchmaker.role_inference",
+            "matchmaker.role_inference_ko_lv",
             "matchmaker.role_fit",
             "matchmaker.licensing",
             "matchmaker.therapy",
