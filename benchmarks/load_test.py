@@ -24,6 +24,7 @@ and backend, throughput, and the edit visibility. Nothing here asserts a time.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import secrets
@@ -93,6 +94,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--visible-within", type=float, default=10.0,
         help="seconds within which the other process must show an edit (10)",
     )  # fmt: skip
+    parser.add_argument(
+        "--in-process", action="store_true",
+        help="two apps in this process instead of two processes (the quick test)",
+    )  # fmt: skip
     parser.add_argument("--quick", action="store_true", help="hashing, SQLite, 10 s, 8 readers")
     args = parser.parse_args(argv)
     if args.quick:
@@ -132,7 +137,11 @@ def run_backend(backend: str, args: argparse.Namespace) -> Run:
         env = server_env(args, backend)
         logs = [folder / f"server{i}.log" for i in range(2)]
         started = time.monotonic()
-        ports = stack.enter_context(servers(db, env, logs, args.threads))
+        if args.in_process:
+            ports = stack.enter_context(servers_in_process(db, env, args.threads))
+            logs = []
+        else:
+            ports = stack.enter_context(servers(db, env, logs, args.threads))
         print(f"[{backend}] 2 app processes serving after {time.monotonic() - started:.0f} s")
         baseline = audit_baseline(db)
         record = run_loops(ports, loaded, writers, args)
@@ -237,6 +246,43 @@ def servers(db: str, env: dict[str, str], logs: list[Path], threads: int):
             process.terminate()
         for process in processes:
             process.wait(timeout=60)
+
+
+@contextmanager
+def servers_in_process(db: str, env: dict[str, str], threads: int):
+    """Two apps, each with its own ranking snapshot, under waitress in this process.
+
+    For the quick test only: starting two ``matchmaker serve`` processes (torch
+    imported, model loaded) takes half a minute on a busy machine. Each app reads
+    the data revision and refits on its own, as a second process would.
+    """
+    import waitress.server
+
+    from matchmaker.web import create_app, resources
+
+    settings = {k.removeprefix("MATCHMAKER_"): v for k, v in env.items() if "MATCHMAKER_" in k}
+    running = []
+    for _ in range(2):
+        app = create_app(settings | {"DB": db})
+        with app.app_context():  # fitted before listening, as `matchmaker serve` does
+            resources.get_snapshot()
+            resources.close_store()
+        server = waitress.server.create_server(
+            app, host="127.0.0.1", port=0, threads=threads, ident="matchmaker"
+        )
+        threading.Thread(target=_serve_quietly, args=(server,), daemon=True).start()
+        running.append(server)
+    try:
+        yield [server.effective_port for server in running]
+    finally:
+        for server in running:
+            server.close()
+            server.task_dispatcher.shutdown()
+
+
+def _serve_quietly(server) -> None:
+    with contextlib.suppress(OSError, ValueError):  # close() pulls the socket from the loop
+        server.run()
 
 
 def free_port() -> int:
