@@ -21,7 +21,7 @@ from benchmarks import load_test  # noqa: E402
 
 def test_a_short_load_run_on_sqlite_has_no_errors(capsys):
     argv = ["--backend", "sqlite", "--model", "hashing", "--in-process"]
-    argv += ["--readers", "4", "--writers", "2", "--seconds", "4", "--hot", "3"]
+    argv += ["--readers", "4", "--writers", "2", "--seconds", "3", "--hot", "3"]
     [run] = load_test.main(argv)
     out = capsys.readouterr().out
     assert run.errors == [], run.errors
