@@ -214,11 +214,17 @@ def read_until(
     """One reader: request after request, alternating processes, until ``stop`` is set."""
     rng = random.Random(seed)
     kinds, weights = list(READ_WEIGHTS), list(READ_WEIGHTS.values())
-    while not stop.is_set():
-        kind = rng.choices(kinds, weights)[0]
-        cookies = staff if kind == "staff list" else None
-        client.call(kind, client.next_server(), "GET", rng.choice(urls[kind]), cookies=cookies)
-    client.close()
+    try:
+        while not stop.is_set():
+            kind = rng.choices(kinds, weights)[0]
+            cookies = staff if kind == "staff list" else None
+            client.call(kind, client.next_server(), "GET", rng.choice(urls[kind]), cookies=cookies)
+    except Exception as exc:  # a reader that died is an error of the run, not less load
+        error = f"{type(exc).__name__}: {exc}"
+        client.record.add(Sample("reader crashed", 0, time.monotonic(), 0.0, 0, error))
+        raise
+    finally:
+        client.close()
 
 
 # -- writers --------------------------------------------------------------------------------
