@@ -118,6 +118,8 @@ def test_hand_changes_are_checked_and_versioned(staff_client, planned, tmp_db_pa
          "Tables must be a whole number, not “many”"),
         ("/staff/missions/create", {"name": "X", "days": "2026-05-12", "good_fit": "nan"},
          "finite"),
+        ("/staff/missions/create", {"name": "X", "days": "2026-05-12", "good_fit": "1.5"},
+         "a good fit is between 0 and 1"),
         ("/staff/missions/participants", {"company": "no-such-company"}, "no company with id"),
         ("/staff/missions/participant", {"company": "han-generics", "unavailable": "0-99"},
          "outside 0-7"),
