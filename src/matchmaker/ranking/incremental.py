@@ -21,8 +21,8 @@ approximate index (rows added since are scanned exactly next to it,
 follow every change. A profile's words that the fit never saw therefore add
 nothing to its lexical signal until the next full refit, and lexical scores
 drift by the mean-length change (one document in N). Everything else (dense and
-phrase vectors, roles, markets, focus rows, partnership types) is exactly what a
-refit computes: on the shipped data an edited company's top 10 equals a
+phrase vectors, roles, markets, licensing directions, focus rows, partnership
+types) is exactly what a refit computes: on the shipped data an edited company's top 10 equals a
 refit's, scores within 1e-3 (tests/ranking/test_incremental.py).
 
 The caller (:mod:`matchmaker.live_index`) refits in full in the background once
@@ -37,6 +37,7 @@ from collections.abc import Iterable, Mapping, Sequence
 import numpy as np
 
 from ..focus_fit import _AREA_INDEX, _MODALITY_INDEX, FocusFit, _rows, _side, _unit
+from ..licensing import LicensingFit, direction
 from ..profiles import Profile
 from ..role_fit import RoleFit, role_vector, wanted_vector
 from ..role_inference import effective_fields
@@ -199,6 +200,16 @@ def _grown_roles(fit: RoleFit, changed: list[Profile]) -> RoleFit:
     new.reach_ = grow(
         fit.reach_, [[market_covers(f.markets, c) for c in fit.countries_] for f in fields]
     )
+    new.licensing_ = _grown_licensing(fit.licensing_, changed)
+    return new
+
+
+def _grown_licensing(fit: LicensingFit, changed: list[Profile]) -> LicensingFit:
+    """Licensing directions of the changed profiles appended (read from their phrases)."""
+    new = copy.copy(fit)
+    directions = [direction(p) for p in changed]
+    new.out_ = grow(fit.out_, [d.out for d in directions])
+    new.into_ = grow(fit.into_, [d.into for d in directions])
     return new
 
 
