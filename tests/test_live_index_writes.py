@@ -109,3 +109,37 @@ def test_every_curator_write_shows_as_after_a_refit(
     store.upsert_many([*newcomers, changed], actor="t")
     engine.embed_profiles(store, hashing_embedder, store.list())
     _assert_like_a_refit(served(), store, hashing_embedder)
+
+
+def test_migration_15_on_a_database_with_deleted_and_merged_companies(
+    tmp_db_path, mini_path, hashing_embedder: HashingEmbedder, monkeypatch
+):
+    """Rows written before the stamp existed count as part of any full fit; every write
+    after it (a restore, an undone merge) is stamped, on either engine."""
+    from matchmaker.importing import parse_file
+    from matchmaker.store import schema as schema_module
+
+    with monkeypatch.context() as patch:
+        older = [m for m in schema_module.MIGRATIONS if m[0] < 15]
+        patch.setattr(schema_module, "MIGRATIONS", older)
+        with Store.open(tmp_db_path, create=True) as old:
+            old.upsert_many(parse_file(mini_path).profiles, actor="fixture")
+            old.set_deleted("jeju-cosmetics", True, actor="t")
+            kept = old.get("seoul-pharma-distribution")
+            merge_id = old.merge(kept, "han-generics", actor="t")
+    with Store.open(tmp_db_path) as store:
+        start = store.revision()
+        assert store.changed_since(0) == ([], [])  # all stamped 0: in the first full fit
+        engine.embed_profiles(store, hashing_embedder, store.list())
+        index = LiveIndex(str(tmp_db_path))
+        first = index.current(store, hashing_embedder)
+        assert "jeju-cosmetics" not in first.ranker.index_
+        assert "han-generics" not in first.ranker.index_
+
+        store.set_deleted("jeju-cosmetics", False, actor="t")
+        store.undo_merge(merge_id, actor="t")
+        changed, deleted = store.changed_since(start)
+        assert sorted(p.id for p in changed) == ["han-generics", "jeju-cosmetics"]
+        assert deleted == []
+        engine.embed_profiles(store, hashing_embedder, store.list())
+        _assert_like_a_refit(index.current(store, hashing_embedder), store, hashing_embedder)
