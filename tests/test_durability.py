@@ -577,3 +577,31 @@ def test_read_commands_embed_stale_profiles_for_the_run_and_say_so(runner, tmp_p
     assert db.read_bytes() == before
     run(runner, "embed", "--db", db, **env)
     assert run(runner, "match", "baltic-generics", "--db", db, **env).stderr == ""
+
+
+def test_restore_drops_saved_fits_of_the_history_it_undid(runner, lived_in, tmp_path):
+    """A fit saved after the backup holds companies the restore removed; once the restored
+    database counts past that fit's revision, a restart must not bring it forward."""
+    from matchmaker import fitted_state
+    from matchmaker.live_index import LiveIndex
+
+    embedder = HashingEmbedder()
+    backup = tmp_path / "monday.db"
+    run(runner, "backup", backup, "--db", lived_in)
+    with Store.open(lived_in) as store:  # Tuesday: a company the restore will undo
+        lost = store.get("riga-clinical-research")
+        lost.id, lost.name = "daily-co", "Daily Co (fictional)"
+        engine.save_and_embed(store, embedder, lost, actor="bob", create=True)
+        saved = LiveIndex(str(lived_in)).refresh(store, embedder)  # a full fit, saved
+        assert "daily-co" in saved.ranker.index_ and saved.revision == store.revision()
+    run(runner, "restore", backup, "--db", lived_in, "--yes")
+    with Store.open(lived_in) as store:  # Wednesday: edits take the count past Tuesday's
+        baltic = store.get("baltic-generics")
+        for n in range(saved.revision - store.revision() + 1):
+            baltic.offers = f"tablets, batch {n}"
+            baltic = engine.save_and_embed(store, embedder, baltic, actor="bob")
+        assert store.revision() > saved.revision
+        assert fitted_state.load_latest(lived_in, store.revision(), embedder, store) is None
+        restarted = LiveIndex(str(lived_in)).refresh(store, embedder)
+        assert "daily-co" not in restarted.ranker.index_
+        assert sorted(restarted.ranker.index_) == [p.id for p in store.list()]

@@ -69,6 +69,20 @@ def state_root(db_path: str | Path) -> Path | None:
     return Path(str(db_path) + ".fitted")
 
 
+def discard(db_path: str | Path) -> None:
+    """Remove every saved fit of this database (after ``matchmaker restore``).
+
+    :func:`load_latest` trusts a fit saved at or before the database's revision
+    plus the rows stamped since. A restored backup goes back to the backup's
+    revision and counts on from there, so a fit saved before the restore (of
+    writes the restore undid) would later be brought forward as if those
+    writes had happened: companies that no longer exist would be ranked.
+    """
+    root = state_root(db_path)
+    if root is not None and root.is_dir():
+        shutil.rmtree(root, ignore_errors=True)
+
+
 def state_key(revision: int, model_id: str, ranker: PartnerRanker) -> str:
     """Folder name of one fit: revision first (readable), then a hash of what else matters."""
     weights = asdict(ranker.weights) if ranker.weights is not None else None

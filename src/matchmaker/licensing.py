@@ -12,7 +12,8 @@ it, phrase by phrase (offers and seeks are ``;``-separated phrases):
   offers the means ("capacity to in-license and fund clinical assets"), is **in**;
 * any other phrase about licensing ("global pharma licensees", "fimasartan
   products for licensing abroad", "licensing of gene-editing technology") is
-  **out**.
+  **out**, except a licence to operate ("wholesale licence and GDP logistics",
+  "licensed wholesaler"): that is a permit, not a product licensed to anyone.
 
 A pair fits when one side licenses out and the other in (:func:`licensing_fit`);
 ranking adds it as the ``licensing`` signal (docs/ranking.md). English phrasings
@@ -38,6 +39,18 @@ _IN = re.compile(
 )
 #: any licensing word; when a phrase has it and not _IN, the company licenses out
 _ANY = re.compile(r"licen[cs]", re.IGNORECASE)
+#: a licence to operate, which says nothing of licensing products: "wholesale licence",
+#: "GMP-licensed site", "licensed wholesaler", Latvian "lieltirdzniecības licence"
+_PERMIT = re.compile(
+    r"(?:wholesale|wholesaler'?s?|manufacturing|production|import|export|pharmacy|"
+    r"distribution|operating|trading|business|gmp|gdp|narcotics?|"
+    r"lieltirdzniecības|ražošanas|aptiekas|importa|eksporta|speciālās atļaujas)"
+    r"[- ]licen[cs]e[sd]?\b|"
+    r"licen[cs]ed (?:pharmaceutical |medicines? |drug )?(?:wholesal|pharmac|distributor|"
+    r"warehouse|manufactur|importer|premises|site|facilit|laborator)|"
+    r"licencēt\w* (?:zāļu )?(?:lieltirgotāj|aptiek|ražotāj|izplatītāj)",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
@@ -54,7 +67,7 @@ def direction(profile: Profile) -> Direction:
     for phrase in [*profile.offer_phrases, *profile.seek_phrases]:
         if _IN.search(phrase):
             into = True
-        elif _ANY.search(phrase):
+        elif _ANY.search(_PERMIT.sub(" ", phrase)):
             out = True
     return Direction(out=out, into=into)
 

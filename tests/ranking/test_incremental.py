@@ -173,3 +173,52 @@ def test_rows_added_since_the_approximate_index_was_built_are_found(shipped):
     updated = apply_changes(ranker, [twin], [best], vectors_of([twin], embedder))
     ids = [m.id for m in updated.match(query, top=5)]
     assert ids[0] == "twin" and best not in ids
+
+
+def _row_arrays(obj, path: str = "ranker", depth: int = 0):
+    """(path, rows) of every per-row array or list reachable from the ranker's fitted parts."""
+    from scipy.sparse import spmatrix
+
+    for name, value in vars(obj).items():
+        where = f"{path}.{name}"
+        if isinstance(value, np.ndarray) and value.ndim:
+            yield where, len(value)
+        elif isinstance(value, spmatrix):
+            yield where, value.shape[0]
+        elif isinstance(value, list):
+            yield where, len(value)
+        elif (
+            depth < 3
+            and type(value).__module__.startswith("matchmaker")
+            and hasattr(value, "__dict__")
+            and name.endswith("_")
+        ):
+            yield from _row_arrays(value, where, depth + 1)
+
+
+def test_every_per_company_array_grows_with_an_update(shipped):
+    """A fitted part that apply_changes forgets (licensing_ once) breaks ranking of the row.
+
+    Every array or list of the fitted ranker (and of its role, focus, licensing and
+    lexical parts) that has one entry per company must have one per row after an
+    update, and the updated company must rank and be ranked (it once raised an
+    IndexError in LicensingFit.evidence, a 500 on the first search after any edit).
+    """
+    from matchmaker.embedding import HashingEmbedder
+
+    embedder = HashingEmbedder()
+    ranker = PartnerRanker(embedder=embedder).fit(shipped, vectors_of(shipped, embedder))
+    n = len(shipped)
+    per_row = {where for where, rows in _row_arrays(ranker) if rows == n}
+    assert "ranker.role_fit_.licensing_.out_" in per_row  # the walk reaches the sub-fits
+    licensor = dataclasses.replace(
+        shipped[4], id="licensor", offers="oncology assets; global licensees wanted",
+        seeks="partners to license our oncology assets abroad",
+    )
+    updated = apply_changes(ranker, [licensor], [], vectors_of([licensor], embedder))
+    grown = dict(_row_arrays(updated))
+    assert {where: grown[where] for where in per_row} == {where: n + 1 for where in per_row}
+    assert updated.role_fit_.licensing_.out_[updated.index_["licensor"]]
+    assert updated.match("licensor")
+    korean = next(p.id for p in shipped if p.country == "KR")  # the licensor is Latvian
+    assert "licensor" in [m.id for m in updated.match(korean, top=n)]

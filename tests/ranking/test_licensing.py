@@ -73,3 +73,37 @@ def test_eval_can_strip_every_curated_field_so_ranking_reads_them_from_text():
     assert all(getattr(stripped, name) == [] for name in VOCABULARY_FIELDS)
     assert effective_fields(stripped).inferred == {"roles", "partner_roles", "markets"}
     assert curated.roles == ["distributor"]  # the original is left alone
+
+
+def test_a_licence_to_operate_is_not_licensing_out():
+    """A wholesaler's permit ("wholesale licence", Latvian "lieltirdzniecības licence") is
+    no product licensed to anyone: recipe-plus in data/companies.jsonl once counted as a
+    licensor, and so as a partner of every Korean in-licensing company."""
+    permits = [
+        "wholesale licence and GDP logistics",
+        "lieltirdzniecības licence un GDP loģistika",
+        "GMP-licensed manufacturing site",
+        "licensed pharmaceutical wholesaler for the Baltics",
+        "import licences for medical devices",
+    ]
+    for phrase in permits:
+        assert direction(_p("w", "LV", phrase, "Korean suppliers")) == direction(
+            _p("w", "LV", "", "Korean suppliers")
+        ), phrase
+    still_out = ["wholesale licence; licensing partners for Korea", "export licensing deals"]
+    for phrase in still_out:
+        assert direction(_p("o", "LV", phrase, "")).out, phrase
+
+
+def test_no_licensing_words_leave_scores_as_without_the_signal(hashing_embedder):
+    """The signal is all zeros in a pool that names no licensing: no NaN, no change."""
+    from matchmaker.ranking import Weights
+
+    profiles = [
+        _p(f"lv{i}", "LV", f"generic medicines {i}", "Korean distributors") for i in range(4)
+    ] + [_p(f"kr{i}", "KR", f"pharmacy chain {i}", "European generics") for i in range(4)]
+    ranker = engine.fit_in_memory(profiles, hashing_embedder)
+    without = engine.fit_in_memory(profiles, hashing_embedder, Weights(licensing=0.0))
+    got, want = ranker.match("lv0"), without.match("lv0")
+    assert [m.score_parts["licensing"] for m in got] == [0.0] * len(got)
+    assert [(m.id, m.score) for m in got] == [(m.id, m.score) for m in want]

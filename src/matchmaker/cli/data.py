@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from .. import engine
+from .. import engine, fitted_state
 from ..files import replaced_atomically
 from ..importing import EXPORT_FORMATS, ParsedFile, detect_format, export_profiles, parse_file
 from ..indexing import embed_profiles
@@ -167,6 +167,7 @@ def restore(backup_path: str, yes: bool, db_path: str) -> None:
             err=True,
         )
     counts, kept = restore_database(backup_path, db_path)
+    fitted_state.discard(db_path)  # fits of the replaced history must not be brought forward
     with open_store(db_path):  # applies newer migrations and checks the result
         pass
     was = f"; the database it replaced is kept as {kept}" if kept else ""

@@ -21,8 +21,8 @@ approximate index (rows added since are scanned exactly next to it,
 follow every change. A profile's words that the fit never saw therefore add
 nothing to its lexical signal until the next full refit, and lexical scores
 drift by the mean-length change (one document in N). Everything else (dense and
-phrase vectors, roles, markets, focus rows, partnership types) is exactly what a
-refit computes: on the shipped data an edited company's top 10 equals a
+phrase vectors, roles, markets, licensing directions, focus rows, partnership
+types) is exactly what a refit computes: on the shipped data an edited company's top 10 equals a
 refit's, scores within 1e-3 (tests/ranking/test_incremental.py).
 
 The caller (:mod:`matchmaker.live_index`) refits in full in the background once
@@ -205,7 +205,7 @@ def _grown_roles(fit: RoleFit, changed: list[Profile]) -> RoleFit:
 
 
 def _grown_licensing(fit: LicensingFit, changed: list[Profile]) -> LicensingFit:
-    """Licensing direction rows for the changed profiles (read from their own text only)."""
+    """Licensing directions of the changed profiles appended (read from their phrases)."""
     new = copy.copy(fit)
     directions = [direction(p) for p in changed]
     new.out_ = grow(fit.out_, [d.out for d in directions])
