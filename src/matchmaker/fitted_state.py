@@ -46,7 +46,7 @@ import numpy as np
 from . import __version__
 from .ranking import LearnedScorer, PartnerRanker
 from .ranking.approximate import FirstStage
-from .saved_parts import Deferred, SavedRows, resolved, write_rows
+from .saved_parts import Deferred, SavedCsr, SavedRows, resolved, write_rows
 
 #: Bump when what is saved changes shape: older folders are then ignored and replaced.
 FORMAT = 2
@@ -210,9 +210,10 @@ class _Saver(pickle.Pickler):
         if (
             type(obj) is np.ndarray or isinstance(obj, np.memmap)
         ) and obj.nbytes >= MAPPED_BYTES and not obj.dtype.hasobject:
-            name = self._name(".npy")
-            np.save(self.folder / "arrays" / name, np.ascontiguousarray(obj), allow_pickle=False)
-            return ("array", name)
+            return self._array(obj)
+        if _is_csr(obj):
+            names = [self._array(array)[1] for array in _csr_arrays(obj)]
+            return ("csr", *names, tuple(obj.shape), bool(obj.has_sorted_indices))
         if not self.top:
             return None
         if id(obj) in self.aside:
@@ -228,6 +229,11 @@ class _Saver(pickle.Pickler):
             return self._aside(obj, ("deferred", name))
         return None
 
+    def _array(self, array: np.ndarray) -> tuple:
+        name = self._name(".npy")
+        np.save(self.folder / "arrays" / name, np.ascontiguousarray(array), allow_pickle=False)
+        return ("array", name)
+
     def _name(self, suffix: str) -> str:
         return f"{next(self.counter)}{suffix}"
 
@@ -236,6 +242,18 @@ class _Saver(pickle.Pickler):
         self.aside[id(obj)] = pid
         self.kept.append(obj)
         return pid
+
+
+def _is_csr(obj) -> bool:
+    """A SciPy CSR matrix (checked by name: SciPy is not imported to ask) or a saved one."""
+    if isinstance(obj, SavedCsr):
+        return True
+    module = type(obj).__module__ or ""
+    return module.startswith("scipy.sparse") and getattr(obj, "format", None) == "csr"
+
+
+def _csr_arrays(matrix) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    return matrix.data, matrix.indices, matrix.indptr
 
 
 def _deferred_kind(obj) -> bool:
@@ -264,12 +282,21 @@ class _Loader(pickle.Unpickler):
             stage.exact_below = pid[2]
             return stage
         if kind == "array":
-            return np.load(self.folder / "arrays" / pid[1], mmap_mode="c", allow_pickle=False)
+            return self._mapped(pid[1])
+        if kind == "csr":
+            data, indices, indptr = (self._mapped(name) for name in pid[1:4])
+            return SavedCsr(data, indices, indptr, pid[4], pid[5])
         if kind == "rows":
             return SavedRows.open(self.folder / "rows" / pid[1])
         if kind == "deferred":
             return Deferred(functools.partial(self._load_deferred, pid[1]))
         raise pickle.UnpicklingError(f"unknown saved object {pid!r}")
+
+    def _mapped(self, name: str) -> np.ndarray:
+        """The array, memory-mapped unless small (an empty array cannot be mapped)."""
+        path = self.folder / "arrays" / name
+        mode = "c" if path.stat().st_size >= MAPPED_BYTES else None
+        return np.load(path, mmap_mode=mode, allow_pickle=False)
 
     def _load_deferred(self, name: str):
         with open(self.folder / "deferred" / name, "rb") as source:

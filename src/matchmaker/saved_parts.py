@@ -16,6 +16,11 @@ two kinds of part are saved beside the ranker's pickle and read on first use:
 * :class:`Deferred`: an object whose class needs a heavy library (scikit-learn's
   vectorizers), in its own pickle, unpickled on first attribute access. Free-text
   search uses the vectorizers; matching a known company never does.
+* :class:`SavedCsr`: a sparse (CSR) matrix as its three memory-mapped arrays.
+  Ranking a company reads rows straight from ``indptr``, ``indices`` and ``data``
+  (ranking.lexical), which needs no SciPy; importing SciPy's sparse module costs
+  0.2 s. Anything else (a product, a slice) builds the SciPy matrix over the
+  same arrays, once.
 """
 
 from __future__ import annotations
@@ -161,3 +166,56 @@ def _same(target: Any) -> Any:
 def resolved(obj: Any) -> Any:
     """``obj`` itself, or what a :class:`Deferred` stands for."""
     return obj.resolve() if isinstance(obj, Deferred) else obj
+
+
+class SavedCsr:
+    """A CSR matrix whose arrays are read without SciPy; the SciPy matrix on other use."""
+
+    def __init__(self, data, indices, indptr, shape: tuple[int, int], has_sorted_indices: bool):
+        self.data, self.indices, self.indptr = data, indices, indptr
+        self.shape = tuple(shape)
+        self.has_sorted_indices = has_sorted_indices
+        self._matrix = None
+
+    @property
+    def dtype(self):
+        return self.data.dtype
+
+    def matrix(self):
+        """The SciPy matrix over the same arrays (built once, nothing copied)."""
+        if self._matrix is None:
+            from scipy.sparse import csr_matrix
+
+            matrix = csr_matrix(self.shape, dtype=self.data.dtype)
+            # set the arrays directly: the constructor may convert (copy) the index arrays
+            matrix.data, matrix.indices, matrix.indptr = self.data, self.indices, self.indptr
+            matrix.has_sorted_indices = self.has_sorted_indices
+            self._matrix = matrix
+        return self._matrix
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__") or name == "_matrix":
+            raise AttributeError(name)
+        return getattr(self.matrix(), name)
+
+    def __reduce__(self):
+        """Pickled (or copied) as the SciPy matrix."""
+        return (_same, (self.matrix(),))
+
+    def __repr__(self) -> str:
+        return f"SavedCsr(shape={self.shape}, nnz={len(self.data)})"
+
+
+def _delegate(name: str) -> Callable:
+    def method(self: SavedCsr, *args):
+        return getattr(self.matrix(), name)(*args)
+
+    method.__name__ = name
+    return method
+
+
+for _name in (
+    "__matmul__", "__rmatmul__", "__mul__", "__rmul__", "__add__", "__radd__",
+    "__sub__", "__rsub__", "__neg__", "__truediv__", "__getitem__", "__len__",
+):
+    setattr(SavedCsr, _name, _delegate(_name))

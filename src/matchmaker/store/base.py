@@ -40,6 +40,16 @@ def _import_sqlite_utils():
 
 sqlite_utils = _import_sqlite_utils()
 
+
+def _database(conn: sqlite3.Connection) -> sqlite_utils.Database:
+    """sqlite-utils over our connection, without sqlite-utils plugins.
+
+    Plugins would change the store's connection by whatever happens to be
+    installed; and finding them reads the metadata of every installed package
+    (``importlib.metadata``), a twentieth of a second on every open.
+    """
+    return sqlite_utils.Database(conn, execute_plugins=False)
+
 from .connection import _refuse_missing_or_empty, connect, explain, is_postgres_url
 from .errors import BusyError, StoreError
 from .records import VectorRow
@@ -104,7 +114,7 @@ class StoreBase:
             _refuse_missing_or_empty(path, create and not readonly)
         try:
             conn = connect(path, synchronous=synchronous, readonly=readonly)
-            store = cls(sqlite_utils.Database(conn), str(path), readonly=readonly)
+            store = cls(_database(conn), str(path), readonly=readonly)
         except sqlite3.DatabaseError as exc:  # not a database, corrupt, locked, unreadable
             raise explain(exc, path) or StoreError(
                 f"cannot open the database at {path}: {exc}"
