@@ -112,8 +112,10 @@ class SavedRows(Sequence):
         return [*other, *self]
 
     def __eq__(self, other: object) -> bool:
-        if isinstance(other, (SavedRows, list, tuple)):
-            return len(self) == len(other) and all(a == b for a, b in zip(self, other))
+        if isinstance(other, (SavedRows, list)):  # as a list: never equal to a tuple
+            return len(self) == len(other) and all(
+                a == b for a, b in zip(self, other, strict=True)
+            )
         return NotImplemented
 
     __hash__ = None  # type: ignore[assignment]  # a list is not hashable either

@@ -26,6 +26,7 @@ from dataclasses import asdict
 from typing import Protocol
 
 import numpy as np
+
 from ..embedding import Embedder, cutoffs_of
 from ..errors import NotFound, UnknownCompany
 from ..estimator import Estimator, check_fitted

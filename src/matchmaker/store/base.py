@@ -15,6 +15,13 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .connection import _refuse_missing_or_empty, connect, explain, is_postgres_url
+from .errors import BusyError, StoreError
+from .records import VectorRow
+
+if TYPE_CHECKING:
+    from . import Store
+
 
 def _import_sqlite_utils():
     """sqlite-utils, imported without pandas: a third of a second saved in every process.
@@ -49,13 +56,6 @@ def _database(conn: sqlite3.Connection) -> sqlite_utils.Database:
     (``importlib.metadata``), a twentieth of a second on every open.
     """
     return sqlite_utils.Database(conn, execute_plugins=False)
-
-from .connection import _refuse_missing_or_empty, connect, explain, is_postgres_url
-from .errors import BusyError, StoreError
-from .records import VectorRow
-
-if TYPE_CHECKING:
-    from . import Store
 
 
 def database_exists(path: str | Path) -> bool:
