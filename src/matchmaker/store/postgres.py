@@ -299,6 +299,10 @@ class PgDatabase:
             self.connection.execute("SELECT pg_advisory_xact_lock(%s)", [WRITE_LOCK])
             yield
 
+    def in_transaction(self) -> bool:
+        """Whether a transaction is open on this connection (outside one, statements autocommit)."""
+        return self.connection.info.transaction_status != psycopg.pq.TransactionStatus.IDLE
+
     def close(self) -> None:
         if self._conn is not None:
             conn, self._conn = self._conn, None
