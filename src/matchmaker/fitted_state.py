@@ -211,9 +211,9 @@ class _Saver(pickle.Pickler):
             type(obj) is np.ndarray or isinstance(obj, np.memmap)
         ) and obj.nbytes >= MAPPED_BYTES and not obj.dtype.hasobject:
             return self._array(obj)
-        if _is_csr(obj):
-            names = [self._array(array)[1] for array in _csr_arrays(obj)]
-            return ("csr", *names, tuple(obj.shape), bool(obj.has_sorted_indices))
+        if _is_csr(obj):  # each of its arrays saved (and loaded) as any other array
+            arrays = [self._array(array) for array in _csr_arrays(obj)]
+            return ("csr", *arrays, tuple(obj.shape), bool(obj.has_sorted_indices))
         if not self.top:
             return None
         if id(obj) in self.aside:
@@ -230,6 +230,7 @@ class _Saver(pickle.Pickler):
         return None
 
     def _array(self, array: np.ndarray) -> tuple:
+        """Write ``array`` to a .npy file of its own; the persistent id that loads it."""
         name = self._name(".npy")
         np.save(self.folder / "arrays" / name, np.ascontiguousarray(array), allow_pickle=False)
         return ("array", name)
@@ -282,9 +283,9 @@ class _Loader(pickle.Unpickler):
             stage.exact_below = pid[2]
             return stage
         if kind == "array":
-            return self._mapped(pid[1])
+            return self._load_array(pid)
         if kind == "csr":
-            data, indices, indptr = (self._mapped(name) for name in pid[1:4])
+            data, indices, indptr = (self._load_array(array) for array in pid[1:4])
             return SavedCsr(data, indices, indptr, pid[4], pid[5])
         if kind == "rows":
             return SavedRows.open(self.folder / "rows" / pid[1])
@@ -292,9 +293,10 @@ class _Loader(pickle.Unpickler):
             return Deferred(functools.partial(self._load_deferred, pid[1]))
         raise pickle.UnpicklingError(f"unknown saved object {pid!r}")
 
-    def _mapped(self, name: str) -> np.ndarray:
-        """The array, memory-mapped unless small (an empty array cannot be mapped)."""
-        path = self.folder / "arrays" / name
+    def _load_array(self, pid: tuple) -> np.ndarray:
+        """The array of an ("array", name) id, memory-mapped unless small (an empty array
+        cannot be mapped)."""
+        path = self.folder / "arrays" / pid[1]
         mode = "c" if path.stat().st_size >= MAPPED_BYTES else None
         return np.load(path, mmap_mode=mode, allow_pickle=False)
 

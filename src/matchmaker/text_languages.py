@@ -239,15 +239,6 @@ def latvian_stem(word: str) -> str:
     return lower
 
 
-@lru_cache(maxsize=1)
-def _english_stop_words() -> frozenset[str]:
-    """scikit-learn's English stop words, imported on first use: the store imports this
-    module, and a cold ``matchmaker match`` must not pay for importing scikit-learn."""
-    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
-
-    return ENGLISH_STOP_WORDS
-
-
 def _is_latvian(clause: str, in_latvian_text: bool = False) -> bool:
     """A clause that reads as Latvian: by its letters, its function words and lingua.
 
@@ -264,3 +255,11 @@ def _is_latvian(clause: str, in_latvian_text: bool = False) -> bool:
     latvian = sum(w in LATVIAN_STOP_WORDS for w in words)
     return english <= latvian and detect_language(clause) == "lv"
 
+
+@lru_cache(maxsize=1)
+def _english_stop_words() -> frozenset[str]:
+    """scikit-learn's English stop words, imported on first use: the store imports this
+    module, and a cold ``matchmaker match`` must not pay for importing scikit-learn."""
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    return ENGLISH_STOP_WORDS
