@@ -65,7 +65,7 @@ def participants(per_side: int) -> tuple[list[Profile], int]:
 
 
 def mission_problem(
-    lv: list[str], kr: list[str], fits: dict, slots: int, seed: int = 5
+    lv: list[str], kr: list[str], fits: dict, slots: int, seed: int = 5, sides: dict | None = None
 ) -> Problem:
     rng = random.Random(seed)
     everyone = lv + kr
@@ -83,7 +83,8 @@ def mission_problem(
         fits=fits,
         must=frozenset(must),
         never=frozenset(never),
-        good_fit=1.0,
+        good_fit=0.5,
+        sides=sides or {},
     )
 
 
@@ -135,11 +136,17 @@ def main(argv: list[str] | None = None) -> None:
     print(f"fit and reasons of {len(scored):,} pairs, both directions: {scoring:.1f} s")
 
     slots = args.days * args.slots_per_day
-    problem = mission_problem(lv, kr, {p: f.fit for p, f in scored.items()}, slots)
+    problem = mission_problem(
+        lv,
+        kr,
+        {p: f.fit for p, f in scored.items()},
+        slots,
+        sides={p: f.sides for p, f in scored.items()},
+    )
     print(
         f"{args.days} days x {args.slots_per_day} slots of 20 min = {slots} slots, "
-        f"{problem.tables} tables, cap 8, 10 must-meet and 10 never-meet, good fit >= "
-        f"{problem.good_fit}"
+        f"{problem.tables} tables, cap 8, 10 must-meet and 10 never-meet, a meeting is good "
+        f"for a company at a worth >= {problem.good_fit} from its side"
     )
 
     _section("greedy against CP-SAT, same fits, same run")

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
+import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -19,6 +21,7 @@ from compiled_templates import create_jinja_environment
 from databases import copy_database
 from flask import Flask
 from pg_server import drop_database, new_database, on_postgres
+from scheduling import SECONDS_KEY, FileSeconds, make_scheduler, write_model_files
 
 from matchmaker import engine
 from matchmaker.embedding import HashingEmbedder, SentenceTransformerEmbedder
@@ -74,8 +77,53 @@ def tmp_db_path(tmp_path: Path) -> Iterator[Path]:
     drop_database(url)
 
 
+# -- how two xdist workers share the files (tests/scheduling.py) --------------------------
+
+MODEL_FILES_FOLDER = pytest.StashKey[str]()
+
+
+def _model_files_folder(config: pytest.Config) -> str:
+    """Where the workers list their real-model files for the controller (made once)."""
+    if MODEL_FILES_FOLDER not in config.stash:
+        config.stash[MODEL_FILES_FOLDER] = tempfile.mkdtemp(prefix="matchmaker-xdist-")
+    return config.stash[MODEL_FILES_FOLDER]
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log):
+    """``--dist loadfile``: one worker for the real-model files, the longest files first."""
+    if config.getoption("dist") != "loadfile":
+        return None
+    return make_scheduler(config, log, _model_files_folder(config), _seconds_key())
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node) -> None:
+    node.workerinput["matchmaker_model_files"] = _model_files_folder(node.config)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if not hasattr(config, "workerinput"):  # the controller, or a run without xdist
+        config.pluginmanager.register(FileSeconds(_seconds_key()), "matchmaker-file-seconds")
+
+
+def _seconds_key() -> str:
+    return SECONDS_KEY.format(engine="postgresql" if on_postgres() else "sqlite")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    folder = config.stash.get(MODEL_FILES_FOLDER, None)
+    if folder:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """On PostgreSQL, skip the tests of SQLite's own file behaviour (marked ``sqlite_only``)."""
+    """Tell the xdist controller which files use the real model; on PostgreSQL, skip the
+    tests of SQLite's own file behaviour (marked ``sqlite_only``)."""
+    folder = getattr(config, "workerinput", {}).get("matchmaker_model_files")
+    if folder:
+        write_model_files(folder, config.workerinput["workerid"], items)
     if not on_postgres():
         return
     skip = pytest.mark.skip(reason="SQLite file behaviour (MATCHMAKER_TEST_DB=postgresql)")

@@ -156,6 +156,15 @@ def test_live_import_measures_both_phases_over_http(capsys):
     assert "ms; shown by the next search" in out
 
 
+def test_edit_visible_times_a_refit_and_edits_in_two_live_indexes(capsys):
+    from benchmarks import edit_visible
+
+    [result] = edit_visible.main(["--sizes", "150", "--edits", "2"])
+    assert result["size"] == 150 and result["full"] > 0 and result["loaded"] > 0
+    assert len(result["here"]) == len(result["there"]) == 2  # each edit seen by both
+    assert "| 150 |" in capsys.readouterr().out
+
+
 def test_staff_list_benchmark_runs_and_measures_the_baseline():
     from benchmarks import staff_list
 

@@ -3,7 +3,8 @@
 The fictional mini set has a Latvian generic-drug maker (baltic-generics), a Korean
 importer that wants EU generics (its partner) and a Korean generic maker (its
 competitor); a Korean biosimilar developer needs EU trial sites, which a Latvian CRO
-offers. If the shipped data set is present, Grindeks is matched through the CLI too.
+offers. If the shipped data set is present, Grindeks is matched through the CLI too, on
+the shipped data as ./scripts/run imports it.
 """
 
 from __future__ import annotations
@@ -70,11 +71,14 @@ def test_free_text_finds_the_pcr_kit_maker(model_ranker):
     reason="data/companies.jsonl with Grindeks is not present",
 )
 def test_grindeks_is_matched_with_korean_companies_through_the_cli(
-    runner, tmp_db_path, monkeypatch, model_db
+    runner, tmp_db_path, monkeypatch, shipped_db
 ):
-    copy_database(model_db(COMPANIES), tmp_db_path)  # embedded once per session
+    # the shipped data as ./scripts/run imports it (companies.jsonl and the batches),
+    # embedded once per session and kept between sessions, which test_flagship reads too:
+    # embedding companies.jsonl alone for this test cost a second model run (33 s of 1,264)
+    copy_database(shipped_db, tmp_db_path)
     monkeypatch.setenv("MATCHMAKER_DB", str(tmp_db_path))
-    monkeypatch.setenv("MATCHMAKER_MODEL", "all-MiniLM-L6-v2")  # model_db's model, by name
+    monkeypatch.setenv("MATCHMAKER_MODEL", "all-MiniLM-L6-v2")  # shipped_db's model, by name
     result = runner.invoke(cli, ["match", "grindeks", "--json"])
     assert result.exit_code == 0, result.output
     matches = json.loads(result.stdout)

@@ -3,6 +3,8 @@ anything else is a bug and shows as one (a traceback, not a polite sentence)."""
 
 from __future__ import annotations
 
+import sqlite3
+
 import pytest
 
 from matchmaker import errors
@@ -18,6 +20,7 @@ from matchmaker.store import (
     StaleEditError,
     Store,
     StoreError,
+    database_fault,
 )
 
 
@@ -72,3 +75,50 @@ def test_a_bug_is_not_dressed_up_as_a_user_mistake(runner, cli_env, store, monke
     result = runner.invoke(cli, ["export"])
     assert result.exception is bug  # click's runner caught the traceback a terminal would show
     assert "Error:" not in result.output
+
+
+@pytest.mark.parametrize(
+    ("error", "kind"),
+    [
+        (sqlite3.DatabaseError("database disk image is malformed"), DatabaseFileError),
+        (sqlite3.DatabaseError("file is not a database"), DatabaseFileError),
+        (sqlite3.OperationalError("database or disk is full"), DatabaseFileError),
+        (sqlite3.OperationalError("database is locked"), BusyError),
+        (sqlite3.OperationalError("unable to open database file"), DatabaseFileError),
+        (sqlite3.OperationalError("no such column: nme"), None),
+        (sqlite3.OperationalError('near "SELEC": syntax error'), None),
+        (sqlite3.IntegrityError("UNIQUE constraint failed: companies.id"), None),
+        (sqlite3.ProgrammingError("Cannot operate on a closed database."), None),
+    ],
+)
+def test_only_faults_of_the_database_file_are_the_user_s_to_fix(error, kind):
+    found = database_fault(error, "x.db")
+    assert (found is None) if kind is None else isinstance(found, kind)
+
+
+@pytest.mark.parametrize(
+    "bug",
+    [sqlite3.OperationalError("no such column: nme"), sqlite3.ProgrammingError("closed")],
+)
+def test_a_database_bug_is_not_dressed_up_as_a_damaged_file(
+    runner, cli_env, store, monkeypatch, bug
+):
+    """It used to print 'cannot read the database ... restore a backup' for any of these."""
+
+    def broken(*_args, **_kwargs):
+        raise bug
+
+    monkeypatch.setattr("matchmaker.cli.data.export_profiles", broken)
+    result = runner.invoke(cli, ["export"])
+    assert result.exception is bug
+    assert "Error:" not in result.output
+
+
+def test_a_damaged_file_met_mid_command_is_still_one_line(runner, cli_env, store, monkeypatch):
+    def damaged(*_args, **_kwargs):
+        raise sqlite3.DatabaseError("database disk image is malformed")
+
+    monkeypatch.setattr("matchmaker.cli.data.export_profiles", damaged)
+    result = runner.invoke(cli, ["export"])
+    assert result.exit_code == 1
+    assert "is damaged" in result.stderr and "matchmaker restore" in result.stderr

@@ -11,6 +11,7 @@ never run.
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -23,20 +24,39 @@ MAX_LINES = 500
 TOO_LONG_FOR_NOW: dict[str, str] = {}
 
 #: Layers, lowest first: a module may import its own layer and the layers below it.
+#: Every module is named here (a package name covers what is inside it, unless a longer
+#: name says otherwise), so a new module gets a layer on purpose, never by default;
+#: the README's module map shows the same layers (tests/test_module_map.py).
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
     (
         "domain (no database, no front end)",
         (
-            "matchmaker",  # the package itself: __version__
+            "matchmaker",  # the package file itself (__version__), not what is inside it
             "matchmaker.config",
             "matchmaker.errors",
-            "matchmaker.profiles",
+            "matchmaker.files",
             "matchmaker.formulas",
+            "matchmaker.accounts",
+            "matchmaker.profiles",
+            "matchmaker.roles",
+            "matchmaker.role_inference",
+            "matchmaker.role_fit",
+            "matchmaker.licensing",
+            "matchmaker.therapy",
+            "matchmaker.focus_fit",
+            "matchmaker.names",
+            "matchmaker.lookup",
+            "matchmaker.text_languages",
+            "matchmaker.lexicon",
+            "matchmaker.languages",
+            "matchmaker.reason_texts",
+            "matchmaker.estimator",
             "matchmaker.judgements",
             "matchmaker.texts",
             "matchmaker.embedding",
             "matchmaker.ranking",
-            "matchmaker.names",
+            "matchmaker.learning",
+            "matchmaker.dataset",
             # the planner's pure parts: settings and slots, the solver, hand changes
             "matchmaker.missions.model",
             "matchmaker.missions.solve",
@@ -51,6 +71,8 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "matchmaker.importing",
             "matchmaker.exporting",
             "matchmaker.indexing",
+            "matchmaker.fitted_state",
+            "matchmaker.saved_parts",
         ),
     ),
     (
@@ -58,6 +80,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
         (
             "matchmaker.engine",
             "matchmaker.service",
+            "matchmaker.live_index",
             "matchmaker.evaluation",
             "matchmaker.reports",
             "matchmaker.training",
@@ -76,6 +99,11 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
         ),
     ),
 ]
+#: The one place the command line reaches into the web app: ``matchmaker serve`` runs it.
+CLI_MODULES_THAT_RUN_THE_WEB_APP = frozenset({"matchmaker.cli.server"})
+#: Web modules that use :mod:`engine`'s steps themselves: the live index, which refits
+#: the ranker in the background. Views hold the service (:class:`service.Matchmaker`).
+WEB_MODULES_BELOW_THE_SERVICE = frozenset({"matchmaker.web.resources"})
 
 
 def module_name(path: Path) -> str:
@@ -144,10 +172,21 @@ def layer_of(name: str) -> int:
     best, level = -1, None
     for index, (_, prefixes) in enumerate(LAYERS):
         for prefix in prefixes:
-            if (name == prefix or name.startswith(prefix + ".")) and len(prefix) > best:
+            inside = prefix != "matchmaker" and name.startswith(prefix + ".")
+            if (name == prefix or inside) and len(prefix) > best:
                 best, level = len(prefix), index
     assert level is not None, f"{name} belongs to no layer: add it to LAYERS in {__file__}"
     return level
+
+
+def test_every_module_has_a_layer():
+    unplaced = []
+    for name in MODULES:
+        try:
+            layer_of(name)
+        except AssertionError:
+            unplaced.append(name)
+    assert unplaced == [], f"add these to LAYERS in {__file__}: {unplaced}"
 
 
 def test_the_import_reader_sees_relative_lazy_and_submodule_imports():
@@ -209,3 +248,107 @@ def test_no_module_is_over_500_lines():
     assert too_long - set(TOO_LONG_FOR_NOW) == set(), {n: long[n] for n in too_long}
     # an exception that no longer applies is taken off the list, so the list stays true
     assert set(TOO_LONG_FOR_NOW) <= too_long
+
+
+def test_the_front_ends_stand_apart():
+    """The web app never imports the command line, and the command line imports the web
+    app only in ``matchmaker serve``, the command that runs it: what both need (staff
+    account rules, reports) lives below them."""
+    wrong = sorted(
+        f"{name} imports {target}"
+        for name, targets in GRAPH.items()
+        for target in targets
+        if (_inside(name, "matchmaker.web") and _inside(target, "matchmaker.cli"))
+        or (
+            _inside(name, "matchmaker.cli")
+            and _inside(target, "matchmaker.web")
+            and name not in CLI_MODULES_THAT_RUN_THE_WEB_APP
+        )
+    )
+    assert wrong == [], "\n".join(wrong)
+
+
+def test_web_views_write_through_the_service():
+    """A save or an import from a page, the API or an upload is ``Matchmaker.save`` or
+    ``Matchmaker.import_file``, the same call the CLI makes, never engine's steps by hand."""
+    wrong = sorted(
+        name
+        for name, targets in GRAPH.items()
+        if _inside(name, "matchmaker.web")
+        and "matchmaker.engine" in targets
+        and name not in WEB_MODULES_BELOW_THE_SERVICE
+    )
+    assert wrong == [], f"{wrong} import matchmaker.engine: use matchmaker.service.Matchmaker"
+
+
+def _inside(name: str, package: str) -> bool:
+    return name == package or name.startswith(package + ".")
+
+
+# -- the README's module map ---------------------------------------------------------------
+
+README = SRC.parent / "README.md"
+MAP_HEADING = "## How it is built"
+
+
+def module_map() -> dict[str, str]:
+    """{path under src/matchmaker/: the README layer row it is listed under}.
+
+    The map is the table under "How it is built". Only its first column counts: each
+    backticked path there is relative to src/matchmaker/, a bare file name (``lexical.py``)
+    is in the folder of the path before it in the same cell, and a folder (``ranking/``)
+    stands for its ``__init__.py``. A bold row (``**storage**``) starts a layer.
+    """
+    text = README.read_text(encoding="utf-8")
+    section = text[text.index(MAP_HEADING) :]
+    section = section[: section.find("\n## ", 1)]
+    listed: dict[str, str] = {}
+    layer = ""
+    for line in section.splitlines():
+        if not line.startswith("| "):
+            continue
+        cell = line.split("|")[1]
+        bold = re.match(r"\s*\*\*(.+?)\*\*", cell)
+        if bold:
+            layer = bold.group(1)
+            continue
+        if not layer:  # the table's header
+            continue
+        folder = ""
+        for name in re.findall(r"`([^`]+)`", cell):
+            path = name if "/" in name else folder + name
+            folder = path.rpartition("/")[0] + "/" if "/" in path else ""
+            listed[path + "__init__.py" if path.endswith("/") else path] = layer
+    return listed
+
+
+MAP = module_map()
+
+
+def test_the_module_map_names_every_module():
+    """A module the README's map does not name is a behaviour a newcomer cannot find."""
+    present = {str(p.relative_to(PACKAGE)) for p in PACKAGE.rglob("*.py")}
+    assert sorted(present - set(MAP)) == [], "add these to the README's module map"
+
+
+def test_the_module_map_names_only_what_exists():
+    assert sorted(p for p in MAP if not (PACKAGE / p).is_file()) == []
+
+
+def test_the_module_map_shows_each_module_in_its_layer():
+    """The map's layer rows say what LAYERS says, so the README cannot promise another house."""
+    wrong = []
+    for path, shown in sorted(MAP.items()):
+        if path.endswith(".py") and (PACKAGE / path).is_file():
+            name = module_name(PACKAGE / path)
+            actual = LAYERS[layer_of(name)][0]
+            if not actual.startswith(shown):
+                wrong.append(f"{path}: listed under '{shown}', its layer is '{actual}'")
+    assert wrong == [], "\n".join(wrong)
+
+
+def test_the_module_map_reader_follows_the_rules():
+    assert MAP["ranking/__init__.py"] == "domain"
+    assert MAP["ranking/lexical.py"] == MAP["ranking/phrases.py"]  # a bare name in a cell
+    assert MAP["store/__init__.py"] == "storage"
+    assert "lexical.py" not in MAP

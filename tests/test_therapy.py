@@ -69,7 +69,11 @@ def test_an_import_without_the_fields_keeps_curated_ones(tmp_path, hashing_embed
 
 
 def test_shipped_and_deals_profiles_all_carry_curated_fields():
-    for path in ("data/companies.jsonl", "eval/deals/profiles.jsonl"):
+    for path in (
+        "data/companies.jsonl",
+        "eval/deals/profiles.jsonl",
+        "eval/deals/profiles_c.jsonl",
+    ):
         profiles = parse_file(ROOT / path, any_european=True).profiles
         stated = [p for p in profiles if p.therapeutic_areas or p.modalities]
         assert len(stated) > len(profiles) / 2, path  # the rest are outside life sciences

@@ -17,6 +17,7 @@ with grade >= 1, precision@k counting grades >= 1.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 from collections.abc import Callable, Sequence
@@ -28,7 +29,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 
 from .embedding import Embedder, model_label
 from .errors import InvalidInput
-from .profiles import Profile
+from .profiles import VOCABULARY_FIELDS, Profile
 from .ranking import BM25, Filters, PartnerRanker
 from .roles import EUROPEAN_COUNTRIES, region_countries
 from .texts import profile_text
@@ -218,6 +219,17 @@ def score_system(name: str, queries: list[JudgedQuery], rank: Ranking) -> Scores
 def _ranked_ids(scores: np.ndarray, ids: Sequence[str], allowed: np.ndarray) -> list[str]:
     order = np.argsort(-np.where(allowed, scores, -np.inf), kind="stable")
     return [ids[i] for i in order if allowed[i]]
+
+
+def without_vocabulary_fields(profiles: Sequence[Profile]) -> list[Profile]:
+    """The profiles with every curated vocabulary field emptied, so ranking reads them from text.
+
+    Imports from other tools carry no roles, markets, areas or product types; the
+    hidden evaluation sets most likely look like this, so it is measured beside
+    the curated case (``matchmaker eval --infer-fields``).
+    """
+    empty = {name: [] for name in VOCABULARY_FIELDS}
+    return [dataclasses.replace(p, **empty) for p in profiles]
 
 
 class PartnerEvaluation:

@@ -21,6 +21,12 @@ later process with the same revision and model loads it:
   profiles are compared with the database on load, so a database re-created
   with the same revision number is never answered from another one's state.
 
+Only full fits are saved. A live index (live_index.py) loads the newest one at
+or before the database's revision (:func:`load_latest`) and applies the
+companies changed since; each array is saved with spare rows
+(:func:`ranking.growing.padded`) so those updates write into the mapped file's
+private pages instead of copying the array.
+
 The embedder (the model) and a learned scorer are not saved: the caller passes
 the ones in use, and the model is loaded only if a free-text query needs it.
 Saving is best effort: a read-only folder, a full disk or a race with another
@@ -44,12 +50,17 @@ from pathlib import Path
 import numpy as np
 
 from . import __version__
-from .ranking import LearnedScorer, PartnerRanker
+from .ranking import LearnedScorer, PartnerRanker, growing
 from .ranking.approximate import FirstStage
 from .saved_parts import Deferred, SavedCsr, SavedRows, resolved, write_rows
 
 #: Bump when what is saved changes shape: older folders are then ignored and replaced.
-FORMAT = 2
+#: 1: arrays beside the pickle, memory-mapped.
+#: 2: RoleFit carries licensing_ (who licenses out, who in).
+#: 3: arrays saved with spare rows (ranking.growing.padded) for incremental updates.
+#: 4: per-company lists item by item, scikit-learn objects in their own pickles,
+#:    CSR matrices as their three arrays (saved_parts): a cold CLI reads no more.
+FORMAT = 4
 #: Arrays at least this large go to their own memory-mapped file; smaller ones stay pickled.
 MAPPED_BYTES = 64 * 1024
 #: Per-company lists of at least this many companies are saved item by item (saved_parts).
@@ -153,12 +164,48 @@ def load(
     return ranker if _agrees_with(ranker, store) else None
 
 
-def _agrees_with(ranker: PartnerRanker, store) -> bool:
+def load_latest(
+    db_path: str | Path, revision: int, embedder, store, learned: LearnedScorer | None = None
+) -> tuple[PartnerRanker, int] | None:
+    """The newest saved fit of this model at or before ``revision``, with its revision.
+
+    The live index (live_index.py) then applies the companies changed since
+    (``Store.changed_since``), so a restart after edits loads instead of refitting;
+    a saved profile that differs from the database counts only if it did not change since.
+    """
+    root = state_root(db_path)
+    if root is None or not root.is_dir():
+        return None
+    template = PartnerRanker(embedder=embedder, learned=learned)
+    suffix = state_key(0, embedder.model_id, template).split("-", 1)[1]
+    found = []
+    for entry in root.iterdir():
+        saved, _, key = entry.name[1:].partition("-")
+        if entry.name.startswith("r") and key == suffix and saved.isdigit():
+            found.append(int(saved))
+    for saved in sorted((r for r in found if r <= revision), reverse=True):
+        folder = root / f"r{saved}-{suffix}"
+        try:
+            ranker = _read(folder, embedder, learned)
+        except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ValueError) as exc:
+            log.warning("ignoring the saved ranker in %s: %s", folder, exc)
+            continue
+        changed, deleted = store.changed_since(saved)
+        if _agrees_with(ranker, store, skip={p.id for p in changed} | set(deleted)):
+            return ranker, saved
+    return None
+
+
+def _agrees_with(ranker: PartnerRanker, store, skip: frozenset | set = frozenset()) -> bool:
     """A few saved profiles equal the database's: not another database's state."""
     profiles = ranker.profiles_
     picks = {0, len(profiles) // 2, len(profiles) - 1}
     try:
-        return all(store.get(profiles[i].id) == profiles[i] for i in sorted(picks))
+        return all(
+            store.get(profiles[i].id) == profiles[i]
+            for i in sorted(picks)
+            if profiles[i].id not in skip
+        )
     except Exception:  # noqa: BLE001 - unknown, merged or deleted: the state is not this data's
         return False
 
@@ -230,10 +277,17 @@ class _Saver(pickle.Pickler):
         return None
 
     def _array(self, array: np.ndarray) -> tuple:
-        """Write ``array`` to a .npy file of its own; the persistent id that loads it."""
-        name = self._name(".npy")
-        np.save(self.folder / "arrays" / name, np.ascontiguousarray(array), allow_pickle=False)
-        return ("array", name)
+        """Write ``array`` to a .npy file of its own; the persistent id that loads it.
+
+        Saved with spare rows (:func:`growing.padded`), so an incremental update
+        appends into the mapped file's private pages instead of copying the array.
+        """
+        path = self.folder / "arrays" / self._name(".npy")
+        if array.ndim == 0:
+            np.save(path, array, allow_pickle=False)
+            return ("array", path.name)
+        np.save(path, growing.padded(array), allow_pickle=False)
+        return ("array", path.name, len(array))
 
     def _name(self, suffix: str) -> str:
         return f"{next(self.counter)}{suffix}"
@@ -294,11 +348,12 @@ class _Loader(pickle.Unpickler):
         raise pickle.UnpicklingError(f"unknown saved object {pid!r}")
 
     def _load_array(self, pid: tuple) -> np.ndarray:
-        """The array of an ("array", name) id, memory-mapped unless small (an empty array
-        cannot be mapped)."""
+        """The array of an ("array", name[, rows]) id, memory-mapped unless small (an empty
+        array cannot be mapped); a padded one is adopted, so updates grow it in place."""
         path = self.folder / "arrays" / pid[1]
         mode = "c" if path.stat().st_size >= MAPPED_BYTES else None
-        return np.load(path, mmap_mode=mode, allow_pickle=False)
+        loaded = np.load(path, mmap_mode=mode, allow_pickle=False)
+        return growing.adopt(loaded, pid[2]) if len(pid) > 2 else loaded
 
     def _load_deferred(self, name: str):
         with open(self.folder / "deferred" / name, "rb") as source:

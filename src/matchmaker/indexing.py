@@ -19,6 +19,9 @@ from .profiles import Profile
 from .store import Store, VectorRow
 from .texts import FIELDS
 
+#: Up to this many profiles, staleness is read for them alone (an edit, a small delta).
+FEW_PROFILES = 500
+
 
 def text_hash(model_id: str, texts: list[str]) -> str:
     digest = hashlib.sha256(model_id.encode())
@@ -31,7 +34,8 @@ def stale_fields(
     store: Store, profiles: list[Profile], model_id: str
 ) -> list[tuple[Profile, str, list[str], str]]:
     """(profile, field, texts, hash) for every field whose stored vectors are missing or old."""
-    known = store.vector_hashes(model_id)
+    few = [p.id for p in profiles] if len(profiles) <= FEW_PROFILES else None
+    known = store.vector_hashes(model_id, few)  # a few: by key, not the whole table
     todo = []
     for profile in profiles:
         for field, texts_of in FIELDS.items():

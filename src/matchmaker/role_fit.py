@@ -7,6 +7,9 @@ Two signals that text similarity cannot give (docs/ranking.md):
   generic maker looking for distributors and licensees meets a Korean
   wholesaler that looks for foreign manufacturers on both sides; it meets a
   Korean cosmetics maker on neither.
+* **licensing fit**: one licenses out and the other in (:mod:`licensing`), which
+  roles alone cannot tell (two pharma companies, one seeking licensees, one
+  in-licensing assets).
 * **market fit**: one of the two wants to reach the other's country. A company
   whose markets point to a third region is not a partner for this corridor
   just because its words match.
@@ -28,6 +31,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .licensing import LicensingFit
 from .profiles import Profile
 from .role_inference import RoleFields, effective_fields, roles_in, wanted_roles_in
 from .roles import ROLES, default_partner_roles, market_covers
@@ -95,6 +99,7 @@ class RoleFit:
         self.fields_ = [effective_fields(p) for p in profiles]
         self.roles_ = np.vstack([role_vector(f.roles) for f in self.fields_])
         self.wanted_ = np.vstack([wanted_vector(f) for f in self.fields_])
+        self.licensing_ = LicensingFit().fit(profiles)
         self.profile_countries_ = [p.country for p in profiles]
         self.countries_ = sorted({p.country for p in profiles})
         column = {c: i for i, c in enumerate(self.countries_)}
@@ -114,6 +119,7 @@ class RoleFit:
             "role_need": need.astype(float),
             "role_offer": offer.astype(float),
             "market": reach.astype(float),
+            **self.licensing_.evidence(a, pool),
         }
 
     def text_evidence(self, query: TextRoles, pool: np.ndarray) -> dict[str, np.ndarray]:

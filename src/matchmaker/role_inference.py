@@ -27,6 +27,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from .profiles import Profile
+from .roles import EUROPEAN_COUNTRIES
 
 # Each rule: a regular expression (matched case-insensitively on word starts) and the
 # roles it names. Latvian and Korean stems are listed beside the English ones.
@@ -83,6 +84,33 @@ IDENTITY_RULES: tuple[_Rule, ...] = (
      ("logistics",)),
 )
 
+#: English phrasings of what an organisation is that the first rules miss, found in the
+#: curated batches (the real-deals pool was kept out of writing them): "developer of CAR-T
+#: therapies", "Korean drug maker", "imports surgical devices", "regional technopark"
+IDENTITY_RULES_MORE: tuple[_Rule, ...] = (
+    (r"\bdevelop(?:er|s|ing)? (?:of |its own )?(?:[\w-]+ ){0,3}?(?:therap|drugs?\b|vaccines?|"
+     r"medicines|antibod|treatments?|biologics|peptide|injectables|formulations|candidates)|"
+     r"therapeutics\b|(?:cell|gene|rna|car-t|immuno|stem cell|t-cell|nk cell)[- ]?therap|"
+     r"\bbiotech\b|clinical-stage|preclinical|drug delivery|antibody-drug|\badcs?\b|"
+     r"\bbiopharma(?:ceutical)? (?:company|start-?up|developer)|drug discovery|"
+     r"\bdiscover(?:s|ed)\b|"
+     r"\bresearch(?:es)?,? (?:develops|makes)|(?:its own|proprietary|original) (?:drugs|medicines)",
+     ("drug-developer",)),
+    (r"drug ?maker|drug manufacturer|pharmaceutical (?:compan(?:y|ies)|group|firm|business)|"
+     r"pharmaceuticals company|ethical-drug|prescription-drug|botulinum toxin (?:maker|business)|"
+     r"vaccine (?:maker|business|manufacturer)|(?:multinational|international) pharma",
+     ("pharma-company",)),
+    (r"\bimports?\b|sales rights|co-promot|in-licensed|licensed (?:products|medicines|brands)|"
+     r"sales force|store chain|group[- ]purchasing|\bgpo\b",
+     ("distributor",)),
+    (r"government agency|public (?:agency|body|corporation)|\bregulator for|"
+     r"\bauthority\b|technopark|science park|(?:provincial|city|regional) government|"
+     r"runs (?:\w+ )?national health insur|\binsurer\b|export-credit|state (?:\w+ )?bank|"
+     r"programme office|"
+     r"funding programme|innovation agency|start-up (?:support|hub)|incubat|accelerator",
+     ("trade-agency",)),
+)
+
 #: relational phrases in a *seeks* text and the roles they ask for
 WANT_RULES: tuple[_Rule, ...] = (
     (r"licensees?|licensing partners?|out-licens|license (?:our|its|their)|to license\b|"
@@ -117,6 +145,19 @@ WANT_RULES: tuple[_Rule, ...] = (
      ("distributor",)),
 )
 
+#: English kinds of partner the first want rules miss, found in the curated batches
+WANT_RULES_MORE: tuple[_Rule, ...] = (
+    (r"\bpharma\b|pharmaceutical compan|drug (?:companies|makers)|\bbiopharma|"
+     r"co-development partners|commerciali[sz]ation partners|global licensees",
+     ("pharma-company",)),
+    (r"\bdevices?\b|medtech", ("device-maker",)),
+    (r"diagnostic|\bivd\b", ("diagnostics-maker",)),
+    (r"clinical (?:partners|collaborators|development partners)|combination trials|"
+     r"phase \d partners", ("cro", "hospital")),
+    (r"drug developers|biotechs?\b|developers needing|sources of (?:early )?candidates",
+     ("drug-developer",)),
+)
+
 #: place words and the market they name
 MARKET_RULES: tuple[tuple[str, str], ...] = (
     (r"\bkorea|korean|seoul|한국|대한민국|국내|korej", "kr"),
@@ -137,6 +178,12 @@ MARKET_RULES: tuple[tuple[str, str], ...] = (
      r"글로벌|해외|pasaul", "global"),
 )
 
+#: English words for "beyond the home market" that the place words above miss
+MARKET_RULES_MORE: tuple[tuple[str, str], ...] = (
+    (r"overseas|abroad|foreign (?:markets|partners|licensees)|"
+     r"outside (?:korea|europe|the eu)|multinational", "global"),
+)
+
 _HOME = {"KR": "kr", "LV": "lv"}
 
 
@@ -144,9 +191,9 @@ def _compile(rules: Iterable[tuple[str, object]]) -> list[tuple[re.Pattern[str],
     return [(re.compile(pattern, re.IGNORECASE), value) for pattern, value in rules]
 
 
-_IDENTITY = _compile(IDENTITY_RULES)
-_WANT = _compile(WANT_RULES)
-_MARKET = _compile(MARKET_RULES)
+_IDENTITY = _compile(IDENTITY_RULES + IDENTITY_RULES_MORE)
+_WANT = _compile(WANT_RULES + WANT_RULES_MORE)
+_MARKET = _compile(MARKET_RULES + MARKET_RULES_MORE)
 
 
 def roles_in(text: str) -> list[str]:
@@ -212,7 +259,9 @@ def infer_partner_roles(profile: Profile) -> list[str]:
 
 
 def infer_markets(profile: Profile) -> list[str]:
-    home = _HOME.get(profile.country) or profile.country.lower()
+    # a European country has no market slug of its own: its home market is Europe
+    home = _HOME.get(profile.country) or ("europe" if profile.country in EUROPEAN_COUNTRIES
+                                          else profile.country.lower())
     found = markets_in(" ; ".join([profile.description, profile.offers, profile.seeks]))
     return [home, *[m for m in found if m != home]]
 

@@ -50,6 +50,17 @@ def run(*args: str, stdin: str | None = None) -> None:
     )
 
 
+def add_staff_account(db: Path) -> None:
+    """``matchmaker user add STAFF --password-stdin``, through click's test runner."""
+    from click.testing import CliRunner
+
+    from matchmaker.cli import cli
+
+    args = ["user", "add", STAFF, "--password-stdin", "--db", str(db)]
+    result = CliRunner().invoke(cli, args, input=PASSWORD + "\n")
+    assert result.exit_code == 0, result.output
+
+
 @pytest.fixture(scope="session")
 def server(tmp_path_factory: pytest.TempPathFactory, model_db) -> Iterator[str]:
     """The base URL of `matchmaker serve` on the mini companies, with a staff account.
@@ -59,7 +70,7 @@ def server(tmp_path_factory: pytest.TempPathFactory, model_db) -> Iterator[str]:
     ``matchmaker user add``, as an administrator would.
     """
     db = copy_database(model_db(MINI), tmp_path_factory.mktemp("browser") / "matchmaker.db")
-    run("user", "add", STAFF, "--password-stdin", "--db", str(db), stdin=PASSWORD + "\n")
+    add_staff_account(db)
     # the model the session's databases are embedded with (another one is refused)
     env = clean_env(MATCHMAKER_MODEL="all-MiniLM-L6-v2")
     with serving(MATCHMAKER, db, env, cwd=ROOT) as url:

@@ -53,3 +53,30 @@ def test_staff_plan_a_mission_and_download_an_agenda(page, tmp_path):
     download.save_as(saved)
     events = list(Calendar.from_ical(saved.read_bytes()).walk("VEVENT"))
     assert "Meeting: Busan Biologics (fictional)" in {str(e["summary"]) for e in events}
+
+
+def test_staff_plan_again_keeping_the_meetings_then_restore_the_first_version(page):
+    log_in(page)
+    page.get_by_role("link", name="Missions").click()
+    page.get_by_label("Name", exact=True).fill("Late joiner")
+    page.get_by_label("Days").fill("2026-05-12")
+    page.get_by_label("Slots a day").fill("4")
+    page.get_by_label("Tables").fill("2")
+    page.get_by_label("Meetings per company (at most)").fill("2")
+    page.get_by_role("button", name="Create mission").click()
+    add(page, "baltic", "Baltic Generics (fictional)")
+    add(page, "busan", "Busan Biologics (fictional)")
+    page.get_by_role("button", name="Plan the meetings").click()
+    page.get_by_text(re.compile(r"Plan version 1: 1 meeting")).wait_for(timeout=60_000)
+    first = page.locator("table.plan").inner_text()
+
+    add(page, "han gen", "Han Generics (fictional)")  # joins after the agendas went out
+    page.get_by_role("button", name="Plan again, keeping the current meetings").click()
+    page.get_by_text(re.compile(r"Plan version 2: 2 meetings")).wait_for(timeout=60_000)
+    assert "keeping the meetings of version 1" in page.locator("ol.history").first.inner_text()
+    assert "Baltic Generics (fictional) × Han Generics (fictional)" in page.content()
+
+    page.get_by_role("button", name="Restore version 1").click()
+    page.get_by_text("Plan version 3: version 1 restored.").wait_for()
+    assert page.locator("table.plan").inner_text() == first
+    assert "No meeting yet: Han Generics (fictional)" in page.locator("#plan-gaps").inner_text()

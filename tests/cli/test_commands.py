@@ -249,6 +249,24 @@ def test_judgements_writes_staff_grades_as_a_set_eval_reads(runner, imported, tm
     assert 0 < ndcg5 <= 1  # the one graded partner is found among the three KR companies
 
 
+def test_eval_infer_fields_measures_the_profiles_without_their_curated_fields(
+    runner, imported, tmp_path
+):
+    """The hidden sets' profiles state no roles or markets: eval can rank them that way."""
+    judged = tmp_path / "set.jsonl"
+    record = {"qid": "q1", "query": {"company": "baltic-generics"}, "target_country": "KR",
+              "judgements": {"seoul-pharma-distribution": 2}}
+    judged.write_text(json.dumps(record) + "\n", encoding="utf-8")
+    args = ["eval", "--judgements", judged, "--profiles", FIXTURES / "mini.jsonl"]
+    curated = run(runner, *args, "--models", "none").stdout
+    inferred = run(runner, *args, "--models", "none", "--infer-fields").stdout
+    assert "structured fields read from text" in inferred
+    assert "structured fields read from text" not in curated
+    for out in (curated, inferred):
+        row = next(line for line in out.splitlines() if line.startswith("matchmaker"))
+        assert 0 < float(row.split()[3]) <= 1
+
+
 def test_similar_json(runner, imported):
     results = json_list(run(runner, "similar", "baltic-generics", "--json"))
     ids = [r["id"] for r in results]

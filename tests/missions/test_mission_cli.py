@@ -4,6 +4,7 @@ agenda and grid files; every mistake is a one-line error that changes nothing.""
 from __future__ import annotations
 
 import json
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -64,6 +65,25 @@ def test_a_mission_from_creation_to_agenda(runner, mission_db, tmp_path):
     assert "Busan Biologics (fictional)" in partners
     assert "Busan Biologics (fictional)" in html.read_text()
     assert load_workbook(xlsx)["Meetings"].max_row == len(meetings)  # one cancelled, + header
+    bundle = tmp_path / "all.zip"
+    done = run(runner, "mission", "agendas", "1", "--out", bundle).stdout
+    assert done.strip() == f"Wrote {bundle}: the agendas of 4 companies (HTML and .ics)."
+    with zipfile.ZipFile(bundle) as archive:
+        assert len(archive.namelist()) == 8
+        page = archive.read("agenda-1-baltic-generics.html").decode()
+    assert "Busan Biologics (fictional)" in page
+    assert "as one .zip" in run(runner, "mission", "agendas", "1", "--out", "x.tar",
+                                ok=False).stderr
+
+    restored = run(runner, "mission", "restore", "1", "1").stdout
+    assert restored.strip() == f"Plan version 3: restore version 1 ({len(meetings)} meetings)."
+    assert "no earlier plan version 7" in run(runner, "mission", "restore", "1", "7",
+                                              ok=False).stderr
+    kept = json.loads(run(runner, "mission", "show", "1", "--json").stdout)["plan"]["meetings"]
+    run(runner, "mission", "plan", "1", "--keep", "--time-limit", "5")
+    again = json.loads(run(runner, "mission", "show", "1", "--json").stdout)["plan"]
+    assert again["version"] == 4 and "keeping version 3" in again["note"]
+    assert all(m in again["meetings"] for m in kept)
 
 
 @pytest.mark.parametrize(

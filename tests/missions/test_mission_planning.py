@@ -26,7 +26,7 @@ def planned(store: Store, hashing_embedder):
     """A one-day mission of all ten mini companies, planned once."""
     missions = MissionStore(store)
     mission = missions.create(
-        Mission(name="Riga 2026", days=("2026-05-12",), slots_per_day=6, tables=2, cap=3), "ann"
+        Mission(name="Riga 2026", days=("2026-05-12",), slots_per_day=6, tables=3, cap=3), "ann"
     )
     for profile in store.list():
         missions.add_participant(mission.id, profile.id, "ann")
@@ -130,3 +130,63 @@ def test_agenda_ics_and_grid_tell_the_same_story(planned, store):
     charts = agenda.plan_charts(plan, {p.id: p for p in store.list()})
     assert set(charts) == {"histogram", "heatmap", "partners"}
     assert all(str(svg).startswith("<svg") for svg in charts.values())
+
+
+def test_planning_again_keeps_the_sent_meetings_and_fits_in_a_late_participant(
+    store, hashing_embedder
+):
+    missions = MissionStore(store)
+    mission = missions.create(
+        Mission(name="Late", days=("2026-05-12",), slots_per_day=6, tables=3, cap=3), "ann"
+    )
+    first = ["baltic-generics", "riga-clinical-research", "han-generics", "busan-biologics"]
+    for company in first:
+        missions.add_participant(mission.id, company, "ann")
+    ranker = engine.build_ranker(store, hashing_embedder)
+    planning.plan_mission(store, ranker, mission.id, "ann", time_limit=5, workers=2)
+    sent = missions.plan(mission.id)
+    moved = sent.meetings[0]
+    free = next(
+        s for s in range(mission.slot_count)
+        if not any(m.slot == s and set(m.pair) & set(moved.pair) for m in sent.meetings)
+    )
+    sent = planning.change_plan(store, mission.id, "ann", "move", moved.pair, 1, slot=free)
+    missions.add_participant(mission.id, "incheon-diagnostics", "ann")  # joins late
+
+    again = planning.plan_mission(store, ranker, mission.id, "bob", time_limit=5, workers=2,
+                                  keep=True)
+    where = {m.pair: (m.slot, m.table, m.by_hand) for m in again.meetings}
+    for m in sent.meetings:
+        assert where[m.pair] == (m.slot, m.table, m.by_hand)
+    assert any("incheon-diagnostics" in m.pair for m in again.meetings)
+    assert again.note == "solved by CP-SAT (optimal), keeping version 2"
+    assert (again.stats["kept"], again.stats["dropped"]) == (len(sent.meetings), 0)
+
+    # a kept meeting that breaks a rule now is planned again, and the plan says so
+    gone = again.meetings[0]
+    missions.update_participant(mission.id, gone.lv, "ann", None, frozenset({gone.slot}))
+    third = planning.plan_mission(store, ranker, mission.id, "bob", time_limit=5, workers=2,
+                                  keep=True)
+    assert third.stats["dropped"] == 1
+    assert "1 meetings of version 3 broke a rule and were planned again" in third.stats["notes"]
+    assert violations(planning.problem_for(planning.load(store, mission.id)),
+                      third.meetings) == []
+
+
+def test_an_earlier_version_is_restored_as_a_new_one_if_it_keeps_todays_rules(planned, store):
+    missions, mission, plan, _ = planned
+    dropped = next(m for m in plan.meetings if m.pair != MUST)
+    planning.change_plan(store, mission.id, "bob", "remove", dropped.pair, 1)
+    with pytest.raises(planning.StalePlanError, match="changed meanwhile"):
+        planning.restore_plan(store, mission.id, "bob", 1, expected_version=1)
+    restored = planning.restore_plan(store, mission.id, "bob", 1, expected_version=2)
+    assert (restored.version, restored.action, restored.note) == (3, "restore",
+                                                                  "restore version 1")
+    assert [m.to_dict() for m in restored.meetings] == [m.to_dict() for m in plan.meetings]
+
+    missions.set_wish(mission.id, *dropped.pair, "never", "ann")
+    with pytest.raises(PlanError, match="version 1 breaks today's rules: .* asked never to meet"):
+        planning.restore_plan(store, mission.id, "bob", 1, expected_version=3)
+    with pytest.raises(MissionError, match="no earlier plan version 9"):
+        planning.restore_plan(store, mission.id, "bob", 9, expected_version=3)
+    assert missions.plan(mission.id).version == 3

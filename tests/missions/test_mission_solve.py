@@ -161,3 +161,28 @@ def test_must_meets_that_do_not_fit_the_tables_together_are_refused():
     )
     with pytest.raises(InfeasibleError, match="must-meet"):
         solve(problem, time_limit=5, workers=2)
+
+
+def test_a_good_meeting_counts_for_the_side_it_is_good_for():
+    """With sides, a1-b1 is good for a1 only: it covers one company, not two."""
+    fits = {("a1", "b1"): 0.4, ("a2", "b2"): 0.4}
+    sides = {("a1", "b1"): (0.9, 0.2), ("a2", "b2"): (0.6, 0.6)}
+    solution = solve(make_problem(fits=fits, sides=sides, tables=2), time_limit=5, workers=2)
+    assert len(solution.meetings) == 2
+    assert solution.covered == 3  # a1, a2 and b2; b1's only meeting is not good for it
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_kept_meetings_stay_in_their_slot_and_table_and_the_rest_is_filled(seed):
+    """Planning again around a plan sent out: a kept meeting does not move; the rest is
+    solved around it under the same rules, and greedy keeps it too."""
+    problem = random_problem(seed)
+    first = solve(problem, time_limit=10, workers=2)
+    kept = {(a, b): (s, t) for s, t, a, b in first.meetings[::2]}
+    again = Problem(**{**problem.__dict__, "fixed": kept, "caps": {
+        c: cap + 1 for c, cap in problem.caps.items()}})
+    for solution in (solve(again, time_limit=10, workers=2), greedy(again)):
+        placed = {(a, b): (s, t) for s, t, a, b in solution.meetings}
+        assert all(placed.get(pair) == where for pair, where in kept.items())
+        assert broken_rules(again, solution.meetings) == []
+        assert len(solution.meetings) >= len(kept)

@@ -136,3 +136,21 @@ def test_days_and_slots_are_read_as_staff_type_them():
     with pytest.raises(MissionError, match="outside 0-11"):
         parse_slots("10-12", mission)
     assert mission.slot_label(7) == "Wed 13 May 09:20–09:40"
+
+
+def test_unavailability_is_also_read_as_days_and_times():
+    """Companies say 'not on Wednesday' or 'not before 10:00', not slot numbers."""
+    mission = new_mission()  # 2 days, 6 slots of 20 minutes from 09:00 (until 11:00)
+    assert parse_slots("2026-05-13", mission) == frozenset(range(6, 12))
+    assert parse_slots("09:30-10:10", mission) == frozenset({1, 2, 3, 7, 8, 9})  # overlaps
+    assert parse_slots("2026-05-12 10:00-11:00", mission) == frozenset({3, 4, 5})
+    assert parse_slots("0; 2026-05-13  9:00 - 9:20", mission) == frozenset({0, 6})
+    for text, message in [
+        ("2026-05-14", "not a day of this mission"),
+        ("12:00-13:00", "covers no slot: meetings run 09:00–11:00"),
+        ("10:00-09:00", "must end after it starts"),
+        ("25:00-26:00", "not a time of day"),
+        ("lunch", "not a slot number or range such as 3-7, a day such as 2026-05-12"),
+    ]:
+        with pytest.raises(MissionError, match=message):
+            parse_slots(text, mission)

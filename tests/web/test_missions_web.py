@@ -7,12 +7,16 @@ from __future__ import annotations
 import html
 import io
 import re
+import zipfile
 
 import pytest
 from flask.testing import FlaskClient
 from icalendar import Calendar
 from openpyxl import load_workbook
 from web_helpers import full_snapshot, post_form
+
+from matchmaker.mission_store import MissionStore
+from matchmaker.store import Store
 
 PEOPLE = ("baltic-generics", "daugava-lab-supply", "han-generics", "busan-biologics")
 
@@ -64,6 +68,17 @@ def test_staff_plan_a_mission_and_download_agendas(staff_client: FlaskClient, pl
     grid = staff_client.get(f"/staff/missions/grid?id={planned}")
     book = load_workbook(io.BytesIO(grid.data))
     assert book["Grid"]["A1"].value == "Slot" and book["Meetings"].max_row >= 2
+
+    bundle = staff_client.get(f"/staff/missions/agendas?id={planned}")
+    assert bundle.status_code == 200 and bundle.mimetype == "application/zip"
+    assert f'filename="mission-{planned}-agendas-v1.zip"' in bundle.headers["Content-Disposition"]
+    with zipfile.ZipFile(io.BytesIO(bundle.data)) as archive:
+        names = sorted(archive.namelist())
+        assert names == sorted(f"agenda-{planned}-{c}.{kind}" for c in PEOPLE
+                               for kind in ("html", "ics"))
+        one = archive.read(f"agenda-{planned}-baltic-generics.ics")
+    summaries = [str(e["summary"]) for e in Calendar.from_ical(one).walk("VEVENT")]
+    assert "Meeting: Busan Biologics (fictional)" in summaries
 
 
 def test_hand_changes_are_checked_and_versioned(staff_client, planned, tmp_db_path):
@@ -152,3 +167,59 @@ def test_a_participant_taken_out_after_planning_is_flagged_not_a_crash(staff_cli
         f"/staff/missions/agenda?id={planned}&company=baltic-generics&format=ics"
     )
     assert agenda.status_code == 200
+
+
+def test_restore_an_earlier_version_and_plan_again_keeping_the_meetings(
+    staff_client, planned, tmp_db_path
+):
+    page = staff_client.get(f"/staff/missions/view?id={planned}").get_data(as_text=True)
+    # each meeting says how it fits from each side, in the results page's words
+    assert re.search(r"for Baltic Generics \(fictional\): (strong|good|possible) fit; "
+                     r"for Busan Biologics \(fictional\): (strong|good|possible) fit", page)
+    first = re.findall(r"<li>\d+: ([^<]+ × [^<]+?) <span class=\"score\">", page)
+    other = next(pair for pair in first if "Busan" not in pair)
+    lv, kr = (name.removesuffix(" (fictional)").lower().replace(" ", "-")
+              for name in other.split(" × "))
+    removed = post_form(staff_client, "/staff/missions/change", {
+        "mission": planned, "action": "remove", "lv": lv, "kr": kr, "version": "1"})
+    assert removed.status_code == 303
+
+    before = full_snapshot(tmp_db_path)
+    stale = post_form(staff_client, "/staff/missions/restore",
+                      {"mission": planned, "version": "1", "latest": "1"})
+    assert stale.status_code == 409 and "plan changed meanwhile" in stale.get_data(True)
+    assert full_snapshot(tmp_db_path) == before
+    page = staff_client.get(f"/staff/missions/view?id={planned}").get_data(as_text=True)
+    assert "Restore version 1" in page and "Restore version 2" not in page
+    restored = post_form(staff_client, "/staff/missions/restore",
+                         {"mission": planned, "version": "1", "latest": "2"})
+    assert restored.status_code == 303
+    page = staff_client.get(f"/staff/missions/view?id={planned}").get_data(as_text=True)
+    assert "Version 3 (restore by staff" in page and "version 1 restored" in page
+    assert re.findall(r"<li>\d+: ([^<]+ × [^<]+?) <span class=\"score\">", page) == first
+
+    kept = post_form(staff_client, "/staff/missions/plan", {"mission": planned, "keep": "1"})
+    assert kept.status_code == 303
+    page = staff_client.get(f"/staff/missions/view?id={planned}").get_data(as_text=True)
+    assert "keeping the meetings of version 3" in page
+    with Store.open(tmp_db_path) as store:
+        missions = MissionStore(store)
+        sent, latest = missions.plan(planned, 3), missions.plan(planned)
+    assert latest.version == 4
+    placed = {(m.pair, m.slot, m.table) for m in latest.meetings}
+    assert {(m.pair, m.slot, m.table) for m in sent.meetings} <= placed
+
+
+def test_unavailability_can_be_given_as_days_and_times(staff_client, planned, tmp_db_path):
+    saved = post_form(staff_client, "/staff/missions/participant", {
+        "mission": planned, "company": "han-generics",
+        "unavailable": "2026-05-13 09:00-09:40, 09:00-09:20"})
+    assert saved.status_code == 303
+    page = staff_client.get(f"/staff/missions/view?id={planned}").get_data(as_text=True)
+    assert 'value="0, 4-5"' in page  # 4 slots a day: day 2 starts at slot 4
+    before = full_snapshot(tmp_db_path)
+    refused = post_form(staff_client, "/staff/missions/participant", {
+        "mission": planned, "company": "han-generics", "unavailable": "2026-06-01"})
+    assert refused.status_code == 400
+    assert "not a day of this mission" in html.unescape(refused.get_data(as_text=True))
+    assert full_snapshot(tmp_db_path) == before

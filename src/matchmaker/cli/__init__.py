@@ -2,8 +2,10 @@
 
 One module per command group: :mod:`.data` (import, export, backup, restore,
 judgements, embed, stats), :mod:`.search` (match, query, similar),
-:mod:`.evaluate` (eval, train), :mod:`.report`, :mod:`.server` (serve) and
-:mod:`.users` (user). Their shared options, error handling and helpers are in
+:mod:`.evaluate` (eval, train), :mod:`.report` and :mod:`.report_runs` (report,
+report-worker), :mod:`.server` (serve), :mod:`.users` (user), :mod:`.missions`
+(mission), :mod:`.duplicates`, :mod:`.database` (migrate) and :mod:`.models`
+(reembed). Their shared options, error handling and helpers are in
 :mod:`.options`. User mistakes (unknown id, missing database or model, bad
 file) end with a one-line ``Error: ...`` and a non-zero exit, never a traceback.
 

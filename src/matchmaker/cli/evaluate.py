@@ -17,6 +17,15 @@ EVAL_SETS = (
     ("judged set A", "eval/partner_judgements.jsonl", "data/companies.jsonl"),
     ("judged set B, blind", "eval/partner_judgements_b.jsonl", "data/companies.jsonl"),
 )
+#: measured by `matchmaker eval` but never trained or tuned on (eval/deals batch c); its
+#: pool is the real-deals pool plus the batch's own profiles, so the tuned set keeps its pool
+HELD_OUT_SETS = (
+    (
+        "deals batch c, held out",
+        "eval/deals/judgements_c.jsonl",
+        ("eval/deals/profiles.jsonl", "eval/deals/profiles_c.jsonl"),
+    ),
+)
 
 
 @click.command(name="eval")
@@ -27,10 +36,11 @@ EVAL_SETS = (
 )
 @click.option(
     "--profiles",
-    default="data/companies.jsonl",
+    default=("data/companies.jsonl",),
     show_default=True,
+    multiple=True,
     type=click.Path(exists=True, dir_okay=False),
-    help="Candidate pool of --judgements (any import file).",
+    help="Candidate pool of --judgements (any import file; repeat to pool several files).",
 )
 @click.option(
     "--peers",
@@ -41,6 +51,12 @@ EVAL_SETS = (
 )
 @click.option("--per-query", is_flag=True, help="Also print nDCG@5 of each query.")
 @click.option(
+    "--infer-fields",
+    is_flag=True,
+    help="Strip roles, partner roles, markets, areas and product types from every profile "
+    "and read them from text, as for imports that lack them (the hidden-set case).",
+)
+@click.option(
     "--models",
     default=",".join(CANDIDATE_MODELS),
     show_default=True,
@@ -48,18 +64,24 @@ EVAL_SETS = (
 )
 @user_errors
 def eval_cmd(
-    judgements: str | None, profiles: str, peers: str, per_query: bool, models: str
+    judgements: str | None,
+    profiles: tuple[str, ...],
+    peers: str,
+    per_query: bool,
+    infer_fields: bool,
+    models: str,
 ) -> None:
     """Measure partner ranking and similar companies against keyword and semantic baselines.
 
-    Without --judgements: real deals, both judged sets, then --models in EN and KO/LV.
+    Without --judgements: real deals, both judged sets, the held-out deals of batch c,
+    then --models in EN and KO/LV.
     """
     from .. import evaluation, model_comparison
 
-    sets = [("labelled set", judgements, profiles)] if judgements else list(EVAL_SETS)
+    sets = [("labelled set", judgements, profiles)] if judgements else [*EVAL_SETS, *HELD_OUT_SETS]
     embedder = engine.make_embedder()
     for title, judged, pool in sets:
-        _eval_partner_set(evaluation, embedder, title, judged, pool, per_query)
+        _eval_partner_set(evaluation, embedder, title, judged, pool, per_query, infer_fields)
     if Path(peers).is_file():
         companies = evaluation.load_peers(peers)
         click.echo(f"\nSimilar companies: sp500-peers, {len(companies)} companies")
@@ -103,20 +125,36 @@ def train(out: str) -> None:
     click.echo(f"Wrote {out}: " + ("used by search" if used else "not used (fixed weights win)"))
 
 
-def _eval_partner_set(evaluation, embedder, title: str, judged: str, pool: str, per_query: bool):
+def _eval_partner_set(
+    evaluation,
+    embedder,
+    title: str,
+    judged: str,
+    pools: str | tuple[str, ...],
+    per_query: bool,
+    infer: bool = False,
+):
     """Print one labelled set's scores for matchmaker and both baselines, from one fit."""
-    parsed = parse_file(pool, any_european=True)
-    if not parsed.ok:
-        raise click.ClickException(f"{pool}: {parsed.errors[0]}")
+    pools = (pools,) if isinstance(pools, str) else tuple(pools)
+    profiles = []
+    for path in pools:
+        parsed = parse_file(path, any_european=True)
+        if not parsed.ok:
+            raise click.ClickException(f"{path}: {parsed.errors[0]}")
+        profiles.extend(parsed.profiles)
+    pool = " + ".join(pools)
+    if infer:
+        profiles = evaluation.without_vocabulary_fields(profiles)
+        title += ", structured fields read from text"
     queries = evaluation.load_judgements(judged)
-    for warning in evaluation.check_pool(queries, parsed.profiles):
+    for warning in evaluation.check_pool(queries, profiles):
         click.echo(f"Warning: {warning}", err=True)
-    ranker = engine.fit_in_memory(parsed.profiles, embedder)
-    run = evaluation.PartnerEvaluation(parsed.profiles, ranker, embedder)
+    ranker = engine.fit_in_memory(profiles, embedder)
+    run = evaluation.PartnerEvaluation(profiles, ranker, embedder)
     run.learned = engine.learned_model(embedder.model_id)
     click.echo(
         f"Partner fit, {title}: {judged}, {len(queries)} queries over "
-        f"{len(parsed.profiles)} profiles in {pool} ({embedder.model_id})"
+        f"{len(profiles)} profiles in {pool} ({embedder.model_id})"
     )
     click.echo(
         f"{'system':<28} {'nDCG@5':>7} {'nDCG@10':>8} {'MRR':>7} {'P@5':>6} {'comp@5':>8}"
@@ -134,5 +172,3 @@ def _eval_partner_set(evaluation, embedder, title: str, judged: str, pool: str, 
                 f"mm {mine:.2f}  dense {dense:.2f}  bm25 {bm25:.2f}"
             )
     click.echo("")
-
-

@@ -14,13 +14,14 @@ from pathlib import Path
 
 import click
 
-from .. import engine
 from ..files import replaced_atomically
 from ..mission_store import MissionStore
 from ..missions import agenda, planning
 from ..missions.model import Mission, MissionError, format_slots, parse_days, parse_slots
+from ..ranking.fit import fit_label
+from ..service import Matchmaker
 from ..store import Store
-from .options import db_option, open_store, user_errors
+from .options import db_option, open_store, progress_printer, user_errors
 
 ACTOR = "cli"
 
@@ -85,7 +86,8 @@ def show(db_path: str, mission_id: int, as_json: bool) -> None:
             ],
             "wishes": [{"lv": w.lv, "kr": w.kr, "kind": w.kind} for w in wishes],
             "plan": None if plan is None else {
-                "version": plan.version, "stats": plan.stats,
+                "version": plan.version, "action": plan.action, "actor": plan.actor,
+                "at": plan.at, "note": plan.note, "stats": plan.stats,
                 "meetings": [x.to_dict() for x in plan.meetings],
             },
         }
@@ -105,15 +107,19 @@ def show(db_path: str, mission_id: int, as_json: bool) -> None:
     click.echo(f"Plan version {plan.version} ({plan.action} by {plan.actor}, {plan.at}): "
                f"{len(plan.meetings)} meetings, total fit {plan.total_fit}")
     for x in plan.meetings:
+        sides = "" if x.lv_score is None or x.kr_score is None else (
+            f": {fit_label(x.lv_score)} for LV, {fit_label(x.kr_score)} for KR"
+        )
         click.echo(f"  {m.slot_label(x.slot)} table {x.table}: "
-                   f"{names.get(x.lv, x.lv)} × {names.get(x.kr, x.kr)} (fit {x.fit:.2f})")
+                   f"{names.get(x.lv, x.lv)} × {names.get(x.kr, x.kr)} (fit {x.fit:.2f}{sides})")
 
 
 @mission.command("add")
 @click.argument("mission_id", type=int)
 @click.argument("companies", nargs=-1, required=True)
 @click.option("--cap", type=int, help="Meetings for these companies (default: the mission's).")
-@click.option("--unavailable", default="", help="Slots they cannot meet in, e.g. 0-5,30.")
+@click.option("--unavailable", default="", help="Slots they cannot meet in: 0-5,30, a day "
+              "(2026-05-13) or times (13:00-15:00, 2026-05-13 13:00-15:00).")
 @db_option
 @user_errors
 def add(db_path: str, mission_id: int, companies: tuple[str, ...], cap, unavailable) -> None:
@@ -132,7 +138,8 @@ def add(db_path: str, mission_id: int, companies: tuple[str, ...], cap, unavaila
 @click.argument("mission_id", type=int)
 @click.argument("company")
 @click.option("--cap", type=int, help="Meetings for this company (omit: the mission's).")
-@click.option("--unavailable", default="", help="Slots it cannot meet in, e.g. 0-5,30.")
+@click.option("--unavailable", default="", help="Slots it cannot meet in: 0-5,30, a day "
+              "(2026-05-13) or times (13:00-15:00, 2026-05-13 13:00-15:00).")
 @db_option
 @user_errors
 def set_participant(db_path: str, mission_id: int, company: str, cap, unavailable) -> None:
@@ -187,13 +194,17 @@ def wish(db_path: str, mission_id: int, first: str, second: str, kind: str | Non
 @click.argument("mission_id", type=int)
 @click.option("--time-limit", default=planning.TIME_LIMIT, show_default=True, type=float,
               help="Seconds the solver may take.")
+@click.option("--keep", is_flag=True,
+              help="Keep the latest plan's meetings where they are; fill only free places.")
 @db_option
 @user_errors
-def plan(db_path: str, mission_id: int, time_limit: float) -> None:
+def plan(db_path: str, mission_id: int, time_limit: float, keep: bool) -> None:
     """Propose a meeting schedule (CP-SAT) and save it as the next plan version."""
     with open_store(db_path) as store:
-        ranker = engine.build_ranker(store, engine.make_embedder())
-        made = planning.plan_mission(store, ranker, mission_id, ACTOR, time_limit=time_limit)
+        ranker = Matchmaker(store, progress=progress_printer("Embedding")).ranker()
+        made = planning.plan_mission(
+            store, ranker, mission_id, ACTOR, time_limit=time_limit, keep=keep
+        )
     s = made.stats
     gap = "n/a" if s.get("gap") is None else f"{s['gap']:.2%}"
     click.echo(
@@ -212,7 +223,7 @@ def _change(db_path: str, mission_id: int, action: str, pair, slot, version) -> 
         missions = MissionStore(store)
         latest = missions.plan(mission_id)
         expected = version if version is not None else (latest.version if latest else 0)
-        ranker = engine.build_ranker(store, engine.make_embedder()) if action == "add" else None
+        ranker = Matchmaker(store).ranker() if action == "add" else None
         made = planning.change_plan(
             store, mission_id, ACTOR, action, ids, expected, slot=slot, ranker=ranker
         )
@@ -262,6 +273,22 @@ def cancel(db_path, mission_id, first, second, version) -> None:
     _change(db_path, mission_id, "remove", (first, second), None, version)
 
 
+@mission.command("restore")
+@click.argument("mission_id", type=int)
+@click.argument("version", type=int)
+@click.option("--latest", type=int,
+              help="The latest version you looked at (refused if it changed).")
+@db_option
+@user_errors
+def restore(db_path: str, mission_id: int, version: int, latest: int | None) -> None:
+    """Make an earlier plan version the latest again (checked against today's rules)."""
+    with open_store(db_path) as store:
+        current = MissionStore(store).plan(mission_id)
+        expected = latest if latest is not None else (current.version if current else 0)
+        made = planning.restore_plan(store, mission_id, ACTOR, version, expected)
+    click.echo(f"Plan version {made.version}: {made.note} ({len(made.meetings)} meetings).")
+
+
 @mission.command("history")
 @click.argument("mission_id", type=int)
 @db_option
@@ -302,6 +329,22 @@ def agenda_command(db_path: str, mission_id: int, company: str, out: str) -> Non
         data = agenda.agenda_html(m, made, found.id, people).encode("utf-8")
     _write(out, data)
     click.echo(f"Wrote {out}: {len(made.of(found.id))} meetings of {found.name}.")
+
+
+@mission.command("agendas")
+@click.argument("mission_id", type=int)
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help="The .zip file.")
+@db_option
+@user_errors
+def agendas_command(db_path: str, mission_id: int, out: str) -> None:
+    """Write every participant's agenda (HTML and .ics) into one ZIP."""
+    if Path(out).suffix.lower() != ".zip":
+        raise MissionError("all agendas are written as one .zip; name the file so")
+    with open_store(db_path, readonly=True) as store:
+        m, made, people = _planned(store, mission_id)
+    _write(out, agenda.agendas_zip(m, made, people))
+    live = sum(not p.deleted for p in people.values())
+    click.echo(f"Wrote {out}: the agendas of {live} companies (HTML and .ics).")
 
 
 @mission.command("grid")

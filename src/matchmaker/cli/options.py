@@ -18,7 +18,7 @@ from .. import config, engine
 from ..errors import MatchmakerError
 from ..profiles import PARTNERSHIP_TYPES, visible
 from ..ranking import Filters
-from ..store import Store, StoreError, explain
+from ..store import Store, database_fault
 from ..store.connection import shown
 
 
@@ -37,10 +37,11 @@ def db_option(command: Callable) -> Callable:
 def user_errors(command: Callable) -> Callable:
     """Turn the errors a user can fix into a one-line message and exit code 1.
 
-    Those are the domain's :class:`MatchmakerError` family, a damaged or locked
-    database file, and ``OSError`` (the machine refused: a missing file, no
-    permission, a full disk). Anything else is a bug and ends with its traceback,
-    so it gets reported instead of being mistaken for the user's mistake.
+    Those are the domain's :class:`MatchmakerError` family, a damaged, full or locked
+    database file (:func:`store.database_fault`; any other database error is ours),
+    and ``OSError`` (the machine refused: a missing file, no permission, a full disk).
+    Anything else is a bug and ends with its traceback, so it gets reported instead
+    of being mistaken for the user's mistake.
     """
 
     @functools.wraps(command)
@@ -48,11 +49,9 @@ def user_errors(command: Callable) -> Callable:
         try:
             return command(*args, **kwargs)
         except sqlite3.DatabaseError as exc:  # raised mid-command, e.g. by a damaged page
-            db_path = shown(kwargs.get("db_path") or "the database")
-            error = explain(exc, db_path, writing=False) or StoreError(
-                f"cannot read {db_path}: {exc}; check the file, or restore a backup with "
-                f"'matchmaker restore BACKUP --db {db_path}'"
-            )
+            error = database_fault(exc, shown(kwargs.get("db_path") or "the database"))
+            if error is None:
+                raise  # not the file's fault (a misspelt statement, a broken constraint): a bug
             raise click.ClickException(visible(str(error))) from None
         except (MatchmakerError, OSError) as exc:
             # ids and names in a message may come from a file: never let them drive the terminal

@@ -8,8 +8,8 @@ import sys
 
 import click
 
+from .. import accounts
 from ..store import Store
-from ..web import auth
 from .options import db_option, user_errors
 
 
@@ -31,8 +31,8 @@ def _read_password(from_stdin: bool) -> str:
 @user_errors
 def user_add(username: str, password_stdin: bool, db_path: str) -> None:
     """Create a staff account; the password is prompted for (or read with --password-stdin)."""
-    auth.check_username(username)
-    password_hash = auth.hash_password(_read_password(password_stdin))
+    accounts.check_username(username)
+    password_hash = accounts.hash_password(_read_password(password_stdin))
     with Store.open(db_path, create=True) as store:
         store.add_user(username, password_hash)
     click.echo(f"Created staff user {username}")
@@ -48,7 +48,7 @@ def user_passwd(username: str, password_stdin: bool, db_path: str) -> None:
     with Store.open(db_path) as store:
         if not store.get_user(username):
             raise click.ClickException(f"no staff user '{username}'")
-        store.set_password(username, auth.hash_password(_read_password(password_stdin)))
+        store.set_password(username, accounts.hash_password(_read_password(password_stdin)))
     click.echo(f"Changed the password of {username}; their sessions have ended")
 
 

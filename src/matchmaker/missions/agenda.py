@@ -5,6 +5,8 @@
   partner was chosen, read from that company's side;
 * :func:`agenda_ics`: the same meetings as an iCalendar file (``icalendar``),
   times in the mission's time zone, one event per meeting;
+* :func:`agendas_zip`: every participant's agenda (HTML and .ics) in one ZIP, to
+  mail them out in one go;
 * :func:`grid_xlsx`: the master grid for organisers (slots down, tables across)
   and a list of every meeting, with spreadsheet formulas neutralised;
 * :func:`plan_charts`: the batch report's summary charts (score histogram,
@@ -14,6 +16,7 @@
 from __future__ import annotations
 
 import io
+import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -158,6 +161,27 @@ def agenda_ics(
         calendar.add_component(event)
     calendar.add_missing_timezones()  # a VTIMEZONE for the mission's zone, as RFC 5545 asks
     return calendar.to_ical()
+
+
+def agendas_zip(
+    mission: Mission,
+    plan: Plan,
+    people: Mapping[str, Participant],
+    language: str = DEFAULT_LANGUAGE,
+) -> bytes:
+    """Every current participant's agenda as ``agenda-MISSION-COMPANY.html`` and ``.ics``.
+
+    Company ids are letters, digits, dots, dashes and underscores (profiles.py), so
+    they are safe as file names inside the archive.
+    """
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for company_id in sorted(c for c, p in people.items() if not p.deleted):
+            stem = f"agenda-{mission.id}-{company_id}"
+            html = agenda_html(mission, plan, company_id, people, language)
+            archive.writestr(f"{stem}.html", html.encode("utf-8"))
+            archive.writestr(f"{stem}.ics", agenda_ics(mission, plan, company_id, people, language))
+    return out.getvalue()
 
 
 def grid_xlsx(

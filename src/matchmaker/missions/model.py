@@ -8,6 +8,7 @@ A slot is numbered from 0 across the whole mission: slot ``s`` is on day
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -155,6 +156,9 @@ class Meeting:
     reasons_lv: list[str] = field(default_factory=list)
     reasons_kr: list[str] = field(default_factory=list)
     by_hand: bool = False
+    #: each side's partner score on the results page's scale (None in plans made before)
+    lv_score: float | None = None
+    kr_score: float | None = None
 
     @property
     def pair(self) -> tuple[str, str]:
@@ -213,23 +217,81 @@ def parse_days(text: str) -> tuple[str, ...]:
 
 
 def parse_slots(text: str, mission: Mission) -> frozenset[int]:
-    """Slot numbers from '0-5, 12, 30-47' (as the availability forms take them)."""
+    """Slots from '0-5, 12, 30-47', '2026-05-13' (a whole day), '13:00-15:00' (every day)
+    or '2026-05-13 13:00-15:00': companies give their availability as times, the
+    forms and the CLI take either. A slot counts if any of it overlaps the time range."""
     slots: set[int] = set()
     for part in text.replace(";", ",").split(","):
-        part = part.strip()
+        part = " ".join(part.split())
         if not part:
             continue
-        first, _, last = part.partition("-")
-        try:
-            low, high = int(first), int(last or first)
-        except ValueError:
-            raise MissionError(f"'{part}' is not a slot number or range such as 3-7") from None
-        if not 0 <= low <= high < mission.slot_count:
+        if _SLOT_NUMBERS.fullmatch(part):
+            slots.update(_numbered(part, mission))
+        elif found := _DAY_AND_TIMES.fullmatch(part):
+            slots.update(_timed(part, found, mission))
+        else:
             raise MissionError(
-                f"slot range '{part}' is outside 0-{mission.slot_count - 1} for this mission"
+                f"'{part}' is not a slot number or range such as 3-7, a day such as "
+                f"{mission.days[0]}, or a time range such as 13:00-15:00"
             )
-        slots.update(range(low, high + 1))
     return frozenset(slots)
+
+
+_SLOT_NUMBERS = re.compile(r"\d+(?: ?- ?\d+)?")
+_DAY_AND_TIMES = re.compile(
+    r"(?P<day>\d{4}-\d{2}-\d{2})?(?: ?(?P<start>\d{1,2}:\d{2}) ?- ?(?P<end>\d{1,2}:\d{2}))?"
+)
+
+
+def _numbered(part: str, mission: Mission) -> range:
+    first, _, last = part.replace(" ", "").partition("-")
+    low, high = int(first), int(last or first)
+    if not 0 <= low <= high < mission.slot_count:
+        raise MissionError(
+            f"slot range '{part}' is outside 0-{mission.slot_count - 1} for this mission"
+        )
+    return range(low, high + 1)
+
+
+def _timed(part: str, found: re.Match, mission: Mission) -> list[int]:
+    """The slots of a day and/or a time range (at least one of the two is given)."""
+    if not found["day"] and not found["start"]:
+        raise MissionError(f"'{part}' names neither a day nor a time range")
+    days = list(range(len(mission.days)))
+    if found["day"]:
+        if found["day"] not in mission.days:
+            raise MissionError(
+                f"'{found['day']}' is not a day of this mission ({', '.join(mission.days)})"
+            )
+        days = [mission.days.index(found["day"])]
+    low, high = 0, 24 * 60
+    if found["start"]:
+        low, high = _minutes(found["start"], part), _minutes(found["end"], part)
+        if high <= low:
+            raise MissionError(f"'{part}': the time range must end after it starts")
+    first = _minutes(mission.day_start, part)
+    slots = [
+        day * mission.slots_per_day + offset
+        for day in days
+        for offset in range(mission.slots_per_day)
+        if first + offset * mission.slot_minutes < high
+        and first + (offset + 1) * mission.slot_minutes > low
+    ]
+    if not slots:
+        last = first + mission.slots_per_day * mission.slot_minutes
+        raise MissionError(
+            f"'{part}' covers no slot: meetings run {mission.day_start}–"
+            f"{last // 60:02d}:{last % 60:02d}"
+        )
+    return slots
+
+
+def _minutes(clock: str, part: str) -> int:
+    try:
+        moment = time.fromisoformat(clock.zfill(5))
+    except ValueError:
+        raise MissionError(f"'{part}': {clock} is not a time of day (HH:MM)") from None
+    return moment.hour * 60 + moment.minute
 
 
 def format_slots(slots: frozenset[int] | set[int]) -> str:

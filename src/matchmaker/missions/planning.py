@@ -19,7 +19,7 @@ from ..ranking import PartnerRanker
 from ..ranking.within import rank_among
 from ..store import Store
 from . import adjust
-from .fit import PairFit, pair_fits
+from .fit import PairFit, pair_fit, pair_fits
 from .model import Meeting, Mission, MissionError, Participant, Plan, Wish
 from .solve import Pair, Problem, greedy, solve
 
@@ -56,7 +56,12 @@ def load(store: Store, mission_id: int) -> MissionState:
     )
 
 
-def problem_for(state: MissionState, fits: dict[Pair, float] | None = None) -> Problem:
+def problem_for(
+    state: MissionState,
+    fits: dict[Pair, float] | None = None,
+    sides: dict[Pair, tuple[float, float]] | None = None,
+    fixed: dict[Pair, tuple[int, int]] | None = None,
+) -> Problem:
     """The solver's view of a mission (fits may be left out for checking hand changes)."""
     mission = state.mission
     live = {p.company_id for p in state.participants}
@@ -73,6 +78,8 @@ def problem_for(state: MissionState, fits: dict[Pair, float] | None = None) -> P
         never=frozenset(w_pair(w) for w in wishes if w.kind == "never"),
         good_fit=mission.good_fit,
         names={p.company_id: p.name for p in state.participants},
+        sides=sides or {},
+        fixed=fixed or {},
     )
 
 
@@ -99,30 +106,64 @@ def plan_mission(
     actor: str,
     time_limit: float = TIME_LIMIT,
     workers: int | None = None,
+    keep: bool = False,
 ) -> Plan:
-    """Solve the mission and save the result as the next plan version."""
+    """Solve the mission and save the result as the next plan version.
+
+    ``keep``: the latest plan's meetings stay where they are (slot and table) and
+    only free places are filled, for a participant added after the agendas went
+    out; a kept meeting that breaks a rule now (a company left or became
+    unavailable) is dropped and planned again, and the plan's notes say how many.
+    """
     state = load(store, mission_id)
     fits = scored(ranker, state)
-    problem = problem_for(state, {pair: f.fit for pair, f in fits.items()})
+    missions = MissionStore(store)
+    latest = missions.plan(mission_id)
+    kept, dropped = _still_valid(state, latest.meetings if keep and latest else [])
+    problem = problem_for(
+        state,
+        {pair: f.fit for pair, f in fits.items()},
+        {pair: f.sides for pair, f in fits.items()},
+        fixed={m.pair: (m.slot, m.table if m.table <= state.mission.tables else 0) for m in kept},
+    )
     baseline = greedy(problem)
     solution = solve(problem, time_limit=time_limit, workers=workers)
-    meetings = [_meeting(slot, table, lv, kr, fits) for slot, table, lv, kr in solution.meetings]
+    by_hand = {m.pair for m in kept if m.by_hand}
+    meetings = [
+        _meeting(slot, table, lv, kr, fits, by_hand=(lv, kr) in by_hand)
+        for slot, table, lv, kr in solution.meetings
+    ]
     stats = solution.stats() | {
         "greedy_total_fit": round(baseline.total_fit, 4),
         "greedy_covered": baseline.covered,
         "left_out": [p.company_id for p in state.left_out],
     }
-    missions = MissionStore(store)
-    latest = missions.plan(mission_id)
+    note = f"solved by CP-SAT ({solution.status.lower()})"
+    if keep and latest:
+        note = f"solved by CP-SAT ({solution.status.lower()}), keeping version {latest.version}"
+        stats["kept"], stats["dropped"] = len(kept), len(dropped)
+        if dropped:
+            stats["notes"].append(f"{len(dropped)} meetings of version {latest.version} "
+                                  "broke a rule and were planned again")
     return missions.save_plan(
         mission_id,
         meetings,
         actor,
         "plan",
         expected_version=latest.version if latest else 0,
-        note=f"solved by CP-SAT ({solution.status.lower()})",
+        note=note,
         stats=stats,
     )
+
+
+def _still_valid(state: MissionState, meetings: list[Meeting]) -> tuple[list, list]:
+    """(meetings that keep every rule among themselves, those that do not), in plan order."""
+    problem = problem_for(state)
+    kept: list[Meeting] = []
+    dropped: list[Meeting] = []
+    for m in meetings:
+        (dropped if adjust.check_meeting(problem, kept, m.pair, m.slot) else kept).append(m)
+    return kept, dropped
 
 
 def change_plan(
@@ -169,6 +210,38 @@ def change_plan(
     )
 
 
+def restore_plan(
+    store: Store, mission_id: int, actor: str, version: int, expected_version: int
+) -> Plan:
+    """Make an earlier plan version the latest again, as a new version (nothing is lost).
+
+    Checked against today's rules like a hand change: if participants, caps,
+    availability or wishes changed since, the restore is refused with every
+    broken rule named.
+    """
+    missions = MissionStore(store)
+    latest = missions.plan(mission_id)
+    if latest is None:
+        raise MissionError("this mission has no plan yet; plan it first")
+    if latest.version != expected_version:
+        raise StalePlanError(
+            f"the plan changed meanwhile (now version {latest.version}, you had version "
+            f"{expected_version}); nothing was written. Reload and try again"
+        )
+    earlier = missions.plan(mission_id, version)
+    if earlier is None or version == latest.version:
+        raise MissionError(f"there is no earlier plan version {version} to restore")
+    broken = adjust.violations(problem_for(load(store, mission_id)), earlier.meetings)
+    if broken:
+        raise adjust.PlanError(
+            f"version {version} breaks today's rules: " + "; ".join(broken[:10])
+        )
+    return missions.save_plan(
+        mission_id, earlier.meetings, actor, "restore", expected_version,
+        note=f"restore version {version}", stats=earlier.stats,
+    )
+
+
 def _slot(slot: int | None) -> int:
     if slot is None:
         raise MissionError("say which slot the meeting goes to")
@@ -190,18 +263,19 @@ def _one_fit(ranker: PartnerRanker, state: MissionState, pair: Pair) -> dict[Pai
     ba = next((m for m in rank_among(ranker, kr, state.lv) if m.id == lv), None)
     if ab is None or ba is None:
         return {}
-    return {
-        pair: PairFit(
-            round((ab.score + ba.score) / 2, 4), ab.score, ba.score, ab.reasons[:3], ba.reasons[:3]
-        )
-    }
+    return {pair: pair_fit(ab, ba)}
 
 
-def _meeting(slot: int, table: int, lv: str, kr: str, fits: dict[Pair, PairFit]) -> Meeting:
+def _meeting(
+    slot: int, table: int, lv: str, kr: str, fits: dict[Pair, PairFit], by_hand: bool = False
+) -> Meeting:
     fit = fits.get((lv, kr))
     if fit is None:
-        return Meeting(slot, table, lv, kr)
-    return Meeting(slot, table, lv, kr, fit.fit, fit.reasons_lv, fit.reasons_kr)
+        return Meeting(slot, table, lv, kr, by_hand=by_hand)
+    return Meeting(
+        slot, table, lv, kr, fit.fit, fit.reasons_lv, fit.reasons_kr, by_hand=by_hand,
+        lv_score=round(fit.lv_view, 4), kr_score=round(fit.kr_view, 4),
+    )
 
 
 def fold(text: str) -> str:

@@ -7,8 +7,9 @@ all. Constraints: nobody is in two meetings in one slot, no slot uses more
 than the tables, nobody has more than their cap of meetings, must-meet pairs
 meet, never-meet pairs are never created. Objectives, lexicographically:
 
-1. as many companies as possible get at least one *good* meeting (fit at or
-   above the mission's ``good_fit``);
+1. as many companies as possible get at least one *good* meeting: one whose
+   worth to that company (its own side, ``Problem.sides``) reaches the mission's
+   ``good_fit``; without sides, the pair's fit counts for both;
 2. with that many covered, the largest total fit of the meetings.
 
 Phase 2 reports CP-SAT's optimality gap (best bound against the plan found).
@@ -57,6 +58,12 @@ class Problem:
     never: frozenset[Pair] = frozenset()
     good_fit: float = 0.5
     names: dict[str, str] = field(default_factory=dict)
+    #: each pair's worth to its LV side and to its KR side (0-1, missions.fit); a
+    #: meeting is good *for a company* when its own side reaches ``good_fit``
+    sides: dict[Pair, tuple[float, float]] = field(default_factory=dict)
+    #: meetings kept where they are (pair -> (slot, table); table 0: any) when staff
+    #: plan again around a plan already sent out; the caller checks they keep the rules
+    fixed: dict[Pair, tuple[int, int]] = field(default_factory=dict)
 
     def free(self, company: str) -> set[int]:
         return set(range(self.slots)) - self.unavailable.get(company, frozenset())
@@ -72,6 +79,19 @@ class Problem:
 
     def fit(self, pair: Pair) -> float:
         return self.fits.get(pair, 0.0)
+
+    def slots_for(self, pair: Pair) -> list[int]:
+        """Where ``pair`` may meet: its kept slot, or any slot both sides are free."""
+        if pair in self.fixed:
+            return [self.fixed[pair][0]]
+        return self.common_slots(pair)
+
+    def good_for(self, company: str, pair: Pair) -> bool:
+        """Whether meeting ``pair`` is a good one for ``company`` (one of the two)."""
+        side = self.sides.get(pair)
+        if side is None:
+            return self.fit(pair) >= self.good_fit
+        return side[0 if company == pair[0] else 1] >= self.good_fit
 
 
 @dataclass
@@ -144,7 +164,7 @@ def candidate_pairs(problem: Problem, per_company: int) -> list[Pair]:
         for b in problem.kr
         if (a, b) not in problem.never and problem.common_slots((a, b))
     ]
-    chosen = set(problem.must)
+    chosen = set(problem.must) | set(problem.fixed)
     by_company: dict[str, list[Pair]] = defaultdict(list)
     for pair in allowed:
         if problem.fit(pair) > 0:
@@ -169,26 +189,30 @@ def greedy(problem: Problem) -> Solution:
     booked: dict[str, set[int]] = defaultdict(set)
     count: dict[str, int] = defaultdict(int)
     used_tables: dict[int, int] = defaultdict(int)
-    meetings: list[tuple[int, int, str, str]] = []
-    musts = sorted(problem.must, key=lambda p: (len(problem.common_slots(p)), p))
+    placed: list[tuple[int, str, str]] = []
+    first = set(problem.fixed) | set(problem.must)
+    musts = sorted(
+        first, key=lambda p: (p not in problem.fixed, len(problem.slots_for(p)), p)
+    )
     everyone = len(problem.kr) + len(problem.lv)
     rest = sorted(
-        (p for p in candidate_pairs(problem, everyone) if p not in problem.must),
+        (p for p in candidate_pairs(problem, everyone) if p not in first),
         key=lambda p: (-problem.fit(p), p),
     )
     for pair in [*musts, *rest]:
         a, b = pair
         if count[a] >= problem.caps.get(a, 0) or count[b] >= problem.caps.get(b, 0):
             continue
-        for s in problem.common_slots(pair):
+        for s in problem.slots_for(pair):
             if s not in booked[a] and s not in booked[b] and used_tables[s] < problem.tables:
                 used_tables[s] += 1
                 booked[a].add(s)
                 booked[b].add(s)
                 count[a] += 1
                 count[b] += 1
-                meetings.append((s, used_tables[s], a, b))
+                placed.append((s, a, b))
                 break
+    meetings = assign_tables(placed, problem.fixed)
     return _finish(problem, meetings, "greedy", "FEASIBLE", started)
 
 
@@ -274,9 +298,9 @@ class _Selection:
             self.meets[pair] = y
             for company in pair:
                 by_company[company].append(y)
-                if problem.fit(pair) >= problem.good_fit:
+                if problem.good_for(company, pair):
                     good[company].append(y)
-            if pair in problem.must:
+            if pair in problem.must or pair in problem.fixed:
                 self.model.Add(y == 1)
         for company, variables in by_company.items():
             limit = min(problem.caps.get(company, 0), len(problem.free(company)))
@@ -333,7 +357,8 @@ def _timetable(
     """
     slot_of = _place_greedily(problem, chosen, baseline)
     if len(slot_of) == len(chosen):
-        return assign_tables((s, a, b) for (a, b), s in slot_of.items()), len(chosen)
+        placed = ((s, a, b) for (a, b), s in slot_of.items())
+        return assign_tables(placed, problem.fixed), len(chosen)
     model = cp_model.CpModel()
     x: dict[tuple[Pair, int], cp_model.IntVar] = {}
     placed: dict[Pair, cp_model.IntVar] = {}
@@ -341,7 +366,7 @@ def _timetable(
     by_slot: dict[int, list] = defaultdict(list)
     for pair in chosen:
         xs = []
-        for s in problem.common_slots(pair):
+        for s in problem.slots_for(pair):
             var = model.NewBoolVar(f"x{len(x)}")
             x[(pair, s)] = var
             xs.append(var)
@@ -350,7 +375,7 @@ def _timetable(
                 by_company_slot[(company, s)].append(var)
         placed[pair] = model.NewBoolVar(f"p{len(placed)}")
         model.Add(sum(xs) == placed[pair])
-        if pair in problem.must:
+        if pair in problem.must or pair in problem.fixed:
             model.Add(placed[pair] == 1)
     for variables in by_company_slot.values():
         if len(variables) > 1:
@@ -360,7 +385,7 @@ def _timetable(
             model.Add(sum(variables) <= problem.tables)
     # losing a meeting costs its fit, and far more if it was a company's only good one
     weight = sum(abs(problem.fit(p)) for p in chosen) * SCALE + 1
-    good = {p for p in chosen if problem.fit(p) >= problem.good_fit}
+    good = {p for p in chosen if problem.good_for(p[0], p) or problem.good_for(p[1], p)}
     model.Maximize(
         sum(
             (_weight(problem, p) + (int(weight) if p in good else 0)) * v
@@ -379,7 +404,7 @@ def _timetable(
             "free more slots, add tables or drop a wish"
         )
     taken = [(s, a, b) for ((a, b), s), var in x.items() if solver.BooleanValue(var)]
-    return assign_tables(taken), len(taken)
+    return assign_tables(taken, problem.fixed), len(taken)
 
 
 def _place_greedily(problem: Problem, chosen: list[Pair], baseline: Solution) -> dict[Pair, int]:
@@ -388,10 +413,14 @@ def _place_greedily(problem: Problem, chosen: list[Pair], baseline: Solution) ->
     used: dict[int, int] = defaultdict(int)
     slot_of: dict[Pair, int] = {}
     earlier = {(a, b): s for s, _, a, b in baseline.meetings}
-    order = sorted(chosen, key=lambda p: (p not in problem.must, p not in earlier, -problem.fit(p)))
+    order = sorted(
+        chosen,
+        key=lambda p: (p not in problem.fixed, p not in problem.must, p not in earlier,
+                       -problem.fit(p)),
+    )
     for pair in order:
-        options = problem.common_slots(pair)
-        if pair in earlier:
+        options = problem.slots_for(pair)
+        if pair in earlier and pair not in problem.fixed:
             options = [earlier[pair], *options]
         for s in options:
             if s not in booked[pair[0]] and s not in booked[pair[1]] and used[s] < problem.tables:
@@ -403,14 +432,28 @@ def _place_greedily(problem: Problem, chosen: list[Pair], baseline: Solution) ->
     return slot_of
 
 
-def assign_tables(meetings: Iterable[tuple[int, str, str]]) -> list[tuple[int, int, str, str]]:
-    """Number the tables 1, 2, ... within each slot (tables are interchangeable)."""
-    used: dict[int, int] = defaultdict(int)
+def assign_tables(
+    meetings: Iterable[tuple[int, str, str]], kept: dict[Pair, tuple[int, int]] | None = None
+) -> list[tuple[int, int, str, str]]:
+    """Number the tables 1, 2, ... within each slot; a kept meeting keeps its table."""
+    kept = kept or {}
+    meetings = sorted(meetings)
+    taken: dict[int, set[int]] = defaultdict(set)
     result = []
-    for s, a, b in sorted(meetings):
-        used[s] += 1
-        result.append((s, used[s], a, b))
-    return result
+    stays = [(s, a, b) for s, a, b in meetings if kept.get((a, b), (None, 0))[0] == s
+             and kept[(a, b)][1] > 0]
+    for s, a, b in stays:
+        taken[s].add(kept[(a, b)][1])
+    for s, a, b in meetings:
+        if (s, a, b) in stays:
+            result.append((s, kept[(a, b)][1], a, b))
+            continue
+        table = 1
+        while table in taken[s]:
+            table += 1
+        taken[s].add(table)
+        result.append((s, table, a, b))
+    return sorted(result)
 
 
 def _finish(
@@ -424,8 +467,8 @@ def _finish(
     covered = {
         company
         for _, _, a, b in meetings
-        if problem.fit((a, b)) >= problem.good_fit
         for company in (a, b)
+        if problem.good_for(company, (a, b))
     }
     return Solution(
         meetings=meetings,

@@ -101,10 +101,20 @@ class FirstStage:
             keys = keys[(keys >= 0) & (keys < self.size)]
             found = keys[mask[keys]]
             if len(found) >= min(want, eligible) or fetch >= self.size:
-                return np.sort(found)
+                return np.union1d(found, self._added(mask))
             fetch *= 2
             if fetch > LARGEST_SEARCH:
                 return None
+
+
+    def _added(self, mask: np.ndarray) -> np.ndarray:
+        """Rows added by incremental updates since the index was built (ranking.incremental).
+
+        They are few (a full refit follows after 5% changed rows), so they are
+        scanned exactly next to the index instead of being added to it: the
+        index stays shared, unchanged, by every snapshot, and can stay mapped.
+        """
+        return np.arange(self.size, len(mask))[mask[self.size :]]
 
 
 def partner_query(seeks: np.ndarray, offers: np.ndarray, profile: np.ndarray) -> np.ndarray:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..lexicon import concept_text
+from ..profiles import Profile
 from ..text_languages import LANGUAGES, detect_language, lexical_form
 
 if TYPE_CHECKING:
@@ -44,14 +45,31 @@ class BM25:
             counts = self.vectorizer_.transform([""] * len(corpus)).tocsr().astype(np.float64)
         n_docs = counts.shape[0]
         lengths = np.asarray(counts.sum(axis=1)).ravel()
-        df = np.bincount(counts.indices, minlength=counts.shape[1])
-        self.idf_ = np.log(1 + (n_docs - df + 0.5) / (df + 0.5))
-        norm = self.k1 * (1 - self.b + self.b * lengths / max(lengths.mean(), 1e-9))
-        rows = np.repeat(np.arange(n_docs), np.diff(counts.indptr))
+        #: documents and document frequencies, kept so that incremental updates keep idf exact
+        self.documents_ = n_docs
+        self.df_ = np.bincount(counts.indices, minlength=counts.shape[1])
+        self.idf_ = bm25_idf(self.documents_, self.df_)
+        #: mean document length, kept so that rows added later are weighed alike
+        self.average_length_ = max(float(lengths.mean()) if n_docs else 0.0, 1e-9)
+        self.weights_ = self._weigh(counts)
+        return self
+
+    def document_rows(self, texts: Sequence[str]):
+        """BM25 weight rows of more documents, with this fit's vocabulary and mean length.
+
+        For an incremental update (ranking.incremental): idf and mean length stay
+        those of the fit, and terms outside its vocabulary are not counted.
+        """
+        counts = self.vectorizer_.transform(texts).tocsr().astype(np.float64)
+        return self._weigh(counts)
+
+    def _weigh(self, counts):
+        lengths = np.asarray(counts.sum(axis=1)).ravel()
+        norm = self.k1 * (1 - self.b + self.b * lengths / self.average_length_)
+        rows = np.repeat(np.arange(counts.shape[0]), np.diff(counts.indptr))
         counts.data = counts.data * (self.k1 + 1) / (counts.data + norm[rows])
         counts.sort_indices()  # a document's terms, sorted, are its query terms in document_scores
-        self.weights_ = counts
-        return self
+        return counts
 
     def scores(self, query: str, pool: np.ndarray | None = None) -> np.ndarray:
         """BM25 of every document (or only those in ``pool``) for the query."""
@@ -84,6 +102,11 @@ class BM25:
         contributions = docs.data[entries] * _idf_of(terms, self.idf_[terms], docs.indices[entries])
         owners = np.repeat(np.arange(len(pool)), lengths)
         return np.bincount(owners, weights=contributions, minlength=len(pool))
+
+
+def bm25_idf(documents: int, df: np.ndarray) -> np.ndarray:
+    """Okapi BM25's idf (the +1 inside the log keeps it positive for common terms)."""
+    return np.log(1 + (documents - df + 0.5) / (df + 0.5))
 
 
 class WordsAndConcepts:
@@ -155,6 +178,13 @@ def text_languages(text: str) -> list[str]:
     if any(ch in _LATVIAN_LETTERS for ch in text):
         return ["lv"]
     return ["en"]
+
+
+def written_in(profile: Profile) -> list[str]:
+    """The languages of a profile's own words: stored with it, else detected from its texts."""
+    if profile.languages:
+        return sorted(set(profile.languages.values()))
+    return text_languages(" ".join([profile.description, profile.offers, profile.seeks]))
 
 
 def language_mask(languages: Sequence[str]) -> int:

@@ -36,12 +36,12 @@ from ..role_fit import RoleFit, TextRoles
 from ..roles import region_countries
 from ..text_languages import lexical_form
 from ..texts import profile_text
-from . import batch
+from . import batch, incremental
 from . import text as free_text
 from .approximate import APPROXIMATE_FROM, OVERFETCH, FirstStage, partner_query
 from .explaining import Explanation, Reasons, explain_match, explain_similar
 from .fit import fit_label
-from .lexical import WordsAndConcepts, csr_row, fit_vocabulary, lookup, text_languages
+from .lexical import WordsAndConcepts, csr_row, fit_vocabulary, lookup, written_in
 from .phrases import PhraseTable, best_pairs
 from .signals import (
     above_average,
@@ -57,13 +57,6 @@ from .signals import (
     top_k,
 )
 from .types import Filters, Match, QueryResult, Weights
-
-
-def written_in(profile: Profile) -> list[str]:
-    """The languages of a profile's own words: stored with it, else detected from its texts."""
-    if profile.languages:
-        return sorted(set(profile.languages.values()))
-    return text_languages(" ".join([profile.description, profile.offers, profile.seeks]))
 
 
 class LearnedScorer(Protocol):
@@ -129,7 +122,12 @@ class PartnerRanker(Estimator):
         self.focus_fit_ = FocusFit().fit(self.profiles_)
         self._fit_lexical()
         self.first_stage_ = self._fit_first_stage()
+        incremental.mark_fitted(self)  # what later incremental updates build on
         return self
+
+    def live_profiles(self) -> list[Profile]:
+        """The profiles this ranker ranks, without the dead rows incremental updates leave."""
+        return incremental.live_profiles(self)
 
     def _fit_first_stage(self) -> FirstStage | None:
         """The approximate stage-1 index from ``approximate_from`` profiles, else None (exact)."""
@@ -311,7 +309,6 @@ class PartnerRanker(Estimator):
         query = partner_query(self.seek_vecs_[a], self.offer_vecs_[a], self.profile_vecs_[a])
         return first_stage.search(query, OVERFETCH * self.candidates, mask)
 
-
     def partner_signals(self, a: int, pool: np.ndarray) -> dict[str, np.ndarray]:
         """Weighted, standardised signal contributions for candidates ``pool`` of company a."""
         w = self.weights_
@@ -324,6 +321,7 @@ class PartnerRanker(Estimator):
             "roles": w.roles * standardise(raw["role_need"] + raw["role_offer"]),
             "market": w.market * standardise(raw["market"]),
             "focus": w.focus * standardise(raw["focus"] * role_fit(raw)),
+            "licensing": w.licensing * standardise(raw["licensing"]),
             "competitor": -w.competitor * above_average(alike) * no_role_fit(raw),
         }
 
@@ -444,7 +442,7 @@ class PartnerRanker(Estimator):
 
     def _mask(self, filters: Filters, exclude: set[str] | None = None) -> np.ndarray:
         """Candidates passing the filters; vectorised, with a Python loop only for list filters."""
-        mask = np.ones(len(self.profiles_), dtype=bool)
+        mask = incremental.alive(self).copy()  # rows replaced or deleted since the fit: never
         if filters.country:  # a country code, or EU for every European one
             mask &= np.isin(self.countries_, list(region_countries(filters.country)))
         for cid in set(filters.exclude) | (exclude or set()):

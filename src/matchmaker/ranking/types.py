@@ -31,6 +31,8 @@ class Weights:
     #: same disease areas and product types (therapy.py, focus_fit.py), where a role fits;
     #: chosen on set A among 0 / 0.25 / 0.5 (docs/ranking.md)
     focus: float = 0.25
+    #: one side licenses out and the other in (licensing.py); set before measuring, like market
+    licensing: float = 0.25
     #: free text: the candidate is the kind of organisation the text asks for ("distributor"),
     #: counted twice, and wants what the user is; an explicit ask outweighs similar words
     text_roles: float = 1.0

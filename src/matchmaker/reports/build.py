@@ -132,7 +132,7 @@ def build_report(
     """A report over an already fitted ranker; ``data`` describes the data it was fitted on."""
     if spec.only_new and previous is None:
         raise ReportError("only_new needs a previous report to compare with")
-    companies = select_companies(ranker.profiles_, spec)
+    companies = select_companies(ranker.live_profiles(), spec)
     sections = compute_sections(ranker, companies, spec, previous, progress, chunk)
     return Report(meta=report_meta(ranker, spec, data, previous), sections=sections)
 
@@ -193,7 +193,7 @@ def fit_steadily(
         data = {
             "data_revision": revision,
             "data_changed_at": store.stats()["last_change"],
-            "companies_in_database": len(ranker.profiles_),
+            "companies_in_database": len(ranker.live_profiles()),
         }
         if store.revision() == revision:
             return ranker, data

@@ -80,7 +80,7 @@ def start_run(
         raise ReportError(f"chunk size must be a multiple of {CHUNK}, not {chunk_size}")
     spec = follow_merges(store, spec)
     ranker, data = fit_steadily(store, fit, embed_progress)
-    companies = select_companies(ranker.profiles_, spec)
+    companies = select_companies(ranker.live_profiles(), spec)
     ids = [p.id for p in companies]
     run_id = uuid.uuid4().hex[:12]
     started = datetime.now(UTC).isoformat(timespec="seconds")

@@ -73,6 +73,29 @@ class CompaniesMixin:
         sql += " ORDER BY id"
         return [_profile_from_row(r) for r in self.db.query(sql, params)]
 
+    def changed_since(self, revision: int) -> tuple[list[Profile], list[str]]:
+        """Companies written after data revision ``revision``: (live profiles, deleted ids).
+
+        Read from the ``changed_revision`` stamp (migration 15), so any process
+        sharing the database can bring its ranker up to date without refitting
+        (:mod:`matchmaker.live_index`). Merged-away companies are deleted ones.
+        """
+        rows = self.db.query(
+            "SELECT * FROM companies WHERE changed_revision > ? ORDER BY id", [revision]
+        )
+        live, deleted = [], []
+        for row in rows:
+            if row["deleted_at"]:
+                deleted.append(row["id"])
+            else:
+                live.append(_profile_from_row(row))
+        return live, deleted
+
+    def count_changed_since(self, revision: int) -> int:
+        """How many companies were written after ``revision`` (an index range count)."""
+        sql = "SELECT COUNT(*) FROM companies WHERE changed_revision > ?"
+        return int(self.db.execute(sql, [revision]).fetchone()[0])
+
     def upsert_many(
         self,
         profiles: Iterable[Profile],

@@ -11,7 +11,7 @@ import sqlite3
 from pathlib import Path
 
 from .. import config
-from .errors import DatabaseFileError, StoreError
+from .errors import BusyError, DatabaseFileError, StoreError
 
 BUSY_TIMEOUT_MS = 5000
 #: A database "path" starting with one of these is a PostgreSQL connection URL.
@@ -121,6 +121,29 @@ def explain(exc: sqlite3.Error, path: str | Path, writing: bool = True) -> Store
         return DatabaseFileError(
             f"the database {path} is read-only ({exc}){kept}. Copy it somewhere writable, "
             "or use a read command (export, stats, match, query, similar)"
+        )
+    return None
+
+
+def database_fault(exc: sqlite3.Error, path: str | Path) -> StoreError | None:
+    """The one-line error for a fault of the database file met mid-command, or None for a bug.
+
+    SQLite raises the same classes for a damaged file and for a mistake in our own code
+    (a misspelt statement is an ``OperationalError``, a broken constraint or a closed
+    connection a ``DatabaseError`` too), so only the message tells them apart. What is
+    not a known fault of the file is a bug: the CLI and the web app let it surface as
+    one (a traceback, a logged 500) instead of telling the user to restore a backup.
+    """
+    known = explain(exc, path, writing=False)
+    if known is not None:
+        return known
+    text = str(exc).lower()
+    if "locked" in text or "busy" in text:
+        return BusyError(f"the database {path} is busy ({exc}); try again in a moment")
+    if "unable to open" in text:
+        return DatabaseFileError(
+            f"cannot open the database at {path} ({exc}); check that the file and its "
+            "folder are there and readable"
         )
     return None
 

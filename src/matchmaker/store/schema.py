@@ -358,6 +358,30 @@ MIGRATIONS: list[tuple[int, MigrationStep]] = [
         ALTER TABLE companies ADD COLUMN modalities TEXT NOT NULL DEFAULT '[]';
         """,
     ),
+    (
+        15,
+        # What changed since revision N (live_index.py, issue 14): every write to a company
+        # row stamps it with the revision its transaction commits as (each write transaction
+        # bumps the revision once, after its writes), deletes included (they are soft). A
+        # process then applies only the companies changed since its snapshot's revision,
+        # whichever process wrote them. Triggers, so no write path can forget it; the
+        # inner UPDATE sets only this column, which no trigger watches.
+        """
+        ALTER TABLE companies ADD COLUMN changed_revision INTEGER NOT NULL DEFAULT 0;
+        CREATE INDEX companies_changed ON companies (changed_revision);
+        CREATE TRIGGER companies_changed_insert AFTER INSERT ON companies BEGIN
+            UPDATE companies SET changed_revision =
+                (SELECT CAST(value AS INTEGER) + 1 FROM meta WHERE key = 'revision')
+            WHERE id = NEW.id;
+        END;
+        CREATE TRIGGER companies_changed_update AFTER UPDATE ON companies
+            WHEN NEW.changed_revision = OLD.changed_revision BEGIN
+            UPDATE companies SET changed_revision =
+                (SELECT CAST(value AS INTEGER) + 1 FROM meta WHERE key = 'revision')
+            WHERE id = NEW.id;
+        END;
+        """,
+    ),
 ]
 
 

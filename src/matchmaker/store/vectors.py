@@ -17,11 +17,18 @@ EMBEDDING_LEASE_LOCKS = 0x656D62  # "emb"
 class VectorsMixin:
     """The ``vectors`` table (part of :class:`~matchmaker.store.Store`)."""
 
-    def vector_hashes(self, model_id: str) -> dict[tuple[str, str], str]:
-        """(company_id, field) -> hash of the text that was embedded, for staleness checks."""
-        rows = self.db.execute(
-            "SELECT company_id, field, text_hash FROM vectors WHERE model_id = ?", [model_id]
-        ).fetchall()
+    def vector_hashes(
+        self, model_id: str, company_ids: list[str] | None = None
+    ) -> dict[tuple[str, str], str]:
+        """(company_id, field) -> hash of the text that was embedded, for staleness checks.
+
+        ``company_ids``: only those (a few), by primary key, instead of every row.
+        """
+        sql, params = "SELECT company_id, field, text_hash FROM vectors WHERE model_id = ?", []
+        if company_ids is not None:
+            sql += f" AND company_id IN ({', '.join('?' * len(company_ids))})"
+            params = list(company_ids)
+        rows = self.db.execute(sql, [model_id, *params]).fetchall() if company_ids != [] else []
         hashes = {(c, f): h for c, f, h in rows}
         for (model, field_name), unsaved in self._unsaved_vectors.items():
             if model == model_id:
@@ -154,6 +161,27 @@ class VectorsMixin:
             return True
         self.db.raw_execute("SELECT pg_advisory_unlock(%s, hashtext(%s))", key)
         return False
+
+    def load_vectors_of(
+        self, model_id: str, company_ids: Iterable[str]
+    ) -> dict[str, dict[str, np.ndarray]]:
+        """vectors[field][company_id] of a few companies (the ones an update applies)."""
+        ids = list(company_ids)
+        result: dict[str, dict[str, np.ndarray]] = {}
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            sql = (
+                "SELECT company_id, field, rows, dim, data FROM vectors WHERE model_id = ? "
+                f"AND company_id IN ({', '.join('?' * len(chunk))})"
+            )
+            for company_id, field, n, dim, data in self.db.execute(sql, [model_id, *chunk]):
+                matrix = np.frombuffer(bytes(data), dtype=np.float32).reshape(n, dim)
+                result.setdefault(field, {})[company_id] = matrix
+        for (model, field), rows in self._unsaved_vectors.items():
+            if model == model_id:
+                for company_id in set(ids) & set(rows):
+                    result.setdefault(field, {})[company_id] = rows[company_id].vectors
+        return result
 
     def load_vectors(self, model_id: str, field: str) -> dict[str, VectorRow]:
         """All stored vectors of one field for live companies, keyed by company id."""

@@ -13,15 +13,15 @@ from typing import Any
 
 from flask import Blueprint, g, jsonify, request, send_file, url_for
 
-from .. import engine
 from ..importing import FORMATS, parse_bytes
 from ..judgements import JudgementInputError, read_judgement
+from ..lookup import fold
 from ..profiles import ProfileError, validate_profile
 from ..ranking import Match
+from ..service import Matchmaker
 from ..store import ConflictError, ImportConflictError, NotFoundError, StaleEditError
 from . import assets, auth, security
 from .forms import parse_search
-from .lookup import fold
 from .resources import get_directory, get_embedder, get_ranker, get_store
 from .search import find_by_text
 from .staff import source_links
@@ -119,22 +119,22 @@ def _shown(profile) -> dict[str, Any]:
 
 @bp.get("/companies/<company_id>/matches")
 def matches(company_id: str):
-    params = parse_search(request.args)
-    if params.errors:
-        return _error(400, "bad parameters", errors=params.errors)
-    get_store().get(company_id)
-    ranker = get_ranker(company_id)
-    return _matches(ranker.match(company_id, top=params.top, filters=params.filters()))
+    return _ranked_for(company_id, "match")
 
 
 @bp.get("/companies/<company_id>/similar")
 def similar(company_id: str):
+    return _ranked_for(company_id, "similar")
+
+
+def _ranked_for(company_id: str, method: str):
+    """The company's partners (``match``) or peers (``similar``), with the search parameters."""
     params = parse_search(request.args)
     if params.errors:
         return _error(400, "bad parameters", errors=params.errors)
-    get_store().get(company_id)
-    ranker = get_ranker(company_id)
-    return _matches(ranker.similar(company_id, top=params.top, filters=params.filters()))
+    get_store().get(company_id)  # an unknown or merged id: 404 or 308, before any ranking
+    rank = getattr(get_ranker(company_id), method)
+    return _matches(rank(company_id, top=params.top, filters=params.filters()))
 
 
 @bp.get("/search")
@@ -168,7 +168,7 @@ def create():
         return _error(400, "send the profile as a JSON object")
     try:
         profile = validate_profile(body)
-        saved = engine.save_and_embed(get_store(), get_embedder(), profile, g.user, create=True)
+        saved = Matchmaker(get_store(), get_embedder()).save(profile, g.user, create=True)
     except ProfileError as exc:
         return _invalid(exc)
     except ConflictError as exc:
@@ -194,8 +194,8 @@ def update(company_id: str):
     changes = {k: v for k, v in body.items() if k != "version"}
     try:
         profile = validate_profile(current.content() | changes)
-        saved = engine.save_and_embed(
-            store, get_embedder(), profile, g.user, expected_version=version
+        saved = Matchmaker(store, get_embedder()).save(
+            profile, g.user, expected_version=version
         )
     except ProfileError as exc:
         return _invalid(exc)
@@ -242,8 +242,8 @@ def import_file():
             if not overwrite:
                 _raise_conflicts(store.find_conflicts(parsed.profiles, parsed.exported))
             return jsonify(valid=len(parsed.profiles), written=False)
-        summary = engine.import_profiles(
-            store, get_embedder(), parsed, actor=g.user, overwrite=overwrite
+        summary = Matchmaker(store, get_embedder()).import_file(
+            parsed, actor=g.user, overwrite=overwrite
         )
     except ImportConflictError as exc:
         conflicts = [

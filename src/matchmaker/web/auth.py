@@ -1,7 +1,8 @@
-"""Staff accounts: password hashing, login and logout, revocable sessions, the login requirement.
+"""Staff logins: login and logout, revocable sessions, the login requirement.
 
 Accounts are made only from the CLI (``matchmaker user add``); there is no
-default account. Passwords are hashed with scrypt (Werkzeug's default KDF).
+default account. What a user name and a password must be, and the scrypt hash,
+are :mod:`matchmaker.accounts`, shared with the CLI.
 Every failed login answers with the same message, whether the name exists,
 the password is wrong or the account is disabled, so the form cannot be used
 to discover user names. Failed logins back off per client address and per
@@ -13,8 +14,6 @@ is one of :data:`LOGIN_ENDPOINTS`: safe by default for routes added later.
 """
 
 from __future__ import annotations
-
-import re
 
 from flask import (
     Blueprint,
@@ -32,14 +31,17 @@ from flask_babel import gettext, ngettext
 from flask_babel import lazy_gettext as _l
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from ..errors import InvalidInput
+from ..accounts import (  # noqa: F401 (re-exported: the rules are accounts.py's)
+    MIN_PASSWORD_LENGTH,
+    USERNAME,
+    check_username,
+    hash_password,
+)
 from . import limits, security
 from .resources import get_store
 
 bp = Blueprint("auth", __name__)
 
-MIN_PASSWORD_LENGTH = 12
-USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 LOGIN_ERROR = _l(
     "Wrong user name or password. After repeated failures you will have to wait a few "
     "minutes before trying again; ask another staff member if you cannot log in."
@@ -72,21 +74,6 @@ def init_app(app: Flask) -> None:
 
 
 # -- passwords --------------------------------------------------------------
-
-
-def check_username(username: str) -> str:
-    if not USERNAME.match(username or ""):
-        raise InvalidInput(
-            "a user name is 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit"
-        )
-    return username
-
-
-def hash_password(password: str) -> str:
-    """A scrypt hash of a long-enough password; raise InvalidInput (a ValueError) for a weak one."""
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise InvalidInput(f"a password needs at least {MIN_PASSWORD_LENGTH} characters")
-    return generate_password_hash(password)
 
 
 def authenticate(username: str, password: str) -> str | None:

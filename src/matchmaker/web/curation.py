@@ -13,9 +13,9 @@ from __future__ import annotations
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext
 
-from .. import engine
 from ..judgements import GRADES, JudgementInputError, read_judgement
 from ..profiles import ProfileError, validate_profile
+from ..service import Matchmaker
 from ..store import (
     BusyError,
     ConflictError,
@@ -56,7 +56,7 @@ def new():
     except ProfileError as exc:
         return _edit_form(None, values, 0, errors=field_errors(exc), status=400)
     try:
-        saved = engine.save_and_embed(get_store(), get_embedder(), profile, g.user, create=True)
+        saved = Matchmaker(get_store(), get_embedder()).save(profile, g.user, create=True)
     except ConflictError as exc:
         return _edit_form(None, values, 0, errors={"id": [f"{exc}."]}, status=409)
     except BusyError as exc:  # nothing was saved; the form comes back as typed
@@ -78,8 +78,8 @@ def edit(company_id: str):
     except ProfileError as exc:
         return _edit_form(company_id, values, version, errors=field_errors(exc), status=400)
     try:
-        saved = engine.save_and_embed(
-            store, get_embedder(), profile, g.user, expected_version=version
+        saved = Matchmaker(store, get_embedder()).save(
+            profile, g.user, expected_version=version
         )
     except StaleEditError:
         latest = store.get(company_id, include_deleted=True)

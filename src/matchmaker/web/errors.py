@@ -27,7 +27,7 @@ from werkzeug.exceptions import HTTPException
 
 from ..embedding import ModelNotFoundError
 from ..errors import Busy, InvalidInput, MatchmakerError, NotFound, Unavailable
-from ..store import MergedError, StoreError, explain
+from ..store import MergedError, StoreError, database_fault
 from .i18n import current_language
 from .limits import RateLimited
 from .security import CSRFError, UnsafeJSON
@@ -72,24 +72,34 @@ def init_app(app: Flask) -> None:
 
 
 def _database_file(exc: sqlite3.DatabaseError):
-    """A damaged or failing database file: say so (to staff via the log too), never a bare 500."""
+    """A damaged, full or locked database file: say so (to staff via the log too), a 503.
+
+    Any other database error (a misspelt statement, a broken constraint) is a bug and
+    is raised again, to become Flask's logged 500 with its traceback.
+    """
+    problem = database_fault(exc, "the database")
+    if problem is None:
+        raise exc
     current_app.logger.error("database error: %s", exc)
-    problem = explain(exc, "the database", writing=False)
-    return respond(503, core_message(problem) if problem else MESSAGES[503])
+    return respond(503, core_message(problem))
 
 
 def _postgres_errors() -> tuple[type[Exception], ...]:
-    """psycopg's base error, when installed (the SQLite default does not need it)."""
+    """psycopg's errors of the server and the connection, when installed.
+
+    Only those: a ``ProgrammingError`` (a statement the server refuses) is a bug and
+    stays a logged 500. The SQLite default does not need psycopg.
+    """
     try:
         import psycopg
         import psycopg_pool
     except ImportError:
         return ()
-    return (psycopg.Error, psycopg_pool.PoolTimeout)
+    return (psycopg.OperationalError, psycopg_pool.PoolTimeout)
 
 
 def _database_server(exc: Exception):
-    """A PostgreSQL error the store did not translate: a 503 and the log, never a 500."""
+    """A server or connection fault the store did not translate: a 503 and the log."""
     current_app.logger.error("database server error: %s: %s", type(exc).__name__, exc)
     return respond(503, MESSAGES[503])
 

@@ -135,6 +135,7 @@ SCORE_PART_LABELS = {
     "roles": _l("roles"),
     "market": _l("markets"),
     "focus": _l("same areas and product types"),
+    "licensing": _l("one licenses out, the other in"),
     "competitor": _l("competitor"),
     "need_fit": _l("meets the need"),
     "offer_fit": _l("wants your offer"),

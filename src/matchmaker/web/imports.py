@@ -20,10 +20,10 @@ from flask import current_app, session
 from flask_babel import gettext
 from werkzeug.datastructures import FileStorage
 
-from .. import engine
 from ..duplicates import check_import
 from ..importing import FORMATS, detect_format, parse_bytes
 from ..profiles import INPUT_FIELDS
+from ..service import Matchmaker
 from ..store import UpsertSummary
 from .resources import get_embedder, get_store
 
@@ -151,8 +151,8 @@ def confirm(digest: str, actor: str, overwrite: bool = False) -> UpsertSummary:
         raise ImportExpired(
             gettext("The staged file changed since the preview; upload it again.")
         )
-    summary = engine.import_profiles(
-        get_store(), get_embedder(), parsed, actor=actor, overwrite=overwrite
+    summary = Matchmaker(get_store(), get_embedder()).import_file(
+        parsed, actor=actor, overwrite=overwrite
     )
     session.pop("import", None)
     path.unlink(missing_ok=True)

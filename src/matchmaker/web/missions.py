@@ -11,8 +11,6 @@ must-meet) re-renders the page with the reason and a 4xx: nothing is written.
 
 from __future__ import annotations
 
-import re
-
 from flask import (
     Blueprint,
     Response,
@@ -23,11 +21,12 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import format_decimal, gettext, ngettext
+from flask_babel import gettext, ngettext
 from flask_babel import lazy_gettext as _l
 
 from ..mission_store import MissionStore, StalePlanError
 from ..missions import adjust, agenda, planning
+from ..missions.fit import direction_worth
 from ..missions.model import (
     Mission,
     MissionError,
@@ -39,9 +38,11 @@ from ..store import BusyError, NotFoundError
 from .auth import login_needed
 from .errors import respond
 from .i18n import current_language
+from .mission_words import fit, plan_note, register
 from .resources import get_ranker, get_store
 
 bp = Blueprint("missions", __name__, url_prefix="/staff/missions")
+register(bp)
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CREATE_DEFAULTS = {
@@ -135,6 +136,7 @@ def _page(mission_id: int, error: str | None = None, status: int = 200, **kept):
     if plan is not None:  # participants or wishes may have changed since this version
         state = planning.load(store, mission_id)
         broken = adjust.violations(planning.problem_for(state), plan.meetings)
+    without = _without_good_meeting(mission, people, plan)
     by_slot: dict[int, list] = {}
     for meeting in plan.meetings if plan else []:
         by_slot.setdefault(meeting.slot, []).append(meeting)
@@ -156,7 +158,28 @@ def _page(mission_id: int, error: str | None = None, status: int = 200, **kept):
         error=error,
         broken=broken,
         kept=kept,
+        without=without,
     ), status
+
+
+def _without_good_meeting(mission, people, plan) -> dict[str, list]:
+    """Participants with no meeting, and those whose meetings are none good for them.
+
+    "Good for them" reads their own side's score (plans made before scores were
+    kept per side have none; their companies are left out of the second list).
+    """
+    if plan is None:
+        return {"none": [], "no_good": []}
+    live = [p for p in people if not p.deleted]
+    mine = {p.company_id: plan.of(p.company_id) for p in live}
+    no_good = []
+    for p in live:
+        scores = [m.lv_score if m.lv == p.company_id else m.kr_score for m in mine[p.company_id]]
+        if scores and None not in scores and not any(
+            direction_worth(score) >= mission.good_fit for score in scores
+        ):
+            no_good.append(p)
+    return {"none": [p for p in live if not mine[p.company_id]], "no_good": no_good}
 
 
 @bp.post("/participants")
@@ -221,8 +244,9 @@ def plan():
     mission_id = _mission_id(request.form)
     if mission_id is None:
         return respond(400, gettext("Say which mission."))
+    keep = request.form.get("keep") == "1"
     try:
-        made = planning.plan_mission(get_store(), get_ranker(), mission_id, g.user)
+        made = planning.plan_mission(get_store(), get_ranker(), mission_id, g.user, keep=keep)
     except (MissionError, NotFoundError, BusyError, StalePlanError) as exc:
         return _page(mission_id, gettext("No plan was made: %(problem)s.", problem=exc), 409)
     s = made.stats
@@ -275,6 +299,27 @@ def change():
     return redirect(url_for("missions.view", id=mission_id), code=303)
 
 
+@bp.post("/restore")
+def restore():
+    """Make an earlier plan version the latest again; the form names the latest it saw."""
+    mission_id = _mission_id(request.form)
+    if mission_id is None:
+        return respond(400, gettext("Say which mission."))
+    try:
+        version = _number(request.form.get("version", ""), _l("plan version"))
+        latest = _number(request.form.get("latest", ""), _l("plan version"))
+        made = planning.restore_plan(get_store(), mission_id, g.user, version, latest)
+    except StalePlanError as exc:
+        return _page(mission_id, str(exc), 409)
+    except (MissionError, NotFoundError, BusyError) as exc:
+        return _page(
+            mission_id, gettext("Nothing was changed: %(problem)s.", problem=exc), 400
+        )
+    flash(gettext("Plan version %(version)s: %(note)s.", version=made.version,
+                  note=plan_note(made.note)), "success")
+    return redirect(url_for("missions.view", id=mission_id), code=303)
+
+
 # -- downloads ------------------------------------------------------------------------
 
 
@@ -294,6 +339,14 @@ def agenda_file():
         html = agenda.agenda_html(mission, made, company_id, people, current_language())
         return _download(html.encode("utf-8"), "text/html", f"{stem}.html")
     return respond(400, gettext("An agenda is html or ics."))
+
+
+@bp.get("/agendas")
+def agendas():
+    """Every participant's agenda (HTML and .ics) in one ZIP."""
+    mission, made, people = _planned()
+    data = agenda.agendas_zip(mission, made, people, current_language())
+    return _download(data, "application/zip", f"mission-{mission.id}-agendas-v{made.version}.zip")
 
 
 @bp.get("/grid")
@@ -350,98 +403,3 @@ def _decimal(text: str, what: str) -> float:
     if value != value or value in (float("inf"), float("-inf")):
         raise MissionError(gettext("%(field)s must be a finite number.", field=what))
     return value
-
-
-# -- words the planner stores in English, shown in the page's language ------------------
-# Plan and log actions, solver states and the planner's notes are stored as written (the
-# CLI and the JSON read them); the page translates what it recognises, the rest as is.
-
-PLAN_ACTIONS = {
-    "plan": _l("plan"),
-    "move": _l("move"),
-    "add": _l("add"),
-    "remove": _l("remove"),
-}
-MISSION_ACTIONS = {
-    "create": _l("create"),
-    "add participant": _l("add participant"),
-    "update participant": _l("update participant"),
-    "remove participant": _l("remove participant"),
-    "set wish": _l("set wish"),
-    "remove wish": _l("remove wish"),
-}
-WISH_KINDS = {"must": _l("must meet"), "never": _l("never meet")}
-SOLVER_STATES = {
-    "optimal": _l("optimal"),
-    "feasible": _l("feasible"),
-    "infeasible": _l("infeasible"),
-    "unknown": _l("unknown"),
-    "greedy": _l("greedy"),
-}
-_SOLVED = re.compile(r"solved by CP-SAT \((?P<status>\w+)\)")
-_CHANGED = re.compile(r"(?P<action>move|add|remove) (?P<pair>.+?)(?: \(slot (?P<slot>\d+)\))?")
-_UNTIMED = re.compile(r"(?P<n>\d+) chosen meetings found no common free slot and table")
-_UNCOVERED = re.compile(r"(?P<n>\d+) companies could not get a good meeting \(fit ≥ (?P<fit>.+)\)")
-
-
-def _word(labels: dict, value: object) -> str:
-    label = labels.get(str(value or "").lower())
-    return str(label) if label is not None else str(value or "")
-
-
-@bp.app_template_filter("plan_action")
-def plan_action(value: str) -> str:
-    """'plan', 'move'... (a plan version's stored action) in the page's language."""
-    return _word(PLAN_ACTIONS, value)
-
-
-@bp.app_template_filter("mission_action")
-def mission_action(value: str) -> str:
-    """A mission log entry's stored action in the page's language."""
-    return _word(MISSION_ACTIONS, value)
-
-
-@bp.app_template_filter("wish_kind")
-def wish_kind(value: str | None) -> str:
-    """'must' or 'never' as the wish reads in the page's language."""
-    return _word(WISH_KINDS, value)
-
-
-@bp.app_template_filter("solver_status")
-def solver_status(value: str | None) -> str:
-    """CP-SAT's status word (OPTIMAL, FEASIBLE...) in the page's language."""
-    return _word(SOLVER_STATES, value)
-
-
-@bp.app_template_filter("fit")
-def fit(value: float | None) -> str:
-    """A fit (or any planner figure) with two decimals, as the page's language writes it."""
-    return format_decimal(value or 0, "0.00")
-
-
-@bp.app_template_filter("plan_note")
-def plan_note(note: str | None) -> str:
-    """A planner's stored note (English) in the page's language, when it is a known one."""
-    note = note or ""
-    if found := _SOLVED.fullmatch(note):
-        return gettext("solved by CP-SAT (%(status)s)", status=solver_status(found["status"]))
-    if found := _UNTIMED.fullmatch(note):
-        return ngettext(
-            "%(num)d chosen meeting found no common free slot and table",
-            "%(num)d chosen meetings found no common free slot and table",
-            int(found["n"]),
-        )
-    if found := _UNCOVERED.fullmatch(note):
-        return ngettext(
-            "%(num)d company could not get a good meeting (fit ≥ %(fit)s)",
-            "%(num)d companies could not get a good meeting (fit ≥ %(fit)s)",
-            int(found["n"]),
-            fit=found["fit"],
-        )
-    if found := _CHANGED.fullmatch(note):
-        if found["slot"] is None:
-            return gettext("%(action)s %(pair)s", action=plan_action(found["action"]),
-                           pair=found["pair"])
-        return gettext("%(action)s %(pair)s (slot %(slot)s)", action=plan_action(found["action"]),
-                       pair=found["pair"], slot=found["slot"])
-    return note

@@ -14,9 +14,9 @@ from flask import Blueprint, g, render_template, request
 from flask_babel import gettext
 
 from ..judgements import GRADES, query_key
+from ..lookup import Entry
 from ..ranking import Match, QueryResult, TextQuery, parse_text_query
 from .forms import SearchParams, parse_search
-from .lookup import Entry
 from .resources import get_directory, get_ranker, get_store
 
 bp = Blueprint("search", __name__)
