@@ -37,6 +37,7 @@ from collections.abc import Iterable, Mapping, Sequence
 import numpy as np
 
 from ..focus_fit import _AREA_INDEX, _MODALITY_INDEX, FocusFit, _rows, _side, _unit
+from ..licensing import LicensingFit, direction
 from ..profiles import Profile
 from ..role_fit import RoleFit, role_vector, wanted_vector
 from ..role_inference import effective_fields
@@ -199,6 +200,16 @@ def _grown_roles(fit: RoleFit, changed: list[Profile]) -> RoleFit:
     new.reach_ = grow(
         fit.reach_, [[market_covers(f.markets, c) for c in fit.countries_] for f in fields]
     )
+    new.licensing_ = _grown_licensing(fit.licensing_, changed)
+    return new
+
+
+def _grown_licensing(fit: LicensingFit, changed: list[Profile]) -> LicensingFit:
+    """Licensing direction rows for the changed profiles (read from their own text only)."""
+    new = copy.copy(fit)
+    directions = [direction(p) for p in changed]
+    new.out_ = grow(fit.out_, [d.out for d in directions])
+    new.into_ = grow(fit.into_, [d.into for d in directions])
     return new
 
 
