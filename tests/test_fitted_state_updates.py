@@ -22,7 +22,7 @@ from matchmaker.importing import parse_file
 from matchmaker.profiles import Profile
 from matchmaker.ranking import PartnerRanker
 from matchmaker.ranking.incremental import apply_changes
-from matchmaker.saved_parts import Deferred, SavedCsr, SavedRows
+from matchmaker.saved_parts import Deferred, SavedCsr, SavedRows, resolve_all
 from matchmaker.texts import FIELDS
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "companies.jsonl"
@@ -102,3 +102,20 @@ def test_an_update_on_a_loaded_fit_equals_one_on_the_fitted_ranker(
         want, ids
     )
     assert answers(apply_changes(got, second, [], vectors_of(second)), ids) == answers(want, ids)
+
+
+def test_warming_up_a_loaded_fit_unpickles_every_vectorizer(shipped, tmp_path):
+    """What a web process does in the background after loading (live_index), so its first
+    update does not pay for it."""
+    fitted = PartnerRanker(embedder=EMBEDDER).fit(shipped, vectors_of(shipped))
+    loaded = saved_and_loaded(fitted, tmp_path / "fit")
+    deferred = [
+        loaded.vectorizer_,
+        loaded.peer_vectorizer_,
+        loaded.bm25_.words_.vectorizer_,
+        loaded.bm25_.concepts_.vectorizer_,
+    ]
+    assert all(isinstance(d, Deferred) and "not loaded" in repr(d) for d in deferred)
+    assert resolve_all(loaded) == len(deferred)
+    assert not any("not loaded" in repr(d) for d in deferred)
+    assert resolve_all(loaded) == len(deferred)  # again: nothing loaded twice, same count

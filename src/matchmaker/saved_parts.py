@@ -21,6 +21,14 @@ two kinds of part are saved beside the ranker's pickle and read on first use:
   (ranking.lexical), which needs no SciPy; importing SciPy's sparse module costs
   0.2 s. Anything else (a product, a slice) builds the SciPy matrix over the
   same arrays, once.
+
+An incremental update (ranking.incremental) works on a loaded fit as it is:
+``SavedRows`` grow by a tail, a ``SavedCsr``'s arrays are saved with spare rows
+and grow in place (ranking.growing.grow_csr, which hands back a SciPy matrix),
+and the new texts go through the Deferred vectorizers. So the first update
+imports SciPy and scikit-learn and unpickles the vectorizers (1.5 s of CPU in a
+process that had neither); a cold CLI never updates, and a web process warms
+them up in the background after loading (:func:`resolve_all`, live_index).
 """
 
 from __future__ import annotations
@@ -163,6 +171,22 @@ class Deferred:
 
 def _same(target: Any) -> Any:
     return target
+
+
+def resolve_all(obj: Any, depth: int = 3) -> int:
+    """Unpickle every :class:`Deferred` among ``obj``'s attributes, ``depth`` levels down
+    (a ranker's vectorizers, its BM25 parts' vectorizers); how many were found.
+
+    Lists, arrays and saved rows are not walked: only objects with attributes.
+    """
+    found = 0
+    for value in list(getattr(obj, "__dict__", {}).values()):
+        if isinstance(value, Deferred):
+            value.resolve()
+            found += 1
+        elif depth > 1 and hasattr(value, "__dict__") and not isinstance(value, type):
+            found += resolve_all(value, depth - 1)
+    return found
 
 
 def resolved(obj: Any) -> Any:
