@@ -22,7 +22,9 @@ gap (issue 11) into the ranker's parts, on the same queries:
 ``data/companies.jsonl`` states every company's roles, partner roles and markets
 (hand labels); the translated profiles state none, so the translated run reads
 them from text. ``--inferred-roles`` drops the stated fields from both pools, so
-both languages infer them and the comparison is between languages only.
+both languages infer them and the comparison is between languages only;
+``--inferred-fields`` drops therapeutic areas and modalities as well (the
+translated profiles state none of the five).
 
 With ``--lexicon`` it measures the domain lexicon (:mod:`matchmaker.lexicon`)
 instead: the full ranker with no lexicon, with the lexicon between all texts, with it
@@ -137,17 +139,36 @@ class EnglishRoles:
         return getattr(self.english, name)
 
 
-#: with --inferred-roles: stated roles, partner roles and markets are dropped from every pool
-STRIP_ROLES = False
+#: the stated fields dropped from every pool: none by default; roles, partner roles and
+#: markets with --inferred-roles; those and therapeutic areas and modalities with
+#: --inferred-fields (every structured field that is read from text when missing)
+STRIP: tuple[str, ...] = ()
+ROLE_FIELDS = ("roles", "partner_roles", "markets")
+ALL_FIELDS = (*ROLE_FIELDS, "therapeutic_areas", "modalities")
+
+
+#: with --labelled-english-records: the translated pool's records still written in English
+#: take their labels from data/companies.jsonl (the translated file predates the labels)
+LABEL_ENGLISH_RECORDS = False
+TRANSLATED_MARK = "from the English profile"
 
 
 def load_pool(path: str):
     parsed = parse_file(path, any_european=True)
     if not parsed.ok:
         raise SystemExit(f"{path}: {parsed.errors[0]}")
-    if STRIP_ROLES:
-        return [replace(p, roles=[], partner_roles=[], markets=[]) for p in parsed.profiles]
-    return parsed.profiles
+    profiles = parsed.profiles
+    if LABEL_ENGLISH_RECORDS and "multilingual" in path:
+        profiles = [_labelled_if_english(p) for p in profiles]
+    return [replace(p, **{field: [] for field in STRIP}) for p in profiles]
+
+
+def _labelled_if_english(profile):
+    """An untranslated record of the translated pool with its English record's labels."""
+    if (profile.source or "").endswith(TRANSLATED_MARK):
+        return profile
+    english = {p.id: p for p in parse_file(ROOT / "data" / "companies.jsonl").profiles}
+    return replace(profile, **{f: getattr(english[profile.id], f) for f in ALL_FIELDS})
 
 
 def english_texts(judged_ml: str) -> dict[str, str]:
@@ -326,9 +347,21 @@ def main(argv: Sequence[str] | None = None) -> None:
         action="store_true",
         help="drop stated roles, partner roles and markets, so both languages infer them",
     )
+    parser.add_argument(
+        "--inferred-fields",
+        action="store_true",
+        help="drop those and therapeutic areas and modalities too: everything is read from text",
+    )
+    parser.add_argument(
+        "--labelled-english-records",
+        action="store_true",
+        help="translated pool: records left in English keep their labels (only translated "
+        "records read theirs from text)",
+    )
     args = parser.parse_args(argv)
-    global STRIP_ROLES
-    STRIP_ROLES = args.inferred_roles
+    global STRIP, LABEL_ENGLISH_RECORDS
+    LABEL_ENGLISH_RECORDS = args.labelled_english_records
+    STRIP = ALL_FIELDS if args.inferred_fields else ROLE_FIELDS if args.inferred_roles else ()
     embedder = DiskCachedEmbedder(engine.make_embedder(args.model), args.cache)
     if args.lexicon:
         measure_lexicon(embedder, [g for g in args.groups.split(",") if g] or None)

@@ -224,6 +224,24 @@ def test_connections_the_server_dropped_are_an_error_then_replaced(store, tmp_db
         reopened.close()
 
 
+def test_a_server_that_refuses_writes_is_the_store_s_error_not_a_500(store, tmp_db_path):
+    """A read-only server (a standby) raises ReadOnlySqlTransaction, an InternalError:
+    once the web app stopped treating every psycopg error as a 503, it became a 500."""
+    from matchmaker.store import DatabaseFileError
+
+    url = str(tmp_db_path)
+    option = "options=-c%20default_transaction_read_only%3Don"
+    read_only = url + ("&" if "?" in url else "?") + option
+    standby = Store.open(read_only, migrate=False)
+    try:
+        assert standby.stats()["companies"] == 10  # reads work
+        with pytest.raises(DatabaseFileError, match="refuses this .*nothing was written"):
+            standby.add_user("reader", "not-a-real-hash")
+    finally:
+        standby.close()
+    assert store.get_user("reader") is None
+
+
 HOLD_LEASE = """
 import sys, time
 from matchmaker.store import Store

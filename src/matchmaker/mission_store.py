@@ -42,6 +42,7 @@ class MissionStore:
     # -- missions -----------------------------------------------------------------
 
     def create(self, mission: Mission, actor: str) -> Mission:
+        _check_good_fit(mission.good_fit)
         settings = {k: v for k, v in mission.to_dict().items() if k in _SETTINGS}
         stamp = now()
         with self.store._immediate():
@@ -310,6 +311,14 @@ class MissionStore:
                 "detail": json.dumps(detail, ensure_ascii=False),
             }
         )
+
+
+def _check_good_fit(good_fit: float) -> None:
+    """A fit is between 0 and 1 (missions.fit): 7 would make no meeting good, NaN is not
+    JSON. Checked when a mission is made, not when one is read: missions made before the
+    fit had this scale keep loading."""
+    if not 0 <= good_fit <= 1:  # also False for NaN
+        raise MissionError(f"a good fit is between 0 and 1 (0.5: a 'good fit'), not {good_fit}")
 
 
 def _check_cap(cap: int | None, mission: Mission) -> None:

@@ -26,6 +26,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from . import role_inference_ko_lv as ko_lv
 from .profiles import Profile
 from .roles import EUROPEAN_COUNTRIES
 
@@ -120,7 +121,8 @@ WANT_RULES: tuple[_Rule, ...] = (
     (r"(?:trial|study) sponsors?|sponsors\b|sponsor[iu]\b|의뢰자|의뢰사",
      ("drug-developer", "pharma-company")),
     (r"(?:trial|clinical|evaluation|validation|investigat\w*) sites?|investigators|"
-     r"임상 ?기관|임상\S* ?(?:실시)?기관|임상시험 (?:파트너|협력)|임상연구|클리닉|치과의원|"
+     r"임상 ?기관|임상(?!\S*수탁)\S* ?(?:실시)?기관|임상시험 (?:파트너|협력)|임상연구|"
+     r"클리닉|치과의원|"
      r"pētījumu centr|pētījumu viet", ("hospital",)),
     (r"contract manufacturing (?:clients|customers)|manufacturing clients|"
      r"(?:biotech|brand[- ]owner) clients|바이오텍 고객|līgumražošanas klient",
@@ -136,10 +138,11 @@ WANT_RULES: tuple[_Rule, ...] = (
     (r"research partners|academic|research (?:collaborat|exchange)|joint (?:r&d|grants?|research)|"
      r"공동연구|연구기관|대학|pētniecīb", ("research-institute",)),
     (r"hospital (?:partners|customers|tender)|clinics?\b|병원", ("hospital",)),
-    (r"agencies|agency partners|counterparts|협력 기관|기관 파트너|aģentūr", ("trade-agency",)),
+    (r"agencies|agency partners|counterparts|협력 기관|(?<!연구|시험|검사)기관 파트너|aģentūr",
+     ("trade-agency",)),
     (r"association partners|associations\b|federation partners", ("industry-association",)),
     (r"registration support|regulatory support|market entry support|인허가", ("consultancy",)),
-    (r"cro partners|\bcros?\b|시험기관|임상 서비스", ("cro",)),
+    (r"cro partners|\bcros?\b|(?<!임상)(?<!임상 )시험기관|임상 서비스", ("cro",)),
     (r"distribut|wholesal|importers?|commercial partners|marketing partners|"
      r"유통|수입|도매|상업화|바이어|리테일|izplatī|importētāj|mazumtirdzniec",
      ("distributor",)),
@@ -191,9 +194,11 @@ def _compile(rules: Iterable[tuple[str, object]]) -> list[tuple[re.Pattern[str],
     return [(re.compile(pattern, re.IGNORECASE), value) for pattern, value in rules]
 
 
-_IDENTITY = _compile(IDENTITY_RULES + IDENTITY_RULES_MORE)
-_WANT = _compile(WANT_RULES + WANT_RULES_MORE)
-_MARKET = _compile(MARKET_RULES + MARKET_RULES_MORE)
+# English phrasings added from the curated batches' misses (rank3), then the Korean and
+# Latvian words the rules above lack (role_inference_ko_lv)
+_IDENTITY = _compile(IDENTITY_RULES + IDENTITY_RULES_MORE + ko_lv.IDENTITY_RULES)
+_WANT = _compile(WANT_RULES + WANT_RULES_MORE + ko_lv.WANT_RULES)
+_MARKET = _compile(MARKET_RULES + MARKET_RULES_MORE + ko_lv.MARKET_RULES)
 
 
 def roles_in(text: str) -> list[str]:
@@ -217,8 +222,9 @@ def markets_in(text: str) -> list[str]:
 
 def _ordered_hits(text: str, rules: list[tuple[re.Pattern[str], object]]) -> list[str]:
     found: list[tuple[int, str]] = []
+    text = ko_lv.spaced(text)  # "CRO를" -> "CRO 를", so \bcro\b sees the word
     for pattern, value in rules:
-        match = pattern.search(text or "")
+        match = pattern.search(text)
         if match:
             for item in value if isinstance(value, tuple) else (value,):
                 found.append((match.start(), str(item)))
@@ -247,7 +253,10 @@ def infer_roles(profile: Profile) -> list[str]:
     no role, offers only when neither does, and an organisation none of them
     places in life sciences is ``other-industry``.
     """
-    for text in (profile.identity, " ; ".join(profile.sectors), profile.offers):
+    # Korean: the head noun phrase, then the first clause; Latvian: the first clause
+    # (role_inference_ko_lv). English reads the sentence only, as before.
+    readings = ko_lv.identity_readings(profile.identity)
+    for text in (*readings, " ; ".join(profile.sectors), profile.offers):
         roles = roles_in(text)
         if roles:
             return roles[:2]

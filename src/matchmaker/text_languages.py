@@ -239,6 +239,12 @@ def latvian_stem(word: str) -> str:
     return lower
 
 
+def is_latvian_clause(clause: str, in_latvian_text: bool = False) -> bool:
+    """Whether ``lexical_form`` reads this clause as Latvian (the lexicon's field reading
+    asks the same question, so both agree on what is Latvian)."""
+    return _is_latvian(clause, in_latvian_text)
+
+
 def _is_latvian(clause: str, in_latvian_text: bool = False) -> bool:
     """A clause that reads as Latvian: by its letters, its function words and lingua.
 

@@ -28,6 +28,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from .lexicon.fields import native_values
+from .role_inference_ko_lv import spaced
 from .roles import check_vocabulary
 
 if TYPE_CHECKING:  # profiles imports this module's checks
@@ -88,11 +90,11 @@ def check_modalities(values: Iterable[str]) -> list[str]:
 AREA_RULES: tuple[tuple[str, str], ...] = (
     (r"oncolog|cancer|tumou?r|anti-?cancer|carcinom|leukaemi|leukemi|lymphom|myelom|"
      r"\badcs?\b|antibody[- ]drug conjugate|immuno-oncolog|docetaxel|paclitaxel|"
-     r"항암|암\b|종양|onkoloģ|vēz", "oncology"),
+     r"항암|종양|onkoloģ|vēz", "oncology"),
     (r"cardio(?!metabolic)|cardiac|heart|hypertens|thromb|anticoagul|statin|lipid|"
      r"cholesterol|omega-3|vascular|stent|심혈관|고혈압|심장|kardio|sirds", "cardiovascular"),
     (r"cardiometabolic|metabolic|diabet|insulin|obesity|\bnash\b|\bmash\b|fatty liver|"
-     r"glp-1|glucose|당뇨|비만|대사|diabēt|metabol", "metabolic"),
+     r"glp-1|glucose|당뇨|비만|대사(?!관)|diabēt|metabol", "metabolic"),
     (r"\bcns\b|neurolog|neuro(?:science|degenerat)|psychiatr|antipsychotic|antidepress|"
      r"epilep|parkinson|alzheimer|dementia|schizophren|brain|migraine|multiple sclerosis|"
      r"신경|뇌전증|치매|정신|neiroloģ|psihiatr", "cns"),
@@ -102,7 +104,7 @@ AREA_RULES: tuple[tuple[str, str], ...] = (
     (r"immunolog|autoimmun|inflammat|rheumat|arthritis|psoria|atopic|lupus|allerg|"
      r"\bfcrn\b|crohn|colitis|면역|자가면역|알레르기|imūn|autoimūn|alerģ", "immunology"),
     (r"respirator|pulmonar|\blungs?\b|asthma|\bcopd\b|\bards\b|fibrosis|cough|"
-     r"호흡기|폐\b|천식|elpošan|plauš", "respiratory"),
+     r"호흡기|천식|elpošan|plauš", "respiratory"),
     (r"ophthalm|\beyes?\b|eye-care|retina|macular|\bamd\b|glaucoma|dry eye|ocular|"
      r"안과|망막|안구|oftalmoloģ|acu\b|acīm", "ophthalmology"),
     (r"dermatolog|\bskin\b|acne|eczema|aesthetic|botulinum|\btoxins?\b|dermal filler|"
@@ -119,7 +121,7 @@ AREA_RULES: tuple[tuple[str, str], ...] = (
      r"blood (?:disorders|cancers|products)|haemophil|hemophil|haemostasis|anaemi|anemi|"
      r"\bepo\b|혈액|혈장|hematoloģ", "hematology"),
     (r"gastro|digestive|\bliver\b|hepat(?!itis)|\bgut\b|bowel|ulcer|proton pump|p-cab|"
-     r"acid blocker|dyspepsia|\bgi\b|소화기|간\b|gastroenteroloģ|aknu", "gastroenterology"),
+     r"acid blocker|dyspepsia|\bgi\b|소화기|간질환|gastroenteroloģ|aknu", "gastroenterology"),
     (r"\bkidney|\brenal\b|nephro|dialysis|urolog|bladder|prostat|신장|비뇨|\bnier|uroloģ",
      "renal-urology"),
 )
@@ -163,18 +165,24 @@ _MODALITIES = [(re.compile(p, re.IGNORECASE), s) for p, s in MODALITY_RULES]
 
 
 def _hits(text: str, rules: list[tuple[re.Pattern[str], str]]) -> list[str]:
-    found = [(m.start(), slug) for pattern, slug in rules if (m := pattern.search(text or ""))]
+    text = spaced(text)  # "AI로" -> "AI 로": a Korean particle hides the word boundary
+    found = [(m.start(), slug) for pattern, slug in rules if (m := pattern.search(text))]
     return [slug for _, slug in sorted(found)]
 
 
 def areas_in(text: str) -> list[str]:
-    """Therapeutic areas named in a text, in order of first mention."""
-    return _hits(text, _AREAS)
+    """Therapeutic areas named in a text, in order of first mention; then those the
+    lexicon finds in its Korean and Latvian clauses (``lexicon.fields``)."""
+    return _with_native(_hits(text, _AREAS), text, "therapeutic_areas")
 
 
 def modalities_in(text: str) -> list[str]:
-    """Product types named in a text, in order of first mention."""
-    return _hits(text, _MODALITIES)
+    """Product types named in a text, in order of first mention, then as ``areas_in``."""
+    return _with_native(_hits(text, _MODALITIES), text, "modalities")
+
+
+def _with_native(found: list[str], text: str, field: str) -> list[str]:
+    return found + [v for v in native_values(text or "", field) if v not in found]
 
 
 def _profile_text(profile: Profile) -> str:

@@ -79,6 +79,10 @@ def test_a_mission_from_creation_to_agenda(runner, mission_db, tmp_path):
     assert restored.strip() == f"Plan version 3: restore version 1 ({len(meetings)} meetings)."
     assert "no earlier plan version 7" in run(runner, "mission", "restore", "1", "7",
                                               ok=False).stderr
+    # beyond SQLite's integers: it used to end in an OverflowError traceback
+    huge = "99999999999999999999"
+    assert f"no earlier plan version {huge}" in run(runner, "mission", "restore", "1", huge,
+                                                    ok=False).stderr
     kept = json.loads(run(runner, "mission", "show", "1", "--json").stdout)["plan"]["meetings"]
     run(runner, "mission", "plan", "1", "--keep", "--time-limit", "5")
     again = json.loads(run(runner, "mission", "show", "1", "--json").stdout)["plan"]
@@ -102,3 +106,12 @@ def test_a_mission_from_creation_to_agenda(runner, mission_db, tmp_path):
 def test_mistakes_are_one_line_errors(runner, mission_db, args, message):
     result = run(runner, *args, ok=False)
     assert message in result.stderr
+
+
+@pytest.mark.parametrize("command", ["show", "plan", "history", "restore"])
+def test_a_mission_id_beyond_sqlite_s_integers_is_a_usage_error(runner, mission_db, command):
+    """It used to end in an OverflowError traceback ("Python int too large")."""
+    args = ["mission", command, "99999999999999999999"] + (["1"] if command == "restore" else [])
+    result = runner.invoke(cli, args)
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert "Invalid value for 'MISSION_ID'" in result.stderr

@@ -26,7 +26,7 @@ def missions(store: Store) -> MissionStore:
 
 
 def test_a_mission_round_trips_through_a_fresh_connection(missions, store, tmp_db_path: Path):
-    mission = missions.create(new_mission(tables=7, cap=5, good_fit=1.25), "staff")
+    mission = missions.create(new_mission(tables=7, cap=5, good_fit=0.75), "staff")
     missions.add_participant(mission.id, LV, "staff", cap=2, unavailable=frozenset({0, 5}))
     missions.add_participant(mission.id, KR, "staff")
     missions.set_wish(mission.id, KR, LV, "must", "staff")  # given KR first: stored (LV, KR)
@@ -154,3 +154,12 @@ def test_unavailability_is_also_read_as_days_and_times():
     ]:
         with pytest.raises(MissionError, match=message):
             parse_slots(text, mission)
+
+
+@pytest.mark.parametrize("good_fit", [7.0, -0.1, float("nan")])
+def test_a_good_fit_outside_the_fit_s_0_to_1_is_refused(store, good_fit):
+    """The fit is 0-1 since it became each side's worth; 7 made no meeting good, NaN made
+    ``mission show --json`` print invalid JSON."""
+    with pytest.raises(MissionError, match="a good fit is between 0 and 1"):
+        MissionStore(store).create(new_mission(good_fit=good_fit), "ann")
+    assert MissionStore(store).all() == []

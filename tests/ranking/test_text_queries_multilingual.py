@@ -12,7 +12,13 @@ import pytest
 
 from matchmaker.importing import parse_file
 from matchmaker.ranking.text_queries import READING_LABELS, describe_reading, parse_text_query
-from matchmaker.role_inference import infer_partner_roles, infer_roles, wanted_roles_in
+from matchmaker.role_inference import (
+    infer_markets,
+    infer_partner_roles,
+    infer_roles,
+    wanted_roles_in,
+)
+from matchmaker.therapy import infer_areas, infer_modalities
 
 ROOT = Path(__file__).parents[2]
 
@@ -143,18 +149,28 @@ def test_korean_and_latvian_needs_name_the_roles_they_want(need, role):
 
 
 def _role_scores(field: str, country: str) -> tuple[float, float]:
-    """P/R of inference from the translated records against the English record's labels."""
+    """P/R of inference from the translated records against the English record's labels
+    (benchmarks/language_fields.py prints the same, with the English text beside it)."""
     english = {p.id: p for p in parse_file(ROOT / "data" / "companies.jsonl").profiles}
     translated = [
         p
         for p in parse_file(ROOT / "eval" / "multilingual" / "profiles.jsonl").profiles
         if (p.source or "").endswith("from the English profile") and p.country == country
     ]
-    reader = {"roles": infer_roles, "partner_roles": infer_partner_roles}[field]
+    reader = {
+        "roles": infer_roles,
+        "partner_roles": infer_partner_roles,
+        "markets": infer_markets,
+        "therapeutic_areas": infer_areas,
+        "modalities": infer_modalities,
+    }[field]
     counts = Counter()
     for p in translated:
         gold = set(getattr(english[p.id], field))
-        got = set(reader(dataclasses.replace(p, roles=[], partner_roles=[], markets=[])))
+        stripped = dataclasses.replace(
+            p, roles=[], partner_roles=[], markets=[], therapeutic_areas=[], modalities=[]
+        )
+        got = set(reader(stripped))
         counts.update(hit=len(gold & got), found=len(got), stated=len(gold))
     return counts["hit"] / counts["found"], counts["hit"] / counts["stated"]
 
@@ -163,7 +179,7 @@ def test_role_inference_in_korean_and_latvian_keeps_the_figures_docs_report():
     """docs/languages.md reports these against the English labels of the same profiles."""
     text = (ROOT / "docs" / "languages.md").read_text(encoding="utf-8")
     for language, country in (("Korean", "KR"), ("Latvian", "LV")):
-        for field in ("roles", "partner_roles"):
+        for field in ("roles", "partner_roles", "markets", "therapeutic_areas", "modalities"):
             reported = re.search(
                 rf"{language} {field}: precision (\d\.\d+), recall (\d\.\d+)", text
             )

@@ -118,6 +118,8 @@ def test_hand_changes_are_checked_and_versioned(staff_client, planned, tmp_db_pa
          "Tables must be a whole number, not “many”"),
         ("/staff/missions/create", {"name": "X", "days": "2026-05-12", "good_fit": "nan"},
          "finite"),
+        ("/staff/missions/create", {"name": "X", "days": "2026-05-12", "good_fit": "1.5"},
+         "a good fit is between 0 and 1"),
         ("/staff/missions/participants", {"company": "no-such-company"}, "no company with id"),
         ("/staff/missions/participant", {"company": "han-generics", "unavailable": "0-99"},
          "outside 0-7"),
@@ -191,6 +193,12 @@ def test_restore_an_earlier_version_and_plan_again_keeping_the_meetings(
     assert full_snapshot(tmp_db_path) == before
     page = staff_client.get(f"/staff/missions/view?id={planned}").get_data(as_text=True)
     assert "Restore version 1" in page and "Restore version 2" not in page
+    for version in ("2", "0", "-1", "99999999999999999999"):  # the last was a 500 (OverflowError)
+        refused = post_form(staff_client, "/staff/missions/restore",
+                            {"mission": planned, "version": version, "latest": "2"})
+        assert refused.status_code == 400
+        assert f"no earlier plan version {version}" in refused.get_data(as_text=True)
+    assert full_snapshot(tmp_db_path) == before
     restored = post_form(staff_client, "/staff/missions/restore",
                          {"mission": planned, "version": "1", "latest": "2"})
     assert restored.status_code == 303

@@ -24,6 +24,9 @@ from ..store import Store
 from .options import db_option, open_store, progress_printer, user_errors
 
 ACTOR = "cli"
+#: a mission id as SQLite can hold it: a larger number is refused as a usage error
+#: instead of ending in an OverflowError traceback
+MISSION_ID = click.IntRange(1, 2**63 - 1)
 
 
 @click.group()
@@ -64,7 +67,7 @@ def list_missions(db_path: str) -> None:
 
 
 @mission.command("show")
-@click.argument("mission_id", type=int)
+@click.argument("mission_id", type=MISSION_ID)
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @db_option
 @user_errors
@@ -115,7 +118,7 @@ def show(db_path: str, mission_id: int, as_json: bool) -> None:
 
 
 @mission.command("add")
-@click.argument("mission_id", type=int)
+@click.argument("mission_id", type=MISSION_ID)
 @click.argument("companies", nargs=-1, required=True)
 @click.option("--cap", type=int, help="Meetings for these companies (default: the mission's).")
 @click.option("--unavailable", default="", help="Slots they cannot meet in: 0-5,30, a day "
@@ -135,7 +138,7 @@ def add(db_path: str, mission_id: int, companies: tuple[str, ...], cap, unavaila
 
 
 @mission.command("set")
-@click.argument("mission_id", type=int)
+@click.argument("mission_id", type=MISSION_ID)
 @click.argument("company")
 @click.option("--cap", type=int, help="Meetings for this company (omit: the mission's).")
 @click.option("--unavailable", default="", help="Slots it cannot meet in: 0-5,30, a day "
@@ -153,7 +156,7 @@ def set_participant(db_path: str, mission_id: int, company: str, cap, unavailabl
 
 
 @mission.command("remove")
-@click.argument("mission_id", type=int)
+@click.argument("mission_id", type=MISSION_ID)
 @click.argument("company")
 @db_option
 @user_errors
@@ -166,7 +169,7 @@ def remove(db_path: str, mission_id: int, company: str) -> None:
 
 
 @mission.command("wish")
-@click.argument("mission_id", type=int)
+@click.argument("mission_id", type=MISSION_ID)
 @click.argument("first")
 @click.argument("second")
 @click.option("--must", "kind", flag_value="must", help="They must meet.")
@@ -191,7 +194,7 @@ def wish(db_path: str, mission_id: int, first: str, second: str, kind: str | Non
 
 
 @mission.command("plan")
-@click.argument("mission_id", type=int)
+@click.argument("mission_id", type=MISSION_ID)
 @click.option("--time-limit", default=planning.TIME_LIMIT, show_default=True, type=float,
               help="Seconds the solver may take.")
 @click.option("--keep", is_flag=True,
@@ -236,7 +239,7 @@ _version_option = click.option(
 
 
 @mission.command("move")
-@click.argument("mission_id", type=int)
+@click.argument("mission_id", type=MISSION_ID)
 @click.argument("first")
 @click.argument("second")
 @click.argument("slot", type=int)
@@ -249,7 +252,7 @@ def move(db_path, mission_id, first, second, slot, version) -> None:
 
 
 @mission.command("meet")
-@click.argument("mission_id", type=int)
+@click.argument("mission_id", type=MISSION_ID)
 @click.argument("first")
 @click.argument("second")
 @click.argument("slot", type=int)
@@ -262,7 +265,7 @@ def meet(db_path, mission_id, first, second, slot, version) -> None:
 
 
 @mission.command("cancel")
-@click.argument("mission_id", type=int)
+@click.argument("mission_id", type=MISSION_ID)
 @click.argument("first")
 @click.argument("second")
 @_version_option
@@ -274,7 +277,7 @@ def cancel(db_path, mission_id, first, second, version) -> None:
 
 
 @mission.command("restore")
-@click.argument("mission_id", type=int)
+@click.argument("mission_id", type=MISSION_ID)
 @click.argument("version", type=int)
 @click.option("--latest", type=int,
               help="The latest version you looked at (refused if it changed).")
@@ -290,7 +293,7 @@ def restore(db_path: str, mission_id: int, version: int, latest: int | None) -> 
 
 
 @mission.command("history")
-@click.argument("mission_id", type=int)
+@click.argument("mission_id", type=MISSION_ID)
 @db_option
 @user_errors
 def history(db_path: str, mission_id: int) -> None:
@@ -307,7 +310,7 @@ def history(db_path: str, mission_id: int) -> None:
 
 
 @mission.command("agenda")
-@click.argument("mission_id", type=int)
+@click.argument("mission_id", type=MISSION_ID)
 @click.argument("company")
 @click.option("--out", required=True, type=click.Path(dir_okay=False),
               help="File to write: .html (printable) or .ics (calendar).")
@@ -332,7 +335,7 @@ def agenda_command(db_path: str, mission_id: int, company: str, out: str) -> Non
 
 
 @mission.command("agendas")
-@click.argument("mission_id", type=int)
+@click.argument("mission_id", type=MISSION_ID)
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="The .zip file.")
 @db_option
 @user_errors
@@ -348,7 +351,7 @@ def agendas_command(db_path: str, mission_id: int, out: str) -> None:
 
 
 @mission.command("grid")
-@click.argument("mission_id", type=int)
+@click.argument("mission_id", type=MISSION_ID)
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="The .xlsx file.")
 @db_option
 @user_errors

@@ -228,8 +228,10 @@ def restore_plan(
             f"the plan changed meanwhile (now version {latest.version}, you had version "
             f"{expected_version}); nothing was written. Reload and try again"
         )
-    earlier = missions.plan(mission_id, version)
-    if earlier is None or version == latest.version:
+    # versions are 1 to the latest; asking the database for any other number is
+    # pointless and, beyond SQLite's 64-bit integers, an OverflowError (a 500)
+    earlier = missions.plan(mission_id, version) if 1 <= version < latest.version else None
+    if earlier is None:
         raise MissionError(f"there is no earlier plan version {version} to restore")
     broken = adjust.violations(problem_for(load(store, mission_id)), earlier.meetings)
     if broken:

@@ -254,6 +254,15 @@ class PgDatabase:
                 f"cannot write to {redacted(self.url)}: the disk is full ({exc}); nothing was "
                 "written. Free some space and try again"
             ) from None
+        except (pg_errors.ReadOnlySqlTransaction, pg_errors.InsufficientPrivilege) as exc:
+            # a standby server, or a user without write rights: SQLite's read-only file
+            # here; since web/errors.py turns only OperationalError into a 503, either
+            # would otherwise be a 500 blaming our code
+            raise DatabaseFileError(
+                f"the database at {redacted(self.url)} refuses this ({str(exc).strip()}); "
+                "nothing was written. Point MATCHMAKER_DB at a server and user that may "
+                "write, or use a read command"
+            ) from None
         except psycopg.DataError as exc:  # a NUL byte in text, a number out of range
             raise UnstorableValueError(
                 f"the database cannot store this value ({str(exc).strip()}); nothing was "
