@@ -90,6 +90,24 @@ def new_database() -> str:
     return _url(server_uri(), name)
 
 
+def clone_database(url: str) -> str:
+    """A new database that starts as a copy of ``url`` (``CREATE DATABASE ... TEMPLATE``).
+
+    PostgreSQL copies a template only while nobody is connected to it, so this
+    process's pooled connections to ``url`` are closed first.
+    """
+    import psycopg
+
+    from matchmaker.store.postgres import close_pools
+
+    close_pools(url)
+    source = url.partition("?")[0].rsplit("/", 1)[1]
+    name = f"test_{os.getpid()}_{next(_numbers)}"
+    with psycopg.connect(server_uri(), autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {name} TEMPLATE {source}")
+    return _url(server_uri(), name)
+
+
 def drop_database(url: str) -> None:
     """Drop a test database, closing this process's connections to it first."""
     import psycopg

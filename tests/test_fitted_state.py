@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -12,6 +13,7 @@ import pytest
 
 from matchmaker import engine, fitted_state
 from matchmaker.importing import parse_file
+from matchmaker.saved_parts import Deferred, SavedCsr, SavedRows
 from matchmaker.service import Matchmaker
 from matchmaker.store import Store
 
@@ -86,16 +88,97 @@ def test_an_unwritable_folder_only_means_fitting_again(store, hashing_embedder, 
     assert engine.load_saved_ranker(store, hashing_embedder, store.revision()) is None
 
 
-def test_a_cold_cli_match_imports_no_torch(cli_env, store):
-    """The second call loads the saved fit: no model, no torch (2 s of imports)."""
-    env = {**os.environ, "MATCHMAKER_DB": str(cli_env), "MATCHMAKER_MODEL": "hashing"}
-    command = [sys.executable, "-X", "importtime", "-m", "matchmaker", "match", "baltic-generics"]
-    for _ in range(2):
-        done = subprocess.run(command, env=env, capture_output=True, text=True, check=True)
-    assert "baltic-generics" not in done.stdout.splitlines()[0]
-    imported = {line.split("|")[-1].strip() for line in done.stderr.splitlines() if "|" in line}
-    assert "torch" not in imported and "sentence_transformers" not in imported
-    assert "sklearn" in {name.split(".")[0] for name in imported}  # the measurement works
+#: what a cold ``matchmaker match`` must not import (issue 14: half a second in all)
+HEAVY = ("torch", "sentence_transformers", "lightgbm", "sklearn", "scipy", "pandas", "flask")
+
+_RUN_AND_LIST_MODULES = """
+import json, runpy, sys
+out = sys.argv.pop(1)
+sys.argv[0] = "matchmaker"
+try:
+    runpy.run_module("matchmaker", run_name="__main__")
+finally:
+    with open(out, "w") as listing:
+        json.dump(sorted(sys.modules), listing)
+"""
+
+
+def _cold_match(env: dict, listing: Path, company: str = "baltic-generics"):
+    """``matchmaker match`` in a new process; its output and the modules it imported."""
+    command = [sys.executable, "-c", _RUN_AND_LIST_MODULES, str(listing), "match", company]
+    done = subprocess.run(command, env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    return done, {name.split(".")[0] for name in json.loads(listing.read_text())}
+
+
+def test_a_cold_cli_match_imports_no_model_and_no_heavy_library(cli_env, store, tmp_path):
+    """The second call loads the saved fit: no model, no torch, no scikit-learn, no LightGBM.
+
+    A learned model is configured, but its record says it lost to the fixed weights:
+    its file (here not even a model) is never opened, so LightGBM is not imported.
+    """
+    from matchmaker.learning import feature_names
+
+    record = {"use": False, "embedder": "hashing-v1", "features": feature_names()}
+    (tmp_path / "model.json").write_text(json.dumps(record))
+    (tmp_path / "model.lgb").write_text("not a model\n")
+    env = {
+        **os.environ,
+        "MATCHMAKER_DB": str(cli_env),
+        "MATCHMAKER_MODEL": "hashing",
+        "MATCHMAKER_LEARNED_MODEL": str(tmp_path / "model.lgb"),
+    }
+    first, fitting = _cold_match(env, tmp_path / "first.json")
+    again, loading = _cold_match(env, tmp_path / "again.json")
+    assert again.stdout == first.stdout and "baltic-generics" not in again.stdout.splitlines()[0]
+    assert "sklearn" in fitting and "numpy" in loading  # the listing works
+    assert sorted(set(HEAVY) & loading) == []
+    assert "fixed weights" not in again.stderr  # a record that says 'do not use' is no warning
+
+
+def test_the_saved_fit_reads_profiles_and_vectorizers_when_used(
+    store, hashing_embedder, tmp_db_path, monkeypatch
+):
+    """Every per-company list, vectorizer and sparse matrix is read on use; results are equal."""
+    monkeypatch.setattr(fitted_state, "MAPPED_BYTES", 0)
+    monkeypatch.setattr(fitted_state, "ROWS_FROM", 0)
+    fitted = engine.build_ranker(store, hashing_embedder)
+    assert fitted_state.save(fitted, tmp_db_path, store.revision())
+    loaded = engine.load_saved_ranker(store, hashing_embedder, store.revision())
+    assert isinstance(loaded.profiles_, SavedRows) and isinstance(loaded.texts_, SavedRows)
+    assert isinstance(loaded.role_fit_.fields_, SavedRows)
+    assert isinstance(loaded.vectorizer_, Deferred) and isinstance(loaded.lex_seeks_, SavedCsr)
+    assert isinstance(loaded.bm25_.words_.weights_, SavedCsr)
+    assert list(loaded.profiles_) == fitted.profiles_
+    matches = loaded.match("baltic-generics")
+    assert "not loaded" in repr(loaded.vectorizer_)  # a company's partners need no vectorizer
+    for method, arguments in (
+        ("match", ("baltic-generics",)),
+        ("similar", ("baltic-generics",)),
+        ("query", ("PCR kits distributor", "KR")),
+    ):
+        got, want = getattr(loaded, method)(*arguments), getattr(fitted, method)(*arguments)
+        if method == "query":
+            got, want = got.matches, want.matches
+        assert [m.to_dict() for m in got] == [m.to_dict() for m in want], method
+    assert [m.to_dict() for m in matches] == [m.to_dict() for m in fitted.match("baltic-generics")]
+
+
+def test_a_loaded_fit_saves_again_as_it_was_fitted(store, hashing_embedder, tmp_path, monkeypatch):
+    """A loaded ranker (lazy parts and all) can be saved again: an incremental update does."""
+    monkeypatch.setattr(fitted_state, "MAPPED_BYTES", 0)
+    monkeypatch.setattr(fitted_state, "ROWS_FROM", 0)
+    fitted = engine.build_ranker(store, hashing_embedder)
+    for name in ("first", "second"):
+        (tmp_path / name).mkdir()
+    fitted_state._write(fitted, tmp_path / "first")
+    loaded = fitted_state._read(tmp_path / "first", hashing_embedder, None)
+    fitted_state._write(loaded, tmp_path / "second")
+    again = fitted_state._read(tmp_path / "second", hashing_embedder, None)
+    assert isinstance(again.profiles_, SavedRows) and list(again.profiles_) == fitted.profiles_
+    assert [m.to_dict() for m in again.query("PCR kits", country="KR").matches] == [
+        m.to_dict() for m in fitted.query("PCR kits", country="KR").matches
+    ]
 
 
 def test_a_restarted_server_loads_the_saved_fit(store, hashing_embedder, tmp_db_path, monkeypatch):

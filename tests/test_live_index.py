@@ -18,6 +18,7 @@ import pytest
 from matchmaker import engine, fitted_state, live_index
 from matchmaker.embedding import HashingEmbedder
 from matchmaker.live_index import LiveIndex
+from matchmaker.saved_parts import SavedRows
 from matchmaker.store import Store
 
 
@@ -97,6 +98,7 @@ def test_a_restart_loads_the_saved_fit_and_applies_what_changed_since(
     store: Store, tmp_db_path, hashing_embedder: HashingEmbedder, monkeypatch
 ):
     monkeypatch.setattr(fitted_state, "MAPPED_BYTES", 0)  # the mini set's arrays are small
+    monkeypatch.setattr(fitted_state, "ROWS_FROM", 0)  # its lists too (saved_parts.SavedRows)
     fitted = LiveIndex(str(tmp_db_path)).refresh(store, hashing_embedder)  # fits and saves
     baltic = store.get("baltic-generics")
     edited = dataclasses.replace(baltic, name="Baltic Eye Care (fictional)")
@@ -111,6 +113,8 @@ def test_a_restart_loads_the_saved_fit_and_applies_what_changed_since(
     # the edit was written into the spare rows of the mapped file, not into a copy
     assert isinstance(restarted.ranker.offer_vecs_.base, np.memmap)
     assert isinstance(restarted.ranker.offer_phrases_.vectors.base, np.memmap)
+    assert isinstance(restarted.ranker.lex_profiles_.data.base, np.memmap)  # csr arrays too
+    assert isinstance(restarted.ranker.profiles_, SavedRows)  # the saved rows, one appended
 
 
 def test_many_changed_rows_start_a_full_refit_that_swaps_in(

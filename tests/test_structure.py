@@ -51,6 +51,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "matchmaker.lexicon",
             "matchmaker.languages",
             "matchmaker.reason_texts",
+            "matchmaker.estimator",
             "matchmaker.judgements",
             "matchmaker.texts",
             "matchmaker.embedding",
@@ -72,6 +73,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "matchmaker.exporting",
             "matchmaker.indexing",
             "matchmaker.fitted_state",
+            "matchmaker.saved_parts",
         ),
     ),
     (

@@ -25,9 +25,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
-from sklearn.base import BaseEstimator
-from sklearn.utils.validation import check_is_fitted
 
+from .estimator import Estimator, check_fitted
 from .ranking import PartnerRanker
 from .ranking.signals import harmonic, no_role_fit, standardise
 from .roles import ROLES
@@ -114,12 +113,13 @@ def build_example(
     )
 
 
-class LearnedRanker(BaseEstimator):
+class LearnedRanker(Estimator):
     """LambdaMART over the ranker's signals; scores candidates of one query at a time.
 
     A scikit-learn estimator: the constructor only stores parameters (so
     ``get_params`` and ``repr`` show them), ``fit`` (or ``load``) sets ``model_``,
-    and ``check_is_fitted`` refuses to predict or save before that.
+    and ``NotFittedError`` refuses to predict or save before that (:mod:`estimator`:
+    importing this module imports neither scikit-learn nor LightGBM).
     """
 
     def __init__(
@@ -157,7 +157,7 @@ class LearnedRanker(BaseEstimator):
         return self
 
     def predict(self, features: np.ndarray) -> np.ndarray:
-        check_is_fitted(self, "model_")
+        check_fitted(self, "model_")
         return np.asarray(self.model_.predict(features), dtype=float)
 
     def score(self, ranker: PartnerRanker, a: int, pool: np.ndarray) -> np.ndarray:
@@ -166,7 +166,7 @@ class LearnedRanker(BaseEstimator):
 
     def save(self, path: str | Path, record: dict) -> None:
         """Write the model and, beside it (.json), its data, commit and figures."""
-        check_is_fitted(self, "model_")
+        check_fitted(self, "model_")
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         booster = self.model_.booster_ if hasattr(self.model_, "booster_") else self.model_
@@ -180,9 +180,7 @@ class LearnedRanker(BaseEstimator):
         from lightgbm import Booster
 
         path = Path(path)
-        meta = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
-        if meta.get("features") != feature_names():
-            raise ValueError(f"{path} was trained on other features; run 'matchmaker train'")
+        meta = read_record(path)
         model = cls()
         model.model_ = Booster(model_file=str(path))
         if model.model_.num_feature() != len(meta["features"]):
@@ -197,20 +195,37 @@ def load_if_better(path: str | Path, model_id: str) -> LearnedRanker | None:
     one embedding model and means nothing on another's. A file that cannot serve
     (damaged, other features, other embedder) is skipped with a warning, so
     search falls back to the fixed weights instead of failing on every request.
+    The record (.json) is read first: a model that is not to be used is never
+    loaded, so a search with the fixed weights never imports LightGBM.
     """
-    from lightgbm.basic import LightGBMError
-
     path = Path(path)
     if not path.is_file() or not path.with_suffix(".json").is_file():
         return None
     try:
-        model, meta = LearnedRanker.load(path)
+        meta = read_record(path)
+        if not meta.get("use"):  # lost to the fixed weights held out: nothing to warn about
+            return None
         if meta.get("embedder") != model_id:
             raise ValueError(f"{path} was trained for embedder {meta.get('embedder')!r}")
-    except (OSError, ValueError, KeyError, TypeError, LightGBMError) as exc:
+        from lightgbm.basic import LightGBMError
+
+        try:
+            model, meta = LearnedRanker.load(path)
+        except LightGBMError as exc:
+            raise ValueError(str(exc)) from exc
+    except (OSError, ValueError, KeyError, TypeError) as exc:
         log.warning("partner ranking uses the fixed weights (run 'matchmaker train'): %s", exc)
         return None
-    return model if meta.get("use") else None
+    return model
+
+
+def read_record(path: str | Path) -> dict:
+    """The record (.json) beside a saved model; ValueError if it was built for other features."""
+    path = Path(path)
+    meta = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
+    if not isinstance(meta, dict) or meta.get("features") != feature_names():
+        raise ValueError(f"{path} was trained on other features; run 'matchmaker train'")
+    return meta
 
 
 def _now() -> str:

@@ -48,6 +48,7 @@ from .profiles import Profile
 from .ranking import PartnerRanker
 from .ranking.incremental import NeedsRefit, apply_changes, changed_share
 from .reports import Progress
+from .saved_parts import resolve_all
 from .store import Store
 
 #: How long a web write waits for the refreshed ranker before it answers anyway.
@@ -301,6 +302,7 @@ class LiveIndex:
         )
         if saved is not None:  # a restart: the last full fit, plus what changed since
             ranker, saved_revision = saved
+            _warm_up_in_background(ranker)
             directory = Directory(ranker.live_profiles())
             start = Snapshot(saved_revision, embedder, ranker, directory, time.monotonic())
             brought = self._apply_changes(store, embedder, start, revision, True, patient)
@@ -374,6 +376,22 @@ class LiveIndex:
             self._failed_at is not None
             and time.monotonic() - self._failed_at < RETRY_AFTER_FAILURE_SECONDS
         )
+
+
+def _warm_up_in_background(ranker: PartnerRanker) -> None:
+    """Import and unpickle now what the first incremental update needs (SciPy, the
+    scikit-learn vectorizers a saved fit reads on first use, saved_parts), so the
+    first edit after a start is no slower than the later ones."""
+
+    def warm() -> None:
+        try:
+            import scipy.sparse  # noqa: F401 - growing.grow_csr builds SciPy matrices
+
+            resolve_all(ranker)
+        except Exception as exc:  # noqa: BLE001 - the first update meets it again, and says so
+            log.warning("could not warm up the loaded fit: %s", exc)
+
+    threading.Thread(target=warm, name="warm-up", daemon=True).start()
 
 
 def _wants_refit(ranker: PartnerRanker) -> bool:

@@ -10,13 +10,17 @@ object is made of (the web app's live index calls them too).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from .embedding import Embedder
 from .engine import Progress, fitted_ranker, import_profiles, make_embedder, save_and_embed
 from .importing import ParsedFile
 from .profiles import Profile
 from .ranking import Filters, Match, PartnerRanker, QueryResult
-from .reports import PreviousReport, Report, ReportSpec, generate
 from .store import Store, UpsertSummary
+
+if TYPE_CHECKING:  # reports bring Jinja and Babel: imported when a report is made
+    from .reports import PreviousReport, Report, ReportSpec
 
 
 class Matchmaker:
@@ -87,6 +91,8 @@ class Matchmaker:
         progress: Progress | None = None,
     ) -> Report:
         """A batch report, ranked by this service's ranker for the revision it reads."""
+        from .reports import generate
+
         return generate(
             self.store,
             None,

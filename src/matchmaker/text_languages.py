@@ -29,8 +29,6 @@ import unicodedata
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
-
 if TYPE_CHECKING:
     from kiwipiepy import Kiwi
     from lingua import LanguageDetector
@@ -259,7 +257,15 @@ def _is_latvian(clause: str, in_latvian_text: bool = False) -> bool:
     if not (in_latvian_text or _LATVIAN_LETTERS.search(clause)):
         return False
     words = [w.lower() for w in _WORD.findall(clause)]
-    english = sum(w in ENGLISH_STOP_WORDS for w in words)
+    english = sum(w in _english_stop_words() for w in words)
     latvian = sum(w in LATVIAN_STOP_WORDS for w in words)
     return english <= latvian and detect_language(clause) == "lv"
 
+
+@lru_cache(maxsize=1)
+def _english_stop_words() -> frozenset[str]:
+    """scikit-learn's English stop words, imported on first use: the store imports this
+    module, and a cold ``matchmaker match`` must not pay for importing scikit-learn."""
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    return ENGLISH_STOP_WORDS

@@ -4,6 +4,11 @@ The end-to-end tests run ``matchmaker`` as subprocesses on a copy of the shipped
 (embedded with the hashing model), Latvian companies only (155: two chunks of 128), and
 compare the CSV bytes with a one-process ``matchmaker report`` on the same copy. The
 claim tests run several processes against one run of many chunks.
+
+Every test runs on the session's engine: with ``MATCHMAKER_TEST_DB=postgresql`` the
+workers share a PostgreSQL database (tests/pg_server.py) and claim chunks with
+``SELECT ... FOR UPDATE SKIP LOCKED``; the claim tests only PostgreSQL can run are
+in test_report_runs_pg.py.
 """
 
 from __future__ import annotations
@@ -16,10 +21,12 @@ import subprocess
 import sys
 import textwrap
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from databases import copy_database
+from pg_server import clone_database, drop_database, new_database, on_postgres
 
 from matchmaker import engine
 from matchmaker.embedding import HashingEmbedder
@@ -53,21 +60,39 @@ def run_ok(command: list[str]) -> subprocess.CompletedProcess:
 
 
 @pytest.fixture(scope="module")
-def shipped_copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def shipped_copy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """The shipped data, embedded with the hashing model: chunking never looks at the model,
-    and worker processes start in seconds instead of loading it (tests copy this file)."""
+    and worker processes start in seconds instead of loading it (tests copy this database)."""
     data = Path(__file__).resolve().parents[2] / "data"
-    path = tmp_path_factory.mktemp("runs") / "shipped.db"
+    path = new_database() if on_postgres() else tmp_path_factory.mktemp("runs") / "shipped.db"
     with Store.open(path, create=True) as store:
         for source in [data / "companies.jsonl", *sorted((data / "batches").glob("*.jsonl"))]:
             engine.import_profiles(store, HashingEmbedder(), parse_file(source), actor="setup")
-    return path
+    yield path
+    if on_postgres():
+        drop_database(str(path))
+
+
+@pytest.fixture
+def copy_of(tmp_path: Path) -> Iterator[Callable[[Path, str], Path]]:
+    """``copy_of(shipped_copy, name)``: a copy this test may write, on the session's engine."""
+    made = []
+
+    def copy(source: Path, name: str) -> Path:
+        if on_postgres():
+            made.append(clone_database(str(source)))
+            return made[-1]
+        return copy_database(source, tmp_path / name)
+
+    yield copy
+    for url in made:
+        drop_database(url)
 
 
 @pytest.fixture(scope="module")
-def one_process_csv(shipped_copy: Path) -> bytes:
+def one_process_csv(shipped_copy: Path, tmp_path_factory: pytest.TempPathFactory) -> bytes:
     """The report as one process writes it today (no --workers)."""
-    out = shipped_copy.parent / "one-process.csv"
+    out = tmp_path_factory.mktemp("one-process") / "one-process.csv"
     run_ok(matchmaker(*REPORT, "--out", str(out), db=shipped_copy))
     return out.read_bytes()
 
@@ -79,8 +104,10 @@ def only_run(db: Path) -> str:
     return ids[0]
 
 
-def test_two_workers_write_the_same_bytes_as_one_process(shipped_copy, one_process_csv, tmp_path):
-    db = copy_database(shipped_copy, tmp_path / "two.db")
+def test_two_workers_write_the_same_bytes_as_one_process(
+    shipped_copy, one_process_csv, tmp_path, copy_of
+):
+    db = copy_of(shipped_copy, "two.db")
     out = tmp_path / "two-workers.csv"
     done = run_ok(matchmaker(*REPORT, "--workers", "2", "--chunk-size", "128", "--out", str(out),
                              db=db))  # fmt: skip
@@ -98,9 +125,9 @@ def test_two_workers_write_the_same_bytes_as_one_process(shipped_copy, one_proce
 
 
 def test_a_worker_killed_mid_run_is_resumed_to_the_same_bytes(
-    shipped_copy, one_process_csv, tmp_path
+    shipped_copy, one_process_csv, tmp_path, copy_of
 ):
-    db = copy_database(shipped_copy, tmp_path / "killed.db")
+    db = copy_of(shipped_copy, "killed.db")
     out = tmp_path / "resumed.csv"
     command = matchmaker(*REPORT, "--workers", "1", "--chunk-size", "128", "--out", str(out), db=db)
     child = subprocess.Popen(command, env=environment(), stdout=subprocess.DEVNULL,
@@ -139,9 +166,9 @@ CHUNKS = 120
 
 
 @pytest.fixture
-def run_db(tmp_path) -> Path:
+def run_db(tmp_db_path) -> Path:
     """A run of CHUNKS one-company chunks (rows are made up: only claiming is tested)."""
-    path = tmp_path / "claims.db"
+    path = tmp_db_path
     with Store.open(path, create=True) as store:
         store.create_report_run(
             {"id": "r1", "request": {}, "meta": {}, "data_revision": 0, "model_id": "m",

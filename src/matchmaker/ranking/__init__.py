@@ -16,7 +16,7 @@ import PartnerRanker`` works wherever the code lives. Where each idea lives:
 Ranking never touches the database: it is fitted on profiles and their vectors.
 """
 
-from sklearn.exceptions import NotFittedError
+from typing import Any
 
 from .explaining import Explanation
 from .lexical import BM25
@@ -37,3 +37,13 @@ __all__ = [
     "Weights",
     "parse_text_query",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """``NotFittedError`` is scikit-learn's, imported when asked for: importing the
+    ranker must not import scikit-learn (a cold ``matchmaker match``, issue 14)."""
+    if name == "NotFittedError":
+        from sklearn.exceptions import NotFittedError
+
+        return NotFittedError
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -19,7 +19,6 @@ import threading
 import weakref
 
 import numpy as np
-from scipy.sparse import csr_matrix
 
 #: Spare rows given to a new buffer: this share of its rows (at least MIN_SPARE). A full
 #: refit replaces everything after 5% changed rows (live_index.REFIT_SHARE), so a buffer
@@ -93,8 +92,15 @@ def _growable_buffer(current: np.ndarray, k: int) -> np.ndarray | None:
     return base
 
 
-def grow_csr(matrix: csr_matrix, rows: csr_matrix) -> csr_matrix:
-    """The CSR ``matrix`` with ``rows`` below it, its arrays grown by :func:`grow`."""
+def grow_csr(matrix, rows):
+    """The CSR ``matrix`` (SciPy's or a saved_parts.SavedCsr) with ``rows`` below it, its
+    arrays grown by :func:`grow`; a SciPy matrix.
+
+    SciPy is imported here, not with the module: a cold CLI process ranks a loaded
+    fit without it (saved_parts) and never updates one.
+    """
+    from scipy.sparse import csr_matrix
+
     rows = csr_matrix(rows)
     rows.sort_indices()
     data = grow(matrix.data, rows.data)

@@ -9,13 +9,16 @@ against. Built on scikit-learn's token counts rather than a new dependency.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
-from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 
 from ..lexicon import concept_text
 from ..profiles import Profile
 from ..text_languages import LANGUAGES, detect_language, lexical_form
+
+if TYPE_CHECKING:
+    from sklearn.feature_extraction.text import TfidfVectorizer
 
 
 class BM25:
@@ -32,6 +35,8 @@ class BM25:
         self.preprocessor = preprocessor
 
     def fit(self, corpus: Sequence[str]) -> BM25:
+        from sklearn.feature_extraction.text import CountVectorizer  # fitting only: not at start
+
         self.vectorizer_ = CountVectorizer(stop_words="english", preprocessor=self.preprocessor)
         try:
             counts = self.vectorizer_.fit_transform(corpus).tocsr().astype(np.float64)

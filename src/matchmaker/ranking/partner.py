@@ -26,12 +26,10 @@ from dataclasses import asdict
 from typing import Protocol
 
 import numpy as np
-from sklearn.base import BaseEstimator
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.utils.validation import check_is_fitted
 
 from ..embedding import Embedder, cutoffs_of
 from ..errors import NotFound, UnknownCompany
+from ..estimator import Estimator, check_fitted
 from ..focus_fit import FocusFit
 from ..profiles import Profile
 from ..role_fit import RoleFit, TextRoles
@@ -67,11 +65,12 @@ class LearnedScorer(Protocol):
     def score(self, ranker: PartnerRanker, a: int, pool: np.ndarray) -> np.ndarray: ...
 
 
-class PartnerRanker(BaseEstimator):
+class PartnerRanker(Estimator):
     """Rank partners, free-text matches and similar companies over a fitted set of profiles.
 
-    A scikit-learn estimator: ``get_params``/``set_params`` and ``clone`` work, and
-    ``check_is_fitted`` guards every ranking call.
+    A scikit-learn estimator (:class:`~matchmaker.estimator.Estimator`, so importing it
+    does not import scikit-learn): ``get_params``/``set_params`` and ``clone`` work,
+    and ``NotFittedError`` guards every ranking call.
     """
 
     def __init__(
@@ -145,6 +144,8 @@ class PartnerRanker(BaseEstimator):
         return matrix
 
     def _fit_lexical(self) -> None:
+        from sklearn.feature_extraction.text import TfidfVectorizer  # fitting only: not at start
+
         self.texts_ = [profile_text(p) for p in self.profiles_]
         self.bm25_ = WordsAndConcepts().fit(self.texts_, [written_in(p) for p in self.profiles_])
         self.vectorizer_ = TfidfVectorizer(
@@ -176,7 +177,7 @@ class PartnerRanker(BaseEstimator):
 
     def _check_fitted(self) -> None:
         """scikit-learn's check: a clear NotFittedError before fit, not an AttributeError."""
-        check_is_fitted(self, "profiles_")
+        check_fitted(self, "profiles_")
 
     # -- public ranking API ---------------------------------------------------
 

@@ -11,8 +11,8 @@ from dataclasses import asdict
 from typing import TYPE_CHECKING
 
 import numpy as np
-from sklearn.exceptions import NotFittedError
 
+from ..estimator import not_fitted
 from ..role_fit import TextRoles
 from ..texts import matching_phrases
 from .approximate import OVERFETCH, text_queries
@@ -36,7 +36,7 @@ def query(
 ) -> QueryResult:
     """The reading of ``text`` and the companies (in ``country``) that fit it, best first."""
     if ranker.embedder is None:
-        raise NotFittedError("free-text queries need an embedder")
+        raise not_fitted("free-text queries need an embedder")
     filters = filters or Filters()
     if country:
         filters = Filters(**{**asdict(filters), "country": country})

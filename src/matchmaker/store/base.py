@@ -9,12 +9,11 @@ stale edit is refused instead of silently overwriting someone else's.
 from __future__ import annotations
 
 import sqlite3
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-
-import sqlite_utils
 
 from .connection import _refuse_missing_or_empty, connect, explain, is_postgres_url
 from .errors import BusyError, StoreError
@@ -22,6 +21,41 @@ from .records import VectorRow
 
 if TYPE_CHECKING:
     from . import Store
+
+
+def _import_sqlite_utils():
+    """sqlite-utils, imported without pandas: a third of a second saved in every process.
+
+    sqlite-utils imports pandas whenever it is installed, only to map pandas
+    timestamps to a column type; the store never passes pandas objects. A cold
+    ``matchmaker match`` has half a second in all (issue 14), so pandas is hidden
+    while sqlite-utils loads (a ``None`` in ``sys.modules`` makes ``import pandas``
+    raise ImportError), unless something imported it already.
+    """
+    if "pandas" in sys.modules or "sqlite_utils.db" in sys.modules:
+        import sqlite_utils
+
+        return sqlite_utils
+    sys.modules["pandas"] = None  # type: ignore[assignment]
+    try:
+        import sqlite_utils
+    finally:
+        if sys.modules.get("pandas", 0) is None:
+            del sys.modules["pandas"]
+    return sqlite_utils
+
+
+sqlite_utils = _import_sqlite_utils()
+
+
+def _database(conn: sqlite3.Connection) -> sqlite_utils.Database:
+    """sqlite-utils over our connection, without sqlite-utils plugins.
+
+    Plugins would change the store's connection by whatever happens to be
+    installed; and finding them reads the metadata of every installed package
+    (``importlib.metadata``), a twentieth of a second on every open.
+    """
+    return sqlite_utils.Database(conn, execute_plugins=False)
 
 
 def database_exists(path: str | Path) -> bool:
@@ -80,7 +114,7 @@ class StoreBase:
             _refuse_missing_or_empty(path, create and not readonly)
         try:
             conn = connect(path, synchronous=synchronous, readonly=readonly)
-            store = cls(sqlite_utils.Database(conn), str(path), readonly=readonly)
+            store = cls(_database(conn), str(path), readonly=readonly)
         except sqlite3.DatabaseError as exc:  # not a database, corrupt, locked, unreadable
             raise explain(exc, path) or StoreError(
                 f"cannot open the database at {path}: {exc}"

@@ -9,12 +9,24 @@ vectors), a partial expression index made the first time a model's vectors are
 saved; MATCHMAKER_VECTOR_INDEX chooses HNSW (default), IVFFlat or none. The
 filters apply inside the index scan (pgvector's iterative scan), so k results
 come back whenever k companies pass, as the ranking's filters promise.
+
+Building an HNSW graph over many vectors takes minutes, so it is built after the
+vectors' write transaction has committed, outside the store's write lock, with
+``CREATE INDEX CONCURRENTLY``: other writers (edits, imports, report claims) go on
+while it builds, and readers meanwhile use the exact scan. One process builds a
+given index at a time (a session advisory lock per index); a build that was
+interrupted leaves an invalid index, which the next save drops and builds again.
+A build that fails never fails the write that asked for it: the vectors are
+stored, ``nearest`` scans exactly, and the next save tries again.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -22,6 +34,8 @@ import numpy as np
 from .. import config
 from .errors import StoreError
 from .staff import _like_escaped
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:  # not imported at run time: the store does not load the ranking package
     from ..ranking.types import Filters
@@ -33,31 +47,76 @@ NEAREST_FIELD = "profile"
 class PgVectorsMixin:
     """``nearest`` and the pgvector column (part of :class:`~matchmaker.store.Store`)."""
 
-    def _save_pgvector(self, model_id: str, company_id: str, field: str, matrix: Any) -> None:
-        """Inside the caller's transaction: the profile vector into ``embedding`` (PostgreSQL)."""
+    def _save_pgvector(
+        self, model_id: str, company_id: str, field: str, matrix: Any
+    ) -> tuple[str, int] | None:
+        """Inside the caller's transaction: the profile vector into ``embedding`` (PostgreSQL).
+
+        Returns the (model, dimension) whose index the caller builds once it has
+        committed (:meth:`ensure_vector_index`), or None.
+        """
         if self.dialect != "postgresql" or field != NEAREST_FIELD or matrix.shape[0] != 1:
-            return
-        dim = int(matrix.shape[1])
-        self._ensure_hnsw_index(model_id, dim)
+            return None
         self.db.execute(
             "UPDATE vectors SET embedding = ?::vector WHERE company_id = ? AND model_id = ? "
             "AND field = ?",
             [_vector_text(matrix[0]), company_id, model_id, field],
         )
+        return model_id, int(matrix.shape[1])
 
-    def _ensure_hnsw_index(self, model_id: str, dim: int) -> str:
-        """The index of one model's profile vectors (MATCHMAKER_VECTOR_INDEX), made once."""
+    def ensure_vector_index(self, model_id: str, dim: int) -> str | None:
+        """Build one model's vector index if it is missing; its name, or None if not built.
+
+        Called outside any transaction (see the module docstring): ``CREATE INDEX
+        CONCURRENTLY`` refuses to run inside one, and holds no lock writers wait for.
+        """
         kind = vector_index_kind()
+        if self.dialect != "postgresql" or kind == "none" or self.db.in_transaction():
+            return None  # (inside a caller's transaction: its next save outside one builds it)
         name = _index_name(model_id, dim, kind)
-        missing = self.db.execute("SELECT to_regclass(?)", [name]).fetchone()[0] is None
-        if kind != "none" and missing:
-            literal = model_id.replace("'", "''")
-            self.db.execute(
-                f"CREATE INDEX IF NOT EXISTS {name} ON vectors USING {kind} "
-                f"((embedding::vector({dim})) vector_cosine_ops) "
-                f"WHERE model_id = '{literal}' AND field = '{NEAREST_FIELD}'"
-            )
+        if self._index_valid(name):
+            return name
+        import psycopg  # PostgreSQL only
+
+        try:
+            with self._index_builder(name) as ours:
+                if not ours:  # another process is building it right now
+                    return None
+                if self._index_valid(name) is False:  # an interrupted build's leftover
+                    self.db.raw_execute(f"DROP INDEX CONCURRENTLY IF EXISTS {name}")
+                if not self._index_valid(name):
+                    self.db.raw_execute(_index_statement(kind, name, model_id, dim))
+        except (StoreError, psycopg.Error) as exc:
+            log.warning("the %s index of %s was not built (%s); the next save tries again, "
+                        "meanwhile nearest() scans every vector", kind, model_id, exc)
+            return None
         return name
+
+    def _index_valid(self, name: str) -> bool | None:
+        """True if the index is ready, False if it exists but is not (a build in progress
+        or interrupted), None if there is none."""
+        row = self.db.raw_execute(
+            "SELECT indisvalid FROM pg_index WHERE indexrelid = to_regclass(%s)", [name]
+        ).fetchone()
+        return None if row is None else bool(row[0])
+
+    @contextmanager
+    def _index_builder(self, name: str) -> Iterator[bool]:
+        """Whether this process may build index ``name``: a session advisory lock per index,
+        taken without waiting, and no lock timeout while the build waits for older
+        transactions to end (it waits; the writers do not)."""
+        key = int.from_bytes(hashlib.blake2b(name.encode(), digest_size=8).digest(), "big",
+                             signed=True)  # fmt: skip
+        ours = self.db.raw_execute("SELECT pg_try_advisory_lock(%s)", [key]).fetchone()[0]
+        if not ours:
+            yield False
+            return
+        try:
+            self.db.raw_execute("SET lock_timeout = 0")
+            yield True
+        finally:
+            self.db.raw_execute("RESET lock_timeout")
+            self.db.raw_execute("SELECT pg_advisory_unlock(%s)", [key])
 
     def nearest(
         self, model_id: str, vector: Any, k: int, filters: Filters | None = None
@@ -130,6 +189,16 @@ def vector_index_kind() -> str:
             f"MATCHMAKER_VECTOR_INDEX must be one of {', '.join(VECTOR_INDEX_KINDS)}, not '{kind}'"
         )
     return kind
+
+
+def _index_statement(kind: str, name: str, model_id: str, dim: int) -> str:
+    """The statement that builds one model's index, concurrently (outside the write lock)."""
+    literal = model_id.replace("'", "''")
+    return (
+        f"CREATE INDEX CONCURRENTLY IF NOT EXISTS {name} ON vectors USING {kind} "
+        f"((embedding::vector({dim})) vector_cosine_ops) "
+        f"WHERE model_id = '{literal}' AND field = '{NEAREST_FIELD}'"
+    )
 
 
 def _index_name(model_id: str, dim: int, kind: str) -> str:

@@ -29,7 +29,7 @@ from __future__ import annotations
 import os
 import re
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
@@ -220,11 +220,15 @@ class PgDatabase:
         """Run one statement written for SQLite (see the module docstring for the rewrites)."""
         return self.raw_execute(translate(sql), params)
 
-    def raw_execute(self, sql: str, params: Sequence[Any] | None = None) -> psycopg.Cursor:
-        """Run one statement already in PostgreSQL's spelling."""
+    def raw_execute(
+        self, sql: str, params: Sequence[Any] | Mapping[str, Any] | None = None
+    ) -> psycopg.Cursor:
+        """Run one statement already in PostgreSQL's spelling (``%s``, or ``%(name)s``
+        with a mapping of parameters)."""
         with self.translated_errors():
-            # always with a parameter list, so that ``%%`` is read as ``%`` even without any
-            return self.connection.execute(sql, list(params or ()))
+            # always with parameters, so that ``%%`` is read as ``%`` even without any
+            given = dict(params) if isinstance(params, Mapping) else list(params or ())
+            return self.connection.execute(sql, given)
 
     @contextmanager
     def translated_errors(self) -> Iterator[None]:
@@ -303,6 +307,10 @@ class PgDatabase:
             self.connection.execute(f"SET LOCAL lock_timeout = {int(wait)}")
             self.connection.execute("SELECT pg_advisory_xact_lock(%s)", [WRITE_LOCK])
             yield
+
+    def in_transaction(self) -> bool:
+        """Whether a transaction is open on this connection (outside one, statements autocommit)."""
+        return self.connection.info.transaction_status != psycopg.pq.TransactionStatus.IDLE
 
     def close(self) -> None:
         if self._conn is not None:

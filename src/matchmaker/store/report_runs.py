@@ -15,7 +15,9 @@ The claim is the only engine-specific statement: SQLite serialises writers, so
 ``BEGIN IMMEDIATE`` plus ``UPDATE ... RETURNING`` is atomic; PostgreSQL lets
 writers run side by side, so there the chunk is picked with
 ``SELECT ... FOR UPDATE SKIP LOCKED`` (two workers then skip each other's row
-instead of waiting on it). Both statements are in :data:`CLAIM_NEXT_CHUNK`.
+instead of waiting on it), outside the store's advisory write lock: claims from
+workers on several machines never queue behind each other or behind edits. Both
+statements are in :data:`CLAIM_NEXT_CHUNK`.
 """
 
 from __future__ import annotations
@@ -36,8 +38,8 @@ CLAIM_NEXT_CHUNK = {
         " OR (state = 'claimed' AND lease_until < :now)) ORDER BY seq LIMIT 1) "
         "RETURNING seq, company_ids"
     ),
-    # For the PostgreSQL backend (issue 14): the same claim, with the row locked and
-    # rows locked by other workers skipped rather than waited for.
+    # PostgreSQL (issue 14): the same claim, with the row locked and rows locked by
+    # other workers' claims skipped rather than waited for.
     "postgresql": (
         "UPDATE report_chunks SET state = 'claimed', worker = %(worker)s, "
         "lease_until = %(lease_until)s, claims = claims + 1 "
@@ -104,8 +106,14 @@ class ReportRunsMixin:
             "run_id": run_id,
             "now": moment,
         }
-        with self._immediate():
-            rows = self.db.execute(CLAIM_NEXT_CHUNK["sqlite"], params).fetchall()
+        if self.dialect == "postgresql":
+            # one statement, its own transaction (autocommit): the chosen row is locked
+            # until it commits, and rows other claims hold are skipped; no write lock
+            # is taken, so a claim never queues behind other writers or other claims
+            rows = self.db.raw_execute(CLAIM_NEXT_CHUNK["postgresql"], params).fetchall()
+        else:
+            with self._immediate():
+                rows = self.db.execute(CLAIM_NEXT_CHUNK["sqlite"], params).fetchall()
         return (rows[0][0], json.loads(rows[0][1])) if rows else None
 
     def report_chunk_holders(self, run_id: str) -> list[str]:

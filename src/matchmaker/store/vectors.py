@@ -44,6 +44,7 @@ class VectorsMixin:
         if self.readonly:
             return self._keep_unsaved(model_id, rows)
         count = 0
+        indexed: set[tuple[str, int]] = set()
         with self._immediate():
             for row in rows:
                 matrix = np.ascontiguousarray(row.vectors, dtype=np.float32)
@@ -62,8 +63,12 @@ class VectorsMixin:
                         json.dumps(row.texts, ensure_ascii=False),
                     ],
                 )
-                self._save_pgvector(model_id, row.company_id, row.field, matrix)
+                wanted = self._save_pgvector(model_id, row.company_id, row.field, matrix)
+                if wanted:
+                    indexed.add(wanted)
                 count += 1
+        for model, dim in sorted(indexed):  # committed: built outside the write lock
+            self.ensure_vector_index(model, dim)
         return count
 
     def foreign_vector_models(self, model_id: str) -> dict[str, int]:
