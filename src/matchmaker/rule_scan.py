@@ -8,15 +8,15 @@ make it cheaper without changing a single hit:
 * the text is lowercased once and the rules are compiled without IGNORECASE,
   whose per-character case folding is the slow part of ``re``;
 * each rule names the literal words one of its branches must contain (its
-  *needles*); a rule none of whose needles is in the lowered text cannot match
-  and is not run.
+  *needles*); one scan of the text with a trie of every rule's needles says
+  which rules can match, and the others are not run.
 
 ``str.lower()`` and ``re.IGNORECASE`` differ for a few letters (Turkish İ
 lowers to two characters, dotless ı and long ſ match "i" and "s" only under
 IGNORECASE, Greek sigma, the micro sign...). The fast path therefore runs
 only on texts whose every character is in :data:`_FAST_TEXT`'s ranges: ASCII,
 Latin-1 and Latin Extended-A without µ, İ, ı and ſ (Latvian), punctuation,
-Hangul and CJK. tests/test_rule_scan.py proves for every character of those
+currency signs, Hangul and CJK. tests/test_rule_scan.py proves for every character of those
 ranges that lowering it is what IGNORECASE does; any other text takes the
 original IGNORECASE patterns, so the result is the same for every text.
 """
@@ -34,7 +34,7 @@ except ImportError:  # pragma: no cover - Python < 3.11
 
 #: a character outside the ranges where ``str.lower()`` is exactly IGNORECASE
 _FAST_TEXT = re.compile(
-    r"[^\x00-\x7f\u00a0-\u00b4\u00b6-\u012f\u0132-\u017e\u1100-\u11ff\u2000-\u206f"
+    r"[^\x00-\x7f\u00a0-\u00b4\u00b6-\u012f\u0132-\u017e\u1100-\u11ff\u2000-\u206f\u20a0-\u20cf"
     r"\u3000-\u303f\u3130-\u318f\u4e00-\u9fff\uac00-\ud7a3]"
 )
 
@@ -45,15 +45,23 @@ class RuleSet:
     def __init__(self, rules: Sequence[tuple[str, Any]]):
         self.values = [value for _, value in rules]
         self._exact = [re.compile(pattern, re.IGNORECASE) for pattern, _ in rules]
-        # (pattern, reads the lowered text?, needles) per rule; a rule naming an
+        # (pattern, reads the lowered text?) per rule; a rule naming an
         # upper-case letter keeps IGNORECASE and reads the original text (in a fast-path
         # text lowering keeps every position, so its hits are the same)
         self._fast = [
-            (re.compile(pattern), True, needles(pattern))
-            if _is_lowercase(pattern)
-            else (exact, False, needles(pattern))
+            (re.compile(pattern), True) if _is_lowercase(pattern) else (exact, False)
             for (pattern, _), exact in zip(rules, self._exact, strict=True)
         ]
+
+        words = {i: needles(pattern) for i, (pattern, _) in enumerate(rules)}
+        self._always = sorted(i for i, found in words.items() if found is None)
+        everything = {w for found in words.values() if found for w in found}
+        #: longest needle found at a position -> rules any of its prefixes (or it) names
+        self._covers = {
+            w: {i for i, found in words.items() if found and any(w.startswith(f) for f in found)}
+            for w in everything
+        }
+        self._needle_scan = re.compile(f"(?=({_trie_pattern(everything)}))") if everything else None
 
     def first_matches(self, text: str) -> list[tuple[int, int]]:
         """(start of the first match, rule index) of each rule that matches, in rule order."""
@@ -61,13 +69,42 @@ class RuleSet:
             exact = enumerate(self._exact)
             return [(m.start(), i) for i, rule in exact if (m := rule.search(text))]
         low = text.lower()
+        candidates = set(self._always)
+        if self._needle_scan is not None:
+            for hit in self._needle_scan.finditer(low):
+                candidates |= self._covers[hit.group(1)]
         found = []
-        for i, (pattern, lowered, words) in enumerate(self._fast):
-            if words is not None and not any(word in low for word in words):
-                continue  # a match would contain one of the words: no match
+        for i in sorted(candidates):
+            pattern, lowered = self._fast[i]
             if m := pattern.search(low if lowered else text):
                 found.append((m.start(), i))
         return found
+
+
+def _trie_pattern(words: Iterable[str]) -> str:
+    """A regex matching the longest of ``words`` that starts where it is tried.
+
+    Two needles starting at one place are prefixes of one another, so the
+    longest names them all (``_covers``); a trie keeps ``re`` from trying
+    hundreds of alternatives at every character.
+    """
+    trie: dict = {}
+    for word in words:
+        node = trie
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+    return _render(trie)
+
+
+def _render(node: dict) -> str:
+    branches = [re.escape(ch) + _render(child) for ch, child in sorted(node.items()) if ch]
+    if not branches:
+        return ""
+    body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+    if "" in node:
+        return f"(?:{body})?"
+    return body
 
 
 def needles(pattern: str) -> tuple[str, ...] | None:
