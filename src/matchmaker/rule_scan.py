@@ -25,12 +25,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from re import _parser as sre_parse  # type: ignore[attr-defined]  # the parser re compiles with
 from typing import Any
-
-try:  # Python 3.11+
-    from re import _parser as sre_parse  # type: ignore[attr-defined]
-except ImportError:  # pragma: no cover - Python < 3.11
-    import sre_parse  # type: ignore[no-redef]
 
 #: a character outside the ranges where ``str.lower()`` is exactly IGNORECASE
 _FAST_TEXT = re.compile(
