@@ -22,13 +22,13 @@ Two kinds of text are read differently:
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from . import role_inference_ko_lv as ko_lv
 from .profiles import Profile
 from .roles import EUROPEAN_COUNTRIES
+from .rule_scan import RuleSet
 
 # Each rule: a regular expression (matched case-insensitively on word starts) and the
 # roles it names. Latvian and Korean stems are listed beside the English ones.
@@ -190,8 +190,8 @@ MARKET_RULES_MORE: tuple[tuple[str, str], ...] = (
 _HOME = {"KR": "kr", "LV": "lv"}
 
 
-def _compile(rules: Iterable[tuple[str, object]]) -> list[tuple[re.Pattern[str], object]]:
-    return [(re.compile(pattern, re.IGNORECASE), value) for pattern, value in rules]
+def _compile(rules: Iterable[tuple[str, object]]) -> RuleSet:
+    return RuleSet(list(rules))
 
 
 # English phrasings added from the curated batches' misses (rank3), then the Korean and
@@ -220,14 +220,13 @@ def markets_in(text: str) -> list[str]:
     return _ordered_hits(text, _MARKET)
 
 
-def _ordered_hits(text: str, rules: list[tuple[re.Pattern[str], object]]) -> list[str]:
+def _ordered_hits(text: str, rules: RuleSet) -> list[str]:
     found: list[tuple[int, str]] = []
     text = ko_lv.spaced(text)  # "CRO를" -> "CRO 를", so \bcro\b sees the word
-    for pattern, value in rules:
-        match = pattern.search(text)
-        if match:
-            for item in value if isinstance(value, tuple) else (value,):
-                found.append((match.start(), str(item)))
+    for start, i in rules.first_matches(text):
+        value = rules.values[i]
+        for item in value if isinstance(value, tuple) else (value,):
+            found.append((start, str(item)))
     ordered: list[str] = []
     for _, item in sorted(found, key=lambda hit: hit[0]):
         if item not in ordered:

@@ -23,7 +23,6 @@ when a profile does not state them; a stated value always wins.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -31,6 +30,7 @@ from typing import TYPE_CHECKING
 from .lexicon.fields import native_values
 from .role_inference_ko_lv import spaced
 from .roles import check_vocabulary
+from .rule_scan import RuleSet
 
 if TYPE_CHECKING:  # profiles imports this module's checks
     from .profiles import Profile
@@ -160,13 +160,13 @@ MODALITY_RULES: tuple[tuple[str, str], ...] = (
      r"bioprocess|cas enzymes|sequencers?\b|시약|연구용 장비|reaģent", "research-tools"),
 )
 
-_AREAS = [(re.compile(p, re.IGNORECASE), s) for p, s in AREA_RULES]
-_MODALITIES = [(re.compile(p, re.IGNORECASE), s) for p, s in MODALITY_RULES]
+_AREAS = RuleSet(AREA_RULES)
+_MODALITIES = RuleSet(MODALITY_RULES)
 
 
-def _hits(text: str, rules: list[tuple[re.Pattern[str], str]]) -> list[str]:
+def _hits(text: str, rules: RuleSet) -> list[str]:
     text = spaced(text)  # "AI로" -> "AI 로": a Korean particle hides the word boundary
-    found = [(m.start(), slug) for pattern, slug in rules if (m := pattern.search(text))]
+    found = [(start, rules.values[i]) for start, i in rules.first_matches(text)]
     return [slug for _, slug in sorted(found)]
 
 
