@@ -43,6 +43,20 @@ def test_changed_since_names_every_kind_of_write(store: Store):
     assert [p.id for p in store.changed_since(start + 3)[0]] == ["jeju-cosmetics"]
 
 
+def test_a_company_written_twice_in_one_transaction_is_stamped_once(store: Store):
+    """Two writes to one row in a transaction used to recurse in SQLite's stamp trigger
+    (migration 15: "too many levels of trigger recursion"); migration 16 fixed it."""
+    start = store.revision()
+    with store._immediate():
+        store.db.execute("UPDATE companies SET city = 'Riga' WHERE id = 'baltic-generics'")
+        store.db.execute("UPDATE companies SET city = 'Jelgava' WHERE id = 'baltic-generics'")
+        store._bump_revision()
+    changed, _ = store.changed_since(start)
+    assert [p.id for p in changed] == ["baltic-generics"]
+    assert changed[0].city == "Jelgava"
+    assert store.count_changed_since(start + 1) == 0
+
+
 def test_edits_deletes_and_additions_show_at_once(
     store: Store, tmp_db_path, hashing_embedder: HashingEmbedder, monkeypatch
 ):

@@ -325,6 +325,14 @@ def changed_revision(conn: Any) -> None:
 PG_FORMS[15] = changed_revision
 
 
+def nothing_to_change(conn: Any) -> None:
+    """Migration 16 on PostgreSQL: its BEFORE trigger (15) sets the stamp without a second
+    UPDATE, so it never fired itself; only SQLite's AFTER trigger needed the fix."""
+
+
+PG_FORMS[16] = nothing_to_change
+
+
 def dialect_form(dialect: str, version: int, step: object) -> object:
     """The step to run for ``version`` on ``dialect`` (its PostgreSQL form where it has one)."""
     if dialect == "postgresql":

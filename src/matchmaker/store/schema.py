@@ -382,6 +382,26 @@ MIGRATIONS: list[tuple[int, MigrationStep]] = [
         END;
         """,
     ),
+    (
+        16,
+        # Migration 15's update trigger fired again on its own UPDATE when a row was written
+        # twice in one transaction: the second stamp equals the first, so the "stamp did not
+        # change" condition held forever (sqlite-utils turns recursive triggers on) and the
+        # write failed with "too many levels of trigger recursion". A row already carrying
+        # this transaction's stamp is left alone.
+        """
+        DROP TRIGGER companies_changed_update;
+        CREATE TRIGGER companies_changed_update AFTER UPDATE ON companies
+            WHEN NEW.changed_revision = OLD.changed_revision
+            AND NEW.changed_revision IS NOT
+                (SELECT CAST(value AS INTEGER) + 1 FROM meta WHERE key = 'revision')
+            BEGIN
+            UPDATE companies SET changed_revision =
+                (SELECT CAST(value AS INTEGER) + 1 FROM meta WHERE key = 'revision')
+            WHERE id = NEW.id;
+        END;
+        """,
+    ),
 ]
 
 
