@@ -41,6 +41,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "matchmaker.roles",
             "matchmaker.role_inference",
             "matchmaker.role_inference_ko_lv",
+            "matchmaker.role_inference_en",
             "matchmaker.rule_scan",
             "matchmaker.role_fit",
             "matchmaker.licensing",

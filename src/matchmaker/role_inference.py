@@ -253,7 +253,7 @@ def infer_roles(profile: Profile) -> list[str]:
     places in life sciences is ``other-industry``.
     """
     # Korean: the head noun phrase, then the first clause; Latvian: the first clause
-    # (role_inference_ko_lv). English reads the sentence only, as before.
+    # (role_inference_ko_lv). English: the head, then the first clause (role_inference_en).
     readings = ko_lv.identity_readings(profile.identity)
     for text in (*readings, " ; ".join(profile.sectors), profile.offers):
         roles = roles_in(text)

@@ -148,15 +148,17 @@ def first_clause(identity: str) -> str:
 def identity_readings(identity: str) -> tuple[str, ...]:
     """What to read an identity sentence's roles from, most telling first.
 
-    English: the sentence only, as before. Korean: the head noun phrase, then
-    the first clause, then the sentence. Latvian: the first clause, then the
-    sentence.
+    Korean: the head noun phrase, then the first clause, then the sentence.
+    Latvian: the first clause, then the sentence. English: the head noun
+    phrase, then the first clause, then the sentence (role_inference_en).
     """
+    from .role_inference_en import english_readings
+
     if _HANGUL.search(identity or ""):
         return (korean_head(identity), first_clause(identity), identity)
     if _is_latvian_text(identity):
         return (first_clause(identity), identity)
-    return (identity,)
+    return english_readings(identity)
 
 
 _LATVIAN_LETTERS = re.compile(r"[āčēģīķļņšūž]", re.IGNORECASE)
