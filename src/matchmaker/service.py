@@ -6,6 +6,12 @@ query, similar, report) answer from a ranker fitted on the data revision they
 read, fitted once and kept until the data moves on. "Get a fitted ranker" is
 written here and nowhere else in the CLI; :mod:`engine` keeps the steps this
 object is made of (the web app's live index calls them too).
+
+The command line and the web package import from here, never from :mod:`engine`
+(tests/test_structure.py checks it): this module re-exports the two things they
+need before a service exists, the :data:`Progress` callback type and
+:func:`make_embedder` (a command builds the embedder before it opens the
+database, so a missing model is refused before a file is created).
 """
 
 from __future__ import annotations
@@ -13,14 +19,25 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from .embedding import Embedder
-from .engine import Progress, fitted_ranker, import_profiles, make_embedder, save_and_embed
+from .engine import (
+    Progress,
+    count_stale,
+    fitted_ranker,
+    import_profiles,
+    make_embedder,
+    save_and_embed,
+)
+from .engine import reembed as reembed_every_profile
 from .importing import ParsedFile
+from .indexing import embed_profiles
 from .profiles import Profile
 from .ranking import Filters, Match, PartnerRanker, QueryResult
 from .store import Store, UpsertSummary
 
 if TYPE_CHECKING:  # reports bring Jinja and Babel: imported when a report is made
-    from .reports import PreviousReport, Report, ReportSpec
+    from .reports import Fitter, PreviousReport, Report, ReportSpec
+
+__all__ = ["Matchmaker", "Progress", "make_embedder"]
 
 
 class Matchmaker:
@@ -28,7 +45,10 @@ class Matchmaker:
 
     ``embedder`` defaults to the configured one (loaded on first use, since
     commands such as ``export`` never need the model). ``progress`` reports the
-    embedding of stale profiles when a ranker is fitted.
+    embedding of stale profiles when a ranker is fitted. ``fitter`` replaces
+    fitting with a ranker kept elsewhere: the web app passes its live index's,
+    so a report job shares the ranker that searches use instead of fitting a
+    second copy (at 100k companies, a minute of work and a gigabyte of memory).
     """
 
     def __init__(
@@ -36,10 +56,12 @@ class Matchmaker:
         store: Store,
         embedder: Embedder | None = None,
         progress: Progress | None = None,
+        fitter: Fitter | None = None,
     ):
         self.store = store
         self._embedder = embedder
         self.progress = progress
+        self.fitter = fitter
         self._ranker: PartnerRanker | None = None
         self._ranker_revision: int | None = None
 
@@ -49,6 +71,33 @@ class Matchmaker:
             self._embedder = make_embedder()
         return self._embedder
 
+    @property
+    def model_id(self) -> str:
+        """The running model's name and version: stored vectors are kept per model id."""
+        return self.embedder.model_id
+
+    # -- the embeddings ------------------------------------------------------------------
+
+    def stale_field_count(self) -> int:
+        """Profile fields whose vector for the running model is missing or out of date."""
+        return count_stale(self.store, self.embedder)
+
+    def embed_stale(self, progress: Progress | None = None) -> int:
+        """Embed the fields whose text changed since they were last embedded; how many."""
+        return embed_profiles(self.store, self.embedder, progress=progress)
+
+    def reembed(self, progress: Progress | None = None) -> tuple[int, int]:
+        """Every live profile embedded with the running model, then other models' vectors
+        dropped: (fields embedded, old vector rows dropped). Only vectors change."""
+        return reembed_every_profile(self.store, self.embedder, progress=progress)
+
+    def stats(self) -> dict:
+        """The store's counts, with the running model and how many fields it has yet to embed."""
+        figures = self.store.stats(model_id=self.model_id)
+        figures["model"] = self.model_id
+        figures["stale_fields"] = self.stale_field_count()
+        return figures
+
     # -- reads -------------------------------------------------------------------------
 
     def ranker(self, progress: Progress | None = None) -> PartnerRanker:
@@ -56,13 +105,16 @@ class Matchmaker:
 
         Refitted only when the revision moved on (a write by anyone), so several
         reads in one process share one fit; a fit saved next to the database by
-        an earlier process is loaded instead (:func:`engine.fitted_ranker`).
+        an earlier process is loaded instead (:func:`engine.fitted_ranker`), and
+        with a ``fitter`` that one is asked.
         """
         revision = self.store.revision()
         if self._ranker is None or self._ranker_revision != revision:
-            self._ranker = fitted_ranker(
-                self.store, self.embedder, revision, progress=progress or self.progress
-            )
+            progress = progress or self.progress
+            if self.fitter is not None:
+                self._ranker = self.fitter(self.store, progress)
+            else:
+                self._ranker = fitted_ranker(self.store, self.embedder, revision, progress=progress)
             self._ranker_revision = revision
         return self._ranker
 

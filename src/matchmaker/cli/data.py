@@ -12,13 +12,12 @@ from pathlib import Path
 
 import click
 
-from .. import engine, fitted_state
+from .. import fitted_state
 from ..files import replaced_atomically
 from ..importing import EXPORT_FORMATS, ParsedFile, detect_format, export_profiles, parse_file
-from ..indexing import embed_profiles
 from ..judgements import as_labelled_set
 from ..profiles import visible
-from ..service import Matchmaker
+from ..service import Matchmaker, make_embedder
 from ..store import (
     ImportConflict,
     ImportConflictError,
@@ -75,7 +74,7 @@ def import_cmd(
                 warn_about_duplicates(store, parsed.profiles)
         click.echo(f"{len(parsed.profiles)} profiles are valid; nothing was written (dry run)")
         return
-    embedder = engine.make_embedder()  # a missing model is refused before the file is created
+    embedder = make_embedder()  # a missing model is refused before the file is created
     with open_store(db_path, create=True) as store:
         try:
             summary = Matchmaker(store, embedder).import_file(
@@ -212,9 +211,9 @@ def judgements(out: str | None, db_path: str) -> None:
 @user_errors
 def embed(db_path: str) -> None:
     """Embed profiles whose text changed since they were last embedded."""
-    embedder = engine.make_embedder()
+    embedder = make_embedder()  # a missing model is named before the database
     with open_store(db_path) as store:
-        done = embed_profiles(store, embedder, progress=progress_printer("Embedding"))
+        done = Matchmaker(store, embedder).embed_stale(progress=progress_printer("Embedding"))
     click.echo(f"Embedded {done} stale field(s) with {embedder.model_id}")
 
 
@@ -224,11 +223,9 @@ def embed(db_path: str) -> None:
 @user_errors
 def stats(as_json: bool, db_path: str) -> None:
     """Counts of companies, countries, verification and embeddings."""
-    embedder = engine.make_embedder()
+    embedder = make_embedder()  # a missing model is named before the database
     with open_store(db_path, readonly=True) as store:
-        figures = store.stats(model_id=embedder.model_id)
-        figures["model"] = embedder.model_id
-        figures["stale_fields"] = engine.count_stale(store, embedder)
+        figures = Matchmaker(store, embedder).stats()
     if as_json:
         click.echo(json.dumps(figures, ensure_ascii=False, indent=2))
         return

@@ -10,10 +10,10 @@ import json
 
 import click
 
-from .. import engine
 from ..duplicates import check_import, describe, find_in_store
 from ..embedding import ModelNotFoundError
 from ..profiles import visible
+from ..service import Matchmaker
 from .options import db_option, open_store, user_errors
 
 
@@ -28,12 +28,8 @@ def duplicates(as_json: bool, db_path: str) -> None:
     removed, Hangul romanised), the website, and the stored profile vectors.
     Merge them on the staff page /staff/duplicates.
     """
-    try:
-        model_id = engine.make_embedder().model_id
-    except ModelNotFoundError:
-        model_id = None  # names and websites still work without the model
     with open_store(db_path, readonly=True) as store:
-        pairs = find_in_store(store, model_id)
+        pairs = find_in_store(store, running_model_id(Matchmaker(store)))
     if as_json:
         click.echo(json.dumps([p.to_dict() for p in pairs], ensure_ascii=False, indent=2))
         return
@@ -43,6 +39,15 @@ def duplicates(as_json: bool, db_path: str) -> None:
     click.echo(f"{len(pairs)} likely duplicate pair(s):")
     for pair in pairs:
         click.echo(visible(f"  {describe(pair)}"))
+
+
+def running_model_id(service: Matchmaker) -> str | None:
+    """The model whose stored vectors are compared, or None when it is not installed:
+    names and websites still find duplicates without it."""
+    try:
+        return service.model_id
+    except ModelNotFoundError:
+        return None
 
 
 def warn_about_duplicates(store, profiles) -> None:

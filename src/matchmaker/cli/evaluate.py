@@ -1,4 +1,11 @@
-"""Commands that measure and learn: ``eval`` (figures against baselines) and ``train``."""
+"""Commands that measure and learn: ``eval`` (figures against baselines) and ``train``.
+
+The one command module that calls :mod:`engine` rather than :class:`service.Matchmaker`
+(tests/test_structure.py names it as the exception): it ranks the labelled sets' own
+profile files, fitted in memory (:func:`engine.fit_in_memory`), never the database a
+service stands on, so there is no store to hold, no revision to cache by and nothing
+to embed into the vectors table.
+"""
 
 from __future__ import annotations
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import click
 
-from .. import engine
+from ..service import Matchmaker, make_embedder
 from .options import db_option, open_store, progress_printer, user_errors
 
 
@@ -23,9 +23,9 @@ def reembed(db_path: str) -> None:
     Run it after changing the model. Interrupted, it keeps what it finished; run
     it again to go on. Vectors of other models are dropped once all are done.
     """
-    embedder = engine.make_embedder()
+    embedder = make_embedder()  # a missing model is named before the database
     with open_store(db_path) as store:
-        done, dropped = engine.reembed(store, embedder, progress=progress_printer("Embedding"))
+        done, dropped = Matchmaker(store, embedder).reembed(progress=progress_printer("Embedding"))
     click.echo(
         f"Embedded {done} field(s) with {embedder.model_id}; "
         f"dropped {dropped} vector row(s) of other models"

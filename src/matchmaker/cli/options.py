@@ -14,10 +14,11 @@ from contextlib import contextmanager
 
 import click
 
-from .. import config, engine
+from .. import config
 from ..errors import MatchmakerError
 from ..profiles import PARTNERSHIP_TYPES, visible
 from ..ranking import Filters
+from ..service import Progress
 from ..store import Store, database_fault
 from ..store.connection import shown
 
@@ -72,7 +73,7 @@ def open_store(db_path: str, create: bool = False, readonly: bool = False) -> It
         store.close()
 
 
-def progress_printer(label: str) -> engine.Progress | None:
+def progress_printer(label: str) -> Progress | None:
     """A progress bar on stderr when it is a terminal, else nothing."""
     if not sys.stderr.isatty():
         return None

@@ -7,7 +7,8 @@ writing with its progress, then done with its file, or failed with the reason.
 Status pages read that row, so they work from any thread and after a restart.
 
 The job's thread opens its own :class:`Store` (a connection never crosses
-threads), calls :func:`reports.generate` and writes the file into a private
+threads), asks a :class:`~matchmaker.service.Matchmaker` over it (with the app's
+ranker as its fitter) for the report and writes the file into a private
 folder. Only one report computes at a time per process (they are CPU-bound, and
 search must stay responsive); others wait as "queued".
 
@@ -41,7 +42,8 @@ from flask_babel import gettext
 from ..errors import MatchmakerError
 from ..languages import DEFAULT_LANGUAGE
 from ..ranking import Filters
-from ..reports import Fitter, PreviousReport, ReportSpec, generate, write_report
+from ..reports import Fitter, PreviousReport, ReportSpec, write_report
+from ..service import Matchmaker
 from ..store import REPORT_JOB_ACTIVE, BusyError, Store, StoreError
 
 MAX_ACTIVE_PER_USER = 2
@@ -359,9 +361,8 @@ class JobRunner:
         def embedded(done: int, total: int) -> None:
             progress.set(message=f"Embedding changed profiles: {done} of {total} fields.")
 
-        report = generate(
-            store, None, spec, previous, progress=ranked, embed_progress=embedded, fit=fit
-        )
+        service = Matchmaker(store, progress=embedded, fitter=fit)
+        report = service.report(spec, previous, progress=ranked)
         progress.set(state="writing", message="Writing the file.", force=True)
         self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         language = request_language(store.get_report_job(job_id)["request"])

@@ -23,7 +23,6 @@ import threading
 
 from flask import Flask, Response, current_app, g, request
 
-from .. import engine
 from ..embedding import Embedder
 from ..errors import MatchmakerError
 from ..live_index import (
@@ -35,6 +34,7 @@ from ..live_index import (
 from ..lookup import Directory
 from ..ranking import PartnerRanker
 from ..reports import Fitter, Progress
+from ..service import make_embedder
 from ..store import NotFoundError, Store, StoreError, synchronous_level
 from .errors import respond
 
@@ -109,7 +109,7 @@ def get_embedder() -> Embedder:
     setting = current_app.config.get("MODEL")
     with _EMBEDDERS_LOCK:
         if setting not in _EMBEDDERS:
-            _EMBEDDERS[setting] = engine.make_embedder(setting)
+            _EMBEDDERS[setting] = make_embedder(setting)
         return _EMBEDDERS[setting]
 
 
