@@ -1,6 +1,6 @@
 """How high could any ranker go on the real deals, given what the profiles' fields say?
 
-    PYTHONPATH=src .venv/bin/python benchmarks/deal_ceiling.py
+    PYTHONPATH=src .venv/bin/python benchmarks/deal_ceiling.py [--rankings FILE] [--details]
 
 DEFINITION (written and committed before any figure was computed).
 
@@ -59,4 +59,496 @@ distractor d in the country of one party p, the query is the other party, if it 
 query in the set; the figure is the share of such (query, p, d) triples where the
 shipped ranker (``matchmaker eval --models none``'s code: ``fit_in_memory`` and
 ``PartnerEvaluation.rank_matchmaker``) ranks d above p, and how many d are in T(q, p).
+
+ADDED AFTER THE DEFINITION (the tie sets and ceilings above are unchanged):
+
+* ties are also broken by the e5 cosine and by matchmaker's own order, beside BM25;
+* a distractor's query is the other party whether or not it has a query of its own in
+  the set (ranking needs no grades); triples where the distractor signed another deal
+  with the query are left out;
+* where the shipped ranker loses against the ceiling: queries whose nDCG@5 is below
+  the fields ceiling, the mean of the higher of the two per query, candidates outside
+  T ranked above the partner, the rate at which the partner beats its unsigned
+  look-alikes in T, and how often a partner comes first (MRR >= 0.85 needs that in
+  70% of queries).
+
+Options: ``--no-ranker`` (fields only, seconds, no model), ``--rankings FILE`` (keep
+the three systems' rankings, the few minutes of CPU, and reuse them), ``--details``
+(one line per query and partner), ``--infer-fields`` (the fields read from text).
 """
+
+from __future__ import annotations
+
+import argparse
+import csv
+import functools
+import json
+import math
+import sys
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+
+from matchmaker import evaluation  # noqa: E402
+from matchmaker.evaluation import JudgedQuery, dcg  # noqa: E402
+
+#: kind(q, c): a tuple of numbers compared component by component
+Kind = tuple[int, ...]
+DEALS = ROOT / "eval" / "deals" / "deals.csv"
+K = 5
+
+
+# -- pure functions: tie sets and exact expectations ------------------------------------
+
+
+def dominating(kinds: Mapping[str, Kind], partner: str) -> set[str]:
+    """T(q, p): candidates at least as good as the partner on every component (p included)."""
+    mine = kinds[partner]
+    return {c for c, kind in kinds.items() if all(x >= y for x, y in zip(kind, mine, strict=True))}
+
+
+def equal_kind(kinds: Mapping[str, Kind], partner: str) -> set[str]:
+    """E(q, p): candidates no ranker that sees only these fields can tell from the partner."""
+    return {c for c, kind in kinds.items() if kind == kinds[partner]}
+
+
+def ordered_partitions(items: Sequence[str]) -> Iterator[list[list[str]]]:
+    """Every ordered partition of ``items`` into non-empty groups (Fubini many: 1, 3, 13, 75)."""
+    if not items:
+        yield []
+        return
+    first, rest = items[0], list(items[1:])
+    for partition in ordered_partitions(rest):
+        for i in range(len(partition)):  # join an existing group
+            yield [*partition[:i], [first, *partition[i]], *partition[i + 1 :]]
+        for i in range(len(partition) + 1):  # or stand alone at any place
+            yield [*partition[:i], [first], *partition[i:]]
+
+
+def layouts(partner_sets: Mapping[str, set[str]]) -> Iterator[list[set[str]]]:
+    """Oracle layouts: blocks of candidates, in order, each to be shuffled within itself.
+
+    A group of partners brings the union of their sets, less what earlier blocks placed.
+    """
+    for partition in ordered_partitions(sorted(partner_sets)):
+        placed: set[str] = set()
+        blocks = []
+        for group in partition:
+            block = set().union(*(partner_sets[p] for p in group)) - placed
+            if block:
+                blocks.append(block)
+                placed |= block
+        yield blocks
+
+
+def ideal_dcg(gains: Mapping[str, int], k: int = K) -> float:
+    return dcg(sorted(gains.values(), reverse=True)[:k])
+
+
+def expected_ndcg(blocks: Sequence[set[str]], gains: Mapping[str, int], k: int = K) -> float:
+    """Exact expected nDCG@k when each block is shuffled uniformly, blocks in order.
+
+    By symmetry each position of a block holds each of its members with the same
+    probability, so its expected gain is the block's mean gain.
+    """
+    ideal = ideal_dcg(gains, k)
+    if ideal == 0:
+        return 0.0
+    total, offset = 0.0, 0
+    for block in blocks:
+        mean_gain = sum(2 ** gains.get(c, 0) - 1 for c in block) / len(block)
+        for position in range(offset, min(offset + len(block), k)):
+            total += mean_gain / math.log2(position + 2)
+        offset += len(block)
+    return total / ideal
+
+
+def expected_reciprocal_rank(blocks: Sequence[set[str]], gains: Mapping[str, int]) -> float:
+    """Exact expected 1/rank of the first candidate graded >= 1, blocks shuffled within.
+
+    With r relevant among n shuffled, the first relevant one is at place j with
+    probability C(n - j, r - 1) / C(n, r).
+    """
+    offset = 0
+    for block in blocks:
+        n, r = len(block), sum(1 for c in block if gains.get(c, 0) >= 1)
+        if r:
+            ways = math.comb(n, r)
+            return sum(math.comb(n - j, r - 1) / ways / (offset + j) for j in range(1, n - r + 2))
+        offset += n
+    return 0.0
+
+
+def oracle_ceiling(
+    partner_sets: Mapping[str, set[str]], gains: Mapping[str, int], k: int = K
+) -> tuple[float, float]:
+    """(nDCG@k, MRR) of the best oracle layout, each maximised on its own (0, 0 if no partner)."""
+    best_ndcg = best_rr = 0.0
+    for blocks in layouts(partner_sets):
+        best_ndcg = max(best_ndcg, expected_ndcg(blocks, gains, k))
+        best_rr = max(best_rr, expected_reciprocal_rank(blocks, gains))
+    return best_ndcg, best_rr
+
+
+def broken_ties(
+    partner_sets: Mapping[str, set[str]], gains: Mapping[str, int], order: Sequence[str], k: int = K
+) -> tuple[float, float]:
+    """(nDCG@k, MRR) of the oracle layouts with each block sorted by ``order``, not shuffled."""
+    place = {c: i for i, c in enumerate(order)}
+    best_ndcg = best_rr = 0.0
+    for blocks in layouts(partner_sets):
+        ranked = [c for block in blocks for c in sorted(block, key=lambda c: place.get(c, 1e9))]
+        best_ndcg = max(best_ndcg, evaluation.ndcg_at(ranked, gains, k))
+        best_rr = max(best_rr, evaluation.reciprocal_rank(ranked, gains))
+    return best_ndcg, best_rr
+
+
+# -- the real-deals sets ------------------------------------------------------------------
+
+
+@dataclass
+class DealSet:
+    """One labelled set of ``matchmaker eval`` with its pool, read by the same code."""
+
+    title: str
+    queries: list[JudgedQuery]
+    profiles: list
+    warnings: list[str] = field(default_factory=list)
+
+
+def load_sets(infer: bool = False) -> list[DealSet]:
+    """The a/b real deals and held-out batch c, as ``matchmaker eval`` loads them."""
+    from matchmaker.cli.evaluate import EVAL_SETS, HELD_OUT_SETS
+    from matchmaker.importing import parse_file
+
+    sets = []
+    for title, judged, pools in (EVAL_SETS[0], HELD_OUT_SETS[0]):
+        profiles = []
+        for path in (pools,) if isinstance(pools, str) else pools:
+            parsed = parse_file(ROOT / path, any_european=True)
+            if not parsed.ok:
+                raise SystemExit(f"{path}: {parsed.errors[0]}")
+            profiles.extend(parsed.profiles)
+        if infer:
+            profiles = evaluation.without_vocabulary_fields(profiles)
+        queries = evaluation.load_judgements(ROOT / judged)
+        sets.append(DealSet(title, queries, profiles, evaluation.check_pool(queries, profiles)))
+    return sets
+
+
+class KindReader:
+    """kind(q, c) for every candidate of a query, from the ranker's own field readings."""
+
+    def __init__(self, profiles: Sequence, licensing: bool = False):
+        from matchmaker.role_fit import RoleFit
+        from matchmaker.therapy import effective_focus
+
+        self.ids = [p.id for p in profiles]
+        self.index = {cid: i for i, cid in enumerate(self.ids)}
+        self.countries = np.array([p.country for p in profiles])
+        self.roles = RoleFit().fit(profiles)
+        self.focus = [effective_focus(p) for p in profiles]
+        self.licensing = licensing
+
+    def candidates(self, q: JudgedQuery) -> np.ndarray:
+        """Indices of the profiles ``matchmaker eval`` ranks for q (its region, not itself)."""
+        region = list(evaluation.region_countries(q.target_country))
+        allowed = np.isin(self.countries, region)
+        allowed[self.index[q.company]] = False
+        return np.flatnonzero(allowed)
+
+    def shared(self, a: int, b: int) -> int:
+        fa, fb = self.focus[a], self.focus[b]
+        return len(set(fa.areas) & set(fb.areas)) + len(set(fa.modalities) & set(fb.modalities))
+
+    def kinds(self, q: JudgedQuery) -> dict[str, Kind]:
+        a, pool = self.index[q.company], self.candidates(q)
+        ev = self.roles.evidence(a, pool)
+        names = ["role_need", "role_offer", "market"] + (["licensing"] if self.licensing else [])
+        return {
+            self.ids[b]: (*(int(ev[n][i]) for n in names), self.shared(a, b))
+            for i, b in enumerate(pool)
+        }
+
+
+@dataclass
+class QueryCeiling:
+    """One query's tie sets and ceilings."""
+
+    qid: str
+    pool: int
+    partners: list[str]
+    tie: dict[str, set[str]]
+    equal: dict[str, set[str]]
+    ceiling: tuple[float, float]
+    equal_ceiling: tuple[float, float]
+
+
+def query_ceiling(reader: KindReader, q: JudgedQuery) -> QueryCeiling:
+    kinds = reader.kinds(q)
+    partners = [c for c, g in q.gains.items() if g >= 1 and c in kinds]
+    tie = {p: dominating(kinds, p) for p in partners}
+    equal = {p: equal_kind(kinds, p) for p in partners}
+    return QueryCeiling(
+        q.qid,
+        len(kinds),
+        partners,
+        tie,
+        equal,
+        oracle_ceiling(tie, q.gains),
+        oracle_ceiling(equal, q.gains),
+    )
+
+
+# -- the report -----------------------------------------------------------------------------
+
+
+def size_summary(sizes: Sequence[int]) -> str:
+    """Median, quartiles, max and a few bands of a list of set sizes."""
+    s = np.array(sizes)
+    bands = {"1": (1, 1), "2-5": (2, 5), "6-10": (6, 10), "11-20": (11, 20), "21+": (21, 10**9)}
+    counts = ", ".join(
+        f"{name}: {int(((s >= lo) & (s <= hi)).sum())}" for name, (lo, hi) in bands.items()
+    )
+    q1, med, q3 = np.percentile(s, [25, 50, 75])
+    return f"median {med:.0f} (quartiles {q1:.0f}-{q3:.0f}, max {s.max()}); {counts}"
+
+
+def mean_pair(pairs: Sequence[tuple[float, float]]) -> str:
+    return f"{np.mean([p[0] for p in pairs]):.3f} / {np.mean([p[1] for p in pairs]):.3f}"
+
+
+def report_fields(ds: DealSet, rows: list[QueryCeiling], rows_lic: list[QueryCeiling]) -> None:
+    """Part 1 and 2 without a model: tie-set sizes and the oracle ceilings."""
+    pairs = [(r, p) for r in rows for p in r.partners]
+    missing = sum(1 for q in ds.queries for c, g in q.gains.items() if g >= 1) - len(pairs)
+    print(f"\n## {ds.title}: {len(ds.queries)} queries, {len(pairs)} (query, partner) pairs")
+    print(f"candidates per query: {size_summary([r.pool for r in rows])}")
+    if missing:
+        print(f"({missing} partners are not in their query's pool: never ranked, as in eval)")
+    unsigned_t = [len(r.tie[p] - set(r.partners)) for r, p in pairs]
+    unsigned_e = [len(r.equal[p] - set(r.partners)) for r, p in pairs]
+    print(f"|T(q,p)|, tie set incl. p:        {size_summary([len(r.tie[p]) for r, p in pairs])}")
+    print(f"|E(q,p)|, equal kind incl. p:     {size_summary([len(r.equal[p]) for r, p in pairs])}")
+    share = np.mean([u / r.pool for u, (r, _) in zip(unsigned_t, pairs, strict=True)])
+    print(
+        f"unsigned in T (same kind or better, did not sign): mean {np.mean(unsigned_t):.1f}, "
+        f"median {np.median(unsigned_t):.0f}; share of the pool {share:.0%}"
+    )
+    print(
+        f"unsigned in E (exactly the partner's kind): mean {np.mean(unsigned_e):.1f}, "
+        f"median {np.median(unsigned_e):.0f}"
+    )
+    print(
+        f"with licensing: |T| {size_summary([len(r.tie[p]) for r in rows_lic for p in r.partners])}"
+    )
+    print("\n| oracle ceiling | nDCG@5 / MRR |\n|---|---|")
+    fields = "roles, markets, areas/modalities"
+    print(f"| T: monotone ranker on {fields} | {mean_pair([r.ceiling for r in rows])} |")
+    print(f"| E: any ranker on the same fields | {mean_pair([r.equal_ceiling for r in rows])} |")
+    print(f"| T with licensing direction | {mean_pair([r.ceiling for r in rows_lic])} |")
+    print(f"| E with licensing direction | {mean_pair([r.equal_ceiling for r in rows_lic])} |")
+
+
+@dataclass
+class Rankings:
+    """Each system's full ranking of every query, from one fit as in ``matchmaker eval``."""
+
+    by_system: dict[str, dict[str, list[str]]]
+
+
+def rank_all(ds: DealSet, embedder, extra: Sequence[JudgedQuery] = ()) -> Rankings:
+    """matchmaker, BM25 and e5 cosine rankings, by the code ``matchmaker eval`` runs."""
+    from matchmaker import engine
+
+    ranker = engine.fit_in_memory(ds.profiles, embedder)
+    run = evaluation.PartnerEvaluation(ds.profiles, ranker, embedder)
+    systems: dict[str, Callable[[JudgedQuery], list[str]]] = {
+        "matchmaker": run.rank_matchmaker,
+        "BM25": run.rank_bm25,
+        "e5 cosine": run.rank_dense,
+    }
+    return Rankings(
+        {name: {q.qid: rank(q) for q in [*ds.queries, *extra]} for name, rank in systems.items()}
+    )
+
+
+def cached_rankings(
+    ds: DealSet, embedder, extra: Sequence[JudgedQuery], path: str | None
+) -> Rankings:
+    """rank_all, or its saved result: the rankings take minutes, the report a second."""
+    saved = json.loads(Path(path).read_text()) if path and Path(path).is_file() else {}
+    if ds.title not in saved:
+        saved[ds.title] = rank_all(ds, embedder(), extra).by_system
+        if path:
+            Path(path).write_text(json.dumps(saved))
+    return Rankings(saved[ds.title])
+
+
+def report_ranker(ds: DealSet, rows: list[QueryCeiling], ranked: Rankings, details: bool) -> None:
+    """Part 2 with text tie-breaks, and where the shipped ranker loses against the ceiling."""
+    gains = {q.qid: q.gains for q in ds.queries}
+    mm = ranked.by_system["matchmaker"]
+    print(f"\n### {ds.title}: the systems beside the ceiling (nDCG@5 / MRR)\n")
+    print("| system | nDCG@5 / MRR |\n|---|---|")
+    for name, runs in ranked.by_system.items():
+        got = [scores(runs[r.qid], gains[r.qid]) for r in rows]
+        print(f"| {name} as shipped | {mean_pair(got)} |")
+    for name, runs in ranked.by_system.items():
+        tied = [broken_ties(r.tie, gains[r.qid], runs[r.qid]) for r in rows]
+        print(f"| T first, ties broken by {name} | {mean_pair(tied)} |")
+    print(
+        f"| T first, ties shuffled (the oracle ceiling) | {mean_pair([r.ceiling for r in rows])} |"
+    )
+    shipped = [scores(mm[r.qid], gains[r.qid]) for r in rows]
+    best_of = [
+        (max(a[0], r.ceiling[0]), max(a[1], r.ceiling[1]))
+        for a, r in zip(shipped, rows, strict=True)
+    ]
+    print(f"| matchmaker, or the fields ceiling where higher | {mean_pair(best_of)} |")
+    lower = sum(a[0] < r.ceiling[0] for a, r in zip(shipped, rows, strict=True))
+    print(
+        f"\nqueries where matchmaker's nDCG@5 is below the fields ceiling: {lower} of {len(rows)}"
+    )
+    report_pairs(rows, mm, gains, details)
+
+
+def scores(ranked: Sequence[str], gains: Mapping[str, int]) -> tuple[float, float]:
+    return evaluation.ndcg_at(ranked, gains, K), evaluation.reciprocal_rank(ranked, gains)
+
+
+def report_pairs(rows: list[QueryCeiling], mm: dict[str, list[str]], gains, details: bool) -> None:
+    """Per (query, partner): the look-alikes (T) and the worse-fitting candidates ranked above."""
+    below = small = outside_any = 0
+    wins, outside_counts, tie_sizes = [], [], []
+    for r in rows:
+        for p in r.partners:
+            order = mm[r.qid]
+            above = set(order[: order.index(p)]) - set(r.partners)
+            unsigned_t = r.tie[p] - set(r.partners)
+            outside = above - r.tie[p]
+            outside_counts.append(len(outside))
+            outside_any += bool(outside)
+            tie_sizes.append(len(unsigned_t) + 1)
+            if unsigned_t:
+                wins.append(1 - len(above & unsigned_t) / len(unsigned_t))
+            if order.index(p) >= K:
+                below += 1
+                small += len(r.tie[p]) <= K
+            if details:
+                print(
+                    f"  {r.qid:<44} -> {p:<32} rank {order.index(p) + 1:>3}"
+                    f"  |T| {len(r.tie[p]):>3}  |E| {len(r.equal[p]):>3}"
+                    f"  outside T above {len(outside):>3}  ceiling {r.ceiling[0]:.2f}"
+                    f"  mm {evaluation.ndcg_at(order, gains[r.qid], K):.2f}"
+                )
+    n = len(outside_counts)
+    print(
+        f"(query, partner) pairs: {n}; partner below 5th by matchmaker: {below}, of which "
+        f"{small} have |T| <= 5 (the fields alone would put them in the top 5)"
+    )
+    print(
+        f"pairs with a candidate outside T (worse on some field) ranked above the partner: "
+        f"{outside_any} ({outside_any / n:.0%}); mean such candidates "
+        f"{np.mean(outside_counts):.1f}"
+    )
+    print(
+        f"matchmaker puts the partner above each unsigned member of its T at a mean rate of "
+        f"{np.mean(wins):.2f} over {len(wins)} pairs (0.50 = a coin toss); above all of them "
+        f"in {sum(w == 1 for w in wins)}"
+    )
+    first = sum(gains[r.qid].get(mm[r.qid][0], 0) >= 1 for r in rows if mm[r.qid])
+    alone_t = sum(any(len(r.tie[p]) == 1 for p in r.partners) for r in rows)
+    alone_e = sum(any(len(r.equal[p]) == 1 for p in r.partners) for r in rows)
+    share = first / len(rows)
+    print(
+        f"queries with a partner first: matchmaker {first} of {len(rows)} ({share:.0%});"
+        f" a partner alone in its T: {alone_t}, alone in its E: {alone_e}"
+    )
+    print(
+        "MRR >= 0.85 needs a partner first in >= 70% of queries (otherwise 1/rank <= 1/2);"
+        " nDCG@5 >= 0.85 needs the partner first in >= 59% of one-partner queries"
+        " (otherwise nDCG@5 <= 1/log2(3) = 0.63)"
+    )
+
+
+def distractor_triples(ds: DealSet) -> list[tuple[JudgedQuery, str, str]]:
+    """(query of the other party, partner p, distractor d) for each batch-c deal's distractors."""
+    by_id = {p.id: p for p in ds.profiles}
+    signed = {(r["kr_id"], r["eu_id"]) for r in csv.DictReader(DEALS.open(encoding="utf-8"))}
+    triples = []
+    for deal in csv.DictReader(DEALS.open(encoding="utf-8")):
+        for d in deal["distractors"].split():
+            korean = by_id[d].country == "KR"
+            partner, query = (
+                (deal["kr_id"], deal["eu_id"]) if korean else (deal["eu_id"], deal["kr_id"])
+            )
+            if (d, query) in signed or (query, d) in signed:
+                continue  # the distractor signed with the query in another deal
+            q = JudgedQuery(
+                f"distractor-{deal['deal_id']}-{d}",
+                "KR" if korean else "EU",
+                {partner: 2},
+                company=query,
+            )
+            triples.append((q, partner, d))
+    return triples
+
+
+def report_distractors(ds: DealSet, triples, ranked: Rankings, reader: KindReader) -> None:
+    """Part 3: does the ranker put the signed partner above its curated look-alikes?"""
+    n = len(triples)
+    print(f"\n### Curated distractors (deals.csv, batch c): {n} (query, partner, distractor)\n")
+    print("| system | distractor above the partner |\n|---|---|")
+    for name, runs in ranked.by_system.items():
+        worse = sum(runs[q.qid].index(d) < runs[q.qid].index(p) for q, p, d in triples)
+        print(f"| {name} | {worse} of {n} ({worse / n:.0%}) |")
+    in_t = in_e = 0
+    for q, p, d in triples:
+        kinds = reader.kinds(q)
+        in_t += d in dominating(kinds, p)
+        in_e += d in equal_kind(kinds, p)
+    print(f"\ndistractor in the partner's tie set T: {in_t} of {n}; exactly its kind (E): {in_e}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--no-ranker", action="store_true", help="fields only: no model, seconds")
+    parser.add_argument(
+        "--infer-fields",
+        action="store_true",
+        help="strip the curated fields and read them from text first",
+    )
+    parser.add_argument("--details", action="store_true", help="one line per (query, partner)")
+    parser.add_argument("--rankings", help="JSON file to keep the systems' rankings in and reuse")
+    args = parser.parse_args()
+    if args.infer_fields:
+        print("(curated roles, markets, areas and product types stripped and read from text)")
+
+    @functools.cache
+    def embedder():
+        from matchmaker import engine
+
+        return engine.make_embedder()
+
+    for ds in load_sets(args.infer_fields):
+        for warning in ds.warnings:
+            print(f"warning: {warning}", file=sys.stderr)
+        reader, reader_lic = KindReader(ds.profiles), KindReader(ds.profiles, licensing=True)
+        rows = [query_ceiling(reader, q) for q in ds.queries]
+        report_fields(ds, rows, [query_ceiling(reader_lic, q) for q in ds.queries])
+        if args.no_ranker:
+            continue
+        triples = distractor_triples(ds) if "batch c" in ds.title else []
+        ranked = cached_rankings(ds, embedder, [q for q, _, _ in triples], args.rankings)
+        report_ranker(ds, rows, ranked, args.details)
+        if triples:
+            report_distractors(ds, triples, ranked, reader)
+
+
+if __name__ == "__main__":
+    main()
