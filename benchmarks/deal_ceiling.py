@@ -243,7 +243,7 @@ def load_sets(infer: bool = False) -> list[DealSet]:
 class KindReader:
     """kind(q, c) for every candidate of a query, from the ranker's own field readings."""
 
-    def __init__(self, profiles: Sequence, licensing: bool = False):
+    def __init__(self, profiles: Sequence, licensing: bool = False, focus: bool = True):
         from matchmaker.role_fit import RoleFit
         from matchmaker.therapy import effective_focus
 
@@ -253,6 +253,7 @@ class KindReader:
         self.roles = RoleFit().fit(profiles)
         self.focus = [effective_focus(p) for p in profiles]
         self.licensing = licensing
+        self.with_focus = focus
 
     def candidates(self, q: JudgedQuery) -> np.ndarray:
         """Indices of the profiles ``matchmaker eval`` ranks for q (its region, not itself)."""
@@ -270,7 +271,10 @@ class KindReader:
         ev = self.roles.evidence(a, pool)
         names = ["role_need", "role_offer", "market"] + (["licensing"] if self.licensing else [])
         return {
-            self.ids[b]: (*(int(ev[n][i]) for n in names), self.shared(a, b))
+            self.ids[b]: (
+                *(int(ev[n][i]) for n in names),
+                *((self.shared(a, b),) if self.with_focus else ()),
+            )
             for i, b in enumerate(pool)
         }
 
@@ -322,7 +326,12 @@ def mean_pair(pairs: Sequence[tuple[float, float]]) -> str:
     return f"{np.mean([p[0] for p in pairs]):.3f} / {np.mean([p[1] for p in pairs]):.3f}"
 
 
-def report_fields(ds: DealSet, rows: list[QueryCeiling], rows_lic: list[QueryCeiling]) -> None:
+def report_fields(
+    ds: DealSet,
+    rows: list[QueryCeiling],
+    rows_lic: list[QueryCeiling],
+    rows_roles: list[QueryCeiling],
+) -> None:
     """Part 1 and 2 without a model: tie-set sizes and the oracle ceilings."""
     pairs = [(r, p) for r in rows for p in r.partners]
     missing = sum(1 for q in ds.queries for c, g in q.gains.items() if g >= 1) - len(pairs)
@@ -352,6 +361,8 @@ def report_fields(ds: DealSet, rows: list[QueryCeiling], rows_lic: list[QueryCei
     print(f"| E: any ranker on the same fields | {mean_pair([r.equal_ceiling for r in rows])} |")
     print(f"| T with licensing direction | {mean_pair([r.ceiling for r in rows_lic])} |")
     print(f"| E with licensing direction | {mean_pair([r.equal_ceiling for r in rows_lic])} |")
+    print(f"| T on roles and market only | {mean_pair([r.ceiling for r in rows_roles])} |")
+    print(f"| E on roles and market only | {mean_pair([r.equal_ceiling for r in rows_roles])} |")
 
 
 @dataclass
@@ -540,7 +551,13 @@ def main() -> None:
             print(f"warning: {warning}", file=sys.stderr)
         reader, reader_lic = KindReader(ds.profiles), KindReader(ds.profiles, licensing=True)
         rows = [query_ceiling(reader, q) for q in ds.queries]
-        report_fields(ds, rows, [query_ceiling(reader_lic, q) for q in ds.queries])
+        reader_roles = KindReader(ds.profiles, focus=False)
+        report_fields(
+            ds,
+            rows,
+            [query_ceiling(reader_lic, q) for q in ds.queries],
+            [query_ceiling(reader_roles, q) for q in ds.queries],
+        )
         if args.no_ranker:
             continue
         triples = distractor_triples(ds) if "batch c" in ds.title else []
