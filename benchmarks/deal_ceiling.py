@@ -513,17 +513,18 @@ def distractor_triples(ds: DealSet) -> list[tuple[JudgedQuery, str, str]]:
 def report_distractors(ds: DealSet, triples, ranked: Rankings, reader: KindReader) -> None:
     """Part 3: does the ranker put the signed partner above its curated look-alikes?"""
     n = len(triples)
+    in_t = [d in dominating(reader.kinds(q), p) for q, p, d in triples]
+    in_e = [d in equal_kind(reader.kinds(q), p) for q, p, d in triples]
     print(f"\n### Curated distractors (deals.csv, batch c): {n} (query, partner, distractor)\n")
-    print("| system | distractor above the partner |\n|---|---|")
+    print(
+        f"distractor in the partner's tie set T: {sum(in_t)} of {n}; "
+        f"exactly its kind (E): {sum(in_e)}\n"
+    )
+    print("| system | distractor above the partner | of those in T |\n|---|---|---|")
     for name, runs in ranked.by_system.items():
-        worse = sum(runs[q.qid].index(d) < runs[q.qid].index(p) for q, p, d in triples)
-        print(f"| {name} | {worse} of {n} ({worse / n:.0%}) |")
-    in_t = in_e = 0
-    for q, p, d in triples:
-        kinds = reader.kinds(q)
-        in_t += d in dominating(kinds, p)
-        in_e += d in equal_kind(kinds, p)
-    print(f"\ndistractor in the partner's tie set T: {in_t} of {n}; exactly its kind (E): {in_e}")
+        above = [runs[q.qid].index(d) < runs[q.qid].index(p) for q, p, d in triples]
+        in_tie = sum(a and t for a, t in zip(above, in_t, strict=True))
+        print(f"| {name} | {sum(above)} of {n} ({sum(above) / n:.0%}) | {in_tie} of {sum(in_t)} |")
 
 
 def main() -> None:
