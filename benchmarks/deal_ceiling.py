@@ -85,6 +85,7 @@ import functools
 import json
 import math
 import sys
+from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -290,6 +291,7 @@ class QueryCeiling:
     equal: dict[str, set[str]]
     ceiling: tuple[float, float]
     equal_ceiling: tuple[float, float]
+    kinds: dict[str, Kind] = field(default_factory=dict)
 
 
 def query_ceiling(reader: KindReader, q: JudgedQuery) -> QueryCeiling:
@@ -305,6 +307,7 @@ def query_ceiling(reader: KindReader, q: JudgedQuery) -> QueryCeiling:
         equal,
         oracle_ceiling(tie, q.gains),
         oracle_ceiling(equal, q.gains),
+        kinds,
     )
 
 
@@ -428,6 +431,12 @@ def report_ranker(ds: DealSet, rows: list[QueryCeiling], ranked: Rankings, detai
     report_pairs(rows, mm, gains, details)
 
 
+def shortfall(candidate: Kind, partner: Kind) -> str:
+    """The components of kind (role_need, role_offer, market, shared) lower than the partner's."""
+    names = ("role_need", "role_offer", "market", "shared")
+    return "+".join(n for n, c, p in zip(names, candidate, partner, strict=True) if c < p)
+
+
 def scores(ranked: Sequence[str], gains: Mapping[str, int]) -> tuple[float, float]:
     return evaluation.ndcg_at(ranked, gains, K), evaluation.reciprocal_rank(ranked, gains)
 
@@ -436,6 +445,7 @@ def report_pairs(rows: list[QueryCeiling], mm: dict[str, list[str]], gains, deta
     """Per (query, partner): the look-alikes (T) and the worse-fitting candidates ranked above."""
     below = small = outside_any = 0
     wins, outside_counts, tie_sizes = [], [], []
+    short_on: Counter = Counter()  # what a worse-fitting candidate ranked above lacks
     for r in rows:
         for p in r.partners:
             order = mm[r.qid]
@@ -444,6 +454,7 @@ def report_pairs(rows: list[QueryCeiling], mm: dict[str, list[str]], gains, deta
             outside = above - r.tie[p]
             outside_counts.append(len(outside))
             outside_any += bool(outside)
+            short_on.update(shortfall(r.kinds[c], r.kinds[p]) for c in outside)
             tie_sizes.append(len(unsigned_t) + 1)
             if unsigned_t:
                 wins.append(1 - len(above & unsigned_t) / len(unsigned_t))
@@ -467,6 +478,7 @@ def report_pairs(rows: list[QueryCeiling], mm: dict[str, list[str]], gains, deta
         f"{outside_any} ({outside_any / n:.0%}); mean such candidates "
         f"{np.mean(outside_counts):.1f}"
     )
+    print(f"  what they fall short on: {dict(short_on.most_common())}")
     print(
         f"matchmaker puts the partner above each unsigned member of its T at a mean rate of "
         f"{np.mean(wins):.2f} over {len(wins)} pairs (0.50 = a coin toss); above all of them "
