@@ -146,6 +146,15 @@ def layouts(partner_sets: Mapping[str, set[str]]) -> Iterator[list[set[str]]]:
         yield blocks
 
 
+def sorted_blocks(kinds: Mapping[str, Kind]) -> list[set[str]]:
+    """A plain ranker on the fields, no oracle: candidates by how many of role_need,
+    role_offer and market they meet, then by the shared count; equal keys tied."""
+    by_key: dict[tuple[int, int], set[str]] = {}
+    for c, kind in kinds.items():
+        by_key.setdefault((sum(kind[:-1]), kind[-1]), set()).add(c)
+    return [by_key[key] for key in sorted(by_key, reverse=True)]
+
+
 def ideal_dcg(gains: Mapping[str, int], k: int = K) -> float:
     return dcg(sorted(gains.values(), reverse=True)[:k])
 
@@ -292,6 +301,7 @@ class QueryCeiling:
     ceiling: tuple[float, float]
     equal_ceiling: tuple[float, float]
     kinds: dict[str, Kind] = field(default_factory=dict)
+    gains: dict[str, int] = field(default_factory=dict)
 
 
 def query_ceiling(reader: KindReader, q: JudgedQuery) -> QueryCeiling:
@@ -308,6 +318,7 @@ def query_ceiling(reader: KindReader, q: JudgedQuery) -> QueryCeiling:
         oracle_ceiling(tie, q.gains),
         oracle_ceiling(equal, q.gains),
         kinds,
+        q.gains,
     )
 
 
@@ -366,6 +377,15 @@ def report_fields(
     print(f"| E with licensing direction | {mean_pair([r.equal_ceiling for r in rows_lic])} |")
     print(f"| T on roles and market only | {mean_pair([r.ceiling for r in rows_roles])} |")
     print(f"| E on roles and market only | {mean_pair([r.equal_ceiling for r in rows_roles])} |")
+    plain = [
+        (expected_ndcg(blocks, r.gains), expected_reciprocal_rank(blocks, r.gains))
+        for r in rows
+        for blocks in [sorted_blocks(r.kinds)]
+    ]
+    print(
+        f"\nno oracle: the fields as a plain ranker (conditions met, then shared; ties "
+        f"shuffled): {mean_pair(plain)}"
+    )
 
 
 @dataclass

@@ -110,3 +110,10 @@ def test_on_the_real_deals_each_partner_sits_in_its_own_tie_sets():
         assert 0.0 < row.equal_ceiling[0] <= 1.0
         if len(row.partners) == 1:  # fewer look-alikes to shuffle with: never lower
             assert row.ceiling[0] <= row.equal_ceiling[0] + 1e-9
+
+
+def test_the_plain_fields_ranker_sorts_by_conditions_met_then_shared():
+    kinds = {"a": (1, 1, 1, 0), "b": (1, 1, 0, 5), "c": (1, 1, 1, 2), "d": (1, 1, 1, 2)}
+    assert dc.sorted_blocks(kinds) == [{"c", "d"}, {"a"}, {"b"}]
+    # the partner d shares first place with c: as a partner tied with one other
+    assert dc.expected_ndcg(dc.sorted_blocks(kinds), {"d": 2}) == pytest.approx(0.815465, abs=1e-6)
