@@ -83,10 +83,9 @@ import argparse
 import csv
 import functools
 import json
-import math
 import sys
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -95,126 +94,18 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 
 from matchmaker import evaluation  # noqa: E402
-from matchmaker.evaluation import JudgedQuery, dcg  # noqa: E402
+from matchmaker.evaluation import JudgedQuery  # noqa: E402
 
-#: kind(q, c): a tuple of numbers compared component by component
-Kind = tuple[int, ...]
 DEALS = ROOT / "eval" / "deals" / "deals.csv"
-K = 5
 
 
-# -- pure functions: tie sets and exact expectations ------------------------------------
+try:  # run as a script, benchmarks/ is on the path; imported, it is a package
+    import tie_ceiling as ties
+except ImportError:
+    from benchmarks import tie_ceiling as ties
 
-
-def dominating(kinds: Mapping[str, Kind], partner: str) -> set[str]:
-    """T(q, p): candidates at least as good as the partner on every component (p included)."""
-    mine = kinds[partner]
-    return {c for c, kind in kinds.items() if all(x >= y for x, y in zip(kind, mine, strict=True))}
-
-
-def equal_kind(kinds: Mapping[str, Kind], partner: str) -> set[str]:
-    """E(q, p): candidates no ranker that sees only these fields can tell from the partner."""
-    return {c for c, kind in kinds.items() if kind == kinds[partner]}
-
-
-def ordered_partitions(items: Sequence[str]) -> Iterator[list[list[str]]]:
-    """Every ordered partition of ``items`` into non-empty groups (Fubini many: 1, 3, 13, 75)."""
-    if not items:
-        yield []
-        return
-    first, rest = items[0], list(items[1:])
-    for partition in ordered_partitions(rest):
-        for i in range(len(partition)):  # join an existing group
-            yield [*partition[:i], [first, *partition[i]], *partition[i + 1 :]]
-        for i in range(len(partition) + 1):  # or stand alone at any place
-            yield [*partition[:i], [first], *partition[i:]]
-
-
-def layouts(partner_sets: Mapping[str, set[str]]) -> Iterator[list[set[str]]]:
-    """Oracle layouts: blocks of candidates, in order, each to be shuffled within itself.
-
-    A group of partners brings the union of their sets, less what earlier blocks placed.
-    """
-    for partition in ordered_partitions(sorted(partner_sets)):
-        placed: set[str] = set()
-        blocks = []
-        for group in partition:
-            block = set().union(*(partner_sets[p] for p in group)) - placed
-            if block:
-                blocks.append(block)
-                placed |= block
-        yield blocks
-
-
-def sorted_blocks(kinds: Mapping[str, Kind]) -> list[set[str]]:
-    """A plain ranker on the fields, no oracle: candidates by how many of role_need,
-    role_offer and market they meet, then by the shared count; equal keys tied."""
-    by_key: dict[tuple[int, int], set[str]] = {}
-    for c, kind in kinds.items():
-        by_key.setdefault((sum(kind[:-1]), kind[-1]), set()).add(c)
-    return [by_key[key] for key in sorted(by_key, reverse=True)]
-
-
-def ideal_dcg(gains: Mapping[str, int], k: int = K) -> float:
-    return dcg(sorted(gains.values(), reverse=True)[:k])
-
-
-def expected_ndcg(blocks: Sequence[set[str]], gains: Mapping[str, int], k: int = K) -> float:
-    """Exact expected nDCG@k when each block is shuffled uniformly, blocks in order.
-
-    By symmetry each position of a block holds each of its members with the same
-    probability, so its expected gain is the block's mean gain.
-    """
-    ideal = ideal_dcg(gains, k)
-    if ideal == 0:
-        return 0.0
-    total, offset = 0.0, 0
-    for block in blocks:
-        mean_gain = sum(2 ** gains.get(c, 0) - 1 for c in block) / len(block)
-        for position in range(offset, min(offset + len(block), k)):
-            total += mean_gain / math.log2(position + 2)
-        offset += len(block)
-    return total / ideal
-
-
-def expected_reciprocal_rank(blocks: Sequence[set[str]], gains: Mapping[str, int]) -> float:
-    """Exact expected 1/rank of the first candidate graded >= 1, blocks shuffled within.
-
-    With r relevant among n shuffled, the first relevant one is at place j with
-    probability C(n - j, r - 1) / C(n, r).
-    """
-    offset = 0
-    for block in blocks:
-        n, r = len(block), sum(1 for c in block if gains.get(c, 0) >= 1)
-        if r:
-            ways = math.comb(n, r)
-            return sum(math.comb(n - j, r - 1) / ways / (offset + j) for j in range(1, n - r + 2))
-        offset += n
-    return 0.0
-
-
-def oracle_ceiling(
-    partner_sets: Mapping[str, set[str]], gains: Mapping[str, int], k: int = K
-) -> tuple[float, float]:
-    """(nDCG@k, MRR) of the best oracle layout, each maximised on its own (0, 0 if no partner)."""
-    best_ndcg = best_rr = 0.0
-    for blocks in layouts(partner_sets):
-        best_ndcg = max(best_ndcg, expected_ndcg(blocks, gains, k))
-        best_rr = max(best_rr, expected_reciprocal_rank(blocks, gains))
-    return best_ndcg, best_rr
-
-
-def broken_ties(
-    partner_sets: Mapping[str, set[str]], gains: Mapping[str, int], order: Sequence[str], k: int = K
-) -> tuple[float, float]:
-    """(nDCG@k, MRR) of the oracle layouts with each block sorted by ``order``, not shuffled."""
-    place = {c: i for i, c in enumerate(order)}
-    best_ndcg = best_rr = 0.0
-    for blocks in layouts(partner_sets):
-        ranked = [c for block in blocks for c in sorted(block, key=lambda c: place.get(c, 1e9))]
-        best_ndcg = max(best_ndcg, evaluation.ndcg_at(ranked, gains, k))
-        best_rr = max(best_rr, evaluation.reciprocal_rank(ranked, gains))
-    return best_ndcg, best_rr
+K = ties.K
+Kind = ties.Kind
 
 
 # -- the real-deals sets ------------------------------------------------------------------
@@ -307,16 +198,16 @@ class QueryCeiling:
 def query_ceiling(reader: KindReader, q: JudgedQuery) -> QueryCeiling:
     kinds = reader.kinds(q)
     partners = [c for c, g in q.gains.items() if g >= 1 and c in kinds]
-    tie = {p: dominating(kinds, p) for p in partners}
-    equal = {p: equal_kind(kinds, p) for p in partners}
+    tie = {p: ties.dominating(kinds, p) for p in partners}
+    equal = {p: ties.equal_kind(kinds, p) for p in partners}
     return QueryCeiling(
         q.qid,
         len(kinds),
         partners,
         tie,
         equal,
-        oracle_ceiling(tie, q.gains),
-        oracle_ceiling(equal, q.gains),
+        ties.oracle_ceiling(tie, q.gains),
+        ties.oracle_ceiling(equal, q.gains),
         kinds,
         q.gains,
     )
@@ -378,9 +269,9 @@ def report_fields(
     print(f"| T on roles and market only | {mean_pair([r.ceiling for r in rows_roles])} |")
     print(f"| E on roles and market only | {mean_pair([r.equal_ceiling for r in rows_roles])} |")
     plain = [
-        (expected_ndcg(blocks, r.gains), expected_reciprocal_rank(blocks, r.gains))
+        (ties.expected_ndcg(blocks, r.gains), ties.expected_reciprocal_rank(blocks, r.gains))
         for r in rows
-        for blocks in [sorted_blocks(r.kinds)]
+        for blocks in [ties.sorted_blocks(r.kinds)]
     ]
     print(
         f"\nno oracle: the fields as a plain ranker (conditions met, then shared; ties "
@@ -433,7 +324,7 @@ def report_ranker(ds: DealSet, rows: list[QueryCeiling], ranked: Rankings, detai
         got = [scores(runs[r.qid], gains[r.qid]) for r in rows]
         print(f"| {name} as shipped | {mean_pair(got)} |")
     for name, runs in ranked.by_system.items():
-        tied = [broken_ties(r.tie, gains[r.qid], runs[r.qid]) for r in rows]
+        tied = [ties.broken_ties(r.tie, gains[r.qid], runs[r.qid]) for r in rows]
         print(f"| T first, ties broken by {name} | {mean_pair(tied)} |")
     print(
         f"| T first, ties shuffled (the oracle ceiling) | {mean_pair([r.ceiling for r in rows])} |"
@@ -545,8 +436,8 @@ def distractor_triples(ds: DealSet) -> list[tuple[JudgedQuery, str, str]]:
 def report_distractors(ds: DealSet, triples, ranked: Rankings, reader: KindReader) -> None:
     """Part 3: does the ranker put the signed partner above its curated look-alikes?"""
     n = len(triples)
-    in_t = [d in dominating(reader.kinds(q), p) for q, p, d in triples]
-    in_e = [d in equal_kind(reader.kinds(q), p) for q, p, d in triples]
+    in_t = [d in ties.dominating(reader.kinds(q), p) for q, p, d in triples]
+    in_e = [d in ties.equal_kind(reader.kinds(q), p) for q, p, d in triples]
     print(f"\n### Curated distractors (deals.csv, batch c): {n} (query, partner, distractor)\n")
     print(
         f"distractor in the partner's tie set T: {sum(in_t)} of {n}; "

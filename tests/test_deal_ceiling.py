@@ -1,4 +1,4 @@
-"""The real-deals ceiling (benchmarks/deal_ceiling.py) computes what it says, checked by hand.
+"""The real-deals ceiling (benchmarks/deal_ceiling.py, tie_ceiling.py) checked by hand.
 
 A partner tied with k others, shuffled in the top block, gain 2^2 - 1 = 3, ideal DCG 3:
 
@@ -21,7 +21,8 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # benchmarks/ is not an installed package
     sys.path.insert(0, str(ROOT))
 
-from benchmarks import deal_ceiling as dc  # noqa: E402
+from benchmarks import deal_ceiling  # noqa: E402
+from benchmarks import tie_ceiling as dc  # noqa: E402
 
 
 def _tied(k: int) -> list[set[str]]:
@@ -99,11 +100,11 @@ def test_ties_broken_by_a_text_order():
 
 def test_on_the_real_deals_each_partner_sits_in_its_own_tie_sets():
     """The shipped deals pools, read as `matchmaker eval` reads them (no model needed)."""
-    ab, held_out = dc.load_sets()
+    ab, held_out = deal_ceiling.load_sets()
     assert (len(ab.queries), len(held_out.queries)) == (99, 59)
-    reader = dc.KindReader(held_out.profiles)
+    reader = deal_ceiling.KindReader(held_out.profiles)
     for q in held_out.queries[:15]:
-        row = dc.query_ceiling(reader, q)
+        row = deal_ceiling.query_ceiling(reader, q)
         for p in row.partners:
             assert p in row.equal[p]
             assert row.equal[p] <= row.tie[p]
