@@ -44,14 +44,17 @@ import os
 import pickle
 import shutil
 import tempfile
+from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
 
 from . import __version__
+from .profiles import Profile
 from .ranking import LearnedScorer, PartnerRanker, growing
 from .ranking.approximate import FirstStage
+from .ranking.dense_fit import FIT_CHUNK, ArrayFolder, VectorInput
 from .saved_parts import Deferred, SavedCsr, SavedRows, resolved, write_rows
 
 #: Bump when what is saved changes shape: older folders are then ignored and replaced.
@@ -137,18 +140,75 @@ def save(ranker: PartnerRanker, db_path: str | Path, revision: int) -> Path | No
     if root is None or ranker.embedder is None:
         return None
     key = state_key(revision, ranker.embedder.model_id, ranker)
-    final = root / key
-    if final.is_dir():
-        return final
+    if (root / key).is_dir():
+        return root / key
+    work = _new_work_folder(root, key)
+    return None if work is None else _finish(ranker, root, key, work)
+
+
+def fit_and_save(
+    ranker: PartnerRanker,
+    profiles: Sequence[Profile],
+    vectors: VectorInput,
+    db_path: str | Path,
+    revision: int,
+    still_current: Callable[[], bool] | None = None,
+    chunk: int = FIT_CHUNK,
+) -> tuple[PartnerRanker, Path | None]:
+    """Fit ``ranker`` with its dense arrays written straight into a new saved fit; the
+    fitted ranker and the folder (None when nothing was saved).
+
+    The same folder as ``save(ranker.fit(profiles, vectors), ...)``, byte for byte,
+    but the vectors are read ``chunk`` companies at a time and the field matrices
+    and phrase tables go to their files as they are built (ranking.dense_fit), so
+    the fit holds none of them whole: a million companies fit on one machine
+    (issue 14). ``still_current`` is asked once the fit is done: if it says no
+    (the database moved on meanwhile), nothing is saved. A folder that cannot be
+    written means a fit in memory, as a failed save always did.
+    """
+    root = state_root(db_path)
+    work = None
+    if root is not None and ranker.embedder is not None:
+        key = state_key(revision, ranker.embedder.model_id, ranker)
+        work = _new_work_folder(root, key)
+    if work is None:
+        return ranker.fit(profiles, vectors, chunk=chunk), None
+    try:
+        ranker.fit(profiles, vectors, out=ArrayFolder(work / "arrays", MAPPED_BYTES), chunk=chunk)
+    except OSError as exc:  # a full disk while writing the arrays: fit in memory instead
+        log.info("could not write the fit's arrays in %s: %s", work, exc)
+        shutil.rmtree(work, ignore_errors=True)
+        return ranker.fit(profiles, vectors, chunk=chunk), None
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+    if still_current is not None and not still_current():
+        shutil.rmtree(work, ignore_errors=True)  # the mapped files live on while mapped
+        return ranker, None
+    return ranker, _finish(ranker, root, key, work)
+
+
+def _new_work_folder(root: Path, key: str) -> Path | None:
+    """A fresh temporary folder for state ``key`` (with its arrays/ folder), or None."""
     try:
         root.mkdir(exist_ok=True)
         work = Path(tempfile.mkdtemp(prefix=f".{key}-", dir=root))
+        (work / "arrays").mkdir()
+    except OSError as exc:
+        log.info("could not save the fitted ranker in %s: %s", root, exc)
+        return None
+    return work
+
+
+def _finish(ranker: PartnerRanker, root: Path, key: str, work: Path) -> Path | None:
+    """Write the ranker into ``work`` and rename it into place as state ``key``."""
+    final = root / key
+    try:
         _write(ranker, work)
         os.rename(work, final)
     except OSError as exc:
         log.info("could not save the fitted ranker in %s: %s", root, exc)
-        if "work" in locals():
-            shutil.rmtree(work, ignore_errors=True)
+        shutil.rmtree(work, ignore_errors=True)
         return final if final.is_dir() else None  # another process may have won the race
     _remove_others(root, keep=key)
     return final
@@ -226,7 +286,7 @@ def _agrees_with(ranker: PartnerRanker, store, skip: frozenset | set = frozenset
 
 def _write(ranker: PartnerRanker, folder: Path) -> None:
     for part in ("arrays", "rows", "deferred"):
-        (folder / part).mkdir()
+        (folder / part).mkdir(exist_ok=True)  # arrays/ may hold what the fit wrote
     with open(folder / "ranker.pickle", "wb") as out:
         _Saver(out, folder, ranker).dump(ranker)
 
@@ -258,6 +318,7 @@ class _Saver(pickle.Pickler):
         self.top = counter is None  # the ranker's own pickle, not a deferred object's
         self.counter = counter or itertools.count(1)  # file names, shared with nested savers
         self.aside: dict[int, tuple] = {}  # id -> persistent id: one file per object
+        self.adopted: dict[Path, str] = {}  # arrays the fit wrote here -> their saved name
         self.kept: list = []  # the objects of ``aside``, alive while saving: ids stay unique
 
     def persistent_id(self, obj):
@@ -297,11 +358,41 @@ class _Saver(pickle.Pickler):
         appends into the mapped file's private pages instead of copying the array.
         """
         path = self.folder / "arrays" / self._name(".npy")
+        written = self._written_here(array)
+        if written is not None:
+            return self._adopt(written, path, len(array))
         if array.ndim == 0:
             np.save(path, array, allow_pickle=False)
             return ("array", path.name)
         np.save(path, growing.padded(array), allow_pickle=False)
         return ("array", path.name, len(array))
+
+    def _written_here(self, array: np.ndarray) -> Path | None:
+        """The file in this folder's arrays/ that ``array`` is mapped from, if the fit
+        wrote it there already (ranking.dense_fit), laid out as :meth:`_array` would
+        write it: the array's rows, then :func:`growing.spare_rows` zero rows."""
+        base = array.base if isinstance(array, np.memmap) else None
+        if not isinstance(base, np.memmap) or not base.filename or array.ndim == 0:
+            return None
+        path = Path(base.filename)  # numpy keeps it absolute
+        same_layout = (
+            path.parent == Path(os.path.abspath(self.folder / "arrays"))
+            and array.flags.c_contiguous
+            and base.shape[1:] == array.shape[1:]
+            and array.ctypes.data == base.ctypes.data
+            and len(base) == len(array) + growing.spare_rows(len(array))
+        )
+        return path if same_layout else None
+
+    def _adopt(self, written: Path, path: Path, rows: int) -> tuple:
+        """Give the fit's file its saved name; a second reference gets a copy, as any
+        array referenced twice is saved twice."""
+        if written in self.adopted:
+            shutil.copyfile(self.folder / "arrays" / self.adopted[written], path)
+        else:
+            os.rename(written, path)
+            self.adopted[written] = path.name
+        return ("array", path.name, rows)
 
     def _name(self, suffix: str) -> str:
         return f"{next(self.counter)}{suffix}"

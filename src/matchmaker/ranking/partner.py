@@ -21,7 +21,7 @@ ranking before fitting raises scikit-learn's ``NotFittedError``.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict
 from typing import Protocol
 
@@ -39,14 +39,14 @@ from ..texts import profile_text
 from . import batch, incremental
 from . import text as free_text
 from .approximate import APPROXIMATE_FROM, OVERFETCH, FirstStage, partner_query
+from .dense_fit import FIT_CHUNK, ArrayFolder, VectorInput, fit_dense
 from .explaining import Explanation, Reasons, explain_match, explain_similar
 from .fit import fit_label
 from .lexical import WordsAndConcepts, csr_row, fit_vocabulary, lookup, written_in
-from .phrases import PhraseTable, best_pairs
+from .phrases import best_pairs
 from .signals import (
     above_average,
     best_of,
-    dimension,
     harmonic,
     membership,
     no_role_fit,
@@ -90,9 +90,20 @@ class PartnerRanker(Estimator):
     # -- fitting --------------------------------------------------------------
 
     def fit(
-        self, profiles: Sequence[Profile], vectors: Mapping[str, Mapping[str, np.ndarray]]
+        self,
+        profiles: Sequence[Profile],
+        vectors: VectorInput,
+        *,
+        out: ArrayFolder | None = None,
+        chunk: int = FIT_CHUNK,
     ) -> PartnerRanker:
-        """Keep profiles and their vectors (``vectors[field][company_id]``) as matrices."""
+        """Keep profiles and their vectors (``vectors[field][company_id]``) as matrices.
+
+        ``vectors`` is that mapping, or a callable giving it for a chunk of profiles,
+        read ``chunk`` companies at a time; with ``out`` the dense arrays are written
+        into files there and mapped, never held whole (:mod:`.dense_fit`; the saved
+        fit adopts the files, ``fitted_state.fit_and_save``). Same result either way.
+        """
         if not profiles:
             raise NotFound("there are no companies to rank; add some with 'matchmaker import'")
         self.weights_ = self.weights or Weights()
@@ -100,24 +111,21 @@ class PartnerRanker(Estimator):
         self.cutoffs_ = cutoffs_of(self.embedder)
         self.profiles_ = list(profiles)
         self.index_ = {p.id: i for i, p in enumerate(self.profiles_)}
-        self.dim_ = dimension(vectors)
+        dense = fit_dense(self.profiles_, vectors, out, chunk)
+        self.dim_ = dense.dim
         self.countries_ = np.array([p.country for p in self.profiles_])
-        self.profile_vecs_ = self._field_matrix(vectors.get("profile", {}))
-        self.offer_vecs_ = self._field_matrix(vectors.get("offers", {}))
-        self.seek_vecs_ = self._field_matrix(vectors.get("seeks", {}))
-        self.identity_vecs_ = self._field_matrix(vectors.get("identity", {}))
+        self.profile_vecs_ = dense.fields["profile"]
+        self.offer_vecs_ = dense.fields["offers"]
+        self.seek_vecs_ = dense.fields["seeks"]
+        self.identity_vecs_ = dense.fields["identity"]
         self.partnerships_ = membership([p.partnership_types for p in self.profiles_])
         self.offer_texts_ = [p.offer_phrases for p in self.profiles_]  # split once, not per reason
         self.identity_texts_ = [p.identity for p in self.profiles_]
         self.seek_texts_ = [p.seek_phrases for p in self.profiles_]
         self.has_offers_ = np.array([bool(phrases) for phrases in self.offer_texts_])
         self.has_seeks_ = np.array([bool(phrases) for phrases in self.seek_texts_])
-        self.offer_phrases_ = PhraseTable.build(
-            self.profiles_, vectors.get("offer_phrases", {}), self.dim_
-        )
-        self.seek_phrases_ = PhraseTable.build(
-            self.profiles_, vectors.get("seek_phrases", {}), self.dim_
-        )
+        self.offer_phrases_ = dense.offer_phrases
+        self.seek_phrases_ = dense.seek_phrases
         self.role_fit_ = RoleFit().fit(self.profiles_)
         self.focus_fit_ = FocusFit().fit(self.profiles_)
         self._fit_lexical()
@@ -134,14 +142,6 @@ class PartnerRanker(Estimator):
         if len(self.profiles_) < self.approximate_from:
             return None
         return FirstStage.build(self.offer_vecs_, self.seek_vecs_, self.profile_vecs_)
-
-    def _field_matrix(self, rows: Mapping[str, np.ndarray]) -> np.ndarray:
-        matrix = np.zeros((len(self.profiles_), self.dim_), dtype=np.float32)
-        for i, profile in enumerate(self.profiles_):
-            vec = rows.get(profile.id)
-            if vec is not None and len(vec):
-                matrix[i] = vec[0]
-        return matrix
 
     def _fit_lexical(self) -> None:
         from sklearn.feature_extraction.text import TfidfVectorizer  # fitting only: not at start

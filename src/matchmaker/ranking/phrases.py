@@ -8,12 +8,9 @@ pool's phrases once and score every phrase signal with one matrix product.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-
-from ..profiles import Profile
 
 
 @dataclass
@@ -23,22 +20,6 @@ class PhraseTable:
     vectors: np.ndarray
     starts: np.ndarray
     ends: np.ndarray
-
-    @classmethod
-    def build(
-        cls, profiles: Sequence[Profile], rows: Mapping[str, np.ndarray], dim: int
-    ) -> PhraseTable:
-        blocks, starts, ends, offset = [], [], [], 0
-        for profile in profiles:
-            block = rows.get(profile.id)
-            n = 0 if block is None or block.size == 0 else len(block)
-            if n:
-                blocks.append(block)
-            starts.append(offset)
-            ends.append(offset + n)
-            offset += n
-        vectors = np.vstack(blocks).astype(np.float32) if blocks else np.zeros((0, dim), np.float32)
-        return cls(vectors, np.array(starts), np.array(ends))
 
     def matrix(self, i: int) -> np.ndarray:
         return self.vectors[self.starts[i] : self.ends[i]]

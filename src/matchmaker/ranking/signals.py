@@ -123,14 +123,6 @@ def top_k(scores: np.ndarray, k: int) -> np.ndarray:
     return part[np.argsort(-scores[part], kind="stable")]
 
 
-def dimension(vectors: Mapping[str, Mapping[str, np.ndarray]]) -> int:
-    for rows in vectors.values():
-        for matrix in rows.values():
-            if matrix.ndim == 2 and matrix.shape[1]:
-                return int(matrix.shape[1])
-    return 1
-
-
 def other_country(country: str) -> str:
     """Latvia's other side is Korea; Korea's is Latvia (EU for the whole of Europe, by filter)."""
     return "LV" if country == "KR" else "KR"
