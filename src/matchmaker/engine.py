@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import socket
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 
 import numpy as np
@@ -30,6 +30,7 @@ from .importing import ParsedFile
 from .indexing import embed_profiles, stale_fields
 from .profiles import Profile
 from .ranking import LearnedScorer, PartnerRanker, Weights
+from .ranking.dense_fit import VectorChunks
 from .store import DatabaseFileError, Store, UpsertSummary
 from .texts import FIELDS
 
@@ -207,11 +208,24 @@ def count_stale(store: Store, embedder: Embedder) -> int:
 
 
 def load_vectors(store: Store, model_id: str) -> dict[str, dict[str, np.ndarray]]:
-    """vectors[field][company_id] for every embedded field."""
+    """vectors[field][company_id] for every embedded field (all of them: small sets only)."""
     return {
         field: {cid: row.vectors for cid, row in store.load_vectors(model_id, field).items()}
         for field in FIELDS
     }
+
+
+def vector_source(store: Store, model_id: str) -> VectorChunks:
+    """The vectors of a chunk of profiles, read when the fit asks for them.
+
+    A fit reads them a chunk at a time (ranking.dense_fit), so a million companies'
+    vectors (17 GB with multilingual-e5-small) are never in memory at once.
+    """
+
+    def read(part: Sequence[Profile]) -> dict[str, dict[str, np.ndarray]]:
+        return store.load_vectors_of(model_id, [p.id for p in part])
+
+    return read
 
 
 def build_ranker(
@@ -220,18 +234,34 @@ def build_ranker(
     weights: Weights | None = None,
     progress: Progress | None = None,
     profiles: list[Profile] | None = None,
+    saved_as: int | None = None,
+    keep_if: Callable[[], bool] | None = None,
 ) -> PartnerRanker:
     """A ranker fitted on all live profiles, embedding any stale ones first.
 
     ``profiles`` (default: the live ones, read now) lets the web app fit on the
     same list it builds its name directory from, so the two always agree.
+    ``saved_as``: also save the fit as that revision's (:func:`fitted_state.fit_and_save`
+    writes its arrays straight into the folder) unless ``keep_if`` says no once it is
+    done, and return the saved copy: it maps its arrays from disk, so this process
+    keeps only the pages it reads, not every phrase vector of every company.
     """
+    from . import fitted_state
+
     profiles = store.list() if profiles is None else profiles
     check_vector_model(store, embedder)
     embed_profiles(store, embedder, profiles, progress=progress)
     learned = learned_model(embedder.model_id)
     ranker = PartnerRanker(embedder=embedder, weights=weights, learned=learned)
-    return ranker.fit(profiles, load_vectors(store, embedder.model_id))
+    vectors = vector_source(store, embedder.model_id)
+    if saved_as is None:
+        return ranker.fit(profiles, vectors)
+    ranker, folder = fitted_state.fit_and_save(
+        ranker, profiles, vectors, store.path, saved_as, still_current=keep_if
+    )
+    if folder is None:
+        return ranker
+    return load_saved_ranker(store, embedder, saved_as) or ranker
 
 
 def fitted_ranker(
@@ -249,17 +279,17 @@ def fitted_ranker(
     ``revision`` once the fit is done, so a state never carries a later write
     under an earlier revision's name.
     """
-    from . import fitted_state
-
     saved = load_saved_ranker(store, embedder, revision)
     if saved is not None:
         return saved
-    ranker = build_ranker(store, embedder, progress=progress, profiles=profiles)
-    if store.revision() == revision and fitted_state.save(ranker, store.path, revision):
-        # the saved copy maps its arrays from disk: this process keeps only the pages
-        # it reads, not every phrase vector of every company
-        return load_saved_ranker(store, embedder, revision) or ranker
-    return ranker
+    return build_ranker(
+        store,
+        embedder,
+        progress=progress,
+        profiles=profiles,
+        saved_as=revision,
+        keep_if=lambda: store.revision() == revision,
+    )
 
 
 def load_saved_ranker(store: Store, embedder: Embedder, revision: int) -> PartnerRanker | None:

@@ -324,12 +324,10 @@ class LiveIndex:
         if patient:
             self._wait_for_other_embedders(store, embedder, profiles)
         ranker = None
-        if profiles:
-            ranker = engine.build_ranker(store, embedder, progress=progress, profiles=profiles)
-            if fitted_state.save(ranker, store.path, revision):
-                # the saved copy maps its arrays from disk: this process keeps only the
-                # pages it reads, not every phrase vector of every company
-                ranker = engine.load_saved_ranker(store, embedder, revision) or ranker
+        if profiles:  # saved for restarts, arrays written straight to disk (issue 14)
+            ranker = engine.build_ranker(
+                store, embedder, progress=progress, profiles=profiles, saved_as=revision
+            )
         return Snapshot(revision, embedder, ranker, Directory(profiles), time.monotonic())
 
     def _wait_for_other_embedders(
