@@ -427,6 +427,46 @@ def make_vectors(
     return vectors
 
 
+def vector_chunks(
+    profiles: Sequence[Profile],
+    embedder: Embedder,
+    sample: int = 1000,
+    progress: Progress | None = None,
+    encoded: Vectors | None = None,
+) -> Callable[[Sequence[Profile]], Vectors]:
+    """:func:`make_vectors`'s vectors, made for a chunk of profiles when the fit asks.
+
+    The same numbers as make_vectors (the sample encoded text by text, the rest
+    composed from the same piece vectors), but only the piece vectors (a few
+    thousand) and the sample's are held: a fit reads a million profiles' vectors
+    a chunk at a time instead of from one dict of 17 GB (ranking.dense_fit).
+    """
+    say = progress or (lambda _message: None)
+    head, tail = list(profiles[:sample]), profiles[sample:]
+    if encoded is None:
+        say(f"encoding {len(head)} profiles field by field")
+        encoded = encode_exact(head, embedder)
+    pieces = {}
+    if len(tail):
+        say(f"encoding the distinct pieces of {len(tail)} more profiles")
+        pieces = encode_pieces(tail, embedder)
+    exact = {p.id for p in head}
+
+    def read(part: Sequence[Profile]) -> Vectors:
+        vectors: Vectors = {field: {} for field in FIELDS}
+        for p in part:
+            if p.id in exact:
+                for field in FIELDS:
+                    if p.id in encoded.get(field, {}):
+                        vectors[field][p.id] = encoded[field][p.id]
+        composed = compose([p for p in part if p.id not in exact], pieces)
+        for field, rows in composed.items():
+            vectors[field].update(rows)
+        return vectors
+
+    return read
+
+
 def encode_exact(profiles: Sequence[Profile], embedder: Embedder) -> Vectors:
     """Every FIELDS text of every profile through the model, as fit_in_memory does."""
     vectors: Vectors = {field: {} for field in FIELDS}
