@@ -30,6 +30,7 @@ import gc
 import inspect
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -171,26 +172,24 @@ def install(recorder: Recorder) -> None:
     """Measure the steps a fit is made of (whichever of them this tree has)."""
     from sklearn.feature_extraction.text import TfidfVectorizer
 
+    from matchmaker import fitted_state
     from matchmaker.focus_fit import FocusFit
     from matchmaker.ranking import lexical, partner
-    from matchmaker.ranking.phrases import PhraseTable
     from matchmaker.role_fit import RoleFit
 
     ranker = partner.PartnerRanker
-    fields = ["field matrix: profile", "field matrix: offers", "field matrix: seeks",
-              "field matrix: identity"]
-    recorder.wrap(ranker, "_field_matrix", fields)
-    recorder.wrap(PhraseTable, "build", ["phrase table: offers", "phrase table: seeks"])
+    recorder.wrap(partner, "fit_dense", ["field matrices and phrase tables"])
     recorder.wrap(RoleFit, "fit", ["roles and markets"])
     recorder.wrap(FocusFit, "fit", ["areas and product types"])
     recorder.wrap(ranker, "_fit_lexical", ["lexical, all of it"])
     recorder.wrap(lexical.WordsAndConcepts, "fit", ["BM25 words and concepts"])
     recorder.wrap(lexical.BM25, "fit", ["BM25 over words", "BM25 over concepts"])
-    recorder.wrap(partner, "fit_vocabulary", ["TF-IDF vocabulary (1-2 grams)",
+    recorder.wrap(lexical, "fit_vocabulary", ["TF-IDF vocabulary (1-2 grams)",
                                               "peer TF-IDF vocabulary"])
     recorder.wrap(TfidfVectorizer, "transform", ["TF-IDF rows: profiles", "peer TF-IDF rows",
                                                  "TF-IDF rows: offers", "TF-IDF rows: seeks"])
     recorder.wrap(ranker, "_fit_first_stage", ["first-stage index"])
+    recorder.wrap(fitted_state, "_finish", ["save: pickle, lists, rename"])
 
 
 # -- one size, in a child process ------------------------------------------------------------
@@ -198,7 +197,7 @@ def install(recorder: Recorder) -> None:
 
 def child(size: int, args: argparse.Namespace) -> dict:
     """Profiles, vectors, fit and save at ``size``, every step measured; a JSON-able dict."""
-    from benchmarks.synthetic import make_profiles, make_vectors
+    from benchmarks.synthetic import make_profiles, make_vectors, vector_chunks
     from matchmaker import fitted_state
     from matchmaker.engine import make_embedder
     from matchmaker.ranking import PartnerRanker
@@ -210,25 +209,42 @@ def child(size: int, args: argparse.Namespace) -> dict:
     recorder = Recorder(sampler)
     embedder = make_embedder(args.model)
     embedder.encode(["warm-up"])
-    start_rss = rss()[0]
+    start = sampler.read()
     profiles = recorder.measure("input: profiles", make_profiles, size, args.seed)
-    vectors = recorder.measure(
-        "input: vectors (one dict)", make_vectors, profiles, embedder, sample=args.sample
-    )
-    install(recorder)
     ranker = PartnerRanker(embedder=embedder, approximate_from=args.approximate_from)
-    with tempfile.TemporaryDirectory(prefix="fit-memory-", dir=args.tmp) as folder:
-        db_path = Path(folder) / "bench.db"
+    folder = Path(args.keep) if args.keep else Path(
+        tempfile.mkdtemp(prefix="fit-memory-", dir=args.tmp)
+    )
+    db_path = folder / "bench.db"
+    if args.bounded:
+        vectors = recorder.measure(
+            "input: a reader of vector chunks", vector_chunks, profiles, embedder, args.sample
+        )
+        install(recorder)
+        ranker, saved = recorder.measure(
+            "fit and save, bounded", fitted_state.fit_and_save,
+            ranker, profiles, vectors, db_path, 1, chunk=args.chunk,
+        )
+    else:
+        vectors = recorder.measure(
+            "input: vectors (one dict)", make_vectors, profiles, embedder, sample=args.sample
+        )
+        install(recorder)
         ranker = recorder.measure("fit", ranker.fit, profiles, vectors)
         saved = recorder.measure("save the fit", fitted_state.save, ranker, db_path, 1)
-        disk = _disk(saved)
+    end = sampler.read()
+    disk = _disk(saved)
+    if not args.keep:
+        shutil.rmtree(folder, ignore_errors=True)
     sampler.running = False
+    whole = sampler.peak(start[0], end[0])
     return {
         "size": size,
-        "mode": "today",
-        "start_rss": start_rss,
+        "mode": "bounded" if args.bounded else "today",
+        "whole": [whole[0] - start[1], whole[1] - start[2], end[0] - start[0]],
         "steps": [asdict(s) for s in recorder.steps],
         "disk": disk,
+        "saved": str(saved) if args.keep else "",
         "vocabulary": len(ranker.vectorizer_.vocabulary_),
         "phrases": [len(ranker.offer_phrases_.vectors), len(ranker.seek_phrases_.vectors)],
     }
@@ -259,11 +275,11 @@ def run_child(size: int, argv: Sequence[str]) -> dict:
 
 
 def table(results: list[dict]) -> Iterator[str]:
-    """Per step and size: seconds, peak and kept growth (total / anonymous), in MB."""
-    sizes = [r["size"] for r in results]
+    """Per step and run: seconds, peak and kept growth (total / anonymous), in MB."""
     yield "| step | " + " | ".join(
-        f"{s:,}: s, peak / kept MB (anon peak / kept)" for s in sizes) + " |"
-    yield "|---|" + "---|" * len(sizes)
+        f"{r['size']:,} {r['mode']}: s, peak / kept MB (anon peak / kept)" for r in results
+    ) + " |"
+    yield "|---|" + "---|" * len(results)
     labels = list(dict.fromkeys(s["label"] for r in results for s in r["steps"]))
     for label in labels:
         cells, depth = [], 0
@@ -280,6 +296,25 @@ def table(results: list[dict]) -> Iterator[str]:
                 f"({s['peak_anon'] / MB:,.0f} / {s['kept_anon'] / MB:,.0f}{traced})"
             )
         yield f"| {'  ' * (depth - 1)}{label} | " + " | ".join(cells) + " |"
+    yield "| **whole run: peak above the start, s** | " + " | ".join(
+        f"**{r['whole'][2]:.0f} s, {r['whole'][0] / MB:,.0f} MB (anon {r['whole'][1] / MB:,.0f})**"
+        for r in results
+    ) + " |"
+
+
+def ratios(results: list[dict]) -> Iterator[str]:
+    """Bounded against today's fit at each size: peak RSS above the start and wall time."""
+    by = {(r["size"], r["mode"]): r for r in results}
+    for size in dict.fromkeys(r["size"] for r in results):
+        today, bounded = by.get((size, "today")), by.get((size, "bounded"))
+        if today and bounded:
+            t, b = today["whole"], bounded["whole"]
+            yield (
+                f"{size:,}: peak above start {b[0] / MB:,.0f} against {t[0] / MB:,.0f} MB "
+                f"(ratio {b[0] / t[0]:.2f}; anonymous {b[1] / MB:,.0f} against "
+                f"{t[1] / MB:,.0f}, {b[1] / t[1]:.2f}); wall {b[2]:.0f} against {t[2]:.0f} s "
+                f"({b[2] / t[2]:.2f})"
+            )
 
 
 def parse_args(argv: Sequence[str] | None = None) -> tuple[argparse.Namespace, list[str]]:
@@ -292,6 +327,13 @@ def parse_args(argv: Sequence[str] | None = None) -> tuple[argparse.Namespace, l
     parser.add_argument("--approximate-from", type=int, default=0,
                         help="profiles from which the first-stage index is built (default 0: "
                         "always, so its memory is measured)")
+    parser.add_argument("--bounded", action="store_true",
+                        help="the memory-bounded fit: vectors from a reader of chunks, arrays "
+                        "written into the saved fit (fitted_state.fit_and_save)")
+    parser.add_argument("--compare", action="store_true",
+                        help="today's fit and the bounded one, each size, in separate processes")
+    parser.add_argument("--chunk", type=int, default=5000, help="companies per chunk (bounded)")
+    parser.add_argument("--keep", help="write the saved fit here and keep it (one size)")
     parser.add_argument("--tmp", default=None, help="folder for the saved fit (default: /tmp)")
     parser.add_argument("--tracemalloc", action="store_true",
                         help="also trace allocations (exact per-step peaks, 2-3x slower)")
@@ -309,20 +351,27 @@ def main(argv: Sequence[str] | None = None) -> None:
         print(json.dumps(child(args.child, args)))
         return
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
+    modes = [False, True] if args.compare else [args.bounded]
+    forwarded = [a for a in forwarded if a not in ("--compare", "--bounded")]
     results = []
     for size in sizes:
-        print(f"fitting {size:,} synthetic profiles in a child process ...", flush=True)
-        results.append(run_child(size, forwarded))
+        for bounded in modes:
+            name = "bounded" if bounded else "today's"
+            print(f"{name} fit of {size:,} synthetic profiles in a child process ...", flush=True)
+            results.append(run_child(size, [*forwarded, *(["--bounded"] if bounded else [])]))
+            if args.json:
+                Path(args.json).write_text(json.dumps(results, indent=1), encoding="utf-8")
     print()
     for line in table(results):
         print(line)
     print()
     for r in results:
         disk = ", ".join(f"{k} {v / MB:,.0f}" for k, v in sorted(r["disk"].items()))
-        print(f"{r['size']:,}: TF-IDF terms {r['vocabulary']:,}, phrase rows "
-              f"{r['phrases'][0]:,} offers / {r['phrases'][1]:,} seeks; saved MB: {disk}")
-    if args.json:
-        Path(args.json).write_text(json.dumps(results, indent=1), encoding="utf-8")
+        print(f"{r['size']:,} {r['mode']}: TF-IDF terms {r['vocabulary']:,}, phrase rows "
+              f"{r['phrases'][0]:,} offers / {r['phrases'][1]:,} seeks; saved MB: {disk}"
+              + (f"; kept in {r['saved']}" if r["saved"] else ""))
+    for line in ratios(results):
+        print(line)
 
 
 if __name__ == "__main__":
