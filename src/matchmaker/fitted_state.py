@@ -21,6 +21,13 @@ later process with the same revision and model loads it:
   profiles are compared with the database on load, so a database re-created
   with the same revision number is never answered from another one's state.
 
+A full fit can also write itself here as it fits (:func:`fit_and_save`): the
+vectors are read a chunk of companies at a time and the field matrices and phrase
+tables appended to their ``.npy`` files in the new folder (ranking.dense_fit);
+saving then adopts those files instead of writing the arrays again. The folder
+is the same, byte for byte, and no whole matrix is ever in memory, so a million
+companies fit on one machine (issue 14; docs/benchmarks.md).
+
 Only full fits are saved. A live index (live_index.py) loads the newest one at
 or before the database's revision (:func:`load_latest`) and applies the
 companies changed since; each array is saved with spare rows
