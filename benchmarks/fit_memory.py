@@ -184,7 +184,7 @@ def install(recorder: Recorder) -> None:
     recorder.wrap(ranker, "_fit_lexical", ["lexical, all of it"])
     recorder.wrap(lexical.WordsAndConcepts, "fit", ["BM25 words and concepts"])
     recorder.wrap(lexical.BM25, "fit", ["BM25 over words", "BM25 over concepts"])
-    recorder.wrap(lexical, "fit_vocabulary", ["TF-IDF vocabulary (1-2 grams)",
+    recorder.wrap(partner, "fit_vocabulary", ["TF-IDF vocabulary (1-2 grams)",
                                               "peer TF-IDF vocabulary"])
     recorder.wrap(TfidfVectorizer, "transform", ["TF-IDF rows: profiles", "peer TF-IDF rows",
                                                  "TF-IDF rows: offers", "TF-IDF rows: seeks"])

@@ -59,7 +59,6 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "matchmaker.embedding",
             "matchmaker.ranking",
             "matchmaker.ranking.dense_fit",  # named on its own: the fit's arrays, chunk by chunk
-            "matchmaker.ranking.term_counts",  # scikit-learn's term counting, chunk by chunk
             "matchmaker.learning",
             "matchmaker.dataset",
             # the planner's pure parts: settings and slots, the solver, hand changes

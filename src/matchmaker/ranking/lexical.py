@@ -16,8 +16,6 @@ import numpy as np
 from ..lexicon import concept_text
 from ..profiles import Profile
 from ..text_languages import LANGUAGES, detect_language, lexical_form
-from ..texts import profile_text
-from .term_counts import counting_in_chunks
 
 if TYPE_CHECKING:
     from sklearn.feature_extraction.text import TfidfVectorizer
@@ -41,8 +39,7 @@ class BM25:
 
         self.vectorizer_ = CountVectorizer(stop_words="english", preprocessor=self.preprocessor)
         try:
-            with counting_in_chunks(self.vectorizer_):  # same counts, a fraction of the memory
-                counts = self.vectorizer_.fit_transform(corpus).tocsr().astype(np.float64)
+            counts = self.vectorizer_.fit_transform(corpus).tocsr().astype(np.float64)
         except ValueError:  # empty corpus, or only stop words
             self.vectorizer_ = CountVectorizer().fit(["placeholder"])
             counts = self.vectorizer_.transform([""] * len(corpus)).tocsr().astype(np.float64)
@@ -203,57 +200,10 @@ def _idf_of(terms: np.ndarray, idf: np.ndarray, columns: np.ndarray) -> np.ndarr
     return np.where(terms[at] == columns, idf[at], 0.0)
 
 
-def fit_lexical(ranker) -> None:
-    """A fitting ranker's lexical state: BM25 over words and concepts, the TF-IDF of
-    profiles (1-2 grams), of offers and seeks, and the peers' TF-IDF (unigrams).
-
-    Every vectorizer counts terms a chunk of texts at a time (:mod:`.term_counts`):
-    at a million profiles one pass over all texts held 3-4 GB of Python lists.
-    """
-    from sklearn.feature_extraction.text import TfidfVectorizer  # fitting only: not at start
-
-    profiles = ranker.profiles_
-    ranker.texts_ = [profile_text(p) for p in profiles]
-    ranker.bm25_ = WordsAndConcepts().fit(ranker.texts_, [written_in(p) for p in profiles])
-    ranker.vectorizer_ = TfidfVectorizer(
-        sublinear_tf=True,
-        ngram_range=(1, 2),
-        min_df=1,
-        stop_words="english",
-        preprocessor=lexical_form,
-        token_pattern=r"(?u)\b[\w][\w\-+/.]*[\w+]\b|\b\w\b",
-    )
-    corpus = ranker.texts_
-    fit_vocabulary(ranker.vectorizer_, corpus)
-    ranker.lex_profiles_ = chunked_transform(ranker.vectorizer_, corpus)
-    ranker.term_names_ = ranker.vectorizer_.get_feature_names_out()  # once, not per reason
-    # Peers share vocabulary, not phrases: unigrams, and words in over half of
-    # all profiles carry no signal (measured on sp500-peers, docs/ranking.md).
-    ranker.peer_vectorizer_ = TfidfVectorizer(
-        sublinear_tf=True,
-        stop_words="english",
-        preprocessor=lexical_form,
-        max_df=0.5 if len(corpus) >= 20 else 1.0,
-    )
-    fit_vocabulary(ranker.peer_vectorizer_, corpus)
-    ranker.lex_peers_ = chunked_transform(ranker.peer_vectorizer_, corpus)
-    ranker.lex_offers_ = chunked_transform(ranker.vectorizer_, [p.offers for p in profiles])
-    ranker.lex_seeks_ = chunked_transform(ranker.vectorizer_, [p.seeks for p in profiles])
-    for matrix in (ranker.lex_profiles_, ranker.lex_offers_, ranker.lex_seeks_):
-        matrix.sort_indices()  # _shared_terms looks terms up by binary search
-
-
-def chunked_transform(vectorizer: TfidfVectorizer, texts: Sequence[str]):
-    """``vectorizer.transform(texts)``, counting a chunk of texts at a time."""
-    with counting_in_chunks(vectorizer):
-        return vectorizer.transform(texts)
-
-
 def fit_vocabulary(vectorizer: TfidfVectorizer, corpus: Sequence[str]) -> None:
     """Fit, falling back to a placeholder vocabulary for an empty (or stop-word) corpus."""
     try:
-        with counting_in_chunks(vectorizer):
-            vectorizer.fit(corpus)
+        vectorizer.fit(corpus)
     except ValueError:
         vectorizer.set_params(max_df=1.0).fit(["placeholder"])
 
