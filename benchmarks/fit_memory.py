@@ -129,6 +129,9 @@ class Recorder:
         step = Step(label, self.depth, t1 - t0, peak - rss0, rss1 - rss0,
                     peak_anon - anon0, anon1 - anon0, traced_peak)
         self.steps.insert(position, step)  # before the steps nested in it
+        print(f"  {'  ' * self.depth}{label}: {step.seconds:.1f} s, peak +{step.peak / MB:,.0f} MB "
+              f"(anon +{step.peak_anon / MB:,.0f}), kept {step.kept / MB:,.0f} MB",
+              file=sys.stderr, flush=True)  # progress, for long runs
         return result
 
     def _enter_traced(self) -> int:
@@ -268,9 +271,9 @@ def _disk(folder: Path | None) -> dict[str, int]:
 def run_child(size: int, argv: Sequence[str]) -> dict:
     command = [sys.executable, __file__, "--child", str(size), *argv]
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT)])}
-    done = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
-    if done.returncode:
-        raise SystemExit(f"size {size} failed:\n{done.stderr[-3000:]}")
+    done = subprocess.run(command, stdout=subprocess.PIPE, text=True, env=env, check=False)
+    if done.returncode:  # its stderr (progress, traceback) went to ours
+        raise SystemExit(f"size {size} failed")
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
