@@ -61,7 +61,8 @@ from . import __version__
 from .profiles import Profile
 from .ranking import LearnedScorer, PartnerRanker, growing
 from .ranking.approximate import FirstStage
-from .ranking.dense_fit import FIT_CHUNK, ArrayFolder, VectorInput
+from .ranking.array_files import ArrayFolder
+from .ranking.dense_fit import FIT_CHUNK, VectorInput
 from .saved_parts import Deferred, SavedCsr, SavedRows, resolved, write_rows
 
 #: Bump when what is saved changes shape: older folders are then ignored and replaced.

@@ -18,7 +18,8 @@ import pytest
 from matchmaker import engine
 from matchmaker.errors import InvalidInput
 from matchmaker.ranking import PartnerRanker
-from matchmaker.ranking.dense_fit import ArrayFolder, fit_dense
+from matchmaker.ranking.array_files import ArrayFolder
+from matchmaker.ranking.dense_fit import fit_dense
 from matchmaker.ranking.growing import padded
 
 

@@ -11,29 +11,22 @@ vectors are read a chunk of companies at a time, from whatever holds them:
   ``engine.vector_source``; a benchmark's generator), so only a chunk is in memory.
 
 Each chunk's rows are appended to their array: in memory, or, given an
-:class:`ArrayFolder`, to ``.npy`` files written sequentially in the saved-fit
-folder, each laid out exactly as ``fitted_state`` saves an array (the rows, then
-:func:`growing.spare_rows` zero rows), and then mapped read-only. Saving the fit
-adopts those files instead of writing the arrays again (``fitted_state``), so the
-fit never holds a whole matrix in memory and the saved folder is the same, byte
-for byte, as a fit in memory followed by a save. Files are written, not mapped
-for writing: dirty pages of a writable mapping would count as the process's
-resident memory until the kernel writes them back.
+:class:`~.array_files.ArrayFolder`, to ``.npy`` files in the saved-fit folder laid
+out as a save writes them (:mod:`.array_files`), which the save then adopts
+(``fitted_state``): the fit never holds a whole matrix in memory, and the saved
+folder is the same, byte for byte, as a fit in memory followed by a save.
 """
 
 from __future__ import annotations
 
-import io
-import itertools
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 
 from ..errors import InvalidInput
 from ..profiles import Profile
-from .growing import spare_rows
+from .array_files import ArrayFolder, RowFile
 from .phrases import PhraseTable
 
 #: vectors[field][company_id] -> one row per text of that field
@@ -47,20 +40,6 @@ VectorInput = Vectors | VectorChunks
 FIT_CHUNK = 5_000
 #: The whole-field vectors, one row per company, in the order the ranker keeps them.
 FIELD_MATRICES = ("profile", "offers", "seeks", "identity")
-#: Rows of zeros written at once (spare rows, companies read before any vector was seen).
-_ZERO_BLOCK = 4_096
-
-
-@dataclass(frozen=True)
-class ArrayFolder:
-    """Where a fit writes its dense arrays, and the size below which one stays in memory.
-
-    ``mapped_from``: arrays smaller than this many bytes are kept in memory, as a
-    save keeps them inside its pickle (``fitted_state.MAPPED_BYTES``).
-    """
-
-    path: Path
-    mapped_from: int = 0
 
 
 @dataclass
@@ -83,9 +62,8 @@ def fit_dense(
     if chunk < 1:
         raise InvalidInput(f"the fit's chunk size must be at least 1, not {chunk}")
     read = chunk_reader(vectors)
-    names = itertools.count(1)
-    fields = {f: _rows_out(out, names, len(profiles)) for f in FIELD_MATRICES}
-    phrases = {k: _PhraseOut(_rows_out(out, names)) for k in ("offer_phrases", "seek_phrases")}
+    fields = {f: _rows_out(out, len(profiles)) for f in FIELD_MATRICES}
+    phrases = {k: _PhraseOut(_rows_out(out)) for k in ("offer_phrases", "seek_phrases")}
     dim, unread = None, 0  # companies read before any vector told the width
     for start in range(0, len(profiles), chunk):
         part = profiles[start : start + chunk]
@@ -177,10 +155,8 @@ class _PhraseOut:
         return PhraseTable(self.rows.finish(dim), ends - lengths, ends)
 
 
-def _rows_out(out: ArrayFolder | None, names: Iterator[int], rows: int | None = None):
-    if out is None:
-        return _MemoryRows(rows)
-    return _FileRows(out.path / f"fit-{next(names)}.npy", out.mapped_from)
+def _rows_out(out: ArrayFolder | None, rows: int | None = None) -> _MemoryRows | _FileRows:
+    return _MemoryRows(rows) if out is None else _FileRows(out.rows(np.float32))
 
 
 @dataclass
@@ -214,52 +190,16 @@ class _MemoryRows:
 
 
 class _FileRows:
-    """Rows appended to a ``.npy`` file: the header is written last, over reserved bytes.
+    """Rows of ``dim`` float32 numbers appended to a file (:class:`~.array_files.RowFile`)."""
 
-    numpy pads a header so that its length does not depend on the number of rows
-    (``numpy.lib.format``, GROWTH_AXIS_MAX_DIGITS), so the header of an empty
-    array reserves exactly the space the final one takes.
-    """
-
-    def __init__(self, path: Path, mapped_from: int):
-        self.path = path
-        self.mapped_from = mapped_from
-        self.file = open(path, "wb")  # noqa: SIM115 - closed by finish()
-        self.file.write(bytes(len(_header(0, 1))))
-        self.rows = 0
+    def __init__(self, file: RowFile):
+        self.file = file
 
     def add_zeros(self, rows: int, dim: int) -> None:
-        for start in range(0, rows, _ZERO_BLOCK):
-            self.add(np.zeros((min(_ZERO_BLOCK, rows - start), dim), dtype=np.float32))
+        self.file.add_zeros(rows, (dim,))
 
     def add(self, block: np.ndarray) -> None:
-        self.file.write(np.ascontiguousarray(block, dtype=np.float32).data)
-        self.rows += len(block)
+        self.file.add(block)
 
     def finish(self, dim: int) -> np.ndarray:
-        """The rows, mapped read-only from the file (the file's spare rows follow them)."""
-        rows = self.rows
-        self.add_zeros(spare_rows(rows), dim)
-        header = _header(self.rows, dim)
-        self.file.seek(0)
-        self.file.write(header)
-        self.file.close()
-        if rows * dim * 4 < self.mapped_from:  # kept inside the pickle by a save: no file
-            matrix = np.load(self.path, allow_pickle=False)[:rows].copy()
-            self.path.unlink()
-            return matrix
-        return np.load(self.path, mmap_mode="r", allow_pickle=False)[:rows]
-
-
-def _header(rows: int, dim: int) -> bytes:
-    """The ``.npy`` header of a C-ordered float32 array of ``rows`` x ``dim``, as np.save writes."""
-    from numpy.lib import format as npy
-
-    described = {
-        "descr": npy.dtype_to_descr(np.dtype(np.float32)),
-        "fortran_order": False,
-        "shape": (int(rows), int(dim)),
-    }
-    out = io.BytesIO()
-    npy.write_array_header_1_0(out, described)
-    return out.getvalue()
+        return self.file.finish((dim,))

@@ -39,7 +39,8 @@ from ..texts import profile_text
 from . import batch, incremental
 from . import text as free_text
 from .approximate import APPROXIMATE_FROM, OVERFETCH, FirstStage, partner_query
-from .dense_fit import FIT_CHUNK, ArrayFolder, VectorInput, fit_dense
+from .array_files import ArrayFolder
+from .dense_fit import FIT_CHUNK, VectorInput, fit_dense
 from .explaining import Explanation, Reasons, explain_match, explain_similar
 from .fit import fit_label
 from .lexical import WordsAndConcepts, csr_row, fit_vocabulary, lookup, written_in
