@@ -173,8 +173,6 @@ class Recorder:
 
 def install(recorder: Recorder) -> None:
     """Measure the steps a fit is made of (whichever of them this tree has)."""
-    from sklearn.feature_extraction.text import TfidfVectorizer
-
     from matchmaker import fitted_state
     from matchmaker.focus_fit import FocusFit
     from matchmaker.ranking import lexical, partner
@@ -187,10 +185,10 @@ def install(recorder: Recorder) -> None:
     recorder.wrap(ranker, "_fit_lexical", ["lexical, all of it"])
     recorder.wrap(lexical.WordsAndConcepts, "fit", ["BM25 words and concepts"])
     recorder.wrap(lexical.BM25, "fit", ["BM25 over words", "BM25 over concepts"])
-    recorder.wrap(partner, "fit_vocabulary", ["TF-IDF vocabulary (1-2 grams)",
+    recorder.wrap(lexical, "fit_vocabulary", ["TF-IDF vocabulary (1-2 grams)",
                                               "peer TF-IDF vocabulary"])
-    recorder.wrap(TfidfVectorizer, "transform", ["TF-IDF rows: profiles", "peer TF-IDF rows",
-                                                 "TF-IDF rows: offers", "TF-IDF rows: seeks"])
+    recorder.wrap(lexical, "transform", ["TF-IDF rows: profiles", "peer TF-IDF rows",
+                                         "TF-IDF rows: offers", "TF-IDF rows: seeks"])
     recorder.wrap(ranker, "_fit_first_stage", ["first-stage index"])
     recorder.wrap(fitted_state, "_finish", ["save: pickle, lists, rename"])
 

@@ -12,6 +12,7 @@ fits must answer ``match`` and ``query`` alike, on the shipped profiles and on
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import sys
 from pathlib import Path
@@ -189,3 +190,21 @@ def test_no_profiles_is_refused_alike(hashing_embedder, tmp_path):
         with pytest.raises(NotFound, match="no companies to rank"):
             fit()
     assert [p.name for p in (tmp_path / "x.db.fitted").iterdir()] == []  # no leftovers
+
+
+def test_an_empty_phrase_table_is_saved_as_a_save_writes_it(
+    shipped, hashing_embedder, tmp_path, monkeypatch
+):
+    """No company seeks anything: the seek phrase table has no rows."""
+    monkeypatch.setattr(fitted_state, "MAPPED_BYTES", 0)  # even empty arrays get files
+    with Store.open(shipped) as store:
+        profiles = [dataclasses.replace(p, seeks="") for p in store.list()]
+        vectors = engine.load_vectors(store, hashing_embedder.model_id)
+    vectors = {f: rows for f, rows in vectors.items() if f not in ("seeks", "seek_phrases")}
+    in_memory = PartnerRanker(embedder=hashing_embedder).fit(profiles, vectors)
+    assert in_memory.seek_phrases_.vectors.shape[0] == 0
+    before = fitted_state.save(in_memory, tmp_path / "in-memory.db", 1)
+    _, folder = fitted_state.fit_and_save(
+        PartnerRanker(embedder=hashing_embedder), profiles, vectors, tmp_path / "b.db", 1, chunk=9
+    )
+    assert saved_files(folder) == saved_files(before)

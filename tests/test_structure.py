@@ -59,6 +59,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "matchmaker.embedding",
             "matchmaker.ranking",
             "matchmaker.ranking.dense_fit",  # named on its own: the fit's arrays, chunk by chunk
+            "matchmaker.ranking.array_files",  # and the files it appends them to
             "matchmaker.learning",
             "matchmaker.dataset",
             # the planner's pure parts: settings and slots, the solver, hand changes

@@ -71,7 +71,7 @@ class RowFile:
 
     def finish(self, row_shape: tuple[int, ...] = ()) -> np.ndarray:
         """The rows, mapped read-only (the file's spare rows follow them); in memory
-        instead, and no file, below ``mapped_from`` bytes."""
+        instead, and no file, below ``mapped_from`` bytes or without rows."""
         rows = self.rows
         self.add_zeros(spare_rows(rows), row_shape)
         final = header(self.dtype, (self.rows, *row_shape))
@@ -82,7 +82,8 @@ class RowFile:
         else:  # a header of another length (a row shape of many dimensions): copy once
             self.file.close()
             _rewrite(self.path, self.reserved, final)
-        if rows * int(np.prod(row_shape, dtype=np.int64)) * self.dtype.itemsize < self.mapped_from:
+        size = rows * int(np.prod(row_shape, dtype=np.int64)) * self.dtype.itemsize
+        if rows == 0 or size < self.mapped_from:  # an empty view of a file is not a mapping
             array = np.load(self.path, allow_pickle=False)[:rows].copy()
             self.path.unlink()
             return array
@@ -112,3 +113,36 @@ def header(dtype, shape: tuple[int, ...]) -> bytes:
     out = io.BytesIO()
     npy.write_array_header_1_0(out, described)
     return out.getvalue()
+
+
+class CsrFile:
+    """A CSR matrix appended a block of rows at a time: its data, indices and indptr
+    each in a file of its own, as a save stores a sparse matrix's three arrays."""
+
+    def __init__(self, folder: ArrayFolder, dtype=np.float64, index_dtype=np.int32):
+        self.index_dtype = np.dtype(index_dtype)
+        self.data, self.indices = folder.rows(dtype), folder.rows(index_dtype)
+        self.indptr = folder.rows(index_dtype)
+        self.indptr.add(np.zeros(1, dtype=index_dtype))
+        self.entries, self.sorted = 0, True
+
+    def add(self, block) -> None:
+        """Rows below the ones added so far (a SciPy CSR matrix of the same columns)."""
+        if self.entries + len(block.indices) > np.iinfo(self.index_dtype).max:
+            raise ValueError("too many entries for 32-bit indices: fit in memory instead")
+        self.data.add(block.data)
+        self.indices.add(block.indices)
+        self.indptr.add(block.indptr[1:].astype(np.int64) + self.entries)
+        self.entries += len(block.indices)
+        self.sorted = self.sorted and bool(block.has_sorted_indices)
+
+    def finish(self, columns: int):
+        """The SciPy matrix over the three mapped arrays (set directly: the constructor
+        may copy index arrays)."""
+        from scipy.sparse import csr_matrix
+
+        data, indices, indptr = self.data.finish(), self.indices.finish(), self.indptr.finish()
+        matrix = csr_matrix((len(indptr) - 1, int(columns)), dtype=data.dtype)
+        matrix.data, matrix.indices, matrix.indptr = data, indices, indptr
+        matrix.has_sorted_indices = self.sorted
+        return matrix

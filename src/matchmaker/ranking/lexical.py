@@ -16,6 +16,8 @@ import numpy as np
 from ..lexicon import concept_text
 from ..profiles import Profile
 from ..text_languages import LANGUAGES, detect_language, lexical_form
+from ..texts import profile_text
+from .array_files import ArrayFolder, CsrFile
 
 if TYPE_CHECKING:
     from sklearn.feature_extraction.text import TfidfVectorizer
@@ -198,6 +200,60 @@ def _idf_of(terms: np.ndarray, idf: np.ndarray, columns: np.ndarray) -> np.ndarr
         return np.zeros(len(columns))
     at = np.minimum(np.searchsorted(terms, columns), len(terms) - 1)
     return np.where(terms[at] == columns, idf[at], 0.0)
+
+
+def fit_lexical(ranker, out: ArrayFolder | None = None, chunk: int = 5_000) -> None:
+    """A fitting ranker's lexical state: BM25 over words and concepts, the TF-IDF of
+    profiles (1-2 grams), of offers and seeks, and the peers' TF-IDF (unigrams).
+
+    With ``out`` the four TF-IDF matrices are transformed ``chunk`` texts at a time
+    and written into files there (:class:`~.array_files.CsrFile`): rows are weighed
+    one by one, so the matrix is the same, and at a million profiles the fit does
+    not hold them (some 2 GB) nor the whole corpus's counts at once.
+    """
+    from sklearn.feature_extraction.text import TfidfVectorizer  # fitting only: not at start
+
+    profiles = ranker.profiles_
+    ranker.texts_ = [profile_text(p) for p in profiles]
+    ranker.bm25_ = WordsAndConcepts().fit(ranker.texts_, [written_in(p) for p in profiles])
+    ranker.vectorizer_ = TfidfVectorizer(
+        sublinear_tf=True,
+        ngram_range=(1, 2),
+        min_df=1,
+        stop_words="english",
+        preprocessor=lexical_form,
+        token_pattern=r"(?u)\b[\w][\w\-+/.]*[\w+]\b|\b\w\b",
+    )
+    corpus = ranker.texts_
+    fit_vocabulary(ranker.vectorizer_, corpus)
+    ranker.lex_profiles_ = transform(ranker.vectorizer_, corpus, out, chunk)
+    ranker.term_names_ = ranker.vectorizer_.get_feature_names_out()  # once, not per reason
+    # Peers share vocabulary, not phrases: unigrams, and words in over half of
+    # all profiles carry no signal (measured on sp500-peers, docs/ranking.md).
+    ranker.peer_vectorizer_ = TfidfVectorizer(
+        sublinear_tf=True,
+        stop_words="english",
+        preprocessor=lexical_form,
+        max_df=0.5 if len(corpus) >= 20 else 1.0,
+    )
+    fit_vocabulary(ranker.peer_vectorizer_, corpus)
+    ranker.lex_peers_ = transform(ranker.peer_vectorizer_, corpus, out, chunk)
+    offers, seeks = [p.offers for p in profiles], [p.seeks for p in profiles]
+    ranker.lex_offers_ = transform(ranker.vectorizer_, offers, out, chunk)
+    ranker.lex_seeks_ = transform(ranker.vectorizer_, seeks, out, chunk)
+    for matrix in (ranker.lex_profiles_, ranker.lex_offers_, ranker.lex_seeks_):
+        matrix.sort_indices()  # _shared_terms looks terms up by binary search
+
+
+def transform(vectorizer: TfidfVectorizer, texts: Sequence[str], out: ArrayFolder | None,
+              chunk: int):
+    """``vectorizer.transform(texts)``; with ``out``, a chunk at a time into files there."""
+    if out is None:
+        return vectorizer.transform(texts)
+    matrix = CsrFile(out)
+    for start in range(0, len(texts), chunk):
+        matrix.add(vectorizer.transform(texts[start : start + chunk]))
+    return matrix.finish(len(vectorizer.vocabulary_))
 
 
 def fit_vocabulary(vectorizer: TfidfVectorizer, corpus: Sequence[str]) -> None:

@@ -34,8 +34,6 @@ from ..focus_fit import FocusFit
 from ..profiles import Profile
 from ..role_fit import RoleFit, TextRoles
 from ..roles import region_countries
-from ..text_languages import lexical_form
-from ..texts import profile_text
 from . import batch, incremental
 from . import text as free_text
 from .approximate import APPROXIMATE_FROM, OVERFETCH, FirstStage, partner_query
@@ -43,7 +41,7 @@ from .array_files import ArrayFolder
 from .dense_fit import FIT_CHUNK, VectorInput, fit_dense
 from .explaining import Explanation, Reasons, explain_match, explain_similar
 from .fit import fit_label
-from .lexical import WordsAndConcepts, csr_row, fit_vocabulary, lookup, written_in
+from .lexical import csr_row, fit_lexical, lookup
 from .phrases import best_pairs
 from .signals import (
     above_average,
@@ -129,7 +127,7 @@ class PartnerRanker(Estimator):
         self.seek_phrases_ = dense.seek_phrases
         self.role_fit_ = RoleFit().fit(self.profiles_)
         self.focus_fit_ = FocusFit().fit(self.profiles_)
-        self._fit_lexical()
+        self._fit_lexical(out, chunk)
         self.first_stage_ = self._fit_first_stage()
         incremental.mark_fitted(self)  # what later incremental updates build on
         return self
@@ -144,37 +142,9 @@ class PartnerRanker(Estimator):
             return None
         return FirstStage.build(self.offer_vecs_, self.seek_vecs_, self.profile_vecs_)
 
-    def _fit_lexical(self) -> None:
-        from sklearn.feature_extraction.text import TfidfVectorizer  # fitting only: not at start
-
-        self.texts_ = [profile_text(p) for p in self.profiles_]
-        self.bm25_ = WordsAndConcepts().fit(self.texts_, [written_in(p) for p in self.profiles_])
-        self.vectorizer_ = TfidfVectorizer(
-            sublinear_tf=True,
-            ngram_range=(1, 2),
-            min_df=1,
-            stop_words="english",
-            preprocessor=lexical_form,
-            token_pattern=r"(?u)\b[\w][\w\-+/.]*[\w+]\b|\b\w\b",
-        )
-        corpus = self.texts_
-        fit_vocabulary(self.vectorizer_, corpus)
-        self.lex_profiles_ = self.vectorizer_.transform(corpus)
-        self.term_names_ = self.vectorizer_.get_feature_names_out()  # built once, not per reason
-        # Peers share vocabulary, not phrases: unigrams, and words in over half of
-        # all profiles carry no signal (measured on sp500-peers, docs/ranking.md).
-        self.peer_vectorizer_ = TfidfVectorizer(
-            sublinear_tf=True,
-            stop_words="english",
-            preprocessor=lexical_form,
-            max_df=0.5 if len(corpus) >= 20 else 1.0,
-        )
-        fit_vocabulary(self.peer_vectorizer_, corpus)
-        self.lex_peers_ = self.peer_vectorizer_.transform(corpus)
-        self.lex_offers_ = self.vectorizer_.transform([p.offers for p in self.profiles_])
-        self.lex_seeks_ = self.vectorizer_.transform([p.seeks for p in self.profiles_])
-        for matrix in (self.lex_profiles_, self.lex_offers_, self.lex_seeks_):
-            matrix.sort_indices()  # _shared_terms looks terms up by binary search
+    def _fit_lexical(self, out: ArrayFolder | None, chunk: int) -> None:
+        """TF-IDF and BM25 over every profile's text (:func:`lexical.fit_lexical`)."""
+        fit_lexical(self, out, chunk)
 
     def _check_fitted(self) -> None:
         """scikit-learn's check: a clear NotFittedError before fit, not an AttributeError."""
