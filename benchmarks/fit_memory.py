@@ -216,6 +216,7 @@ def child(size: int, args: argparse.Namespace) -> dict:
     folder = Path(args.keep) if args.keep else Path(
         tempfile.mkdtemp(prefix="fit-memory-", dir=args.tmp)
     )
+    folder.mkdir(parents=True, exist_ok=True)
     db_path = folder / "bench.db"
     if args.bounded:
         vectors = recorder.measure(
@@ -234,6 +235,8 @@ def child(size: int, args: argparse.Namespace) -> dict:
         ranker = recorder.measure("fit", ranker.fit, profiles, vectors)
         saved = recorder.measure("save the fit", fitted_state.save, ranker, db_path, 1)
     end = sampler.read()
+    if saved is None:
+        raise SystemExit(f"the fit was not saved in {folder} (see the log above)")
     disk = _disk(saved)
     if not args.keep:
         shutil.rmtree(folder, ignore_errors=True)
