@@ -220,6 +220,20 @@ def lookup(keys: np.ndarray, values: np.ndarray, wanted: np.ndarray) -> np.ndarr
     return np.where(keys[at] == wanted, values[at], 0.0)
 
 
+def shared_terms(
+    term_names: np.ndarray,
+    left: tuple[np.ndarray, np.ndarray],
+    right: tuple[np.ndarray, np.ndarray],
+    limit: int = 4,
+) -> list[str]:
+    """Terms that carry the lexical match, heaviest first (rows as (columns, weights))."""
+    columns, values = right
+    weight = lookup(*left, columns) * values
+    found = np.flatnonzero(weight > 0)
+    order = found[np.argsort(-weight[found], kind="stable")[:limit]]
+    return [str(term_names[columns[i]]) for i in order]
+
+
 def csr_row(matrix, i: int) -> tuple[np.ndarray, np.ndarray]:
     """Column indices and values of one CSR row, without scipy's slicing overhead."""
     start, end = matrix.indptr[i], matrix.indptr[i + 1]

@@ -41,7 +41,7 @@ from . import text as free_text
 from .approximate import APPROXIMATE_FROM, OVERFETCH, FirstStage, partner_query
 from .explaining import Explanation, Reasons, explain_match, explain_similar
 from .fit import fit_label
-from .lexical import WordsAndConcepts, csr_row, fit_vocabulary, lookup, written_in
+from .lexical import WordsAndConcepts, csr_row, fit_vocabulary, shared_terms, written_in
 from .phrases import PhraseTable, best_pairs
 from .signals import (
     above_average,
@@ -56,6 +56,7 @@ from .signals import (
     standardise,
     top_k,
 )
+from .threads import one_blas_thread
 from .types import Filters, Match, QueryResult, Weights
 
 
@@ -133,7 +134,9 @@ class PartnerRanker(Estimator):
         """The approximate stage-1 index from ``approximate_from`` profiles, else None (exact)."""
         if len(self.profiles_) < self.approximate_from:
             return None
-        return FirstStage.build(self.offer_vecs_, self.seek_vecs_, self.profile_vecs_)
+        return FirstStage.build(
+            self.offer_vecs_, self.seek_vecs_, self.profile_vecs_, self.countries_
+        )
 
     def _field_matrix(self, rows: Mapping[str, np.ndarray]) -> np.ndarray:
         matrix = np.zeros((len(self.profiles_), self.dim_), dtype=np.float32)
@@ -173,7 +176,7 @@ class PartnerRanker(Estimator):
         self.lex_offers_ = self.vectorizer_.transform([p.offers for p in self.profiles_])
         self.lex_seeks_ = self.vectorizer_.transform([p.seeks for p in self.profiles_])
         for matrix in (self.lex_profiles_, self.lex_offers_, self.lex_seeks_):
-            matrix.sort_indices()  # _shared_terms looks terms up by binary search
+            matrix.sort_indices()  # lexical.shared_terms looks terms up by binary search
 
     def _check_fitted(self) -> None:
         """scikit-learn's check: a clear NotFittedError before fit, not an AttributeError."""
@@ -190,7 +193,8 @@ class PartnerRanker(Estimator):
         if filters.country is None:
             filters = Filters(**{**asdict(filters), "country": other_country(query.country)})
         mask = self._mask(filters, exclude={company_id})
-        return self._rank_partner(a, mask, top)
+        with one_blas_thread():
+            return self._rank_partner(a, mask, top)
 
     def query(
         self, text: str, country: str | None = None, top: int = 10, filters: Filters | None = None
@@ -203,7 +207,8 @@ class PartnerRanker(Estimator):
         that reading with the matches, so no front end parses the text again.
         """
         self._check_fitted()
-        return free_text.query(self, text, country, top, filters)
+        with one_blas_thread():
+            return free_text.query(self, text, country, top, filters)
 
     def similar(
         self, company_id: str, top: int = 10, filters: Filters | None = None
@@ -212,6 +217,11 @@ class PartnerRanker(Estimator):
         self._check_fitted()
         a = self._position(company_id)
         mask = self._mask(filters or Filters(), exclude={company_id})
+        with one_blas_thread():
+            return self._similar(a, mask, top)
+
+    def _similar(self, a: int, mask: np.ndarray, top: int) -> list[Match]:
+        """Whole-profile cosine plus peer vocabulary, best first."""
         w = self.weights_
         dense = self.profile_vecs_ @ self.profile_vecs_[a]
         lexical = (self.lex_peers_ @ self.lex_peers_[a].T).toarray().ravel()
@@ -245,7 +255,6 @@ class PartnerRanker(Estimator):
         return batch.match_many(self, company_ids, top, filters, chunk, workers)
 
     # -- partner ranking ------------------------------------------------------
-
 
     def _rank_partner(self, a: int, mask: np.ndarray, top: int) -> list[Match]:
         pool = self._coarse(a, mask)
@@ -381,6 +390,7 @@ class PartnerRanker(Estimator):
         seeks_of_a = csr_row(self.lex_seeks_, a)
         offers_of_a = csr_row(self.lex_offers_, a)
         a_meets_needs = self._what_meets_needs(a)
+        terms = self.term_names_
         return [
             Explanation(
                 need_pairs=best_pairs(
@@ -399,14 +409,12 @@ class PartnerRanker(Estimator):
                         * max(0.0, float(self.seek_vecs_[a] @ self.seek_vecs_[b]))
                     )
                 ),
-                shared_terms=self._shared_terms(seeks_of_a, csr_row(self.lex_offers_, b))
-                + self._shared_terms(offers_of_a, csr_row(self.lex_seeks_, b)),
+                shared_terms=shared_terms(terms, seeks_of_a, csr_row(self.lex_offers_, b))
+                + shared_terms(terms, offers_of_a, csr_row(self.lex_seeks_, b)),
                 cutoffs=self.cutoffs_,
             )
             for b in chosen
         ]
-
-    # -- free-text ranking ----------------------------------------------------
 
     # -- free-text ranking ----------------------------------------------------
 
@@ -460,19 +468,6 @@ class PartnerRanker(Estimator):
                     or (filters.min_employees and (p.employees or 0) < filters.min_employees)
                 )
         return mask
-
-    def _shared_terms(
-        self,
-        left: tuple[np.ndarray, np.ndarray],
-        right: tuple[np.ndarray, np.ndarray],
-        limit: int = 4,
-    ) -> list[str]:
-        """Terms that carry the lexical match, heaviest first (rows as (columns, weights))."""
-        columns, values = right
-        weight = lookup(*left, columns) * values
-        found = np.flatnonzero(weight > 0)
-        order = found[np.argsort(-weight[found], kind="stable")[:limit]]
-        return [str(self.term_names_[columns[i]]) for i in order]
 
     def _result(self, b: int, score: float, parts: dict[str, float], reasons: Reasons) -> Match:
         """A result: the short reasons by default, the full list and score parts beside them.
