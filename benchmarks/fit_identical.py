@@ -6,7 +6,7 @@ bounded one. This script compares this tree's bounded fit
 straight into the folder) with the fit and save of ``--baseline`` (``git archive``
 of its ``src``; default main), each in a fresh process with the same hash seed, on
 the shipped profiles and on synthetic ones (hashing vectors): every saved file
-must be byte for byte the same, except the approximate index (usearch builds it
+must be byte for byte the same, except the approximate indexes (usearch builds them
 on several threads; two builds of one tree differ too) and the scikit-learn
 vectorizers' pickles, which hold ``id(self.stop_words)``, a memory address; those
 are compared attribute by attribute without it. ``match`` and ``query`` answers
@@ -31,7 +31,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 SHIPPED = ROOT / "data" / "companies.jsonl"
 #: saved files not compared byte for byte (see the module docstring)
-NOT_BYTES = ("first_stage.usearch",)
+NOT_BYTES = (".usearch",)
 
 
 def child(which: str, bounded: bool, out: Path, chunk: int) -> None:

@@ -28,11 +28,13 @@ from __future__ import annotations
 import argparse
 import gc
 import inspect
+import io
 import json
 import os
 import shutil
 import subprocess
 import sys
+import tarfile
 import tempfile
 import threading
 import time
@@ -172,23 +174,34 @@ class Recorder:
 
 
 def install(recorder: Recorder) -> None:
-    """Measure the steps a fit is made of (whichever of them this tree has)."""
+    """Measure the steps a fit is made of, by their names in this tree or in main before
+    the bounded fit (``--baseline``): whichever exist are wrapped."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
     from matchmaker import fitted_state
     from matchmaker.focus_fit import FocusFit
-    from matchmaker.ranking import lexical, partner
+    from matchmaker.ranking import lexical, partner, phrases
     from matchmaker.role_fit import RoleFit
 
     ranker = partner.PartnerRanker
-    recorder.wrap(partner, "fit_dense", ["field matrices and phrase tables"])
+    fields = [f"field matrix: {f}" for f in ("profile", "offers", "seeks", "identity")]
+    recorder.wrap(ranker, "_field_matrix", fields)  # before: one call per field
+    recorder.wrap(phrases.PhraseTable, "build", ["phrase table: offers", "phrase table: seeks"])
+    recorder.wrap(partner, "fit_dense", ["field matrices and phrase tables"])  # now: one call
     recorder.wrap(RoleFit, "fit", ["roles and markets"])
     recorder.wrap(FocusFit, "fit", ["areas and product types"])
     recorder.wrap(ranker, "_fit_lexical", ["lexical, all of it"])
     recorder.wrap(lexical.WordsAndConcepts, "fit", ["BM25 words and concepts"])
     recorder.wrap(lexical.BM25, "fit", ["BM25 over words", "BM25 over concepts"])
-    recorder.wrap(lexical, "fit_vocabulary", ["TF-IDF vocabulary (1-2 grams)",
-                                              "peer TF-IDF vocabulary"])
-    recorder.wrap(lexical, "transform", ["TF-IDF rows: profiles", "peer TF-IDF rows",
-                                         "TF-IDF rows: offers", "TF-IDF rows: seeks"])
+    vocabularies = ["TF-IDF vocabulary (1-2 grams)", "peer TF-IDF vocabulary"]
+    rows = ["TF-IDF rows: profiles", "peer TF-IDF rows", "TF-IDF rows: offers",
+            "TF-IDF rows: seeks"]
+    owner = lexical if hasattr(lexical, "fit_lexical") else partner
+    recorder.wrap(owner, "fit_vocabulary", vocabularies)
+    if hasattr(lexical, "transform"):  # now: one call per matrix, chunks inside
+        recorder.wrap(lexical, "transform", rows)
+    else:
+        recorder.wrap(TfidfVectorizer, "transform", rows)
     recorder.wrap(ranker, "_fit_first_stage", ["first-stage index"])
     recorder.wrap(fitted_state, "_finish", ["save: pickle, lists, rename"])
 
@@ -269,13 +282,23 @@ def _disk(folder: Path | None) -> dict[str, int]:
 # -- the parent: one child per size, then tables ----------------------------------------------
 
 
-def run_child(size: int, argv: Sequence[str]) -> dict:
+def run_child(size: int, argv: Sequence[str], src: Path = ROOT / "src") -> dict:
+    """One size in a fresh process, with the matchmaker of ``src``; its JSON result."""
     command = [sys.executable, __file__, "--child", str(size), *argv]
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT)])}
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(src), str(ROOT)])}
     done = subprocess.run(command, stdout=subprocess.PIPE, text=True, env=env, check=False)
     if done.returncode:  # its stderr (progress, traceback) went to ours
         raise SystemExit(f"size {size} failed")
     return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def baseline_src(folder: Path, ref: str) -> Path:
+    """The ``src`` of git ref ``ref`` (``git archive``): today's fit, before this change."""
+    archive = subprocess.run(["git", "archive", ref, "src"], cwd=ROOT, check=True,
+                             capture_output=True).stdout
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        tar.extractall(folder, filter="data")
+    return folder / "src"
 
 
 def table(results: list[dict]) -> Iterator[str]:
@@ -336,6 +359,9 @@ def parse_args(argv: Sequence[str] | None = None) -> tuple[argparse.Namespace, l
                         "written into the saved fit (fitted_state.fit_and_save)")
     parser.add_argument("--compare", action="store_true",
                         help="today's fit and the bounded one, each size, in separate processes")
+    parser.add_argument("--baseline", default="main",
+                        help="git ref whose fit is today's (default main); '' for this tree's "
+                        "fit in memory")
     parser.add_argument("--chunk", type=int, default=5000, help="companies per chunk (bounded)")
     parser.add_argument("--keep", help="write the saved fit here and keep it (one size)")
     parser.add_argument("--tmp", default=None, help="folder for the saved fit (default: /tmp)")
@@ -358,13 +384,20 @@ def main(argv: Sequence[str] | None = None) -> None:
     modes = [False, True] if args.compare else [args.bounded]
     forwarded = [a for a in forwarded if a not in ("--compare", "--bounded")]
     results = []
-    for size in sizes:
-        for bounded in modes:
-            name = "bounded" if bounded else "today's"
-            print(f"{name} fit of {size:,} synthetic profiles in a child process ...", flush=True)
-            results.append(run_child(size, [*forwarded, *(["--bounded"] if bounded else [])]))
-            if args.json:
-                Path(args.json).write_text(json.dumps(results, indent=1), encoding="utf-8")
+    with tempfile.TemporaryDirectory(prefix="fit-memory-baseline-") as tmp:
+        before = ROOT / "src"
+        if False in modes and args.baseline:
+            before = baseline_src(Path(tmp), args.baseline)
+        for size in sizes:
+            for bounded in modes:
+                name = "bounded" if bounded else f"today's ({args.baseline or 'this tree'})"
+                print(f"{name} fit of {size:,} synthetic profiles in a child process ...",
+                      flush=True)
+                flag = ["--bounded"] if bounded else []
+                results.append(run_child(size, [*forwarded, *flag], ROOT / "src" if bounded
+                                         else before))
+                if args.json:
+                    Path(args.json).write_text(json.dumps(results, indent=1), encoding="utf-8")
     print()
     for line in table(results):
         print(line)

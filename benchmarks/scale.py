@@ -448,7 +448,9 @@ def measure_approximate(ranker: PartnerRanker, size: int, args: argparse.Namespa
     next process), and the loaded ranker's resident memory is reported.
     """
     start = time.perf_counter()
-    stage = FirstStage.build(ranker.offer_vecs_, ranker.seek_vecs_, ranker.profile_vecs_)
+    stage = FirstStage.build(
+        ranker.offer_vecs_, ranker.seek_vecs_, ranker.profile_vecs_, ranker.countries_
+    )
     stage.exact_below = args.exact_below
     build = time.perf_counter() - start
     chosen = np.random.default_rng(args.seed + 2).choice(size, min(args.queries, size), False)

@@ -8,8 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-import numpy as np
 import pytest
+from mapped_arrays import memory_mapped
 
 from matchmaker import engine, fitted_state
 from matchmaker.importing import parse_file
@@ -44,8 +44,8 @@ def test_a_second_process_loads_the_fit_instead_of_refitting(
         ]
         ranker = service.ranker()
         # phrase vectors are mapped from disk, not copied into every process
-        assert isinstance(ranker.offer_phrases_.vectors, np.memmap)
-        assert isinstance(ranker.offer_vecs_, np.memmap)
+        assert memory_mapped(ranker.offer_phrases_.vectors)
+        assert memory_mapped(ranker.offer_vecs_)
         assert ranker.embedder is hashing_embedder
         assert service.query("PCR kits distributor", country="KR").matches
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 import dataclasses
 import time
 
-import numpy as np
 import pytest
+from mapped_arrays import memory_mapped
 
 from matchmaker import engine, fitted_state, live_index
 from matchmaker.embedding import HashingEmbedder
@@ -125,9 +125,9 @@ def test_a_restart_loads_the_saved_fit_and_applies_what_changed_since(
         store.get("baltic-generics")
     )
     # the edit was written into the spare rows of the mapped file, not into a copy
-    assert isinstance(restarted.ranker.offer_vecs_.base, np.memmap)
-    assert isinstance(restarted.ranker.offer_phrases_.vectors.base, np.memmap)
-    assert isinstance(restarted.ranker.lex_profiles_.data.base, np.memmap)  # csr arrays too
+    assert memory_mapped(restarted.ranker.offer_vecs_)
+    assert memory_mapped(restarted.ranker.offer_phrases_.vectors)
+    assert memory_mapped(restarted.ranker.lex_profiles_.data)  # csr arrays too
     assert isinstance(restarted.ranker.profiles_, SavedRows)  # the saved rows, one appended
 
 

@@ -71,7 +71,8 @@ from .saved_parts import Deferred, SavedCsr, SavedRows, resolved, write_rows
 #: 3: arrays saved with spare rows (ranking.growing.padded) for incremental updates.
 #: 4: per-company lists item by item, scikit-learn objects in their own pickles,
 #:    CSR matrices as their three arrays (saved_parts): a cold CLI reads no more.
-FORMAT = 4
+#: 5: the approximate index split by country (ranking.approximate), in first_stage/.
+FORMAT = 5
 #: Arrays at least this large go to their own memory-mapped file; smaller ones stay pickled.
 MAPPED_BYTES = 64 * 1024
 #: Per-company lists of at least this many companies are saved item by item (saved_parts).
@@ -335,11 +336,13 @@ class _Saver(pickle.Pickler):
         if obj is self.ranker.learned and obj is not None:
             return ("learned",)
         if isinstance(obj, FirstStage):
-            obj.save(self.folder / "first_stage.usearch")
-            return ("first_stage", obj.size, obj.exact_below)
+            countries = obj.save(self.folder / "first_stage")
+            return ("first_stage", obj.size, obj.exact_below, tuple(countries))
         if (
-            type(obj) is np.ndarray or isinstance(obj, np.memmap)
-        ) and obj.nbytes >= MAPPED_BYTES and not obj.dtype.hasobject:
+            (type(obj) is np.ndarray or isinstance(obj, np.memmap))
+            and obj.nbytes >= MAPPED_BYTES
+            and not obj.dtype.hasobject
+        ):
             return self._array(obj)
         if _is_csr(obj):  # each of its arrays saved (and loaded) as any other array
             arrays = [self._array(array) for array in _csr_arrays(obj)]
@@ -446,7 +449,7 @@ class _Loader(pickle.Unpickler):
         if kind == "learned":
             return self.learned
         if kind == "first_stage":
-            stage = FirstStage.load(self.folder / "first_stage.usearch", pid[1])
+            stage = FirstStage.load(self.folder / "first_stage", pid[1], list(pid[3]))
             stage.exact_below = pid[2]
             return stage
         if kind == "array":
@@ -466,6 +469,9 @@ class _Loader(pickle.Unpickler):
         path = self.folder / "arrays" / pid[1]
         mode = "c" if path.stat().st_size >= MAPPED_BYTES else None
         loaded = np.load(path, mmap_mode=mode, allow_pickle=False)
+        # A plain ndarray over the same mapped pages: every slice of an np.memmap goes
+        # through Python-level __getitem__/__array_finalize__, about 400 per `match`.
+        loaded = loaded.view(np.ndarray)
         return growing.adopt(loaded, pid[2]) if len(pid) > 2 else loaded
 
     def _load_deferred(self, name: str):

@@ -107,3 +107,50 @@ def test_a_selective_filter_is_scanned_exactly(fitted):
         assert _ids(found) == _ids(exact.match(query.id, top=10, filters=filters))
     finally:
         approximate.first_stage_.exact_below = 0
+
+
+def test_one_index_per_country_holds_only_that_country(fitted):
+    approximate, _ = fitted
+    parts = approximate.first_stage_.parts
+    assert set(parts) == set(approximate.countries_)
+    for country, part in parts.items():
+        assert (approximate.countries_[part.rows] == country).all()
+    assert sum(len(part.rows) for part in parts.values()) == len(approximate.profiles_)
+
+
+def test_a_country_search_asks_only_for_what_is_wanted(fitted):
+    """Every found company passes the filter, and no more are fetched than the pool asks."""
+    approximate, _ = fitted
+    query = approximate.profiles_[2]
+    mask = approximate._mask(Filters(country="LV" if query.country == "KR" else "KR"))
+    found = approximate._approximate(2, mask)
+    assert mask[found].all()
+    want = approximate.candidates * 4  # OVERFETCH
+    assert want <= len(found) <= want + 1  # the one country's index, at its asked depth
+
+
+def test_a_company_without_needs_is_searched_by_topic():
+    """No seeks: every need fit sits at the floor, so stage 1 orders by the profile alone."""
+    from matchmaker.ranking.approximate import partner_query
+
+    seeks, offers, profile = np.zeros(4), np.ones(4) / 2, np.arange(4.0)
+    query = partner_query(seeks, offers, profile)
+    assert not query[:8].any() and (query[8:] == profile).all()
+    both = partner_query(np.ones(4), offers, profile)
+    assert both[:8].any()
+
+
+def test_saved_and_loaded_index_finds_the_same(fitted, tmp_path):
+    from matchmaker.ranking.approximate import FirstStage
+
+    approximate, _ = fitted
+    stage = approximate.first_stage_
+    countries = stage.save(tmp_path / "first_stage")
+    loaded = FirstStage.load(tmp_path / "first_stage", stage.size, countries)
+    loaded.exact_below = 0
+    query = approximate.profiles_[3]
+    mask = approximate._mask(Filters(country="LV" if query.country == "KR" else "KR"))
+    vector = np.concatenate(
+        [approximate.seek_vecs_[3], approximate.offer_vecs_[3], approximate.profile_vecs_[3]]
+    )
+    assert list(loaded.search(vector, 100, mask)) == list(stage.search(vector, 100, mask))

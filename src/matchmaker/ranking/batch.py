@@ -9,18 +9,16 @@ benchmarks/reports.py).
 from __future__ import annotations
 
 import os
-import threading
 from collections import deque
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
-from threadpoolctl import threadpool_limits
 
 from .signals import best_columns, other_country, rough_fit
+from .threads import one_thread_per_worker
 from .types import Filters, Match
 
 if TYPE_CHECKING:
@@ -53,7 +51,7 @@ def match_many(
         candidates_for(ranker, country, filters, cache)
     blocks = [positions[start : start + chunk] for start in range(0, len(positions), chunk)]
     workers = workers or usable_cpus()
-    with _thread_settings.one_per_worker(), ThreadPoolExecutor(workers) as pool:
+    with one_thread_per_worker(), ThreadPoolExecutor(workers) as pool:
         running: deque = deque()
         for block in blocks:
             running.append(pool.submit(match_block, ranker, block, top, filters, cache))
@@ -124,9 +122,7 @@ def coarse_block(
             ranker.profile_vecs_[queries] @ cands.profiles,
         )
         own = np.searchsorted(eligible, queries)  # never one's own partner
-        inside = (own < len(eligible)) & (
-            eligible[np.minimum(own, len(eligible) - 1)] == queries
-        )
+        inside = (own < len(eligible)) & (eligible[np.minimum(own, len(eligible) - 1)] == queries)
         rough[np.flatnonzero(inside), own[inside]] = -np.inf
         top = best_columns(rough, ranker.candidates)
         for row, k in enumerate(members):
@@ -152,39 +148,3 @@ def usable_cpus() -> int:
     if hasattr(os, "sched_getaffinity"):
         return len(os.sched_getaffinity(0))
     return os.cpu_count() or 1
-
-
-class _ThreadSettings:
-    """Single-threaded BLAS and torch while batches run, restored when the last one ends.
-
-    The settings are process-wide, so concurrent batches (two report jobs in the
-    web app) share one counter: the first sets them, the last restores them.
-    """
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._users = 0
-        self._torch_threads = 1
-        self._blas_limits: threadpool_limits | None = None
-
-    @contextmanager
-    def one_per_worker(self) -> Iterator[None]:
-        import torch
-
-        with self._lock:
-            if self._users == 0:
-                self._torch_threads = torch.get_num_threads()
-                torch.set_num_threads(1)
-                self._blas_limits = threadpool_limits(limits=1, user_api="blas")
-            self._users += 1
-        try:
-            yield
-        finally:
-            with self._lock:
-                self._users -= 1
-                if self._users == 0:
-                    torch.set_num_threads(self._torch_threads)
-                    self._blas_limits.restore_original_limits()
-
-
-_thread_settings = _ThreadSettings()

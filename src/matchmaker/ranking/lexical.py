@@ -242,7 +242,7 @@ def fit_lexical(ranker, out: ArrayFolder | None = None, chunk: int = 5_000) -> N
     ranker.lex_offers_ = transform(ranker.vectorizer_, offers, out, chunk)
     ranker.lex_seeks_ = transform(ranker.vectorizer_, seeks, out, chunk)
     for matrix in (ranker.lex_profiles_, ranker.lex_offers_, ranker.lex_seeks_):
-        matrix.sort_indices()  # _shared_terms looks terms up by binary search
+        matrix.sort_indices()  # shared_terms looks terms up by binary search
 
 
 def transform(vectorizer: TfidfVectorizer, texts: Sequence[str], out: ArrayFolder | None,
@@ -274,6 +274,20 @@ def lookup(keys: np.ndarray, values: np.ndarray, wanted: np.ndarray) -> np.ndarr
         return np.zeros(len(wanted))
     at = np.minimum(np.searchsorted(keys, wanted), len(keys) - 1)
     return np.where(keys[at] == wanted, values[at], 0.0)
+
+
+def shared_terms(
+    term_names: np.ndarray,
+    left: tuple[np.ndarray, np.ndarray],
+    right: tuple[np.ndarray, np.ndarray],
+    limit: int = 4,
+) -> list[str]:
+    """Terms that carry the lexical match, heaviest first (rows as (columns, weights))."""
+    columns, values = right
+    weight = lookup(*left, columns) * values
+    found = np.flatnonzero(weight > 0)
+    order = found[np.argsort(-weight[found], kind="stable")[:limit]]
+    return [str(term_names[columns[i]]) for i in order]
 
 
 def csr_row(matrix, i: int) -> tuple[np.ndarray, np.ndarray]:

@@ -41,7 +41,7 @@ from .array_files import ArrayFolder
 from .dense_fit import FIT_CHUNK, VectorInput, fit_dense
 from .explaining import Explanation, Reasons, explain_match, explain_similar
 from .fit import fit_label
-from .lexical import csr_row, fit_lexical, lookup
+from .lexical import csr_row, fit_lexical, shared_terms
 from .phrases import best_pairs
 from .signals import (
     above_average,
@@ -55,6 +55,7 @@ from .signals import (
     standardise,
     top_k,
 )
+from .threads import one_blas_thread
 from .types import Filters, Match, QueryResult, Weights
 
 
@@ -140,7 +141,9 @@ class PartnerRanker(Estimator):
         """The approximate stage-1 index from ``approximate_from`` profiles, else None (exact)."""
         if len(self.profiles_) < self.approximate_from:
             return None
-        return FirstStage.build(self.offer_vecs_, self.seek_vecs_, self.profile_vecs_)
+        return FirstStage.build(
+            self.offer_vecs_, self.seek_vecs_, self.profile_vecs_, self.countries_
+        )
 
     def _fit_lexical(self, out: ArrayFolder | None, chunk: int) -> None:
         """TF-IDF and BM25 over every profile's text (:func:`lexical.fit_lexical`)."""
@@ -161,7 +164,8 @@ class PartnerRanker(Estimator):
         if filters.country is None:
             filters = Filters(**{**asdict(filters), "country": other_country(query.country)})
         mask = self._mask(filters, exclude={company_id})
-        return self._rank_partner(a, mask, top)
+        with one_blas_thread():
+            return self._rank_partner(a, mask, top)
 
     def query(
         self, text: str, country: str | None = None, top: int = 10, filters: Filters | None = None
@@ -174,7 +178,8 @@ class PartnerRanker(Estimator):
         that reading with the matches, so no front end parses the text again.
         """
         self._check_fitted()
-        return free_text.query(self, text, country, top, filters)
+        with one_blas_thread():
+            return free_text.query(self, text, country, top, filters)
 
     def similar(
         self, company_id: str, top: int = 10, filters: Filters | None = None
@@ -183,6 +188,11 @@ class PartnerRanker(Estimator):
         self._check_fitted()
         a = self._position(company_id)
         mask = self._mask(filters or Filters(), exclude={company_id})
+        with one_blas_thread():
+            return self._similar(a, mask, top)
+
+    def _similar(self, a: int, mask: np.ndarray, top: int) -> list[Match]:
+        """Whole-profile cosine plus peer vocabulary, best first."""
         w = self.weights_
         dense = self.profile_vecs_ @ self.profile_vecs_[a]
         lexical = (self.lex_peers_ @ self.lex_peers_[a].T).toarray().ravel()
@@ -216,7 +226,6 @@ class PartnerRanker(Estimator):
         return batch.match_many(self, company_ids, top, filters, chunk, workers)
 
     # -- partner ranking ------------------------------------------------------
-
 
     def _rank_partner(self, a: int, mask: np.ndarray, top: int) -> list[Match]:
         pool = self._coarse(a, mask)
@@ -352,6 +361,7 @@ class PartnerRanker(Estimator):
         seeks_of_a = csr_row(self.lex_seeks_, a)
         offers_of_a = csr_row(self.lex_offers_, a)
         a_meets_needs = self._what_meets_needs(a)
+        terms = self.term_names_
         return [
             Explanation(
                 need_pairs=best_pairs(
@@ -370,14 +380,12 @@ class PartnerRanker(Estimator):
                         * max(0.0, float(self.seek_vecs_[a] @ self.seek_vecs_[b]))
                     )
                 ),
-                shared_terms=self._shared_terms(seeks_of_a, csr_row(self.lex_offers_, b))
-                + self._shared_terms(offers_of_a, csr_row(self.lex_seeks_, b)),
+                shared_terms=shared_terms(terms, seeks_of_a, csr_row(self.lex_offers_, b))
+                + shared_terms(terms, offers_of_a, csr_row(self.lex_seeks_, b)),
                 cutoffs=self.cutoffs_,
             )
             for b in chosen
         ]
-
-    # -- free-text ranking ----------------------------------------------------
 
     # -- free-text ranking ----------------------------------------------------
 
@@ -431,19 +439,6 @@ class PartnerRanker(Estimator):
                     or (filters.min_employees and (p.employees or 0) < filters.min_employees)
                 )
         return mask
-
-    def _shared_terms(
-        self,
-        left: tuple[np.ndarray, np.ndarray],
-        right: tuple[np.ndarray, np.ndarray],
-        limit: int = 4,
-    ) -> list[str]:
-        """Terms that carry the lexical match, heaviest first (rows as (columns, weights))."""
-        columns, values = right
-        weight = lookup(*left, columns) * values
-        found = np.flatnonzero(weight > 0)
-        order = found[np.argsort(-weight[found], kind="stable")[:limit]]
-        return [str(self.term_names_[columns[i]]) for i in order]
 
     def _result(self, b: int, score: float, parts: dict[str, float], reasons: Reasons) -> Match:
         """A result: the short reasons by default, the full list and score parts beside them.

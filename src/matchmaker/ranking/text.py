@@ -17,7 +17,7 @@ from ..role_fit import TextRoles
 from ..texts import matching_phrases
 from .approximate import OVERFETCH, text_queries
 from .explaining import Explanation, explain_query
-from .lexical import csr_row
+from .lexical import csr_row, shared_terms
 from .phrases import best_pairs, offers_alike
 from .signals import above_average, harmonic, no_role_fit, role_fit, standardise, top_k
 from .text_queries import TextQuery, parse_text_query
@@ -88,7 +88,9 @@ def rank_text(
                 offers if len(offers) else needs,
             ),
             competitor=offers_alike(offers, ranker.offer_phrases_.gather(np.array([b]))),
-            shared_terms=ranker._shared_terms(lex_query, csr_row(ranker.lex_profiles_, b)),
+            shared_terms=shared_terms(
+                ranker.term_names_, lex_query, csr_row(ranker.lex_profiles_, b)
+            ),
             roles=ranker.role_fit_.text_pair(roles, b),
             focus=ranker.focus_fit_.text_pair(parsed.text, b),
             parts=result_parts,
