@@ -22,9 +22,10 @@ later process with the same revision and model loads it:
   with the same revision number is never answered from another one's state.
 
 A full fit can also write itself here as it fits (:func:`fit_and_save`): the
-vectors are read a chunk of companies at a time and the field matrices and phrase
-tables appended to their ``.npy`` files in the new folder (ranking.dense_fit);
-saving then adopts those files instead of writing the arrays again. The folder
+vectors are read a chunk of companies at a time and the field matrices, phrase
+tables and TF-IDF matrices appended to their ``.npy`` files in the new folder
+(ranking.dense_fit, ranking.array_files); saving then adopts those files instead
+of writing the arrays again. The folder
 is the same, byte for byte, and no whole matrix is ever in memory, so a million
 companies fit on one machine (issue 14; docs/benchmarks.md).
 
@@ -168,9 +169,10 @@ def fit_and_save(
     fitted ranker and the folder (None when nothing was saved).
 
     The same folder as ``save(ranker.fit(profiles, vectors), ...)``, byte for byte,
-    but the vectors are read ``chunk`` companies at a time and the field matrices
-    and phrase tables go to their files as they are built (ranking.dense_fit), so
-    the fit holds none of them whole: a million companies fit on one machine
+    but the vectors are read ``chunk`` companies at a time and the field matrices,
+    phrase tables and TF-IDF matrices go to their files as they are built
+    (ranking.dense_fit, ranking.array_files), so the fit holds none of them whole
+    and a million companies fit on one machine
     (issue 14). ``still_current`` is asked once the fit is done: if it says no
     (the database moved on meanwhile), nothing is saved. A folder that cannot be
     written means a fit in memory, as a failed save always did.
