@@ -439,7 +439,7 @@ def vector_chunks(
     The same numbers as make_vectors (the sample encoded text by text, the rest
     composed from the same piece vectors), but only the piece vectors (a few
     thousand) and the sample's are held: a fit reads a million profiles' vectors
-    a chunk at a time instead of from one dict of 17 GB (ranking.dense_fit).
+    a chunk at a time instead of from one dict of 15 GB (ranking.dense_fit).
     """
     say = progress or (lambda _message: None)
     head, tail = list(profiles[:sample]), profiles[sample:]

@@ -219,7 +219,7 @@ def vector_source(store: Store, model_id: str) -> VectorChunks:
     """The vectors of a chunk of profiles, read when the fit asks for them.
 
     A fit reads them a chunk at a time (ranking.dense_fit), so a million companies'
-    vectors (17 GB with multilingual-e5-small) are never in memory at once.
+    vectors (15 GB with multilingual-e5-small) are never in memory at once.
     """
 
     def read(part: Sequence[Profile]) -> dict[str, dict[str, np.ndarray]]:
