@@ -3,9 +3,9 @@
 A fit turns every company's vectors into four field matrices (one row per
 company) and two phrase tables (every offer and seek phrase stacked). Built from
 one dict of every company's arrays, the input alone is 15 GB at a million
-companies with multilingual-e5-small (1.5 GB measured at 100k), and the matrices as
-much again. So the
-vectors are read a chunk of companies at a time, from whatever holds them:
+companies with multilingual-e5-small (1.5 GB measured at 100k), and the matrices
+as much again. So the vectors are read a chunk of companies at a time, from
+whatever holds them:
 
 * a mapping ``vectors[field][company_id]`` (what tests and evaluation pass), or
 * a callable that returns that mapping for one chunk of profiles (the database,
