@@ -48,9 +48,10 @@ TOPICALITY = 0.2
 #: Rows added to the index per call: bounds the temporary concatenated matrix.
 ADD_BLOCK = 50_000
 #: Search breadth (usearch's expansion) per company fetched. At 100k synthetic profiles
-#: with the model's vectors, 1.5 found the exact 300 candidates in full for 69 of 80
-#: queries against 57 at 1.0, at the same median search time (docs/benchmarks.md).
-EXPANSION = 1.5
+#: with the model's vectors, the final top 10 equalled exact stage 1's for 164 / 183 /
+#: 192 / 194 / 195 of 200 `match` queries at 1.0 / 1.5 / 2.0 / 2.5 / 3.0, for 18.1 /
+#: 18.6 / 20.3 / 22.4 / 24.4 ms of CPU per call (median; docs/benchmarks.md).
+EXPANSION = 2.0
 #: A country whose eligible companies number at most this many times the fetch is
 #: scored in full by the exact stage-1 formula rather than searched.
 SCAN_SHARE = 2
