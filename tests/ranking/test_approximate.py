@@ -154,3 +154,55 @@ def test_saved_and_loaded_index_finds_the_same(fitted, tmp_path):
         [approximate.seek_vecs_[3], approximate.offer_vecs_[3], approximate.profile_vecs_[3]]
     )
     assert list(loaded.search(vector, 100, mask)) == list(stage.search(vector, 100, mask))
+
+
+def _stage_of(ranker):
+    from matchmaker.ranking.approximate import FirstStage
+
+    return FirstStage.build(
+        ranker.offer_vecs_, ranker.seek_vecs_, ranker.profile_vecs_, ranker.countries_
+    )
+
+
+def test_a_projection_is_never_kept_unmeasured(fitted):
+    """600 companies a country: too few to measure recall on, so the full vectors."""
+    approximate, _ = fitted
+    assert approximate.first_stage_.projection is None
+
+
+def test_a_projection_is_kept_only_when_it_finds_the_exact_candidates(fitted, monkeypatch):
+    from matchmaker.ranking import approximate as module
+    from matchmaker.ranking import projection
+
+    ranker, _ = fitted
+    monkeypatch.setattr(projection, "CALIBRATION_FETCH", 100)  # measurable at 600 a country
+    monkeypatch.setattr(projection, "CALIBRATION_POOL", 25)
+    monkeypatch.setattr(module, "REQUIRED_RECALL", 1.01)  # no index can: the full vectors
+    assert _stage_of(ranker).projection is None
+    monkeypatch.setattr(module, "REQUIRED_RECALL", 0.0)  # any: the narrowest width
+    stage = _stage_of(ranker)
+    assert stage.projection is not None and stage.projection.width == projection.WIDTHS[0]
+    assert {part.index.ndim for part in stage.parts.values()} == {projection.WIDTHS[0]}
+
+
+def test_a_projected_index_is_saved_and_searched_like_the_full_one(fitted, monkeypatch, tmp_path):
+    from matchmaker.ranking import approximate as module
+    from matchmaker.ranking import projection
+    from matchmaker.ranking.approximate import FirstStage
+
+    ranker, _ = fitted
+    monkeypatch.setattr(projection, "CALIBRATION_FETCH", 100)
+    monkeypatch.setattr(projection, "CALIBRATION_POOL", 25)
+    monkeypatch.setattr(module, "REQUIRED_RECALL", 0.0)
+    stage = _stage_of(ranker)
+    stage.exact_below = 0
+    countries = stage.save(tmp_path / "first_stage")
+    loaded = FirstStage.load(tmp_path / "first_stage", stage.size, countries)
+    loaded.exact_below = 0
+    assert np.array_equal(loaded.projection.matrix, stage.projection.matrix)
+    query = ranker.profiles_[4]
+    mask = ranker._mask(Filters(country="LV" if query.country == "KR" else "KR"))
+    vector = np.concatenate([ranker.seek_vecs_[4], ranker.offer_vecs_[4], ranker.profile_vecs_[4]])
+    found = loaded.search(vector, 100, mask)
+    assert list(found) == list(stage.search(vector, 100, mask))
+    assert mask[found].all() and len(found) >= 100

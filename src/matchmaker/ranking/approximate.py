@@ -28,9 +28,20 @@ scanned exactly instead, which is then both faster and complete.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+
+from .projection import (
+    CALIBRATION_QUERIES,
+    REQUIRED_RECALL,
+    SVD_SAMPLE,
+    WIDTHS,
+    Projection,
+    measurable,
+    recall,
+)
 
 #: Profiles from which stage 1 is approximate; below it, the exact scan (the shipped data
 #: and every test set stay exact, so their figures do not move).
@@ -48,9 +59,10 @@ TOPICALITY = 0.2
 #: Rows added to the index per call: bounds the temporary concatenated matrix.
 ADD_BLOCK = 50_000
 #: Search breadth (usearch's expansion) per company fetched. At 100k synthetic profiles
-#: with the model's vectors, 1.5 found the exact 300 candidates in full for 69 of 80
-#: queries against 57 at 1.0, at the same median search time (docs/benchmarks.md).
-EXPANSION = 1.5
+#: with the model's vectors, the final top 10 equalled exact stage 1's for 164 / 183 /
+#: 192 / 194 / 195 of 200 `match` queries at 1.0 / 1.5 / 2.0 / 2.5 / 3.0, for 18.1 /
+#: 18.6 / 20.3 / 22.4 / 24.4 ms of CPU per call (median; docs/benchmarks.md).
+EXPANSION = 2.0
 #: A country whose eligible companies number at most this many times the fetch is
 #: scored in full by the exact stage-1 formula rather than searched.
 SCAN_SHARE = 2
@@ -68,9 +80,17 @@ class FirstStage:
     wanted (docs/benchmarks.md, "Approximate stage 1 per country").
     """
 
-    def __init__(self, parts: dict[str, Part], size: int, exact_below: int = EXACT_BELOW):
+    def __init__(
+        self,
+        parts: dict[str, Part],
+        size: int,
+        exact_below: int = EXACT_BELOW,
+        projection: Projection | None = None,
+    ):
         self.parts = parts
         self.size = size
+        #: what narrows a query to the index's vectors; None: the index holds them in full
+        self.projection = projection
         #: eligible companies below which search() asks for the exact scan
         self.exact_below = exact_below
 
@@ -78,12 +98,58 @@ class FirstStage:
     def build(
         cls, offers: np.ndarray, seeks: np.ndarray, profiles: np.ndarray, countries: np.ndarray
     ) -> FirstStage:
-        """An index for each country's rows; their keys are positions in the whole ranker."""
-        parts = {
-            str(country): Part.build(np.flatnonzero(countries == country), offers, seeks, profiles)
-            for country in np.unique(countries)
-        }
-        return cls(parts, len(offers))
+        """An index for each country's rows; their keys are positions in the whole ranker.
+
+        The narrowest projection (ranking.projection) whose indexes find the exact
+        candidates of sample queries is kept; if none does, the full vectors.
+        """
+
+        def full(rows: np.ndarray) -> np.ndarray:
+            return np.hstack([offers[rows], seeks[rows], profiles[rows]]).astype(np.float32)
+
+        groups = {str(c): np.flatnonzero(countries == c) for c in np.unique(countries)}
+        sample = np.random.default_rng(0).permutation(len(offers))[:SVD_SAMPLE]
+        for width in [*WIDTHS, None]:
+            if width is not None and width >= 3 * offers.shape[1]:
+                continue
+            projection = None if width is None else Projection.fit(full(np.sort(sample)), width)
+            parts = {
+                country: Part.build(rows, _narrowed(full, projection))
+                for country, rows in groups.items()
+            }
+            stage = cls(parts, len(offers), projection=projection)
+            if projection is None or stage.recall_holds(full, seeks, offers, profiles, countries):
+                return stage
+        raise AssertionError("unreachable: the full vectors are always kept")
+
+    def recall_holds(self, full, seeks, offers, profiles, countries) -> bool:
+        """Whether every country index large enough to measure finds the exact candidates of
+        sample queries; False when none is (a projection is never kept unmeasured)."""
+        rng = np.random.default_rng(1)
+        measured = False
+        for country, part in self.parts.items():
+            askers = np.flatnonzero((countries != country) & seeks.any(1) & offers.any(1))
+            if not measurable(part.rows) or len(askers) == 0:
+                continue
+            chosen = rng.choice(askers, min(CALIBRATION_QUERIES, len(askers)), replace=False)
+            queries = np.stack(
+                [partner_query(seeks[i], offers[i], profiles[i]) for i in chosen]
+            ).astype(np.float32)
+            if recall(self._searcher(part), full, part.rows, queries) < REQUIRED_RECALL:
+                return False
+            measured = True
+        return measured
+
+    def _searcher(self, part: Part):
+        def search(query: np.ndarray, k: int) -> np.ndarray:
+            part.index.expansion_search = max(int(EXPANSION * k), 64)
+            return np.asarray(part.index.search(self._narrow(query), k).keys).astype(np.int64)
+
+        return search
+
+    def _narrow(self, query: np.ndarray) -> np.ndarray:
+        query = np.asarray(query, dtype=np.float32)
+        return query if self.projection is None else self.projection.apply(query)
 
     def save(self, folder: Path) -> list[str]:
         """Each country's index and rows in ``folder`` (created); the countries, in file order.
@@ -93,13 +159,17 @@ class FirstStage:
         folder.mkdir(exist_ok=True)
         for number, part in enumerate(self.parts.values()):
             part.save(folder, str(number))
+        if self.projection is not None:
+            np.save(folder / "projection.npy", self.projection.matrix, allow_pickle=False)
         return list(self.parts)
 
     @classmethod
     def load(cls, folder: Path, size: int, countries: list[str]) -> FirstStage:
         """The saved indexes, memory-mapped: pages are read as searches touch them."""
         parts = {country: Part.load(folder, str(n)) for n, country in enumerate(countries)}
-        return cls(parts, size)
+        saved = folder / "projection.npy"
+        projection = Projection(np.load(saved, allow_pickle=False)) if saved.is_file() else None
+        return cls(parts, size, projection=projection)
 
     def search(self, query: np.ndarray, want: int, mask: np.ndarray) -> np.ndarray | None:
         """Positions of about ``want`` best companies passing ``mask``, sorted; None: scan.
@@ -113,7 +183,7 @@ class FirstStage:
         if eligible < self.exact_below or eligible == 0:
             return None
         found = [self._added(mask)]
-        query = query.astype(np.float32)
+        query = self._narrow(query)
         for part in self.parts.values():
             keys = part.search(query, want, mask)
             if keys is None:
@@ -139,19 +209,24 @@ class Part:
         self.rows = rows
 
     @classmethod
-    def build(
-        cls, rows: np.ndarray, offers: np.ndarray, seeks: np.ndarray, profiles: np.ndarray
-    ) -> Part:
-        """Index ``rows``; half precision halves the memory with no measured recall loss."""
+    def build(cls, rows: np.ndarray, vectors: Callable[[np.ndarray], np.ndarray]) -> Part:
+        """Index ``rows`` (``vectors(rows)`` as the index holds them), in half precision:
+        half the memory with no measured recall loss."""
         from usearch.index import Index
 
-        index = Index(
-            ndim=3 * offers.shape[1], metric="ip", dtype="f16", connectivity=16, expansion_add=128
-        )
+        index = None
         for start in range(0, len(rows), ADD_BLOCK):
             block = rows[start : start + ADD_BLOCK]
-            vectors = np.hstack([offers[block], seeks[block], profiles[block]])
-            index.add(block, vectors.astype(np.float32), threads=os.cpu_count() or 1)
+            values = vectors(block)
+            if index is None:
+                index = Index(
+                    ndim=values.shape[1],
+                    metric="ip",
+                    dtype="f16",
+                    connectivity=16,
+                    expansion_add=128,
+                )
+            index.add(block, values, threads=os.cpu_count() or 1)
         return cls(index, rows)
 
     def save(self, folder: Path, name: str) -> None:
@@ -189,6 +264,15 @@ class Part:
             fetch *= 2
             if fetch > LARGEST_SEARCH:
                 return None
+
+
+def _narrowed(
+    full: Callable[[np.ndarray], np.ndarray], projection: Projection | None
+) -> Callable[[np.ndarray], np.ndarray]:
+    """``full``, then the projection if there is one."""
+    if projection is None:
+        return full
+    return lambda rows: projection.apply(full(rows))
 
 
 def partner_query(seeks: np.ndarray, offers: np.ndarray, profile: np.ndarray) -> np.ndarray:
