@@ -78,6 +78,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "matchmaker.indexing",
             "matchmaker.fitted_state",
             "matchmaker.saved_parts",
+            "matchmaker.work_folders",
         ),
     ),
     (

@@ -51,14 +51,13 @@ import logging
 import os
 import pickle
 import shutil
-import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
 
-from . import __version__
+from . import __version__, work_folders
 from .profiles import Profile
 from .ranking import LearnedScorer, PartnerRanker, growing
 from .ranking.approximate import FirstStage
@@ -185,41 +184,50 @@ def fit_and_save(
     if work is None:
         return ranker.fit(profiles, vectors, chunk=chunk), None
     try:
-        ranker.fit(profiles, vectors, out=ArrayFolder(work / "arrays", MAPPED_BYTES), chunk=chunk)
+        ranker.fit(
+            profiles, vectors, out=ArrayFolder(work.path / "arrays", MAPPED_BYTES), chunk=chunk
+        )
     except OSError as exc:  # a full disk while writing the arrays: fit in memory instead
-        log.info("could not write the fit's arrays in %s: %s", work, exc)
-        shutil.rmtree(work, ignore_errors=True)
+        log.info("could not write the fit's arrays in %s: %s", work.path, exc)
+        work.discard()
         return ranker.fit(profiles, vectors, chunk=chunk), None
     except BaseException:
-        shutil.rmtree(work, ignore_errors=True)
+        work.discard()
         raise
     if still_current is not None and not still_current():
-        shutil.rmtree(work, ignore_errors=True)  # the mapped files live on while mapped
+        work.discard()  # the mapped files live on while mapped
         return ranker, None
     return ranker, _finish(ranker, root, key, work)
 
 
-def _new_work_folder(root: Path, key: str) -> Path | None:
-    """A fresh temporary folder for state ``key`` (with its arrays/ folder), or None."""
+def _new_work_folder(root: Path, key: str) -> work_folders.WorkFolder | None:
+    """A fresh hidden folder for state ``key`` (with its arrays/ folder), locked, or None.
+
+    Locked (work_folders) so that another process finishing its save meanwhile
+    does not sweep it: a fit writing its arrays keeps it for the whole fit.
+    """
     try:
         root.mkdir(exist_ok=True)
-        work = Path(tempfile.mkdtemp(prefix=f".{key}-", dir=root))
-        (work / "arrays").mkdir()
+        work = work_folders.create(root, key)
+        (work.path / "arrays").mkdir()
     except OSError as exc:
         log.info("could not save the fitted ranker in %s: %s", root, exc)
         return None
     return work
 
 
-def _finish(ranker: PartnerRanker, root: Path, key: str, work: Path) -> Path | None:
+def _finish(
+    ranker: PartnerRanker, root: Path, key: str, work: work_folders.WorkFolder
+) -> Path | None:
     """Write the ranker into ``work`` and rename it into place as state ``key``."""
     final = root / key
     try:
-        _write(ranker, work)
-        os.rename(work, final)
+        _write(ranker, work.path)
+        work.release()
+        os.rename(work.path, final)
     except OSError as exc:
         log.info("could not save the fitted ranker in %s: %s", root, exc)
-        shutil.rmtree(work, ignore_errors=True)
+        work.discard()
         return final if final.is_dir() else None  # another process may have won the race
     _remove_others(root, keep=key)
     return final
@@ -482,7 +490,12 @@ class _Loader(pickle.Unpickler):
 
 
 def _remove_others(root: Path, keep: str) -> None:
-    """Older states (and leftovers of interrupted saves) of this database."""
+    """Older states of this database, and leftovers of saves and fits that were interrupted.
+
+    A hidden folder another process is still writing is left alone (work_folders):
+    before, a save finishing here removed a running ``fit_and_save``'s folder, and
+    that fit fell back to fitting in memory.
+    """
     for entry in root.iterdir():
-        if entry.name != keep and entry.is_dir():
+        if entry.name != keep and entry.is_dir() and work_folders.abandoned(entry):
             shutil.rmtree(entry, ignore_errors=True)

@@ -119,3 +119,14 @@ def test_vectors_of_another_width_are_refused_clearly(profiles_and_vectors):
         fit_dense(profiles, reader(mixed), chunk=4)
     with pytest.raises(InvalidInput, match="chunk size"):
         fit_dense(profiles, vectors, chunk=0)
+
+
+def test_phrase_vectors_of_another_width_are_refused_in_files_too(profiles_and_vectors, tmp_path):
+    """A file takes rows of any width: the check must come before the write."""
+    profiles, vectors = profiles_and_vectors
+    odd = next(p.id for p in profiles if p.id in vectors["offer_phrases"])
+    mixed = {f: dict(rows) for f, rows in vectors.items()}
+    mixed["offer_phrases"][odd] = np.ones((2, 384), dtype=np.float32)
+    for out in (None, ArrayFolder(tmp_path)):
+        with pytest.raises(InvalidInput, match=f"vectors of {odd} have shape"):
+            fit_dense(profiles, reader(mixed), out, chunk=5)

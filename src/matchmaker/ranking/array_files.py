@@ -129,7 +129,10 @@ class CsrFile:
     def add(self, block) -> None:
         """Rows below the ones added so far (a SciPy CSR matrix of the same columns)."""
         if self.entries + len(block.indices) > np.iinfo(self.index_dtype).max:
-            raise ValueError("too many entries for 32-bit indices: fit in memory instead")
+            raise ValueError(
+                f"a sparse matrix of more than {np.iinfo(self.index_dtype).max:,} entries: "
+                "the bounded fit writes 32-bit indices"
+            )
         self.data.add(block.data)
         self.indices.add(block.indices)
         self.indptr.add(block.indptr[1:].astype(np.int64) + self.entries)

@@ -81,7 +81,7 @@ def fit_dense(
         for name, rows in fields.items():
             rows.add(field_rows(part, found.get(name, {}), dim))
         for kind, table in phrases.items():
-            table.add(part, found.get(kind, {}))
+            table.add(part, found.get(kind, {}), dim)
     if dim is None:  # no vector at all: one zero column, as before
         dim = 1
         for rows in fields.values():
@@ -139,12 +139,13 @@ class _PhraseOut:
     def add_empty(self, companies: int) -> None:
         self.lengths.extend([0] * companies)
 
-    def add(self, part: Sequence[Profile], found: Mapping[str, np.ndarray]) -> None:
+    def add(self, part: Sequence[Profile], found: Mapping[str, np.ndarray], dim: int) -> None:
         blocks = []
         for profile in part:
             block = found.get(profile.id)
             n = 0 if block is None or block.size == 0 else len(block)
             if n:
+                _check_width(block, dim, profile.id)  # a file takes rows of any width
                 blocks.append(block)
             self.lengths.append(n)
         if blocks:
