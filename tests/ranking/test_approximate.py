@@ -206,3 +206,50 @@ def test_a_projected_index_is_saved_and_searched_like_the_full_one(fitted, monke
     found = loaded.search(vector, 100, mask)
     assert list(found) == list(stage.search(vector, 100, mask))
     assert mask[found].all() and len(found) >= 100
+
+
+def _random_stage(rows: int = 6000, dim: int = 16):
+    """A one-country stage over random unit vectors (no ranker needed), always searched."""
+    from matchmaker.ranking.approximate import FirstStage
+
+    rng = np.random.default_rng(7)
+
+    def unit(n: int) -> np.ndarray:
+        vectors = rng.standard_normal((n, dim)).astype(np.float32)
+        return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+
+    stage = FirstStage.build(unit(rows), unit(rows), unit(rows), np.array(["KR"] * rows))
+    stage.exact_below = 0
+    return stage, rng.standard_normal(3 * dim).astype(np.float32)
+
+
+def test_concurrent_searches_keep_their_own_breadth():
+    """usearch keeps the search breadth on the index, shared by every web thread: a narrow
+    search in one thread must not narrow a wide one running in another."""
+    import threading
+
+    stage, query = _random_stage()
+    mask = np.ones(stage.size, dtype=bool)
+    wide = stage.search(query, 300, mask)
+    part = stage.parts["KR"]
+    part.index.expansion_search = 64  # what a narrow search leaves behind
+    assert not np.array_equal(np.sort(part.index.search(query, 300).keys), wide)  # it matters
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as the interpreter can
+    stop = threading.Event()
+
+    def narrow() -> None:
+        while not stop.is_set():
+            stage.search(query, 10, mask)
+
+    other = threading.Thread(target=narrow)
+    other.start()
+    try:
+        differed = sum(
+            not np.array_equal(stage.search(query, 300, mask), wide) for _ in range(1000)
+        )
+    finally:
+        stop.set()
+        other.join()
+        sys.setswitchinterval(interval)
+    assert differed == 0  # 6 of 300 differed when the breadth was set outside a lock

@@ -28,6 +28,7 @@ scanned exactly instead, which is then both faster and complete.
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -142,8 +143,7 @@ class FirstStage:
 
     def _searcher(self, part: Part):
         def search(query: np.ndarray, k: int) -> np.ndarray:
-            part.index.expansion_search = max(int(EXPANSION * k), 64)
-            return np.asarray(part.index.search(self._narrow(query), k).keys).astype(np.int64)
+            return part.nearest(self._narrow(query), k)
 
         return search
 
@@ -207,6 +207,10 @@ class Part:
     def __init__(self, index, rows: np.ndarray):
         self.index = index
         self.rows = rows
+        #: usearch keeps the search breadth on the index, not per call, and every web
+        #: thread searches the same index: held from setting the breadth to the answer,
+        #: or another thread's narrower search can narrow this one mid-call
+        self._searching = threading.Lock()
 
     @classmethod
     def build(cls, rows: np.ndarray, vectors: Callable[[np.ndarray], np.ndarray]) -> Part:
@@ -255,8 +259,7 @@ class Part:
             return passing
         fetch = min(len(self.rows), int(np.ceil(want * len(self.rows) / len(passing))))
         while True:
-            self.index.expansion_search = max(int(EXPANSION * fetch), 64)
-            keys = np.asarray(self.index.search(query, fetch).keys).astype(np.int64)
+            keys = self.nearest(query, fetch)
             keys = keys[(keys >= 0) & (keys < len(mask))]  # unsigned: an empty slot reads -1
             found = keys[mask[keys]]
             if len(found) >= want or fetch >= len(self.rows):
@@ -264,6 +267,14 @@ class Part:
             fetch *= 2
             if fetch > LARGEST_SEARCH:
                 return None
+
+    def nearest(self, query: np.ndarray, count: int) -> np.ndarray:
+        """Keys of the ``count`` rows nearest ``query``, searched :data:`EXPANSION` times as
+        wide as the count (at least usearch's default 64)."""
+        with self._searching:
+            self.index.expansion_search = max(int(EXPANSION * count), 64)
+            keys = self.index.search(query, count).keys
+        return np.asarray(keys).astype(np.int64)
 
 
 def _narrowed(
