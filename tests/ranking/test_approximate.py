@@ -253,3 +253,18 @@ def test_concurrent_searches_keep_their_own_breadth():
         other.join()
         sys.setswitchinterval(interval)
     assert differed == 0  # 6 of 300 differed when the breadth was set outside a lock
+
+
+def test_a_search_deeper_than_the_largest_is_never_started(monkeypatch):
+    """Few passing rows in a large country ask for a fetch deeper than LARGEST_SEARCH from
+    the start: the exact scan, not a search through most of the graph."""
+    from matchmaker.ranking import approximate as module
+
+    stage, query = _random_stage()
+    mask = np.zeros(stage.size, dtype=bool)
+    mask[::20] = True  # 300 of 6,000 pass: a fetch of 100 needs 2,000 from the index
+    monkeypatch.setattr(module, "LARGEST_SEARCH", 1000)
+    assert stage.search(query, 100, mask) is None
+    monkeypatch.setattr(module, "LARGEST_SEARCH", 40_000)
+    found = stage.search(query, 100, mask)
+    assert found is not None and mask[found].all() and len(found) >= 100

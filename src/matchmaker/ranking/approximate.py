@@ -258,15 +258,14 @@ class Part:
         if len(passing) <= want * SCAN_SHARE:
             return passing
         fetch = min(len(self.rows), int(np.ceil(want * len(self.rows) / len(passing))))
-        while True:
+        while fetch <= LARGEST_SEARCH:  # deeper reads most of the graph: the scan is cheaper
             keys = self.nearest(query, fetch)
             keys = keys[(keys >= 0) & (keys < len(mask))]  # unsigned: an empty slot reads -1
             found = keys[mask[keys]]
             if len(found) >= want or fetch >= len(self.rows):
                 return found
             fetch *= 2
-            if fetch > LARGEST_SEARCH:
-                return None
+        return None
 
     def nearest(self, query: np.ndarray, count: int) -> np.ndarray:
         """Keys of the ``count`` rows nearest ``query``, searched :data:`EXPANSION` times as
