@@ -252,7 +252,7 @@ def test_concurrent_searches_keep_their_own_breadth():
         stop.set()
         other.join()
         sys.setswitchinterval(interval)
-    assert differed == 0  # 6 of 300 differed when the breadth was set outside a lock
+    assert differed == 0  # 6 of 300, then 19 of 1,000, when each search simply set it
 
 
 def test_a_search_deeper_than_the_largest_is_never_started(monkeypatch):
@@ -268,3 +268,32 @@ def test_a_search_deeper_than_the_largest_is_never_started(monkeypatch):
     monkeypatch.setattr(module, "LARGEST_SEARCH", 40_000)
     found = stage.search(query, 100, mask)
     assert found is not None and mask[found].all() and len(found) >= 100
+
+
+def test_searches_at_one_breadth_run_together_and_another_waits():
+    """Nearly every search agrees on the breadth: those run side by side (usearch releases
+    the GIL); one at another breadth waits until they are done, then sets its own."""
+    import threading
+
+    stage, _ = _random_stage(rows=200)
+    part = stage.parts["KR"]
+    release = threading.Event()
+
+    def search_at(breadth: int, entered: threading.Event, hold: threading.Event | None) -> None:
+        with part.breadth.set_to(breadth):
+            entered.set()
+            if hold is not None:
+                hold.wait(5)
+
+    def started(breadth: int, hold: threading.Event | None = None) -> threading.Event:
+        entered = threading.Event()
+        threading.Thread(target=search_at, args=(breadth, entered, hold), daemon=True).start()
+        return entered
+
+    assert started(300, release).wait(5)  # a search in flight at 300
+    assert started(300).wait(5)  # another at 300 starts at once
+    narrow = started(64)
+    assert not narrow.wait(0.3)  # one at 64 waits: it would change the running search
+    assert part.index.expansion_search == 300
+    release.set()
+    assert narrow.wait(5) and part.index.expansion_search == 64

@@ -29,7 +29,8 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -208,9 +209,8 @@ class Part:
         self.index = index
         self.rows = rows
         #: usearch keeps the search breadth on the index, not per call, and every web
-        #: thread searches the same index: held from setting the breadth to the answer,
-        #: or another thread's narrower search can narrow this one mid-call
-        self._searching = threading.Lock()
+        #: thread searches the same index: one thread's setting must not change another's
+        self.breadth = SearchBreadth(index)
 
     @classmethod
     def build(cls, rows: np.ndarray, vectors: Callable[[np.ndarray], np.ndarray]) -> Part:
@@ -270,10 +270,48 @@ class Part:
     def nearest(self, query: np.ndarray, count: int) -> np.ndarray:
         """Keys of the ``count`` rows nearest ``query``, searched :data:`EXPANSION` times as
         wide as the count (at least usearch's default 64)."""
-        with self._searching:
-            self.index.expansion_search = max(int(EXPANSION * count), 64)
+        with self.breadth.set_to(max(int(EXPANSION * count), 64)):
             keys = self.index.search(query, count).keys
         return np.asarray(keys).astype(np.int64)
+
+
+class SearchBreadth:
+    """usearch's search breadth (``expansion_search``), which it keeps on the index.
+
+    Set by one thread while another searches, it changes that search: a narrow
+    search made a concurrent wide one return other candidates (6 of 300 in
+    tests/ranking/test_approximate.py). A lock around every search would also
+    serialise the searches that agree, and nearly all do (a `match` across the
+    border fetches 1,200 whatever the company); usearch releases the GIL while it
+    searches, so those run side by side. Searches at the breadth in force start at
+    once; one at another breadth waits until none runs, and while it waits no new
+    search starts, so it is not starved.
+    """
+
+    def __init__(self, index):
+        self._index = index
+        self._turn = threading.Condition()
+        self._running = 0
+        self._waiting = 0
+
+    @contextmanager
+    def set_to(self, breadth: int) -> Iterator[None]:
+        """The index searches at ``breadth`` until the block ends."""
+        with self._turn:
+            if self._running and (breadth != self._index.expansion_search or self._waiting):
+                self._waiting += 1
+                self._turn.wait_for(lambda: self._running == 0)
+                self._waiting -= 1
+            if breadth != self._index.expansion_search:  # none running: no search changes
+                self._index.expansion_search = breadth
+            self._running += 1
+        try:
+            yield
+        finally:
+            with self._turn:
+                self._running -= 1
+                if self._running == 0:
+                    self._turn.notify_all()
 
 
 def _narrowed(
