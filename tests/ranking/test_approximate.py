@@ -252,7 +252,7 @@ def test_concurrent_searches_keep_their_own_breadth():
         stop.set()
         other.join()
         sys.setswitchinterval(interval)
-    assert differed == 0  # 6 of 300, then 19 of 1,000, when each search simply set it
+    assert differed == 0  # 6 of 300, then 15 of 1,000, when each search simply set it
 
 
 def test_a_search_deeper_than_the_largest_is_never_started(monkeypatch):
