@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 from mapped_arrays import memory_mapped
 
@@ -179,6 +180,21 @@ def test_a_loaded_fit_saves_again_as_it_was_fitted(store, hashing_embedder, tmp_
     assert [m.to_dict() for m in again.query("PCR kits", country="KR").matches] == [
         m.to_dict() for m in fitted.query("PCR kits", country="KR").matches
     ]
+
+
+def test_loaded_arrays_grow_in_place_mapped_or_not(store, hashing_embedder, tmp_path, monkeypatch):
+    """An incremental update appends into the spare rows of what was loaded, whether the
+    array was memory-mapped (large) or read whole (small, such as a CSR's indptr)."""
+    from matchmaker.ranking import growing
+
+    monkeypatch.setattr(fitted_state, "MAPPED_BYTES", 4096)  # the mini set's vectors: mapped
+    fitted_state._write(engine.build_ranker(store, hashing_embedder), tmp_path)
+    loaded = fitted_state._read(tmp_path, hashing_embedder, None)
+    small, large = loaded.lex_seeks_.indptr, loaded.offer_vecs_
+    assert not memory_mapped(small) and memory_mapped(large)
+    for array in (small, large):
+        grown = growing.grow(array, array[-1:])
+        assert np.shares_memory(grown, array)  # written into the spare rows, not copied
 
 
 def test_a_restarted_server_loads_the_saved_fit(store, hashing_embedder, tmp_db_path, monkeypatch):

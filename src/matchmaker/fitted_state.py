@@ -479,9 +479,12 @@ class _Loader(pickle.Unpickler):
         path = self.folder / "arrays" / pid[1]
         mode = "c" if path.stat().st_size >= MAPPED_BYTES else None
         loaded = np.load(path, mmap_mode=mode, allow_pickle=False)
-        # A plain ndarray over the same mapped pages: every slice of an np.memmap goes
-        # through Python-level __getitem__/__array_finalize__, about 400 per `match`.
-        loaded = loaded.view(np.ndarray)
+        # Mapped: a plain ndarray over the same pages, since every slice of an np.memmap goes
+        # through Python-level __getitem__/__array_finalize__ (about 400 per `match`).
+        # Read whole (small): an array of its own, since np.load hands out a view of its
+        # read buffer and numpy points slices of a plain view at the owner, so the array
+        # growing.adopt registers would not be their base and updates would copy it.
+        loaded = loaded.view(np.ndarray) if mode else loaded.copy()
         return growing.adopt(loaded, pid[2]) if len(pid) > 2 else loaded
 
     def _load_deferred(self, name: str):

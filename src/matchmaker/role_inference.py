@@ -205,21 +205,25 @@ _MARKET = _compile(MARKET_RULES + MARKET_RULES_MORE + ko_lv.MARKET_RULES)
 #: Texts whose rule hits are remembered per process: the same phrases are scanned again
 #: for every ranking they appear in (each result's reasons), about 1 ms per `match`.
 CACHED_TEXTS = 32_768
+#: Only phrases this short are remembered: whole descriptions, scanned once per fit,
+#: filled the caches with 108 MB at 40,000 profiles (session-9 review).
+CACHED_LENGTH = 200
 
 
 def roles_in(text: str) -> list[str]:
     """Roles named by words that say what an organisation is, in order of first mention."""
-    return list(_roles(text))
+    return list(_roles(text) if len(text) <= CACHED_LENGTH else _roles.__wrapped__(text))
 
 
 def wanted_roles_in(text: str) -> list[str]:
     """Roles a need or a seeks text asks for: relational phrases first, then kinds named."""
-    return list(_wanted_roles(text))
+    short = len(text) <= CACHED_LENGTH
+    return list(_wanted_roles(text) if short else _wanted_roles.__wrapped__(text))
 
 
 def markets_in(text: str) -> list[str]:
     """Markets named by place words in the text, in order of first mention."""
-    return list(_markets(text))
+    return list(_markets(text) if len(text) <= CACHED_LENGTH else _markets.__wrapped__(text))
 
 
 @functools.lru_cache(maxsize=CACHED_TEXTS)
@@ -230,7 +234,7 @@ def _roles(text: str) -> tuple[str, ...]:
 @functools.lru_cache(maxsize=CACHED_TEXTS)
 def _wanted_roles(text: str) -> tuple[str, ...]:
     wanted = _ordered_hits(text, _WANT)
-    for role in _roles(text):
+    for role in roles_in(text):
         if role not in wanted:
             wanted.append(role)
     return tuple(wanted)

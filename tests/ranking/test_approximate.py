@@ -206,3 +206,94 @@ def test_a_projected_index_is_saved_and_searched_like_the_full_one(fitted, monke
     found = loaded.search(vector, 100, mask)
     assert list(found) == list(stage.search(vector, 100, mask))
     assert mask[found].all() and len(found) >= 100
+
+
+def _random_stage(rows: int = 6000, dim: int = 16):
+    """A one-country stage over random unit vectors (no ranker needed), always searched."""
+    from matchmaker.ranking.approximate import FirstStage
+
+    rng = np.random.default_rng(7)
+
+    def unit(n: int) -> np.ndarray:
+        vectors = rng.standard_normal((n, dim)).astype(np.float32)
+        return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+
+    stage = FirstStage.build(unit(rows), unit(rows), unit(rows), np.array(["KR"] * rows))
+    stage.exact_below = 0
+    return stage, rng.standard_normal(3 * dim).astype(np.float32)
+
+
+def test_concurrent_searches_keep_their_own_breadth():
+    """usearch keeps the search breadth on the index, shared by every web thread: a narrow
+    search in one thread must not narrow a wide one running in another."""
+    import threading
+
+    stage, query = _random_stage()
+    mask = np.ones(stage.size, dtype=bool)
+    wide = stage.search(query, 300, mask)
+    part = stage.parts["KR"]
+    part.index.expansion_search = 64  # what a narrow search leaves behind
+    assert not np.array_equal(np.sort(part.index.search(query, 300).keys), wide)  # it matters
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as the interpreter can
+    stop = threading.Event()
+
+    def narrow() -> None:
+        while not stop.is_set():
+            stage.search(query, 10, mask)
+
+    other = threading.Thread(target=narrow)
+    other.start()
+    try:
+        differed = sum(
+            not np.array_equal(stage.search(query, 300, mask), wide) for _ in range(1000)
+        )
+    finally:
+        stop.set()
+        other.join()
+        sys.setswitchinterval(interval)
+    assert differed == 0  # 6 of 300, then 15 of 1,000, when each search simply set it
+
+
+def test_a_search_deeper_than_the_largest_is_never_started(monkeypatch):
+    """Few passing rows in a large country ask for a fetch deeper than LARGEST_SEARCH from
+    the start: the exact scan, not a search through most of the graph."""
+    from matchmaker.ranking import approximate as module
+
+    stage, query = _random_stage()
+    mask = np.zeros(stage.size, dtype=bool)
+    mask[::20] = True  # 300 of 6,000 pass: a fetch of 100 needs 2,000 from the index
+    monkeypatch.setattr(module, "LARGEST_SEARCH", 1000)
+    assert stage.search(query, 100, mask) is None
+    monkeypatch.setattr(module, "LARGEST_SEARCH", 40_000)
+    found = stage.search(query, 100, mask)
+    assert found is not None and mask[found].all() and len(found) >= 100
+
+
+def test_searches_at_one_breadth_run_together_and_another_waits():
+    """Nearly every search agrees on the breadth: those run side by side (usearch releases
+    the GIL); one at another breadth waits until they are done, then sets its own."""
+    import threading
+
+    stage, _ = _random_stage(rows=200)
+    part = stage.parts["KR"]
+    release = threading.Event()
+
+    def search_at(breadth: int, entered: threading.Event, hold: threading.Event | None) -> None:
+        with part.breadth.set_to(breadth):
+            entered.set()
+            if hold is not None:
+                hold.wait(5)
+
+    def started(breadth: int, hold: threading.Event | None = None) -> threading.Event:
+        entered = threading.Event()
+        threading.Thread(target=search_at, args=(breadth, entered, hold), daemon=True).start()
+        return entered
+
+    assert started(300, release).wait(5)  # a search in flight at 300
+    assert started(300).wait(5)  # another at 300 starts at once
+    narrow = started(64)
+    assert not narrow.wait(0.3)  # one at 64 waits: it would change the running search
+    assert part.index.expansion_search == 300
+    release.set()
+    assert narrow.wait(5) and part.index.expansion_search == 64

@@ -28,7 +28,9 @@ scanned exactly instead, which is then both faster and complete.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -142,8 +144,7 @@ class FirstStage:
 
     def _searcher(self, part: Part):
         def search(query: np.ndarray, k: int) -> np.ndarray:
-            part.index.expansion_search = max(int(EXPANSION * k), 64)
-            return np.asarray(part.index.search(self._narrow(query), k).keys).astype(np.int64)
+            return part.nearest(self._narrow(query), k)
 
         return search
 
@@ -207,6 +208,9 @@ class Part:
     def __init__(self, index, rows: np.ndarray):
         self.index = index
         self.rows = rows
+        #: usearch keeps the search breadth on the index, not per call, and every web
+        #: thread searches the same index: one thread's setting must not change another's
+        self.breadth = SearchBreadth(index)
 
     @classmethod
     def build(cls, rows: np.ndarray, vectors: Callable[[np.ndarray], np.ndarray]) -> Part:
@@ -254,16 +258,60 @@ class Part:
         if len(passing) <= want * SCAN_SHARE:
             return passing
         fetch = min(len(self.rows), int(np.ceil(want * len(self.rows) / len(passing))))
-        while True:
-            self.index.expansion_search = max(int(EXPANSION * fetch), 64)
-            keys = np.asarray(self.index.search(query, fetch).keys).astype(np.int64)
+        while fetch <= LARGEST_SEARCH:  # deeper reads most of the graph: the scan is cheaper
+            keys = self.nearest(query, fetch)
             keys = keys[(keys >= 0) & (keys < len(mask))]  # unsigned: an empty slot reads -1
             found = keys[mask[keys]]
             if len(found) >= want or fetch >= len(self.rows):
                 return found
             fetch *= 2
-            if fetch > LARGEST_SEARCH:
-                return None
+        return None
+
+    def nearest(self, query: np.ndarray, count: int) -> np.ndarray:
+        """Keys of the ``count`` rows nearest ``query``, searched :data:`EXPANSION` times as
+        wide as the count (at least usearch's default 64)."""
+        with self.breadth.set_to(max(int(EXPANSION * count), 64)):
+            keys = self.index.search(query, count).keys
+        return np.asarray(keys).astype(np.int64)
+
+
+class SearchBreadth:
+    """usearch's search breadth (``expansion_search``), which it keeps on the index.
+
+    Set by one thread while another searches, it changes that search: a narrow
+    search made a concurrent wide one return other candidates (6 of 300 in
+    tests/ranking/test_approximate.py). A lock around every search would also
+    serialise the searches that agree, and nearly all do (a `match` across the
+    border fetches 1,200 whatever the company); usearch releases the GIL while it
+    searches, so those run side by side. Searches at the breadth in force start at
+    once; one at another breadth waits until none runs, and while it waits no new
+    search starts, so it is not starved.
+    """
+
+    def __init__(self, index):
+        self._index = index
+        self._turn = threading.Condition()
+        self._running = 0
+        self._waiting = 0
+
+    @contextmanager
+    def set_to(self, breadth: int) -> Iterator[None]:
+        """The index searches at ``breadth`` until the block ends."""
+        with self._turn:
+            if self._running and (breadth != self._index.expansion_search or self._waiting):
+                self._waiting += 1
+                self._turn.wait_for(lambda: self._running == 0)
+                self._waiting -= 1
+            if breadth != self._index.expansion_search:  # none running: no search changes
+                self._index.expansion_search = breadth
+            self._running += 1
+        try:
+            yield
+        finally:
+            with self._turn:
+                self._running -= 1
+                if self._running == 0:
+                    self._turn.notify_all()
 
 
 def _narrowed(
