@@ -15,6 +15,9 @@ database: one process as today (the baseline), ``--workers 1``, ``--workers 2``,
 ``--workers 2`` killed (SIGKILL to its process group, workers included) once a third
 of its chunks are done, then ``--resume RUN_ID --workers 2``. Every CSV is compared
 byte for byte with the baseline's. Ratios are against the baseline of the same run.
+``--commands workers-2,resumed`` runs only some of them (the first one run is then
+the baseline); ``--db PATH`` keeps the database (and the saved fit) at PATH and
+reuses it when it exists, so a 100k x 100k run need not build it again.
 Nothing here asserts a time. The machine may be shared: the load average is printed
 at the start and after each command.
 """
@@ -47,7 +50,9 @@ from matchmaker.store import Store, VectorRow  # noqa: E402
 from matchmaker.texts import FIELDS  # noqa: E402
 
 TOP = 10
-HEADER = ["queries x candidates", "command", "wall s", "vs one process", "CSV identical", "load"]
+#: The commands measured, in the order they run.
+COMMANDS = ("one", "workers-1", "workers-2", "resumed")
+HEADER = ["queries x candidates", "command", "wall s", "vs baseline", "CSV identical", "load"]
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
@@ -59,10 +64,24 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--kill-at", type=float, default=1 / 3, help="share of chunks done")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--quick", action="store_true", help="400x400, chunks of 128")
+    parser.add_argument(
+        "--commands",
+        default=",".join(COMMANDS),
+        help=f"which of {', '.join(COMMANDS)} to run (default all)",
+    )
+    parser.add_argument(
+        "--db", type=Path, help="keep the database here; reuse it if present (one size only)"
+    )
     args = parser.parse_args(argv)
+    args.commands = [c.strip() for c in args.commands.split(",") if c.strip()]
+    unknown = sorted(set(args.commands) - set(COMMANDS))
+    if unknown or not args.commands:
+        parser.error(f"--commands takes some of {', '.join(COMMANDS)}, not {unknown}")
     if args.quick:
         args.sizes, args.chunk_size, args.exact = "400x400", 128, 50
     args.sizes = [tuple(int(x) for x in s.lower().split("x")) for s in args.sizes.split(",")]
+    if args.db and len(args.sizes) > 1:
+        parser.error("--db keeps one database: give one size")
     return args
 
 
@@ -75,10 +94,14 @@ def main(argv: Sequence[str] | None = None) -> list[list[str]]:
         print(line)
     rows = []
     for queries, candidates in args.sizes:
+        size = f"{queries:,} x {candidates:,}"
         with tempfile.TemporaryDirectory(prefix="report-scale-") as folder:
-            db = Path(folder) / "synthetic.db"
-            build_database(db, queries, candidates, args)
-            rows += measure(db, Path(folder), f"{queries:,} x {candidates:,}", args)
+            db = args.db or Path(folder) / "synthetic.db"
+            if args.db and db.exists():
+                print(f"data: reusing {db} (its profiles and vectors, and any saved fit)")
+            else:
+                build_database(db, queries, candidates, args)
+            rows += measure(db, Path(folder), size, args)
     print("\nsummary (markdown)")
     print(_table(HEADER, rows))
     return rows
@@ -120,26 +143,36 @@ def vector_rows(profiles: list[Profile], vectors: dict, model_id: str) -> list[V
 
 
 def measure(db: Path, folder: Path, size: str, args: argparse.Namespace) -> list[list[str]]:
+    """Each command of ``args.commands`` in turn; the first one run is the baseline."""
     report = ["report", "--direction", "lv-kr", "--top", str(TOP), "--db", str(db)]
     chunked = ["--chunk-size", str(args.chunk_size)]
-    baseline_csv = folder / "one-process.csv"
-    baseline = timed(report + ["--out", str(baseline_csv)])
-    expected = baseline_csv.read_bytes()
-    rows = [[size, "report (one process, as before)", f"{baseline:.0f}", "1.00", "-", load()]]
-    for workers in (1, 2):
-        out = folder / f"workers-{workers}.csv"
-        seconds = timed(report + chunked + ["--workers", str(workers), "--out", str(out)])
-        rows.append([size, f"report --workers {workers}", f"{seconds:.0f}",
-                     f"{baseline / seconds:.2f}", same(out, expected), load()])  # fmt: skip
-    out = folder / "resumed.csv"
-    killed, run_id = run_and_kill(report + chunked + ["--workers", "2", "--out", str(out)],
-                                  db, args.kill_at)  # fmt: skip
-    resumed = timed(["report", "--resume", run_id, "--workers", "2", "--db", str(db)])
-    rows.append([size, f"--workers 2, killed after {killed:.0f} s, then --resume --workers 2",
-                 f"{killed + resumed:.0f} ({killed:.0f} + {resumed:.0f})",
-                 f"{baseline / (killed + resumed):.2f}", same(out, expected), load()])  # fmt: skip
-    for row in rows:
-        print(" | ".join(row), flush=True)
+    rows: list[list[str]] = []
+    baseline: tuple[float, bytes] | None = None
+    for name in args.commands:
+        out = folder / f"{name}.csv"
+        if name == "resumed":
+            killed, run_id = run_and_kill(report + chunked + ["--workers", "2", "--out", str(out)],
+                                          db, args.kill_at)  # fmt: skip
+            resumed = timed(["report", "--resume", run_id, "--workers", "2", "--db", str(db)])
+            seconds = killed + resumed
+            label = f"--workers 2, killed after {killed:.0f} s, then --resume --workers 2"
+            shown = f"{seconds:.0f} ({killed:.0f} + {resumed:.0f})"
+        else:
+            workers = [] if name == "one" else ["--workers", name.split("-")[1]]
+            seconds = timed(report + (chunked if workers else []) + workers + ["--out", str(out)])
+            label = (
+                "report (one process, as before)"
+                if name == "one"
+                else f"report {workers[0]} {workers[1]}"
+            )
+            shown = f"{seconds:.0f}"
+        if baseline is None:
+            baseline = (seconds, out.read_bytes())
+            rows.append([size, label + " (baseline)", shown, "1.00", "-", load()])
+        else:
+            rows.append([size, label, shown, f"{baseline[0] / seconds:.2f}",
+                         same(out, baseline[1]), load()])  # fmt: skip
+        print(" | ".join(rows[-1]), flush=True)
     return rows
 
 
