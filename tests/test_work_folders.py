@@ -10,6 +10,8 @@ Real processes, real files, real ``flock``.
 from __future__ import annotations
 
 import os
+import pickle
+import sqlite3
 import subprocess
 import sys
 import time
@@ -32,15 +34,27 @@ def age(folder: Path) -> None:
     os.utime(folder, (OLD, OLD))
 
 
-def test_a_locked_folder_is_in_progress_and_an_unlocked_one_abandoned(tmp_path):
-    work = work_folders.create(tmp_path, "r1-abc")
-    assert work.path.name.startswith(".r1-abc-")
+def test_a_locked_folder_is_in_progress_until_renamed_into_place(tmp_path):
+    work = work_folders.create(tmp_path, "r1-abc", subfolders=("arrays",))
+    assert work.path.name.startswith(".r1-abc-") and (work.path / "arrays").is_dir()
     age(work.path)
     assert not work_folders.abandoned(work.path)  # this process holds the lock
-    work.release()
-    age(work.path)
-    assert work_folders.abandoned(work.path)
+    hidden = work.path
+    work.rename(tmp_path / "r1-abc")
+    assert sorted(p.name for p in (tmp_path / "r1-abc").iterdir()) == ["arrays"]  # no lock file
+    assert work.lock is None and not hidden.exists()
+    assert work_folders.abandoned(hidden)  # gone: nothing to keep
+    work.discard()  # after the rename: removes nothing
+    assert (tmp_path / "r1-abc").is_dir()
     assert work_folders.abandoned(tmp_path / "r1-abc")  # a finished state is never in progress
+
+
+def test_an_error_inside_the_folder_removes_it_and_closes_the_lock(tmp_path):
+    before = len(os.listdir("/proc/self/fd"))
+    with pytest.raises(KeyError), work_folders.create(tmp_path, "r1-x") as work:
+        raise KeyError("anything, not only OSError")
+    assert not work.path.exists() and work.lock is None
+    assert len(os.listdir("/proc/self/fd")) == before
 
 
 def test_a_young_folder_is_left_alone_even_unlocked(tmp_path):
@@ -118,8 +132,9 @@ def test_a_killed_fits_folder_is_swept_by_the_next_save(shipped, monkeypatch):
         "w = work_folders.create(Path(sys.argv[1]), 'r1-killed'); (w.path / 'arrays').mkdir(); "
         "print(w.path, flush=True); time.sleep(60)"
     )
-    child = subprocess.Popen([sys.executable, "-c", code, str(root)], stdout=subprocess.PIPE,
-                             text=True)
+    child = subprocess.Popen(
+        [sys.executable, "-c", code, str(root)], stdout=subprocess.PIPE, text=True
+    )
     left = Path(child.stdout.readline().strip())
     child.kill()
     child.wait()
@@ -131,3 +146,34 @@ def test_a_killed_fits_folder_is_swept_by_the_next_save(shipped, monkeypatch):
         saved = fitted_state.save(ranker, shipped, store.revision())
     assert not left.exists()
     assert sorted(p.name for p in root.iterdir()) == [saved.name]
+
+
+def test_a_save_that_fails_in_any_way_leaves_no_folder_and_no_open_file(shipped, monkeypatch):
+    """Before, only an OSError was cleaned up; any other error left a locked folder."""
+    embedder = HashingEmbedder()
+
+    def unpicklable(*_args):
+        raise pickle.PicklingError("something in the ranker cannot be pickled")
+
+    def database_gone():
+        raise sqlite3.OperationalError("database is locked")
+
+    with Store.open(shipped) as store:
+        profiles, revision = store.list(), store.revision()
+        ranker = PartnerRanker(embedder=embedder).fit(
+            profiles, engine.load_vectors(store, embedder.model_id)
+        )
+        source = engine.vector_source(store, embedder.model_id)
+        before = len(os.listdir("/proc/self/fd"))
+        with monkeypatch.context() as patched:
+            patched.setattr(fitted_state, "_write", unpicklable)
+            for _ in range(3):
+                with pytest.raises(pickle.PicklingError):
+                    fitted_state.save(ranker, shipped, revision)
+        with pytest.raises(sqlite3.OperationalError):
+            fitted_state.fit_and_save(
+                PartnerRanker(embedder=embedder), profiles, source, shipped, revision,
+                still_current=database_gone,
+            )  # fmt: skip
+        assert len(os.listdir("/proc/self/fd")) == before
+    assert list(fitted_state.state_root(shipped).iterdir()) == []

@@ -183,53 +183,43 @@ def fit_and_save(
         work = _new_work_folder(root, key)
     if work is None:
         return ranker.fit(profiles, vectors, chunk=chunk), None
-    try:
-        ranker.fit(
-            profiles, vectors, out=ArrayFolder(work.path / "arrays", MAPPED_BYTES), chunk=chunk
-        )
-    except OSError as exc:  # a full disk while writing the arrays: fit in memory instead
-        log.info("could not write the fit's arrays in %s: %s", work.path, exc)
-        work.discard()
-        return ranker.fit(profiles, vectors, chunk=chunk), None
-    except BaseException:
-        work.discard()
-        raise
-    if still_current is not None and not still_current():
-        work.discard()  # the mapped files live on while mapped
-        return ranker, None
-    return ranker, _finish(ranker, root, key, work)
+    with work:  # removed if anything below raises
+        try:
+            out = ArrayFolder(work.path / "arrays", MAPPED_BYTES)
+            ranker.fit(profiles, vectors, out=out, chunk=chunk)
+        except OSError as exc:  # a full disk while writing the arrays: fit in memory instead
+            log.info("could not write the fit's arrays in %s: %s", work.path, exc)
+            work.discard()
+            return ranker.fit(profiles, vectors, chunk=chunk), None
+        if still_current is not None and not still_current():
+            work.discard()  # the mapped files live on while mapped
+            return ranker, None
+        return ranker, _finish(ranker, root, key, work)
 
 
 def _new_work_folder(root: Path, key: str) -> work_folders.WorkFolder | None:
-    """A fresh hidden folder for state ``key`` (with its arrays/ folder), locked, or None.
-
-    Locked (work_folders) so that another process finishing its save meanwhile
-    does not sweep it: a fit writing its arrays keeps it for the whole fit.
-    """
+    """A fresh hidden folder for state ``key``, locked so no other save sweeps it, or None."""
     try:
-        root.mkdir(exist_ok=True)
-        work = work_folders.create(root, key)
-        (work.path / "arrays").mkdir()
+        return work_folders.create(root, key, subfolders=("arrays",))
     except OSError as exc:
         log.info("could not save the fitted ranker in %s: %s", root, exc)
         return None
-    return work
 
 
 def _finish(
     ranker: PartnerRanker, root: Path, key: str, work: work_folders.WorkFolder
 ) -> Path | None:
-    """Write the ranker into ``work`` and rename it into place as state ``key``."""
+    """Write the ranker into ``work``, rename it into place as state ``key``, sweep the rest."""
     final = root / key
-    try:
-        _write(ranker, work.path)
-        work.release()
-        os.rename(work.path, final)
-    except OSError as exc:
-        log.info("could not save the fitted ranker in %s: %s", root, exc)
-        work.discard()
-        return final if final.is_dir() else None  # another process may have won the race
-    _remove_others(root, keep=key)
+    with work:
+        try:
+            _write(ranker, work.path)
+            work.rename(final)
+        except OSError as exc:
+            log.info("could not save the fitted ranker in %s: %s", root, exc)
+            work.discard()
+            return final if final.is_dir() else None  # another process may have won the race
+    work_folders.sweep(root, keep=key)  # older states, and folders of saves that died
     return final
 
 
@@ -490,15 +480,3 @@ class _Loader(pickle.Unpickler):
     def _load_deferred(self, name: str):
         with open(self.folder / "deferred" / name, "rb") as source:
             return _Loader(source, self.folder, self.embedder, self.learned).load()
-
-
-def _remove_others(root: Path, keep: str) -> None:
-    """Older states of this database, and leftovers of saves and fits that were interrupted.
-
-    A hidden folder another process is still writing is left alone (work_folders):
-    before, a save finishing here removed a running ``fit_and_save``'s folder, and
-    that fit fell back to fitting in memory.
-    """
-    for entry in root.iterdir():
-        if entry.name != keep and entry.is_dir() and work_folders.abandoned(entry):
-            shutil.rmtree(entry, ignore_errors=True)

@@ -33,7 +33,6 @@ from ..estimator import Estimator, check_fitted
 from ..focus_fit import FocusFit
 from ..profiles import Profile
 from ..role_fit import RoleFit, TextRoles
-from ..roles import region_countries
 from . import batch, incremental
 from . import text as free_text
 from .approximate import APPROXIMATE_FROM, OVERFETCH, FirstStage, partner_query
@@ -43,6 +42,7 @@ from .explaining import Explanation, Reasons, explain_match, explain_similar
 from .fit import fit_label
 from .lexical import csr_row, fit_lexical, shared_terms
 from .phrases import best_pairs
+from .region_rows import region_rows
 from .signals import (
     above_average,
     best_of,
@@ -423,7 +423,7 @@ class PartnerRanker(Estimator):
         """Candidates passing the filters; vectorised, with a Python loop only for list filters."""
         mask = incremental.alive(self).copy()  # rows replaced or deleted since the fit: never
         if filters.country:  # a country code, or EU for every European one
-            mask &= np.isin(self.countries_, list(region_countries(filters.country)))
+            mask &= region_rows(self.countries_, filters.country)
         for cid in set(filters.exclude) | (exclude or set()):
             if cid in self.index_:
                 mask[self.index_[cid]] = False
