@@ -34,6 +34,19 @@ def age(folder: Path) -> None:
     os.utime(folder, (OLD, OLD))
 
 
+def writer_process(root: Path, prefix: str) -> tuple[subprocess.Popen, Path]:
+    """Another process that creates a locked work folder (with arrays/) and keeps writing."""
+    code = (
+        "import sys, time; from pathlib import Path; from matchmaker import work_folders; "
+        "w = work_folders.create(Path(sys.argv[1]), sys.argv[2], subfolders=('arrays',)); "
+        "print(w.path, flush=True); time.sleep(60)"
+    )
+    child = subprocess.Popen(
+        [sys.executable, "-c", code, str(root), prefix], stdout=subprocess.PIPE, text=True
+    )
+    return child, Path(child.stdout.readline().strip())
+
+
 def test_a_locked_folder_is_in_progress_until_renamed_into_place(tmp_path):
     work = work_folders.create(tmp_path, "r1-abc", subfolders=("arrays",))
     assert work.path.name.startswith(".r1-abc-") and (work.path / "arrays").is_dir()
@@ -67,16 +80,8 @@ def test_a_young_folder_is_left_alone_even_unlocked(tmp_path):
 
 def test_a_killed_writers_folder_is_abandoned(tmp_path):
     """The kernel drops a killed process's flock: its folder can then be swept."""
-    code = (
-        "import sys, time; from pathlib import Path; from matchmaker import work_folders; "
-        "w = work_folders.create(Path(sys.argv[1]), 'r3-k'); print(w.path, flush=True); "
-        "time.sleep(60)"
-    )
-    child = subprocess.Popen(
-        [sys.executable, "-c", code, str(tmp_path)], stdout=subprocess.PIPE, text=True
-    )
+    child, folder = writer_process(tmp_path, "r3-k")
     try:
-        folder = Path(child.stdout.readline().strip())
         age(folder)
         assert not work_folders.abandoned(folder)  # alive and writing
     finally:
@@ -127,15 +132,7 @@ def test_a_killed_fits_folder_is_swept_by_the_next_save(shipped, monkeypatch):
     monkeypatch.setattr(work_folders, "GRACE_SECONDS", 0.0)
     root = fitted_state.state_root(shipped)
     root.mkdir()
-    code = (
-        "import sys, time; from pathlib import Path; from matchmaker import work_folders; "
-        "w = work_folders.create(Path(sys.argv[1]), 'r1-killed'); (w.path / 'arrays').mkdir(); "
-        "print(w.path, flush=True); time.sleep(60)"
-    )
-    child = subprocess.Popen(
-        [sys.executable, "-c", code, str(root)], stdout=subprocess.PIPE, text=True
-    )
-    left = Path(child.stdout.readline().strip())
+    child, left = writer_process(root, "r1-killed")
     child.kill()
     child.wait()
     embedder = HashingEmbedder()
