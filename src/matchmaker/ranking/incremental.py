@@ -10,7 +10,8 @@ edit must show in ranking within a second. :func:`apply_changes` returns a
   old ranker, still answering searches in other threads, is never changed;
 * **tombstones**: the old row of an edited, deleted or merged-away profile is
   marked dead in ``alive_`` and every mask leaves it out
-  (:meth:`PartnerRanker._mask`); ``index_`` points at the new row.
+  (:meth:`PartnerRanker._mask`); ``index_`` points at the new row (a
+  :class:`~.row_index.RowIndex`: the fit's map plus the changes, not a copy).
 
 What stays as the last full fit decided, by design (the usual trade-off of
 incremental indexing): the vocabularies (TF-IDF and BM25), the TF-IDF idf
@@ -47,6 +48,7 @@ from ..therapy import effective_focus
 from .growing import grow, grow_csr
 from .lexical import WordsAndConcepts, bm25_idf, language_mask, written_in
 from .phrases import PhraseTable
+from .row_index import RowIndex
 
 
 class NeedsRefit(Exception):
@@ -104,13 +106,12 @@ def apply_changes(
     n0 = len(ranker.profiles_)
     new.fitted_rows_ = getattr(ranker, "fitted_rows_", n0)
     live = np.concatenate([alive(ranker), np.ones(len(changed), dtype=bool)])
-    new.index_ = dict(ranker.index_)
+    index = RowIndex.of(ranker.index_)
     for company_id in gone:
-        position = new.index_.pop(company_id, None)
+        position = index.get(company_id)
         if position is not None:
             live[position] = False
-    for j, profile in enumerate(changed):
-        new.index_[profile.id] = n0 + j
+    new.index_ = index.updated({p.id: n0 + j for j, p in enumerate(changed)}, removed=gone)
     new.alive_ = live
     if not changed:
         return new
