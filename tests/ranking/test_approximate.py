@@ -165,9 +165,13 @@ def _stage_of(ranker):
 
 
 def test_a_projection_is_never_kept_unmeasured(fitted):
-    """600 companies a country: too few to measure recall on, so the full vectors."""
+    """600 companies a country: too few to measure recall on, so the full vectors, searched
+    at the default breadth."""
+    from matchmaker.ranking.approximate import EXPANSION
+
     approximate, _ = fitted
     assert approximate.first_stage_.projection is None
+    assert approximate.first_stage_.expansion == EXPANSION
 
 
 def test_a_projection_is_kept_only_when_it_finds_the_exact_candidates(fitted, monkeypatch):
@@ -177,12 +181,56 @@ def test_a_projection_is_kept_only_when_it_finds_the_exact_candidates(fitted, mo
     ranker, _ = fitted
     monkeypatch.setattr(projection, "CALIBRATION_FETCH", 100)  # measurable at 600 a country
     monkeypatch.setattr(projection, "CALIBRATION_POOL", 25)
-    monkeypatch.setattr(module, "REQUIRED_RECALL", 1.01)  # no index can: the full vectors
-    assert _stage_of(ranker).projection is None
-    monkeypatch.setattr(module, "REQUIRED_RECALL", 0.0)  # any: the narrowest width
+    monkeypatch.setattr(module, "REQUIRED_RECALL", 1.01)  # no index can: the full vectors,
+    stage = _stage_of(ranker)
+    assert stage.projection is None
+    assert stage.expansion == module.BREADTHS[-1]  # searched as widely as the check tried
+    monkeypatch.setattr(module, "REQUIRED_RECALL", 0.0)  # any: the narrowest width and breadth
     stage = _stage_of(ranker)
     assert stage.projection is not None and stage.projection.width == projection.WIDTHS[0]
     assert {part.index.ndim for part in stage.parts.values()} == {projection.WIDTHS[0]}
+    assert stage.expansion == module.BREADTHS[0]
+
+
+def test_the_breadth_is_the_narrowest_that_finds_the_exact_candidates(monkeypatch):
+    """The full index alone (no projection tried) over random vectors, which a graph
+    search finds harder than real ones: recall grows with the breadth, and the breadth
+    kept is the first of BREADTHS whose recall reaches the bar, whatever the bar."""
+    from matchmaker.ranking import approximate as module
+    from matchmaker.ranking import projection
+
+    monkeypatch.setattr(projection, "CALIBRATION_FETCH", 100)
+    monkeypatch.setattr(projection, "CALIBRATION_POOL", 25)
+    monkeypatch.setattr(module, "WIDTHS", ())
+    monkeypatch.setattr(module, "BREADTHS", (1.0, 2.0, 4.0))
+    rng = np.random.default_rng(7)
+    offers, seeks, profiles = (_unit(rng, 8000, 16) for _ in range(3))
+    countries = np.array(["KR", "LV"] * 4000)
+    stage = module.FirstStage.build(offers, seeks, profiles, countries)
+
+    def full(rows):
+        return np.hstack([offers[rows], seeks[rows], profiles[rows]])
+
+    groups = {country: part.rows for country, part in stage.parts.items()}
+    samples = module._calibration(full, seeks, offers, profiles, countries, groups)
+    found = {
+        breadth: min(
+            projection.recall(stage._searcher(stage.parts[c], breadth), s.queries, s.exact)
+            for c, s in samples.items()
+        )
+        for breadth in module.BREADTHS
+    }
+    assert found[1.0] < found[2.0] < found[4.0]  # 0.974 < 0.998 < 0.999 when written
+    for bar in found.values():
+        monkeypatch.setattr(module, "REQUIRED_RECALL", bar)
+        assert stage.narrowest_breadth(samples) == next(b for b, r in found.items() if r >= bar)
+    monkeypatch.setattr(module, "REQUIRED_RECALL", found[4.0] + 1e-9)
+    assert stage.narrowest_breadth(samples) is None
+
+
+def _unit(rng, rows: int, dim: int) -> np.ndarray:
+    vectors = rng.standard_normal((rows, dim)).astype(np.float32)
+    return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
 
 
 def test_a_projected_index_is_saved_and_searched_like_the_full_one(fitted, monkeypatch, tmp_path):
@@ -200,6 +248,9 @@ def test_a_projected_index_is_saved_and_searched_like_the_full_one(fitted, monke
     loaded = FirstStage.load(tmp_path / "first_stage", stage.size, countries)
     loaded.exact_below = 0
     assert np.array_equal(loaded.projection.matrix, stage.projection.matrix)
+    assert loaded.expansion == stage.expansion
+    (tmp_path / "first_stage" / module.SETTINGS_FILE).unlink()  # a fit saved before it
+    assert FirstStage.load(tmp_path / "first_stage", stage.size, countries).expansion == 2.0
     query = ranker.profiles_[4]
     mask = ranker._mask(Filters(country="LV" if query.country == "KR" else "KR"))
     vector = np.concatenate([ranker.seek_vecs_[4], ranker.offer_vecs_[4], ranker.profile_vecs_[4]])

@@ -27,10 +27,12 @@ scanned exactly instead, which is then both faster and complete.
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -41,6 +43,7 @@ from .projection import (
     SVD_SAMPLE,
     WIDTHS,
     Projection,
+    exact_pools,
     measurable,
     recall,
 )
@@ -60,11 +63,19 @@ LARGEST_SEARCH = 40_000
 TOPICALITY = 0.2
 #: Rows added to the index per call: bounds the temporary concatenated matrix.
 ADD_BLOCK = 50_000
-#: Search breadth (usearch's expansion) per company fetched. At 100k synthetic profiles
-#: with the model's vectors, the final top 10 equalled exact stage 1's for 164 / 183 /
-#: 192 / 194 / 195 of 200 `match` queries at 1.0 / 1.5 / 2.0 / 2.5 / 3.0, for 18.1 /
-#: 18.6 / 20.3 / 22.4 / 24.4 ms of CPU per call (median; docs/benchmarks.md).
+#: Search breadth (usearch's expansion) per company fetched, when the fit could not measure
+#: one (no country index large enough). At 100k synthetic profiles with the model's
+#: vectors, the final top 10 equalled exact stage 1's for 164 / 183 / 192 / 194 / 195 of
+#: 200 `match` queries at 1.0 / 1.5 / 2.0 / 2.5 / 3.0, for 18.1 / 18.6 / 20.3 / 22.4 /
+#: 24.4 ms of CPU per call (median; docs/benchmarks.md).
 EXPANSION = 2.0
+#: Breadths the fit's recall check tries, narrowest first; the first that finds
+#: REQUIRED_RECALL of the exact candidates is kept. A fixed 2.0 found enough at 100k but
+#: not at a million (500,000 a country: 80 % of top 10s identical, against 90 / 97.5 %
+#: at 4 / 8; docs/benchmarks.md, "How wide to search").
+BREADTHS = (2.0, 4.0, 8.0)
+#: The saved stage's settings (the breadth) next to its indexes.
+SETTINGS_FILE = "search.json"
 #: A country whose eligible companies number at most this many times the fetch is
 #: scored in full by the exact stage-1 formula rather than searched.
 SCAN_SHARE = 2
@@ -88,6 +99,7 @@ class FirstStage:
         size: int,
         exact_below: int = EXACT_BELOW,
         projection: Projection | None = None,
+        expansion: float = EXPANSION,
     ):
         self.parts = parts
         self.size = size
@@ -95,6 +107,8 @@ class FirstStage:
         self.projection = projection
         #: eligible companies below which search() asks for the exact scan
         self.exact_below = exact_below
+        #: search breadth per company fetched, chosen by the fit's recall check
+        self.expansion = expansion
 
     @classmethod
     def build(
@@ -102,14 +116,18 @@ class FirstStage:
     ) -> FirstStage:
         """An index for each country's rows; their keys are positions in the whole ranker.
 
-        The narrowest projection (ranking.projection) whose indexes find the exact
-        candidates of sample queries is kept; if none does, the full vectors.
+        The narrowest projection (ranking.projection), searched at the narrowest
+        breadth, whose indexes find the exact candidates of sample queries is kept;
+        if none does, the full vectors, at the narrowest breadth that finds them
+        (the widest tried when none does; the default when no country is large
+        enough to measure).
         """
 
         def full(rows: np.ndarray) -> np.ndarray:
             return np.hstack([offers[rows], seeks[rows], profiles[rows]]).astype(np.float32)
 
         groups = {str(c): np.flatnonzero(countries == c) for c in np.unique(countries)}
+        samples = _calibration(full, seeks, offers, profiles, countries, groups)
         sample = np.random.default_rng(0).permutation(len(offers))[:SVD_SAMPLE]
         for width in [*WIDTHS, None]:
             if width is not None and width >= 3 * offers.shape[1]:
@@ -120,31 +138,31 @@ class FirstStage:
                 for country, rows in groups.items()
             }
             stage = cls(parts, len(offers), projection=projection)
-            if projection is None or stage.recall_holds(full, seeks, offers, profiles, countries):
+            breadth = stage.narrowest_breadth(samples)
+            if breadth is not None:
+                stage.expansion = breadth
+                return stage
+            if projection is None:
+                stage.expansion = BREADTHS[-1] if samples else EXPANSION
                 return stage
         raise AssertionError("unreachable: the full vectors are always kept")
 
-    def recall_holds(self, full, seeks, offers, profiles, countries) -> bool:
-        """Whether every country index large enough to measure finds the exact candidates of
-        sample queries; False when none is (a projection is never kept unmeasured)."""
-        rng = np.random.default_rng(1)
-        measured = False
-        for country, part in self.parts.items():
-            askers = np.flatnonzero((countries != country) & seeks.any(1) & offers.any(1))
-            if not measurable(part.rows) or len(askers) == 0:
-                continue
-            chosen = rng.choice(askers, min(CALIBRATION_QUERIES, len(askers)), replace=False)
-            queries = np.stack(
-                [partner_query(seeks[i], offers[i], profiles[i]) for i in chosen]
-            ).astype(np.float32)
-            if recall(self._searcher(part), full, part.rows, queries) < REQUIRED_RECALL:
-                return False
-            measured = True
-        return measured
+    def narrowest_breadth(self, samples: dict[str, Calibration]) -> float | None:
+        """The narrowest of :data:`BREADTHS` at which every measured country's index finds
+        :data:`REQUIRED_RECALL` of the exact candidates; None when none does, or nothing
+        could be measured (a projection is never kept unmeasured)."""
+        for breadth in BREADTHS:
+            if samples and all(
+                recall(self._searcher(self.parts[country], breadth), sample.queries, sample.exact)
+                >= REQUIRED_RECALL
+                for country, sample in samples.items()
+            ):
+                return breadth
+        return None
 
-    def _searcher(self, part: Part):
+    def _searcher(self, part: Part, breadth: float):
         def search(query: np.ndarray, k: int) -> np.ndarray:
-            return part.nearest(self._narrow(query), k)
+            return part.nearest(self._narrow(query), k, breadth)
 
         return search
 
@@ -162,6 +180,7 @@ class FirstStage:
             part.save(folder, str(number))
         if self.projection is not None:
             np.save(folder / "projection.npy", self.projection.matrix, allow_pickle=False)
+        (folder / SETTINGS_FILE).write_text(json.dumps({"expansion": self.expansion}))
         return list(self.parts)
 
     @classmethod
@@ -170,7 +189,11 @@ class FirstStage:
         parts = {country: Part.load(folder, str(n)) for n, country in enumerate(countries)}
         saved = folder / "projection.npy"
         projection = Projection(np.load(saved, allow_pickle=False)) if saved.is_file() else None
-        return cls(parts, size, projection=projection)
+        settings = folder / SETTINGS_FILE  # absent from fits saved before the breadth was chosen
+        expansion = EXPANSION
+        if settings.is_file():
+            expansion = float(json.loads(settings.read_text())["expansion"])
+        return cls(parts, size, projection=projection, expansion=expansion)
 
     def search(self, query: np.ndarray, want: int, mask: np.ndarray) -> np.ndarray | None:
         """Positions of about ``want`` best companies passing ``mask``, sorted; None: scan.
@@ -186,7 +209,7 @@ class FirstStage:
         found = [self._added(mask)]
         query = self._narrow(query)
         for part in self.parts.values():
-            keys = part.search(query, want, mask)
+            keys = part.search(query, want, mask, self.expansion)
             if keys is None:
                 return None
             found.append(keys)
@@ -246,7 +269,9 @@ class Part:
             raise ValueError(f"{folder / name}.usearch is not a usearch index")
         return cls(index, np.load(folder / f"{name}.rows.npy", allow_pickle=False))
 
-    def search(self, query: np.ndarray, want: int, mask: np.ndarray) -> np.ndarray | None:
+    def search(
+        self, query: np.ndarray, want: int, mask: np.ndarray, breadth: float = EXPANSION
+    ) -> np.ndarray | None:
         """Up to ``want`` of this country's best rows that pass ``mask``; None: scan instead.
 
         A country with no more eligible rows than ``want`` (or few enough that the
@@ -259,7 +284,7 @@ class Part:
             return passing
         fetch = min(len(self.rows), int(np.ceil(want * len(self.rows) / len(passing))))
         while fetch <= LARGEST_SEARCH:  # deeper reads most of the graph: the scan is cheaper
-            keys = self.nearest(query, fetch)
+            keys = self.nearest(query, fetch, breadth)
             keys = keys[(keys >= 0) & (keys < len(mask))]  # unsigned: an empty slot reads -1
             found = keys[mask[keys]]
             if len(found) >= want or fetch >= len(self.rows):
@@ -267,10 +292,10 @@ class Part:
             fetch *= 2
         return None
 
-    def nearest(self, query: np.ndarray, count: int) -> np.ndarray:
-        """Keys of the ``count`` rows nearest ``query``, searched :data:`EXPANSION` times as
-        wide as the count (at least usearch's default 64)."""
-        with self.breadth.set_to(max(int(EXPANSION * count), 64)):
+    def nearest(self, query: np.ndarray, count: int, breadth: float = EXPANSION) -> np.ndarray:
+        """Keys of the ``count`` rows nearest ``query``, searched ``breadth`` times as wide
+        as the count (at least usearch's default 64)."""
+        with self.breadth.set_to(max(int(breadth * count), 64)):
             keys = self.index.search(query, count).keys
         return np.asarray(keys).astype(np.int64)
 
@@ -312,6 +337,31 @@ class SearchBreadth:
                 self._running -= 1
                 if self._running == 0:
                     self._turn.notify_all()
+
+
+@dataclass
+class Calibration:
+    """One country's sample stage-1 queries and their exact candidates (the full vectors)."""
+
+    queries: np.ndarray
+    exact: list[np.ndarray]
+
+
+def _calibration(full, seeks, offers, profiles, countries, groups) -> dict[str, Calibration]:
+    """Sample `match` queries from the other countries for each country index large enough
+    to measure, with their exact candidates: worked out once for every width and breadth."""
+    rng = np.random.default_rng(1)
+    samples = {}
+    for country, rows in groups.items():
+        askers = np.flatnonzero((countries != country) & seeks.any(1) & offers.any(1))
+        if not measurable(rows) or len(askers) == 0:
+            continue
+        chosen = rng.choice(askers, min(CALIBRATION_QUERIES, len(askers)), replace=False)
+        queries = np.stack(
+            [partner_query(seeks[i], offers[i], profiles[i]) for i in chosen]
+        ).astype(np.float32)
+        samples[country] = Calibration(queries, exact_pools(full, rows, queries))
+    return samples
 
 
 def _narrowed(

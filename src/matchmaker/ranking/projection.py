@@ -64,18 +64,14 @@ def measurable(rows: np.ndarray) -> bool:
     return len(rows) >= 2 * CALIBRATION_FETCH
 
 
-def recall(
-    search: Callable[[np.ndarray, int], np.ndarray],
-    full_vectors: Callable[[np.ndarray], np.ndarray],
-    rows: np.ndarray,
-    queries: np.ndarray,
-) -> float:
-    """Share of each query's exact top :data:`CALIBRATION_POOL` among ``rows`` that ``search``
-    returns in its top :data:`CALIBRATION_FETCH` (averaged over the queries).
+def exact_pools(
+    full_vectors: Callable[[np.ndarray], np.ndarray], rows: np.ndarray, queries: np.ndarray
+) -> list[np.ndarray]:
+    """Each query's exact top :data:`CALIBRATION_POOL` among ``rows``, from the full vectors.
 
-    ``search(query, k)`` answers with row keys; ``full_vectors(rows)`` gives the
-    unprojected vectors, scanned a block at a time so a million rows need no copy
-    of the whole matrix.
+    Worked out once per country and reused for every width and breadth tried;
+    ``full_vectors(rows)`` is scanned a block at a time, so a million rows need
+    no copy of the whole matrix.
     """
     scores = np.concatenate(
         [
@@ -84,9 +80,19 @@ def recall(
         ]
     )
     pool = min(CALIBRATION_POOL, len(rows))
-    found = []
-    for j, query in enumerate(queries):
-        exact = rows[np.argpartition(-scores[:, j], pool - 1)[:pool]]
-        keys = search(query, CALIBRATION_FETCH)
-        found.append(np.isin(exact, keys).mean())
+    return [rows[np.argpartition(-scores[:, j], pool - 1)[:pool]] for j in range(len(queries))]
+
+
+def recall(
+    search: Callable[[np.ndarray, int], np.ndarray],
+    queries: np.ndarray,
+    exact: list[np.ndarray],
+) -> float:
+    """Share of each query's ``exact`` candidates that ``search`` returns in its top
+    :data:`CALIBRATION_FETCH`, averaged over the queries. ``search(query, k)``
+    answers with row keys."""
+    found = [
+        np.isin(pool, search(query, CALIBRATION_FETCH)).mean()
+        for query, pool in zip(queries, exact, strict=True)
+    ]
     return float(np.mean(found))
