@@ -140,9 +140,12 @@ def measure_edits(ranker: PartnerRanker, edits: int, seed: int) -> None:
     start = time.perf_counter()
     resolve_all(ranker)  # the live index's warm-up after loading (live_index.py)
     print(f"warm-up (the live index runs it in the background): {_since(start):.1f} s")
-    start = time.perf_counter()
-    directory = Directory(list(ranker.profiles_))
-    print(f"name directory of {len(directory.entries):,}: {_since(start):.1f} s")
+    before, start = memory(), time.perf_counter()
+    directory = Directory(list(ranker.profiles_))  # what a server builds at start (live_index)
+    print(
+        f"name directory of {len(directory.entries):,}: {_since(start):.1f} s, "
+        f"memory added {_memory_delta(before, memory())}"
+    )
     rng = np.random.default_rng(seed + 1)
     for n in range(edits):
         company = ranker.profiles_[int(rng.integers(len(ranker.profiles_)))]
