@@ -220,11 +220,14 @@ def test_the_breadth_is_the_narrowest_that_finds_the_exact_candidates(monkeypatc
         )
         for breadth in module.BREADTHS
     }
-    assert found[1.0] < found[2.0] < found[4.0]  # 0.974 < 0.998 < 0.999 when written
+    # 0.974 / 0.998 / 0.999 when written; the index is built on several threads, so its
+    # graph (and the recall at 2 and 4, one hit apart) varies from run to run: 2 and 4
+    # tied in 2 of 8 runs. Only the wide gap is asserted.
+    assert found[1.0] < found[4.0]
     for bar in found.values():
         monkeypatch.setattr(module, "REQUIRED_RECALL", bar)
         assert stage.narrowest_breadth(samples) == next(b for b, r in found.items() if r >= bar)
-    monkeypatch.setattr(module, "REQUIRED_RECALL", found[4.0] + 1e-9)
+    monkeypatch.setattr(module, "REQUIRED_RECALL", max(found.values()) + 1e-9)
     assert stage.narrowest_breadth(samples) is None
 
 
