@@ -39,3 +39,12 @@ def test_an_updated_directory_equals_one_built_afresh(mini_profiles: list[Profil
 def test_deleting_an_unknown_company_changes_nothing(mini_profiles: list[Profile]):
     first = Directory(mini_profiles)
     assert state(first.updated([], ["no-such-company"])) == state(first)
+
+
+def test_a_company_changed_twice_in_one_update_is_listed_once(mini_profiles: list[Profile]):
+    first = Directory(mini_profiles)
+    once = dataclasses.replace(mini_profiles[0], name="First Rename")
+    twice = dataclasses.replace(mini_profiles[0], name="Second Rename")
+    updated = first.updated([once, twice], [])
+    assert [e.name for e in updated.entries if e.id == twice.id] == ["Second Rename"]
+    assert state(updated) == state(Directory([twice, *mini_profiles[1:]]))

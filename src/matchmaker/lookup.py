@@ -80,6 +80,7 @@ class Directory:
         new._ids, new.entries = list(self._ids), list(self.entries)
         new._keys, new._sectors = list(self._keys), list(self._sectors)
         new._counts = Counter(self._counts)
+        changed = list({p.id: p for p in changed}.values())  # an id twice: the last one counts
         for company_id in set(deleted) | {p.id for p in changed}:
             new._remove(company_id)
         for profile in changed:

@@ -222,3 +222,13 @@ def test_every_per_company_array_grows_with_an_update(shipped):
     assert updated.match("licensor")
     korean = next(p.id for p in shipped if p.country == "KR")  # the licensor is Latvian
     assert "licensor" in [m.id for m in updated.match(korean, top=n)]
+
+
+def test_a_company_changed_twice_in_one_update_keeps_one_live_row(shipped, fitted, real_embedder):
+    """The store gives one row per id, but a caller may not: the last version counts."""
+    target = shipped[5]
+    first, last = edit(target, shipped[60]), edit(target, shipped[61])
+    updated = apply_changes(fitted, [first, last], [], vectors_of([last], real_embedder))
+    rows = [i for i, p in enumerate(updated.profiles_) if p.id == target.id]
+    assert [i for i in rows if updated.alive_[i]] == [updated.index_[target.id]]
+    assert updated.profiles_[updated.index_[target.id]] == last

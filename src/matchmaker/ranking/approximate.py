@@ -192,7 +192,7 @@ class FirstStage:
         settings = folder / SETTINGS_FILE  # absent from fits saved before the breadth was chosen
         expansion = EXPANSION
         if settings.is_file():
-            expansion = float(json.loads(settings.read_text())["expansion"])
+            expansion = float(json.loads(settings.read_text()).get("expansion", EXPANSION))
         return cls(parts, size, projection=projection, expansion=expansion)
 
     def search(self, query: np.ndarray, want: int, mask: np.ndarray) -> np.ndarray | None:

@@ -100,7 +100,7 @@ def apply_changes(
     when only a full fit can represent the change.
     """
     ranker._check_fitted()
-    changed = list(changed)
+    changed = list({p.id: p for p in changed}.values())  # an id twice: the last one counts
     gone = set(deleted) | {p.id for p in changed}
     new = copy.copy(ranker)  # shares every array; only what changes is replaced below
     n0 = len(ranker.profiles_)
