@@ -47,7 +47,7 @@ class Entry:
 class Directory:
     """The live companies' names and sectors, kept in id order.
 
-    Parallel lists (ids, entries, match keys, sectors) sorted by id, so an
+    Parallel lists (entries, match keys, sectors) sorted by id, so an
     incremental update finds a changed company by bisection and replaces only
     it: at 100,000 companies, rebuilding and re-sorting every entry took
     0.2-2.5 s per edit (docs/benchmarks.md, "An edit at a million profiles").
@@ -55,7 +55,6 @@ class Directory:
 
     def __init__(self, profiles: list[Profile]):
         ordered = sorted(profiles, key=lambda p: p.id)
-        self._ids = [p.id for p in ordered]
         self.entries = [_entry(p) for p in ordered]
         self._keys = [_keys(p) for p in ordered]
         self._sectors = [tuple(p.sectors) for p in ordered]
@@ -77,8 +76,9 @@ class Directory:
         milliseconds at a million) and edits only the changed companies' places.
         """
         new = Directory.__new__(Directory)
-        new._ids, new.entries = list(self._ids), list(self.entries)
-        new._keys, new._sectors = list(self._keys), list(self._sectors)
+        new.entries = list(self.entries)
+        new._keys = list(self._keys)
+        new._sectors = list(self._sectors)
         new._counts = Counter(self._counts)
         changed = list({p.id: p for p in changed}.values())  # an id twice: the last one counts
         for company_id in set(deleted) | {p.id for p in changed}:
@@ -88,15 +88,18 @@ class Directory:
         new._order_sectors()
         return new
 
+    def _place_of(self, company_id: str) -> int:
+        """Where the company is, or would go, in the id-ordered lists."""
+        return bisect_left(self.entries, company_id, key=lambda entry: entry.id)
+
     def _remove(self, company_id: str) -> None:
-        at = bisect_left(self._ids, company_id)
-        if at < len(self._ids) and self._ids[at] == company_id:
-            del self._ids[at], self.entries[at], self._keys[at]
+        at = self._place_of(company_id)
+        if at < len(self.entries) and self.entries[at].id == company_id:
+            del self.entries[at], self._keys[at]
             self._counts.subtract(self._sectors.pop(at))
 
     def _insert(self, profile: Profile) -> None:
-        at = bisect_left(self._ids, profile.id)
-        self._ids.insert(at, profile.id)
+        at = self._place_of(profile.id)
         self.entries.insert(at, _entry(profile))
         self._keys.insert(at, _keys(profile))
         self._sectors.insert(at, tuple(profile.sectors))
