@@ -376,25 +376,30 @@ class LiveIndex:
         )
 
 
-def _warm_up_in_background(ranker: PartnerRanker) -> None:
+def warm_up(ranker: PartnerRanker) -> None:
     """Import, unpickle and load now what the first incremental update needs (SciPy, the
     scikit-learn vectorizers a saved fit reads on first use, saved_parts, the lexicons
     and the language detector that read the edited profile), so the first edit after a
     start is no slower than the later ones (without the last two: 0.67 s against 0.04 to
     0.09 s at a million profiles, docs/benchmarks.md, "An edit at a million profiles")."""
+    import scipy.sparse  # noqa: F401 - growing.grow_csr builds SciPy matrices
+
+    from .lexicon import lexicon
+    from .lexicon.fields import native_lexicon
+    from .text_languages import detect_language
+
+    resolve_all(ranker)
+    lexicon()
+    native_lexicon()
+    detect_language("A sentence long enough for the language detector to load.")
+
+
+def _warm_up_in_background(ranker: PartnerRanker) -> None:
+    """:func:`warm_up` in a thread, so a server answers while it runs."""
 
     def warm() -> None:
         try:
-            import scipy.sparse  # noqa: F401 - growing.grow_csr builds SciPy matrices
-
-            from .lexicon import lexicon
-            from .lexicon.fields import native_lexicon
-            from .text_languages import detect_language
-
-            resolve_all(ranker)
-            lexicon()
-            native_lexicon()
-            detect_language("A sentence long enough for the language detector to load.")
+            warm_up(ranker)
         except Exception as exc:  # noqa: BLE001 - the first update meets it again, and says so
             log.warning("could not warm up the loaded fit: %s", exc)
 
