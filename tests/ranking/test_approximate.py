@@ -252,7 +252,12 @@ def test_a_projected_index_is_saved_and_searched_like_the_full_one(fitted, monke
     loaded.exact_below = 0
     assert np.array_equal(loaded.projection.matrix, stage.projection.matrix)
     assert loaded.expansion == stage.expansion
-    (tmp_path / "first_stage" / module.SETTINGS_FILE).unlink()  # a fit saved before it
+    settings = tmp_path / "first_stage" / module.SETTINGS_FILE
+    for damaged in ('{"breadth": 4}', "[4]", '{"expansion": "wide"}', "{"):
+        settings.write_text(damaged)
+        with pytest.raises(ValueError, match="search breadth"):  # the caller fits again
+            FirstStage.load(tmp_path / "first_stage", stage.size, countries)
+    settings.unlink()  # a fit saved before the breadth was chosen
     assert FirstStage.load(tmp_path / "first_stage", stage.size, countries).expansion == 2.0
     query = ranker.profiles_[4]
     mask = ranker._mask(Filters(country="LV" if query.country == "KR" else "KR"))

@@ -151,8 +151,10 @@ class FirstStage:
         """The narrowest of :data:`BREADTHS` at which every measured country's index finds
         :data:`REQUIRED_RECALL` of the exact candidates; None when none does, or nothing
         could be measured (a projection is never kept unmeasured)."""
+        if not samples:
+            return None
         for breadth in BREADTHS:
-            if samples and all(
+            if all(
                 recall(self._searcher(self.parts[country], breadth), sample.queries, sample.exact)
                 >= REQUIRED_RECALL
                 for country, sample in samples.items()
@@ -189,11 +191,7 @@ class FirstStage:
         parts = {country: Part.load(folder, str(n)) for n, country in enumerate(countries)}
         saved = folder / "projection.npy"
         projection = Projection(np.load(saved, allow_pickle=False)) if saved.is_file() else None
-        settings = folder / SETTINGS_FILE  # absent from fits saved before the breadth was chosen
-        expansion = EXPANSION
-        if settings.is_file():
-            expansion = float(json.loads(settings.read_text()).get("expansion", EXPANSION))
-        return cls(parts, size, projection=projection, expansion=expansion)
+        return cls(parts, size, projection=projection, expansion=_saved_breadth(folder))
 
     def search(self, query: np.ndarray, want: int, mask: np.ndarray) -> np.ndarray | None:
         """Positions of about ``want`` best companies passing ``mask``, sorted; None: scan.
@@ -337,6 +335,18 @@ class SearchBreadth:
                 self._running -= 1
                 if self._running == 0:
                     self._turn.notify_all()
+
+
+def _saved_breadth(folder: Path) -> float:
+    """The breadth the fit chose; the default for a fit saved before it chose one. A file
+    that holds no number is a ValueError, which makes the caller fit again."""
+    settings = folder / SETTINGS_FILE
+    if not settings.is_file():
+        return EXPANSION
+    try:
+        return float(json.loads(settings.read_text())["expansion"])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ValueError(f"{settings} holds no search breadth: {exc}") from exc
 
 
 @dataclass
