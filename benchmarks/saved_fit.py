@@ -23,7 +23,7 @@ many minutes (100k, 1M) can be measured again after each change to ranking:
    the text's encoding timed apart, and the identical top 10 again.
 5. **Edits** (``--edits N``), what the live index does per edit once its warm-up
    has run: encode the edited company's fields, apply the change
-   (``ranking.incremental.apply_changes``), update the name directory, and `match`
+   (``ranking.incremental.apply_changes``), and `match`
    the edited company. The baseline, in the same run, is what each update did
    before ``ranking.row_index``: copy the whole id map as a dict.
 
@@ -132,20 +132,17 @@ def measure_query(ranker: PartnerRanker, chosen: np.ndarray) -> None:
 
 
 def measure_edits(ranker: PartnerRanker, edits: int, seed: int) -> None:
-    """Per edit: encode, apply, update the directory, match the edited company (section 5)."""
+    """Per edit: encode, apply, match the edited company (section 5).
+
+    (Names are looked up in the database since session 12, so there is no per-process
+    directory to update; ``benchmarks/name_lookup.py`` measures the type-ahead.)
+    """
     from matchmaker.live_index import warm_up
-    from matchmaker.lookup import Directory
     from matchmaker.ranking.incremental import apply_changes
 
     start = time.perf_counter()
     warm_up(ranker)  # what the live index does in the background after loading
     print(f"warm-up (the live index runs it in the background): {_since(start):.1f} s")
-    before, start = memory(), time.perf_counter()
-    directory = Directory(list(ranker.profiles_))  # what a server builds at start (live_index)
-    print(
-        f"name directory of {len(directory.entries):,}: {_since(start):.1f} s, "
-        f"memory added {_memory_delta(before, memory())}"
-    )
     rng = np.random.default_rng(seed + 1)
     before = dict(ranker.index_)  # the id map as the code before row_index kept it
     for n in range(edits):
@@ -159,9 +156,6 @@ def measure_edits(ranker: PartnerRanker, edits: int, seed: int) -> None:
         updated = apply_changes(ranker, [edited], [], vectors)
         applied = time.perf_counter() - start
         start = time.perf_counter()
-        directory = directory.updated([edited], [])
-        listed = time.perf_counter() - start
-        start = time.perf_counter()
         updated.match(edited.id, top=TOP)
         matched = time.perf_counter() - start
         start = time.perf_counter()
@@ -169,8 +163,8 @@ def measure_edits(ranker: PartnerRanker, edits: int, seed: int) -> None:
         copied = time.perf_counter() - start
         print(
             f"edit {n + 1}: encode {encoded * 1e3:.0f} ms; apply {applied * 1e3:.0f} ms, "
-            f"directory {listed * 1e3:.0f} ms, match of the edited company "
-            f"{matched * 1e3:.0f} ms: {(applied + listed + matched) * 1e3:.0f} ms after encoding; "
+            f"match of the edited company {matched * 1e3:.0f} ms: "
+            f"{(applied + matched) * 1e3:.0f} ms after encoding; "
             f"baseline, copying the id map as before: {copied * 1e3:.0f} ms"
         )
         ranker = updated

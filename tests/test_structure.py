@@ -72,6 +72,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
         "storage",
         (
             "matchmaker.store",
+            "matchmaker.directory",
             "matchmaker.mission_store",
             "matchmaker.importing",
             "matchmaker.exporting",

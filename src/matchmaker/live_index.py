@@ -1,9 +1,9 @@
 """The fitted ranker a long-lived process answers from, kept up to date edit by edit.
 
 Any process that ranks for a while (the web app, a report worker, the service)
-holds a :class:`LiveIndex`: a :class:`Snapshot` of a fitted ranker and the name
-directory of the very same profiles, swapped in whole, so a request reads one
-consistent pair without a lock.
+holds a :class:`LiveIndex`: a :class:`Snapshot` of a fitted ranker, swapped in
+whole, so a request reads one consistent ranker without a lock. (Names are looked
+up in the database, :mod:`matchmaker.directory`: nothing to build per process.)
 
 Every write to a company (in this process or any other sharing the database)
 bumps the data revision and stamps the row with it (``Store.changed_since``).
@@ -43,7 +43,6 @@ from dataclasses import dataclass
 from . import engine, fitted_state
 from .embedding import Embedder
 from .indexing import stale_fields
-from .lookup import Directory
 from .profiles import Profile
 from .ranking import PartnerRanker
 from .ranking.incremental import NeedsRefit, apply_changes, changed_share
@@ -73,7 +72,7 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Snapshot:
-    """A fitted ranker and the directory of the very same profiles, swapped in together.
+    """A fitted ranker and the data revision it answers for, swapped in together.
 
     ``revision`` is the database revision read *before* the profiles were, so a
     write that raced the build makes the snapshot look old and is applied again
@@ -84,7 +83,6 @@ class Snapshot:
     revision: int
     embedder: Embedder
     ranker: PartnerRanker | None
-    directory: Directory
     fitted_at: float
 
     @property
@@ -244,8 +242,7 @@ class LiveIndex:
             return None
         if _wants_refit(ranker):
             self.refit(embedder)
-        directory = snapshot.directory.updated(changed, deleted)
-        return Snapshot(revision, embedder, ranker, directory, time.monotonic())
+        return Snapshot(revision, embedder, ranker, time.monotonic())
 
     def _work(self, embedder: Embedder) -> None:
         """Refresh until the snapshot matches the database, then end the thread.
@@ -303,8 +300,7 @@ class LiveIndex:
         if saved is not None:  # a restart: the last full fit, plus what changed since
             ranker, saved_revision = saved
             _warm_up_in_background(ranker)
-            directory = Directory(ranker.live_profiles())
-            start = Snapshot(saved_revision, embedder, ranker, directory, time.monotonic())
+            start = Snapshot(saved_revision, embedder, ranker, time.monotonic())
             brought = self._apply_changes(store, embedder, start, revision, True, patient)
             if brought is not None:
                 return brought
@@ -328,7 +324,7 @@ class LiveIndex:
             ranker = engine.build_ranker(
                 store, embedder, progress=progress, profiles=profiles, saved_as=revision
             )
-        return Snapshot(revision, embedder, ranker, Directory(profiles), time.monotonic())
+        return Snapshot(revision, embedder, ranker, time.monotonic())
 
     def _wait_for_other_embedders(
         self, store: Store, embedder: Embedder, profiles: list[Profile]

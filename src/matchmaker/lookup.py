@@ -4,17 +4,19 @@ Names are folded before comparing: Unicode NFKD, combining marks dropped, case
 folded. That makes "riga" find "Rīga" and "kekava" find "Ķekava"; Hangul
 syllables decompose into jamo, so a half-typed syllable ("셀ㅌ", what an IME
 shows on the way to "셀트") already finds "셀트리온".
+
+This module is the pure part: which keys a company is found by, and which forms
+of a typed text are looked up. The keys are stored, one row each, and searched
+by the database (``store/names.py``, ``directory.py``), so a type-ahead at a
+million companies reads a few index pages instead of every name in Python.
 """
 
 from __future__ import annotations
 
 import unicodedata
-from bisect import bisect_left
-from collections import Counter
 from dataclasses import dataclass
 
 from . import names
-from .profiles import Profile
 
 
 def fold(text: str) -> str:
@@ -44,127 +46,55 @@ class Entry:
         }
 
 
-class Directory:
-    """The live companies' names and sectors, kept in id order.
+#: How a typed text meets a key, best first: the order of the type-ahead.
+EXACT, STARTS, WORD_STARTS, CONTAINS = 0, 1, 2, 3
 
-    Parallel lists (entries, match keys, sectors) sorted by id, so an
-    incremental update finds a changed company by bisection and replaces only
-    it: at 100,000 companies, rebuilding and re-sorting every entry took
-    0.2-2.5 s per edit (docs/benchmarks.md, "An edit at a million profiles").
+
+@dataclass(frozen=True)
+class NameKeys:
+    """What the type-ahead stores for one company.
+
+    ``whole``: its id and names folded, Hangul names romanised as well; a typed
+    text equal to one is EXACT, a prefix of one STARTS. ``words``: the tails of
+    those keys that begin at a later word ("pharma" of "grindeks pharma"), so a
+    prefix of a tail is WORD_STARTS and is found by the same index range as the
+    whole keys. ``sort``: the folded name, the order within one kind of match.
     """
 
-    def __init__(self, profiles: list[Profile]):
-        ordered = sorted(profiles, key=lambda p: p.id)
-        self.entries = [_entry(p) for p in ordered]
-        self._keys = [_keys(p) for p in ordered]
-        self._sectors = [tuple(p.sectors) for p in ordered]
-        self._counts = Counter(s for p in ordered for s in p.sectors)
-        self._order_sectors()
-
-    def _order_sectors(self) -> None:
-        #: Sectors, most used first, for the filter checkboxes.
-        counts = self._counts
-        self.sectors = [
-            s for s, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])) if n > 0
-        ]
-
-    def updated(self, changed: list[Profile], deleted: list[str]) -> Directory:
-        """A new directory with ``changed`` profiles added or replaced and ``deleted`` removed.
-
-        For the live index's incremental updates: this one is left as it is
-        (requests may be reading it). The new one copies the lists (pointers,
-        milliseconds at a million) and edits only the changed companies' places.
-        """
-        new = Directory.__new__(Directory)
-        new.entries = list(self.entries)
-        new._keys = list(self._keys)
-        new._sectors = list(self._sectors)
-        new._counts = Counter(self._counts)
-        changed = list({p.id: p for p in changed}.values())  # an id twice: the last one counts
-        for company_id in set(deleted) | {p.id for p in changed}:
-            new._remove(company_id)
-        for profile in changed:
-            new._insert(profile)
-        new._order_sectors()
-        return new
-
-    def _place_of(self, company_id: str) -> int:
-        """Where the company is, or would go, in the id-ordered lists."""
-        return bisect_left(self.entries, company_id, key=lambda entry: entry.id)
-
-    def _remove(self, company_id: str) -> None:
-        at = self._place_of(company_id)
-        if at < len(self.entries) and self.entries[at].id == company_id:
-            del self.entries[at], self._keys[at]
-            self._counts.subtract(self._sectors.pop(at))
-
-    def _insert(self, profile: Profile) -> None:
-        at = self._place_of(profile.id)
-        self.entries.insert(at, _entry(profile))
-        self._keys.insert(at, _keys(profile))
-        self._sectors.insert(at, tuple(profile.sectors))
-        self._counts.update(profile.sectors)
-
-    def suggest(self, text: str, limit: int = 8) -> list[Entry]:
-        """Companies whose name (either script, or romanised) starts with, or contains, the text."""
-        forms = list(dict.fromkeys(f for f in (fold(text), *names.query_forms(text)) if f))
-        if not forms:
-            return []
-        scored = []
-        for position, (entry, keys) in enumerate(zip(self.entries, self._keys, strict=True)):
-            ranks = [r for r in (_rank(form, keys) for form in forms) if r is not None]
-            rank = min(ranks) if ranks else None
-            if rank is not None:
-                scored.append((rank, fold(entry.name), position))
-        scored.sort()
-        return [self.entries[position] for *_, position in scored[:limit]]
-
-    def resolve(self, text: str) -> tuple[Entry | None, list[Entry]]:
-        """The one company the text names, else (None, candidates to choose from)."""
-        query = fold(text)
-        exact = [e for e, keys in zip(self.entries, self._keys, strict=True) if query in keys]
-        if len(exact) == 1:
-            return exact[0], []
-        if exact:
-            return None, exact
-        candidates = self.suggest(text, limit=20)
-        if len(candidates) == 1:
-            return candidates[0], []
-        return None, candidates
+    whole: tuple[str, ...]
+    words: tuple[str, ...]
+    sort: str
 
 
-    def did_you_mean(self, text: str, limit: int = 3) -> list[Entry]:
-        """Companies with a name close to a misspelt one ('Grindex' -> Grindeks), any script."""
-        by_id = {e.id: e for e in self.entries}
-        rows = [(e.id, e.name, e.name_local) for e in self.entries]
-        return [by_id[i] for i in names.suggest(text, rows, limit=limit)]
+def name_keys(company_id: str, name: str, name_local: str | None) -> NameKeys:
+    """The keys a company is found by (see :class:`NameKeys`)."""
+    jamo = (fold(company_id), fold(name), fold(name_local or ""))
+    whole = tuple(k for k in dict.fromkeys((*jamo, *names.search_keys(name, name_local))) if k)
+    tails = (tail for key in whole for tail in word_tails(key))
+    words = tuple(t for t in dict.fromkeys(tails) if t not in whole)
+    return NameKeys(whole, words, fold(name))
 
 
-def _entry(profile: Profile) -> Entry:
-    return Entry(profile.id, profile.name, profile.name_local, profile.country, profile.city)
+def word_tails(key: str) -> list[str]:
+    """The tails of a key that start at its second, third... word."""
+    parts = key.split(" ")
+    return [" ".join(parts[i:]) for i in range(1, len(parts))]
 
 
-def _keys(profile: Profile) -> tuple[str, ...]:
-    """What the type-ahead matches: id and names folded, and Hangul names romanised."""
-    jamo = (fold(profile.id), fold(profile.name), fold(profile.name_local or ""))
-    return tuple(dict.fromkeys((*jamo, *names.search_keys(profile.name, profile.name_local))))
+def typed_forms(text: str) -> list[str]:
+    """What a typed text is looked up as: folded, and compacted or romanised by ``names``."""
+    return list(dict.fromkeys(f for f in (fold(text), *names.query_forms(text)) if f))
 
 
-def _rank(query: str, keys: tuple[str, ...]) -> int | None:
-    """0 exact, 1 a name starts with it, 2 a word starts with it, 3 contains it; None: no."""
-    best = None
-    for key in keys:
-        if not key:
-            continue
-        if key == query:
-            rank = 0
-        elif key.startswith(query):
-            rank = 1
-        elif any(word.startswith(query) for word in key.split()):
-            rank = 2
-        elif query in key:
-            rank = 3
-        else:
-            continue
-        best = rank if best is None else min(best, rank)
-    return best
+def prefix_end(prefix: str) -> str:
+    """The first string after every string that starts with ``prefix`` (code-point order).
+
+    ``key >= prefix AND key < prefix_end(prefix)`` is "starts with" as an index
+    range, in SQLite's binary order and PostgreSQL's "C" collation alike.
+    """
+    last = ord(prefix[-1]) + 1
+    if 0xD800 <= last <= 0xDFFF:  # surrogates cannot be sent; none is in any key either
+        last = 0xE000
+    if last > 0x10FFFF:
+        return prefix_end(prefix[:-1]) if len(prefix) > 1 else chr(0x10FFFF)
+    return prefix[:-1] + chr(last)

@@ -8,9 +8,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 from web_helpers import make_app
 
+from matchmaker.directory import Directory
 from matchmaker.importing import parse_bytes
+from matchmaker.lookup import fold
 from matchmaker.store import Store
-from matchmaker.web.lookup import Directory, fold
 from matchmaker.web.resources import get_embedder, get_ranker, live_index
 
 
@@ -158,8 +159,8 @@ def test_suggest_matches_latin_latvian_and_hangul_names(client: FlaskClient, sto
     assert client.get("/api/suggest?q=").get_json() == []
 
 
-def test_directory_ranks_prefixes_before_substrings(mini_profiles):
-    directory = Directory(mini_profiles)
+def test_directory_ranks_prefixes_before_substrings(store: Store):
+    directory = Directory(store)
     names = [e.id for e in directory.suggest("han")]
     assert names[0] == "han-generics"
     assert fold("  Ķekava  RĪGA ") == "kekava riga"

@@ -51,6 +51,8 @@ from .errors import (
 )
 from .judging import JudgementsMixin
 from .merges import MergesMixin
+from .migrations import SchemaMixin, _apply_step, _statements
+from .names import NamesMixin
 from .pg_vectors import PgVectorsMixin
 from .records import (
     _JUDGEMENT_COLUMNS,
@@ -65,14 +67,7 @@ from .records import (
 )
 from .report_jobs import _REPORT_JOB_UPDATABLE, REPORT_JOB_ACTIVE, ReportJobsMixin
 from .report_runs import ReportRunsMixin
-from .schema import (
-    MIGRATION_STEPS,
-    MIGRATIONS,
-    MigrationStep,
-    SchemaMixin,
-    _apply_step,
-    _statements,
-)
+from .schema import MIGRATION_STEPS, MIGRATIONS, MigrationStep
 from .staff import (
     NAME_FIELDS,
     STAFF_COUNT_CAP,
@@ -96,6 +91,7 @@ class Store(
     AuditMixin,
     MergesMixin,
     StaffListMixin,
+    NamesMixin,
     JudgementsMixin,
     VectorsMixin,
     PgVectorsMixin,

@@ -312,6 +312,7 @@ class CompaniesMixin:
                 "deleted_at": None,
             }
             self.db["companies"].insert(record)
+            self._write_name_keys(profile.id, profile.name, profile.name_local)
             self._audit(
                 profile.id, actor, action if action != "edit" else "create", list(new), None, new
             )
@@ -327,6 +328,8 @@ class CompaniesMixin:
             "deleted_at": None,
         }
         self.db["companies"].update(profile.id, record)
+        if {"name", "name_local"} & set(changed):
+            self._write_name_keys(profile.id, profile.name, profile.name_local)
         if changed:
             self._audit(
                 profile.id,

@@ -333,6 +333,39 @@ def nothing_to_change(conn: Any) -> None:
 PG_FORMS[16] = nothing_to_change
 
 
+#: Migration 17 on PostgreSQL: keys in the "C" collation, so that a prefix is an index
+#: range in code-point order as on SQLite, and a trigram index for "contains".
+NAME_KEYS_TABLE = (
+    """CREATE TABLE name_keys (
+        key TEXT COLLATE "C" NOT NULL,
+        company_id TEXT NOT NULL,
+        whole INTEGER NOT NULL,
+        live INTEGER NOT NULL,
+        sort TEXT COLLATE "C" NOT NULL,
+        PRIMARY KEY (key, company_id, whole)
+    )""",
+    "CREATE INDEX name_keys_company ON name_keys (company_id)",
+    "CREATE INDEX name_keys_contains ON name_keys USING gin (key gin_trgm_ops)",
+    """CREATE FUNCTION name_keys_live() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        UPDATE name_keys SET live = (NEW.deleted_at IS NULL)::int WHERE company_id = NEW.id;
+        RETURN NULL;
+    END
+    $$""",
+    """CREATE TRIGGER name_keys_live AFTER UPDATE OF deleted_at ON companies
+        FOR EACH ROW EXECUTE FUNCTION name_keys_live()""",
+)
+
+
+def name_keys_table(conn: Any) -> None:
+    """Migration 17 on PostgreSQL, one statement at a time (the function holds ``;``)."""
+    for statement in NAME_KEYS_TABLE:
+        conn.execute(statement)
+
+
+PG_FORMS[17] = name_keys_table
+
+
 def dialect_form(dialect: str, version: int, step: object) -> object:
     """The step to run for ``version`` on ``dialect`` (its PostgreSQL form where it has one)."""
     if dialect == "postgresql":

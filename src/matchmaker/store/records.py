@@ -65,7 +65,7 @@ NAME_FIELDS = ("id", "name", "name_local", "city")
 def search_key(*texts: str | None) -> str:
     """Texts folded for search: accents and case removed, Hangul as jamo, spaces collapsed.
 
-    The same folding as the type-ahead (``web.lookup.fold``), so "riga" finds "Rīga"
+    The same folding as the type-ahead (``lookup.fold``), so "riga" finds "Rīga"
     and a half-typed Hangul syllable finds the name it starts.
     """
     decomposed = unicodedata.normalize("NFKD", " ".join(t for t in texts if t))

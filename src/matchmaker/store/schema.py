@@ -1,20 +1,15 @@
-"""The schema: versioned migrations, and applying them once each.
+"""The schema: versioned migrations, each with why it exists.
 
 Each migration runs once, in its own write transaction, recorded in the
 ``migrations`` table; a Python step (MIGRATION_STEPS) fills what SQL alone
-cannot compute inside the same transaction.
+cannot compute inside the same transaction. Applying them is
+:mod:`.migrations`' job.
 """
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections.abc import Callable
-
-from ..text_languages import field_languages
-from .errors import DatabaseFileError
-from .pg_schema import dialect_form
-from .records import now, search_key
 
 #: One schema step: its version and either SQL text (its statements run in order) or a
 #: named function given the connection (``def add_x(conn: sqlite3.Connection) -> None``),
@@ -402,96 +397,35 @@ MIGRATIONS: list[tuple[int, MigrationStep]] = [
         END;
         """,
     ),
+    (
+        17,
+        # The type-ahead from the database (store/names.py, issue 14): one row per key a
+        # company is found by, so a typed prefix is a range of the primary key. `live`
+        # follows `deleted_at` by trigger; the rows are written with the profile, and
+        # filled here for stored ones (MIGRATION_STEPS). No company row is touched, so
+        # no change stamp moves and no live index re-applies anything.
+        """
+        CREATE TABLE name_keys (
+            key TEXT NOT NULL,
+            company_id TEXT NOT NULL,
+            whole INTEGER NOT NULL,
+            live INTEGER NOT NULL,
+            sort TEXT NOT NULL,
+            PRIMARY KEY (key, company_id, whole)
+        ) WITHOUT ROWID;
+        CREATE INDEX name_keys_company ON name_keys (company_id);
+        CREATE TRIGGER name_keys_live AFTER UPDATE OF deleted_at ON companies BEGIN
+            UPDATE name_keys SET live = NEW.deleted_at IS NULL WHERE company_id = NEW.id;
+        END;
+        """,
+    ),
 ]
 
 
 #: Python steps that complete a migration (filling what SQL alone cannot compute).
 #: (Migration 10's step filled the trigram index that migration 11 drops, so it is gone.)
-MIGRATION_STEPS: dict[int, str] = {7: "_detect_languages_of_stored_rows", 11: "_fill_search_keys"}
-
-
-class SchemaMixin:
-    """Migrating the schema (part of :class:`~matchmaker.store.Store`)."""
-
-    def _refuse_pending_migrations(self) -> None:
-        if not self.db["migrations"].exists():
-            raise DatabaseFileError(f"{self.path} is not a matchmaker database (no migrations)")
-        done = {row[0] for row in self.db.execute("SELECT version FROM migrations").fetchall()}
-        if any(version not in done for version, _ in MIGRATIONS):
-            raise DatabaseFileError(
-                f"{self.path} needs upgrading, which a read-only opening cannot do; open it "
-                "once with a writing command (e.g. 'matchmaker embed') where it is writable"
-            )
-
-    def migrate(self) -> list[int]:
-        """Apply pending migrations, each in its own transaction; safe to call on every start."""
-        self.db.execute(
-            "CREATE TABLE IF NOT EXISTS migrations (version INTEGER PRIMARY KEY, applied_at TEXT)"
-        )
-        done = {row[0] for row in self.db.execute("SELECT version FROM migrations").fetchall()}
-        applied = []
-        for version, step in MIGRATIONS:
-            if version in done:
-                continue
-            with self._immediate():
-                if self.db.execute(
-                    "SELECT 1 FROM migrations WHERE version = ?", [version]
-                ).fetchone():
-                    continue  # another process migrated meanwhile
-                _apply_step(self.db.conn, dialect_form(self.dialect, version, step))
-                if version in MIGRATION_STEPS:
-                    getattr(self, MIGRATION_STEPS[version])()
-                self.db.execute("INSERT INTO migrations VALUES (?, ?)", [version, now()])
-            applied.append(version)
-        return applied
-
-    def _detect_languages_of_stored_rows(self) -> None:
-        """Fill companies.languages for rows written before the column existed.
-
-        Runs inside the migration's transaction, so the column and its values
-        appear together; the text is not changed, so no version or audit entry.
-        """
-        rows = self.db.execute("SELECT id, description, offers, seeks FROM companies").fetchall()
-        for company_id, description, offers, seeks in rows:
-            fields = {"description": description, "offers": offers, "seeks": seeks}
-            self.db.execute(
-                "UPDATE companies SET languages = ? WHERE id = ?",
-                [json.dumps(field_languages(fields)), company_id],
-            )
-
-    def _fill_search_keys(self) -> None:
-        """Fill ``companies.search_key`` for profiles stored before migration 11.
-
-        Runs inside the migration's transaction; only the key changes (no version,
-        no audit entry), and the tag triggers do not fire (they watch other columns).
-        """
-        rows = self.db.execute("SELECT id, name, name_local, city FROM companies").fetchall()
-        self.db.conn.executemany(
-            "UPDATE companies SET search_key = ? WHERE id = ?",
-            [(search_key(*row), row[0]) for row in rows],
-        )
-
-
-def _apply_step(conn: sqlite3.Connection, step: MigrationStep) -> None:
-    """Run one migration inside the caller's transaction: its function, or its SQL."""
-    if callable(step):
-        step(conn)
-        return
-    for statement in _statements(step):
-        conn.execute(statement)
-
-
-def _statements(sql: str) -> list[str]:
-    """The statements of a migration's SQL, in order.
-
-    Split at each ``;`` that ends a complete statement (``sqlite3.complete_statement``),
-    so a trigger's ``BEGIN ... END`` body, which holds semicolons, stays one statement.
-    """
-    statements, pending = [], ""
-    for piece in sql.split(";"):
-        pending += piece + ";"
-        if sqlite3.complete_statement(pending):
-            statements.append(pending.strip().rstrip(";").strip())
-            pending = ""
-    statements.append(pending.strip().rstrip(";").strip())
-    return [statement for statement in statements if statement]
+MIGRATION_STEPS: dict[int, str] = {
+    7: "_detect_languages_of_stored_rows",
+    11: "_fill_search_keys",
+    17: "_fill_name_keys",
+}

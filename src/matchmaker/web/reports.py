@@ -235,7 +235,7 @@ def _check_companies(spec: ReportSpec) -> None:
     """
     if spec.company_ids:
         spec = follow_merges(get_store(), spec)
-        check_company_ids({e.id: e.country for e in get_directory().entries}, spec)
+        check_company_ids(get_directory().countries(list(spec.company_ids)), spec)
 
 
 def _number(text: str, label: LazyString, kind: type) -> int | float:

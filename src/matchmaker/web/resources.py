@@ -4,12 +4,14 @@ One :class:`Store` per request lives on ``g`` and is closed at teardown, so a
 connection never outlives its request or crosses a thread. The embedder (the
 model, slow to load) is kept per process.
 
-The fitted ranker and the name directory come from a :class:`Snapshot` held by
+The fitted ranker comes from a :class:`Snapshot` held by
 the app's :class:`~matchmaker.live_index.LiveIndex` (outside the web package,
 so the CLI, report jobs and the service can hold one too). A request applies
 the companies changed since its snapshot (in this process or any other sharing
 the database) in milliseconds, without a refit; a full refit runs in the
-background only when much has changed.
+background only when much has changed. Names (the type-ahead, the company a
+search names, the sector list) are looked up in the database itself
+(:class:`~matchmaker.directory.Directory`), so they are never behind it.
 
 A write through the web app (an edit, a new company, a delete) embeds its one
 profile in the request, as before, and then waits up to
@@ -23,6 +25,7 @@ import threading
 
 from flask import Flask, Response, current_app, g, request
 
+from ..directory import Directory
 from ..embedding import Embedder
 from ..errors import MatchmakerError
 from ..live_index import (
@@ -31,7 +34,6 @@ from ..live_index import (
     LiveIndex,
     Snapshot,
 )
-from ..lookup import Directory
 from ..ranking import PartnerRanker
 from ..reports import Fitter, Progress
 from ..service import make_embedder
@@ -118,7 +120,7 @@ def live_index() -> LiveIndex:
 
 
 def get_snapshot() -> Snapshot:
-    """The snapshot this request answers from: taken once, so ranker and directory agree."""
+    """The snapshot this request answers from: taken once, so one ranker answers it."""
     if "snapshot" not in g:
         g.snapshot = live_index().current(get_store(), get_embedder())
     return g.snapshot
@@ -142,8 +144,14 @@ def get_ranker(company_id: str | None = None) -> PartnerRanker:
 
 
 def get_directory() -> Directory:
-    """Names and sectors of the profiles the serving ranker was fitted on."""
-    return get_snapshot().directory
+    """Names and sectors of the live companies, read from this request's store.
+
+    A company found here but newer than the serving ranker is answered by
+    ``get_ranker(company_id)`` with a 503 "still indexing", not a wrong 404.
+    """
+    if "directory" not in g:
+        g.directory = Directory(get_store())
+    return g.directory
 
 
 def ranker_fitter() -> Fitter:

@@ -17,7 +17,7 @@ from ..judgements import GRADES, query_key
 from ..lookup import Entry
 from ..ranking import Match, QueryResult, TextQuery, parse_text_query
 from .forms import SearchParams, parse_search
-from .resources import get_directory, get_ranker, get_store
+from .resources import get_directory, get_ranker, get_snapshot, get_store
 
 bp = Blueprint("search", __name__)
 
@@ -71,7 +71,7 @@ def _company_results(params: SearchParams):
         return _start_page(params, status=404)
     target = params.country or _other(entry.country)
     started = time.perf_counter()
-    matches = get_ranker().match(entry.id, top=params.top, filters=params.filters(target))
+    matches = get_ranker(entry.id).match(entry.id, top=params.top, filters=params.filters(target))
     return _render_results(
         params,
         matches,
@@ -101,7 +101,7 @@ def _text_results(params: SearchParams):
 
 def find_by_text(params: SearchParams) -> QueryResult:
     """How the need was read and the companies for it; none while the database is empty."""
-    if not get_directory().entries:  # a ranker cannot be fitted on nothing
+    if get_snapshot().ranker is None:  # a ranker cannot be fitted on nothing
         return QueryResult(reading=parse_text_query(params.q), matches=[])
     return get_ranker().query(params.q, params.country, params.top, params.filters())
 

@@ -1,0 +1,171 @@
+"""The type-ahead from the database (store/names.py, directory.py), on both engines.
+
+What the directory answers is checked against a plain reading of the rule, computed
+here from the profiles themselves: exact key first, then a key that starts with the
+text, then a later word that does, then a key that contains it; by folded name, then
+id. The rows must follow every write path (create, rename, delete, restore, merge,
+undo) and migration 17 must fill them for profiles stored before it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from matchmaker.directory import Directory
+from matchmaker.lookup import (
+    CONTAINS,
+    EXACT,
+    STARTS,
+    WORD_STARTS,
+    fold,
+    name_keys,
+    prefix_end,
+    typed_forms,
+    word_tails,
+)
+from matchmaker.profiles import Profile
+from matchmaker.store import Store
+from matchmaker.store.pg_schema import NAME_KEYS_TABLE
+
+#: Texts a person might type, covering every kind of match in the mini profiles.
+TYPED = (
+    "a", "b", "ge", "generics", "han", "han generics (fictional)", "pharma", "seoul ph",
+    "koks", "vidzemes koks", "Vidzemes", "riga", "ics", "fictional", "dist", "zzz", "(fi",
+    "quiet-holding", "ēs", "-", "%", "_", "\\",
+)
+
+
+def reference(profiles: list[Profile], text: str, limit: int = 8) -> list[str]:
+    """The type-ahead's answer by its definition, computed from profiles in Python."""
+    forms = typed_forms(text)
+    scored = []
+    for profile in profiles:
+        keys = name_keys(profile.id, profile.name, profile.name_local)
+        tails = [t for key in keys.whole for t in word_tails(key)]
+        kinds = [
+            EXACT if form in keys.whole
+            else STARTS if any(k.startswith(form) for k in keys.whole)
+            else WORD_STARTS if any(t.startswith(form) for t in tails)
+            else CONTAINS if any(form in k for k in keys.whole)
+            else None
+            for form in forms
+        ]
+        kinds = [k for k in kinds if k is not None]
+        if kinds:
+            scored.append((min(kinds), keys.sort, profile.id))
+    return [company_id for *_, company_id in sorted(scored)[:limit]]
+
+
+def live(store: Store) -> list[Profile]:
+    return store.list()
+
+
+def assert_directory_follows(store: Store) -> None:
+    directory = Directory(store)
+    for text in TYPED:
+        assert [e.id for e in directory.suggest(text)] == reference(live(store), text), text
+
+
+def test_suggestions_follow_the_rule_for_every_kind_of_match(store: Store):
+    assert_directory_follows(store)
+    directory = Directory(store)
+    assert [e.id for e in directory.suggest("han")][0] == "han-generics"
+    assert directory.suggest("") == []
+    assert directory.suggest("zzz") == []
+
+
+def test_a_rename_a_delete_a_restore_and_a_new_company_show_at_once(store: Store):
+    renamed = dataclasses.replace(store.get("baltic-generics"), name="Amber Pharma")
+    store.save(renamed, actor="test")
+    added = dataclasses.replace(store.get("han-generics"), id="zz-new", name="Ģenerika Nova")
+    store.save(added, actor="test")
+    store.delete_many(["seoul-pharma-distribution"], actor="test")
+    directory = Directory(store)
+    assert [e.id for e in directory.suggest("amber")] == ["baltic-generics"]
+    assert directory.resolve("Baltic Generics (fictional)") == (None, [])  # the old name
+    assert [e.id for e in directory.suggest("generika")] == ["zz-new"]
+    assert "seoul-pharma-distribution" not in [e.id for e in directory.suggest("seoul")]
+    assert_directory_follows(store)
+    restored = store.get("seoul-pharma-distribution", include_deleted=True)
+    store.save(restored, actor="test")
+    assert "seoul-pharma-distribution" in [e.id for e in Directory(store).suggest("seoul")]
+    assert_directory_follows(store)
+
+
+def test_a_merged_company_is_gone_from_the_directory_until_the_merge_is_undone(store: Store):
+    kept = store.get("han-generics")
+    merge_id = store.merge(kept, "busan-biologics", actor="test")
+    assert Directory(store).resolve("busan-biologics") == (None, [])
+    assert_directory_follows(store)
+    store.undo_merge(merge_id, actor="test")
+    assert Directory(store).resolve("busan-biologics")[0].id == "busan-biologics"
+    assert_directory_follows(store)
+
+
+def test_resolve_names_one_company_or_offers_a_choice(store: Store):
+    directory = Directory(store)
+    assert directory.resolve("baltic-generics")[0].id == "baltic-generics"
+    assert directory.resolve("VIDZEMES KOKS")[0].id == "vidzeme-wood"
+    entry, candidates = directory.resolve("generics")
+    assert entry is None
+    assert {"baltic-generics", "han-generics"} <= {c.id for c in candidates}
+    assert directory.resolve("zzz") == (None, [])
+
+
+def test_did_you_mean_finds_a_misspelt_name(store: Store):
+    directory = Directory(store)
+    assert [e.id for e in directory.did_you_mean("Baltik Generiks")][:1] == ["baltic-generics"]
+    assert [e.id for e in directory.did_you_mean("incheon-diagnostix")][:1] == [
+        "incheon-diagnostics"
+    ]
+    assert directory.did_you_mean("") == []
+
+
+def test_sectors_and_countries_come_from_the_live_profiles(store: Store):
+    directory = Directory(store)
+    counts: dict[str, int] = {}
+    for profile in live(store):
+        for sector in dict.fromkeys(profile.sectors):
+            counts[sector] = counts.get(sector, 0) + 1
+    assert directory.sectors == sorted(counts, key=lambda s: (-counts[s], s))
+    store.delete_many(["jeju-cosmetics"], actor="test")
+    assert "cosmetics" not in Directory(store).sectors
+    assert directory.countries(["han-generics", "jeju-cosmetics", "nope"]) == {"han-generics": "KR"}
+
+
+def test_migration_17_fills_the_rows_of_stored_profiles(store: Store):
+    store.delete_many(["quiet-holding"], actor="test")
+    before = sorted(store.db.execute("SELECT * FROM name_keys").fetchall())
+    assert before
+    drop = ["DROP TABLE name_keys", "DROP TRIGGER name_keys_live"]
+    if store.dialect == "postgresql":
+        drop = [
+            "DROP TRIGGER name_keys_live ON companies",
+            "DROP FUNCTION name_keys_live()",
+            "DROP TABLE name_keys",
+        ]
+        assert len(NAME_KEYS_TABLE) == 5
+    with store._immediate():
+        for statement in drop:
+            store.db.execute(statement)
+        store.db.execute("DELETE FROM migrations WHERE version = 17")
+    assert store.migrate() == [17]
+    after = sorted(store.db.execute("SELECT * FROM name_keys").fetchall())
+    assert after == before
+    assert "quiet-holding" not in [e.id for e in Directory(store).suggest("quiet")]
+
+
+@pytest.mark.parametrize(
+    ("prefix", "end"), [("ab", "ac"), ("a\U0010ffff", "b"), ("\ud7ff", "\ue000")]
+)
+def test_prefix_end_is_the_first_string_after_the_prefix_range(prefix: str, end: str):
+    assert prefix_end(prefix) == end
+
+
+def test_keys_hold_folded_names_romanised_hangul_and_word_tails():
+    keys = name_keys("geo-young", "Geo-Young Corporation", "지오영")
+    assert "geo-young corporation" in keys.whole and "jioyeong" in keys.whole
+    assert "corporation" in keys.words
+    assert keys.sort == fold("Geo-Young Corporation")
