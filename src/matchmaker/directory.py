@@ -13,17 +13,10 @@ from __future__ import annotations
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-from . import names
 from .lookup import CONTAINS, Entry, fold, typed_forms
 
 if TYPE_CHECKING:
     from .store import Store
-
-#: Keys read on each side of a misspelt name, among those sharing its first letters.
-NEAR_KEYS = 200
-#: Letters a misspelt name must share with a company's key to be compared at all.
-NEAR_SHARED = 2
-
 
 class Directory:
     """The live companies of a store, found by name (Latin, Latvian or Hangul)."""
@@ -62,20 +55,8 @@ class Directory:
         return None, candidates
 
     def did_you_mean(self, text: str, limit: int = 3) -> list[Entry]:
-        """Companies with a name close to a misspelt one ('Grindex' -> Grindeks), any script.
-
-        Only companies with a key near the text in key order are compared (see
-        ``names_near``): comparing every name took seconds at a million.
-        """
-        forms = dict.fromkeys([*typed_forms(text), *typed_forms(text.replace("-", " "))])
-        near = [
-            company_id
-            for form in forms
-            for company_id in self.store.names_near(form, NEAR_SHARED, NEAR_KEYS)
-        ]
-        rows = self.store.directory_rows(near)
-        spelled = [(r["id"], r["name"], r["name_local"]) for r in rows.values()]
-        return self.entries(names.suggest(text, spelled, limit=limit))
+        """Companies with a name close to a misspelt one ('Grindex' -> Grindeks), any script."""
+        return self.entries(self.store.similar_names(text, limit))
 
     def entries(self, ids: list[str]) -> list[Entry]:
         """The live companies of ``ids``, in that order."""

@@ -169,3 +169,19 @@ def test_keys_hold_folded_names_romanised_hangul_and_word_tails():
     assert "geo-young corporation" in keys.whole and "jioyeong" in keys.whole
     assert "corporation" in keys.words
     assert keys.sort == fold("Geo-Young Corporation")
+
+
+def test_the_api_list_is_one_page_of_sql_in_id_order(store: Store):
+    everyone = [p.id for p in store.list()]
+    assert [p.id for p in store.list_page(None, "", 3, 2)] == everyone[2:5]
+    korean = [p.id for p in store.list_page("KR", "", 100)]
+    assert korean == [p.id for p in store.list(country="KR")]
+    assert [p.id for p in store.list_page(None, "Kōks", 100)] == ["vidzeme-wood"]
+    assert [p.id for p in store.list_page(None, "cēsis", 100)] == ["vidzeme-wood"]  # the city
+    assert store.list_page(None, "%", 100) == [] and store.list_page(None, "_", 100) == []
+
+
+def test_an_unknown_id_suggests_near_names_from_the_keys(store: Store):
+    message = str(store.not_found("baltik-generics"))
+    assert "did you mean Baltic Generics (fictional) (baltic-generics)?" in message
+    assert "did you mean" not in str(store.not_found("zzzz"))

@@ -18,7 +18,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from ..lookup import EXACT, STARTS, WORD_STARTS, name_keys, prefix_end
+from .. import names
+from ..lookup import EXACT, STARTS, WORD_STARTS, name_keys, prefix_end, typed_forms
 from .staff_queries import _like_escaped
 
 #: Ids per ``IN (...)`` list (SQLite allows 32,766 parameters; PostgreSQL 65,535).
@@ -26,6 +27,10 @@ IDS_PER_QUERY = 500
 #: Keys a "contains" look-up reads at most: a contains match is the last kind the
 #: type-ahead shows, and on SQLite it is a scan, stopped once this many are found.
 CONTAINS_SCAN = 500
+#: Keys read on each side of a misspelt name, among those sharing its first letters.
+NEAR_KEYS = 200
+#: Letters a misspelt name must share with a company's key to be compared at all.
+NEAR_SHARED = 2
 
 _INSERT = (
     "INSERT INTO name_keys (key, company_id, whole, live, sort) VALUES (?, ?, ?, ?, ?)"
@@ -112,6 +117,22 @@ class NamesMixin:
         ids = [r[0] for r in self.db.execute(after, [form, prefix_end(head), limit]).fetchall()]
         ids += [r[0] for r in self.db.execute(before, [head, form, limit]).fetchall()]
         return list(dict.fromkeys(ids))
+
+    def similar_names(self, text: str, limit: int = 3) -> list[str]:
+        """Ids of live companies with a name close to a misspelt one ('Grindex' -> grindeks).
+
+        Only companies with a key near the text in key order are compared
+        (:meth:`names_near`); comparing every name took seconds at a million, on
+        every unknown id.
+        """
+        forms = dict.fromkeys([*typed_forms(text), *typed_forms(text.replace("-", " "))])
+        near = [
+            company_id
+            for form in forms
+            for company_id in self.names_near(form, NEAR_SHARED, NEAR_KEYS)
+        ]
+        rows = self.directory_rows(near).values()
+        return names.suggest(text, [(r["id"], r["name"], r["name_local"]) for r in rows], limit)
 
     def directory_rows(self, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
         """id -> (id, name, name_local, country, city) of those ids that are live companies."""

@@ -15,7 +15,6 @@ from flask import Blueprint, g, jsonify, request, send_file, url_for
 
 from ..importing import FORMATS, parse_bytes
 from ..judgements import JudgementInputError, read_judgement
-from ..lookup import fold
 from ..profiles import ProfileError, validate_profile
 from ..ranking import Match
 from ..service import Matchmaker
@@ -94,11 +93,8 @@ def companies():
     offset = _bounded_int("offset", 0, 0, 10_000_000)
     if params.errors or isinstance(limit, str) or isinstance(offset, str):
         return _error(400, "bad parameters", errors=_param_errors(params.errors, limit, offset))
-    profiles = get_store().list(country=params.country)
-    text = fold(params.q)
-    if text:
-        profiles = [p for p in profiles if text in fold(f"{p.id} {p.name} {p.name_local or ''}")]
-    return jsonify([_shown(p) for p in profiles[offset : offset + limit]])
+    profiles = get_store().list_page(params.country, params.q, limit, offset)
+    return jsonify([_shown(p) for p in profiles])
 
 
 @bp.get("/companies/<company_id>")
