@@ -19,6 +19,7 @@ from .errors import (
     NotFoundError,
     StaleEditError,
 )
+from .names import IDS_PER_QUERY
 from .records import UpsertSummary, _profile_from_row, _row_from_content, now, search_key
 from .staff_queries import _like_escaped
 
@@ -69,6 +70,19 @@ class CompaniesMixin:
             sql += " WHERE " + " AND ".join(where)
         sql += " ORDER BY id"
         return [_profile_from_row(r) for r in self.db.query(sql, params)]
+
+    def live_profiles_of(self, company_ids: Iterable[str]) -> dict[str, Profile]:
+        """id -> profile of those ids that are live companies (a few, by primary key)."""
+        wanted = list(dict.fromkeys(company_ids))
+        found: dict[str, Profile] = {}
+        for start in range(0, len(wanted), IDS_PER_QUERY):
+            chunk = wanted[start : start + IDS_PER_QUERY]
+            sql = (
+                "SELECT * FROM companies WHERE deleted_at IS NULL "
+                f"AND id IN ({', '.join('?' * len(chunk))})"
+            )
+            found.update((r["id"], _profile_from_row(r)) for r in self.db.query(sql, chunk))
+        return found
 
     def list_page(
         self, country: str | None, text: str, limit: int, offset: int = 0
