@@ -58,12 +58,12 @@ class NameKeys:
     text equal to one is EXACT, a prefix of one STARTS. ``words``: the tails of
     those keys that begin at a later word ("pharma" of "grindeks pharma"), so a
     prefix of a tail is WORD_STARTS and is found by the same index range as the
-    whole keys. ``sort``: the folded name, the order within one kind of match.
+    whole keys. Within one kind of match, companies come in the order of the key
+    that matched (code points), so a look-up reads the index in order and stops.
     """
 
     whole: tuple[str, ...]
     words: tuple[str, ...]
-    sort: str
 
 
 def name_keys(company_id: str, name: str, name_local: str | None) -> NameKeys:
@@ -72,7 +72,7 @@ def name_keys(company_id: str, name: str, name_local: str | None) -> NameKeys:
     whole = tuple(k for k in dict.fromkeys((*jamo, *names.search_keys(name, name_local))) if k)
     tails = (tail for key in whole for tail in word_tails(key))
     words = tuple(t for t in dict.fromkeys(tails) if t not in whole)
-    return NameKeys(whole, words, fold(name))
+    return NameKeys(whole, words)
 
 
 def word_tails(key: str) -> list[str]:

@@ -27,6 +27,7 @@ from matchmaker.lookup import (
 )
 from matchmaker.profiles import Profile
 from matchmaker.store import Store
+from matchmaker.store import names as names_module
 from matchmaker.store.pg_schema import NAME_KEYS_TABLE
 
 #: Texts a person might type, covering every kind of match in the mini profiles.
@@ -38,23 +39,25 @@ TYPED = (
 
 
 def reference(profiles: list[Profile], text: str, limit: int = 8) -> list[str]:
-    """The type-ahead's answer by its definition, computed from profiles in Python."""
+    """The type-ahead's answer by its definition, computed from profiles in Python.
+
+    Each company at its best kind of match; within a kind, by the smallest key that
+    matched that way, then id.
+    """
     forms = typed_forms(text)
     scored = []
     for profile in profiles:
         keys = name_keys(profile.id, profile.name, profile.name_local)
         tails = [t for key in keys.whole for t in word_tails(key)]
-        kinds = [
-            EXACT if form in keys.whole
-            else STARTS if any(k.startswith(form) for k in keys.whole)
-            else WORD_STARTS if any(t.startswith(form) for t in tails)
-            else CONTAINS if any(form in k for k in keys.whole)
-            else None
-            for form in forms
-        ]
-        kinds = [k for k in kinds if k is not None]
-        if kinds:
-            scored.append((min(kinds), keys.sort, profile.id))
+        by_kind = {
+            EXACT: [k for k in keys.whole if k in forms],
+            STARTS: [k for k in keys.whole if any(k.startswith(f) for f in forms)],
+            WORD_STARTS: [t for t in tails if any(t.startswith(f) for f in forms)],
+            CONTAINS: [k for k in keys.whole if any(f in k for f in forms)],
+        }
+        matched = [(kind, min(keys)) for kind, keys in by_kind.items() if keys]
+        if matched:
+            scored.append((*min(matched), profile.id))
     return [company_id for *_, company_id in sorted(scored)[:limit]]
 
 
@@ -167,8 +170,7 @@ def test_prefix_end_is_the_first_string_after_the_prefix_range(prefix: str, end:
 def test_keys_hold_folded_names_romanised_hangul_and_word_tails():
     keys = name_keys("geo-young", "Geo-Young Corporation", "지오영")
     assert "geo-young corporation" in keys.whole and "jioyeong" in keys.whole
-    assert "corporation" in keys.words
-    assert keys.sort == fold("Geo-Young Corporation")
+    assert "corporation" in keys.words and fold("Geo-Young") == "geo-young"
 
 
 def test_the_api_list_is_one_page_of_sql_in_id_order(store: Store):
@@ -183,5 +185,29 @@ def test_the_api_list_is_one_page_of_sql_in_id_order(store: Store):
 
 def test_an_unknown_id_suggests_near_names_from_the_keys(store: Store):
     message = str(store.not_found("baltik-generics"))
-    assert "did you mean Baltic Generics (fictional) (baltic-generics)?" in message
+    assert "did you mean Baltic Generics (fictional) (baltic-generics)" in message
     assert "did you mean" not in str(store.not_found("zzzz"))
+
+
+def test_a_typo_early_in_a_later_word_is_found_by_the_words_after_it(store: Store):
+    """Between 'acme imrae' and 'acme mirae' lie 300 'acme kappa...' keys, more than
+    did-you-mean reads on each side; the word after the typo still leads to it."""
+    base = store.get("han-generics")
+    crowd = [
+        dataclasses.replace(base, id=f"acme-kappa-{i}", name=f"Acme Kappa{i:03d} Pharma")
+        for i in range(300)
+    ]
+    target = dataclasses.replace(base, id="acme-mirae", name="Acme Mirae Labs")
+    store.upsert_many([*crowd, target], actor="test")
+    assert [e.id for e in Directory(store).did_you_mean("Acme iMrae Labs")][:1] == ["acme-mirae"]
+    assert [e.id for e in Directory(store).suggest("acme k", limit=3)] == [
+        "acme-kappa-0", "acme-kappa-1", "acme-kappa-2"
+    ]
+
+
+def test_contains_matches_are_left_out_on_a_large_sqlite_database(store: Store, monkeypatch):
+    contained = [e.id for e in Directory(store).suggest("ics")]  # "...diagnostics", no word start
+    assert "incheon-diagnostics" in contained
+    monkeypatch.setattr(names_module, "CONTAINS_SCAN_MAX_COMPANIES", 5)  # the mini set has 10
+    large = [e.id for e in Directory(store).suggest("ics")]
+    assert large == (contained if store.dialect == "postgresql" else [])

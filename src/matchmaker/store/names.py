@@ -2,11 +2,11 @@
 
 ``name_keys`` holds, for each company, the keys of :func:`matchmaker.lookup.name_keys`
 (its id and names folded, Hangul romanised, and the tails of those from a later word),
-with the company's folded name to sort by and whether it is live. A typed prefix is
-then one range of the primary key, on SQLite and PostgreSQL alike, instead of a pass
-over every company in Python (at a million companies the in-memory directory took
-127 s and 2.7 GB to build in every process; docs/benchmarks.md, "Finding a company
-by name").
+and whether it is live. A typed prefix is then one range of the primary key, walked
+in key order until enough companies are found, on SQLite and PostgreSQL alike,
+instead of a pass over every company in Python (at a million companies the in-memory
+directory took 127 s and 2.7 GB to build in every process; docs/benchmarks.md,
+"Finding a company by name").
 
 The rows are written with the profile (``_write`` calls :meth:`_write_name_keys`
 when a name changes); a trigger keeps ``live`` in step with ``deleted_at`` whatever
@@ -19,31 +19,33 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from .. import names
-from ..lookup import EXACT, STARTS, WORD_STARTS, name_keys, prefix_end, typed_forms
+from ..lookup import EXACT, STARTS, WORD_STARTS, name_keys, prefix_end, typed_forms, word_tails
 from .staff_queries import _like_escaped
 
 #: Ids per ``IN (...)`` list (SQLite allows 32,766 parameters; PostgreSQL 65,535).
 IDS_PER_QUERY = 500
-#: Keys a "contains" look-up reads at most: a contains match is the last kind the
-#: type-ahead shows, and on SQLite it is a scan, stopped once this many are found.
-CONTAINS_SCAN = 500
-#: Keys read on each side of a misspelt name, among those sharing its first letters.
-NEAR_KEYS = 200
+#: Key rows read per step while collecting the first companies of a look-up (a company
+#: can match by several keys: its name, its id, its romanised name).
+ROWS_PER_STEP = 64
+#: Up to this many companies, SQLite answers "contains" by reading every key (0.4 s at
+#: 100,000 companies on an idle core; 4-8 s at a million). Above it only PostgreSQL,
+#: whose trigram index serves it, shows contains matches (docs/benchmarks.md).
+CONTAINS_SCAN_MAX_COMPANIES = 20_000
+#: Keys read on each side of a misspelt name or word, among those sharing its first letters.
+NEAR_KEYS = 100
 #: Letters a misspelt name must share with a company's key to be compared at all.
 NEAR_SHARED = 2
 
-_INSERT = (
-    "INSERT INTO name_keys (key, company_id, whole, live, sort) VALUES (?, ?, ?, ?, ?)"
-)
+_INSERT = "INSERT INTO name_keys (key, company_id, whole, live) VALUES (?, ?, ?, ?)"
 
 
 def name_rows(
     company_id: str, name: str, name_local: str | None, live: bool
-) -> list[tuple[str, str, int, int, str]]:
+) -> list[tuple[str, str, int, int]]:
     """The ``name_keys`` rows of one company."""
     keys = name_keys(company_id, name, name_local)
-    whole = [(k, company_id, 1, int(live), keys.sort) for k in keys.whole]
-    return whole + [(k, company_id, 0, int(live), keys.sort) for k in keys.words]
+    whole = [(k, company_id, 1, int(live)) for k in keys.whole]
+    return whole + [(k, company_id, 0, int(live)) for k in keys.words]
 
 
 class NamesMixin:
@@ -63,33 +65,55 @@ class NamesMixin:
             batch = [r for row in rows[start : start + 10_000] for r in name_rows(*row)]
             self.db.conn.executemany(_INSERT, batch)
 
-    def names_starting(self, form: str, limit: int) -> list[tuple[str, int, str]]:
-        """(id, kind, sort) of the first ``limit`` live companies with a key starting ``form``.
+    def names_matching(self, kind: int, form: str, limit: int) -> list[tuple[str, str]]:
+        """(key, id) of the first ``limit`` live companies that match ``form`` as ``kind``.
 
-        ``kind`` is EXACT, STARTS or WORD_STARTS (the best of the company's keys);
-        the order is the type-ahead's: kind, then folded name, then id.
+        In key order, each company once at its first matching key: EXACT, a whole key
+        equal to ``form``; STARTS, a whole key starting with it; WORD_STARTS, a later
+        word's tail starting with it; CONTAINS, a whole key containing it. The first
+        three are ranges of the primary key, and a walk of it in order stops as soon
+        as ``limit`` companies are found, however many match.
         """
-        sql = (
-            "SELECT company_id, MIN(CASE WHEN whole = 1 AND key = ? THEN ? "
-            "WHEN whole = 1 THEN ? ELSE ? END) AS kind, MIN(sort) AS by_name "
-            "FROM name_keys WHERE key >= ? AND key < ? AND live = 1 "
-            "GROUP BY company_id ORDER BY kind, by_name, company_id LIMIT ?"
-        )
-        params = [form, EXACT, STARTS, WORD_STARTS, form, prefix_end(form), limit]
-        return [tuple(row) for row in self.db.execute(sql, params).fetchall()]
+        if kind == EXACT:
+            where, params = "key = ? AND whole = 1", [form]
+        elif kind in (STARTS, WORD_STARTS):
+            where = "key >= ? AND key < ? AND whole = ?"
+            params = [form, prefix_end(form), int(kind == STARTS)]
+        else:
+            where, params = "key LIKE ? ESCAPE '\\' AND whole = 1", [f"%{_like_escaped(form)}%"]
+        return self._first_companies(where, params, limit)
 
-    def names_containing(self, form: str) -> list[tuple[str, str]]:
-        """(id, sort) of live companies with a whole key containing ``form``, up to CONTAINS_SCAN.
+    def _first_companies(
+        self, where: str, params: list[Any], limit: int
+    ) -> list[tuple[str, str]]:
+        """The first ``limit`` companies of the key rows ``where`` selects, in key order.
 
-        On PostgreSQL a trigram index serves it; on SQLite it reads the keys until
-        CONTAINS_SCAN are found (or all of them, for a rare text).
+        Read ROWS_PER_STEP rows at a time, each step starting after the last row read
+        (a keyset on the primary key's order), until enough distinct companies are seen.
         """
-        sql = (
-            "SELECT company_id, sort FROM name_keys "
-            "WHERE whole = 1 AND live = 1 AND key LIKE ? ESCAPE '\\' LIMIT ?"
-        )
-        pattern = "%" + _like_escaped(form) + "%"
-        return [tuple(row) for row in self.db.execute(sql, [pattern, CONTAINS_SCAN]).fetchall()]
+        found: dict[str, str] = {}
+        after: list[Any] = []
+        while len(found) < limit:
+            sql = (
+                f"SELECT key, company_id FROM name_keys WHERE {where} AND live = 1"
+                f"{' AND (key, company_id) > (?, ?)' if after else ''} "
+                "ORDER BY key, company_id LIMIT ?"
+            )
+            rows = self.db.execute(sql, [*params, *after, ROWS_PER_STEP]).fetchall()
+            for key, company_id in rows:
+                found.setdefault(company_id, key)
+            if len(rows) < ROWS_PER_STEP:
+                break
+            after = list(rows[-1])
+        return [(key, company_id) for company_id, key in list(found.items())[:limit]]
+
+    def contains_search_affordable(self) -> bool:
+        """Whether a "contains" look-up is cheap here: always on PostgreSQL (trigram index),
+        on SQLite up to CONTAINS_SCAN_MAX_COMPANIES (an index walk of at most that many)."""
+        if self.dialect == "postgresql":
+            return True
+        sql = "SELECT 1 FROM companies LIMIT 1 OFFSET ?"
+        return self.db.execute(sql, [CONTAINS_SCAN_MAX_COMPANIES]).fetchone() is None
 
     def names_equal(self, key: str) -> list[str]:
         """Ids of the live companies one of whose whole keys is ``key``, in id order."""
@@ -121,15 +145,17 @@ class NamesMixin:
     def similar_names(self, text: str, limit: int = 3) -> list[str]:
         """Ids of live companies with a name close to a misspelt one ('Grindex' -> grindeks).
 
-        Only companies with a key near the text in key order are compared
-        (:meth:`names_near`); comparing every name took seconds at a million, on
-        every unknown id.
+        Only companies with a key near the text, or near one of its later words, in
+        key order are compared (:meth:`names_near`): a typo early in a later word
+        ("Synthetic iMrae Labs") is still found by the word after it. Comparing every
+        name took seconds at a million, on every unknown id.
         """
         forms = dict.fromkeys([*typed_forms(text), *typed_forms(text.replace("-", " "))])
+        probes = dict.fromkeys(p for form in forms for p in (form, *word_tails(form)))
         near = [
             company_id
-            for form in forms
-            for company_id in self.names_near(form, NEAR_SHARED, NEAR_KEYS)
+            for probe in probes
+            for company_id in self.names_near(probe, NEAR_SHARED, NEAR_KEYS)
         ]
         rows = self.directory_rows(near).values()
         return names.suggest(text, [(r["id"], r["name"], r["name_local"]) for r in rows], limit)

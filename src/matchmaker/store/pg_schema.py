@@ -333,15 +333,15 @@ def nothing_to_change(conn: Any) -> None:
 PG_FORMS[16] = nothing_to_change
 
 
-#: Migration 17 on PostgreSQL: keys in the "C" collation, so that a prefix is an index
-#: range in code-point order as on SQLite, and a trigram index for "contains".
+#: Migration 17 on PostgreSQL: keys and ids in the "C" collation, so that a prefix is an
+#: index range, and the walk in key order the same order, as on SQLite (code points);
+#: and a trigram index for "contains".
 NAME_KEYS_TABLE = (
     """CREATE TABLE name_keys (
         key TEXT COLLATE "C" NOT NULL,
-        company_id TEXT NOT NULL,
+        company_id TEXT COLLATE "C" NOT NULL,
         whole INTEGER NOT NULL,
         live INTEGER NOT NULL,
-        sort TEXT COLLATE "C" NOT NULL,
         PRIMARY KEY (key, company_id, whole)
     )""",
     "CREATE INDEX name_keys_company ON name_keys (company_id)",

@@ -400,7 +400,8 @@ MIGRATIONS: list[tuple[int, MigrationStep]] = [
     (
         17,
         # The type-ahead from the database (store/names.py, issue 14): one row per key a
-        # company is found by, so a typed prefix is a range of the primary key. `live`
+        # company is found by, so a typed prefix is a range of the primary key, read in
+        # key order until the type-ahead has its few companies. `live`
         # follows `deleted_at` by trigger; the rows are written with the profile, and
         # filled here for stored ones (MIGRATION_STEPS). No company row is touched, so
         # no change stamp moves and no live index re-applies anything.
@@ -410,7 +411,6 @@ MIGRATIONS: list[tuple[int, MigrationStep]] = [
             company_id TEXT NOT NULL,
             whole INTEGER NOT NULL,
             live INTEGER NOT NULL,
-            sort TEXT NOT NULL,
             PRIMARY KEY (key, company_id, whole)
         ) WITHOUT ROWID;
         CREATE INDEX name_keys_company ON name_keys (company_id);
