@@ -310,6 +310,7 @@ def typed_texts(named: list[Named], repeat: int, seed: int) -> dict[str, list[Ca
     kinds["suggest: a later word's start"] = [("suggest", _word_start(n, rng)) for n in latin]
     kinds["suggest: the whole name"] = [("suggest", n.name) for n in latin]
     kinds["suggest: the name's number"] = [("suggest", n.name.rsplit(" ", 1)[1]) for n in latin]
+    kinds["suggest: inside an id (contains, many)"] = [("suggest", n.id[4:9]) for n in latin]
     kinds["suggest: matches nothing"] = [("suggest", f"qzx{rng.randint(0, 999)}w") for _ in latin]
     kinds["suggest: real Korean name (none here)"] = [
         ("suggest", REAL_KOREAN[i % len(REAL_KOREAN)]) for i in range(repeat)
@@ -323,7 +324,7 @@ def typed_texts(named: list[Named], repeat: int, seed: int) -> dict[str, list[Ca
 
 def _word_start(named: Named, rng: random.Random) -> str:
     word = rng.choice(named.name.split(" ")[1:3])
-    return word[: rng.randint(3, min(6, len(word)))].lower()
+    return word[: rng.randint(min(3, len(word)), min(6, len(word)))].lower()
 
 
 def _misspelt(named: Named, rng: random.Random) -> str:
@@ -390,14 +391,14 @@ def agreement(
     """A short verdict for one kind: same answers, or how many differ (and which)."""
     method = calls[0][0]
     if method == "did_you_mean":
-        hits_new = sum(truth[t] in ids_of(a, method) for (_, t), a in zip(calls, new, strict=False))
+        hits_new = sum(truth[t] in ids_of(a, method) for (_, t), a in zip(calls, new, strict=True))
         hits_old = sum(truth[t] in ids_of(a, method) for (_, t), a in zip(calls, old, strict=False))
         same = sum(
             ids_of(a, method)[:1] == ids_of(b, method)[:1] for a, b in zip(new, old, strict=False)
         )
         count = len(old)
         return (
-            f"misspelt one in top 3: new {hits_new}/{count}, old {hits_old}/{count}; "
+            f"misspelt one in top 3: new {hits_new}/{len(new)}, old {hits_old}/{count}; "
             f"same first {same}/{count}"
         )
     differ = [
@@ -638,6 +639,7 @@ def postgres_stores(tmp: Path) -> Iterator[Callable[[str], Store]]:
 BASELINE_SUBSET = {
     "suggest: name's first 1", "suggest: name's first 8", "suggest: Hangul name's first 2",
     "suggest: a later word's start", "suggest: the whole name", "suggest: matches nothing",
+    "suggest: inside an id (contains, many)",
     "resolve: an id", "resolve: a whole name", "did_you_mean: 2 letters swapped", "sectors",
 }  # fmt: skip
 
