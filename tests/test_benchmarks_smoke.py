@@ -175,6 +175,18 @@ def test_staff_list_benchmark_runs_and_measures_the_baseline():
     assert all(float(row[3].replace(",", "")) > 0 for row in rows)
 
 
+def test_name_lookup_benchmark_agrees_with_the_old_directory(tmp_path):
+    from benchmarks import name_lookup
+
+    rows = name_lookup.main(
+        ["--sizes", "150", "--repeat", "3", "--upsert-sample", "20", "--tmp", str(tmp_path)]
+    )
+    verdicts = {row[1]: row[8] for row in rows}
+    assert "suggest: Hangul name's first 1" in verdicts and "sectors" in verdicts
+    assert [kind for kind, verdict in verdicts.items() if verdict.startswith("DIFFER")] == []
+    assert verdicts["resolve: an id"] == "same 3/3"
+
+
 def test_duplicates_benchmark_measures_the_labelled_pairs_without_the_model(capsys):
     from benchmarks import duplicates
 
