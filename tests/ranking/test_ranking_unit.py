@@ -219,6 +219,18 @@ def test_match_many_restores_thread_settings_even_when_stopped_early(store, hash
 # -- score parts --------------------------------------------------------------------------------
 
 
+def test_match_to_dict_is_asdict(ranker):
+    """Match.to_dict is written out for speed; it must stay dataclasses.asdict, key order
+    included (a report's stored rows are its JSON), and copy what it holds."""
+    for m in ranker.match("baltic-generics", top=5):
+        filled = dataclasses.replace(m, name_local="Baltijas", city="Rīga", verified=True)
+        as_dict = filled.to_dict()
+        assert list(as_dict.items()) == list(dataclasses.asdict(filled).items())
+        assert list(as_dict) == [f.name for f in dataclasses.fields(filled)]
+        assert as_dict["reasons"] is not filled.reasons
+        assert as_dict["score_parts"] is not filled.score_parts
+
+
 def test_score_is_the_sum_of_its_parts(ranker):
     for company_id in ("baltic-generics", "han-generics", "incheon-diagnostics"):
         for m in ranker.match(company_id, top=10):
