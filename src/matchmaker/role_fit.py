@@ -26,6 +26,7 @@ value always wins.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -72,7 +73,10 @@ class RolePair:
     query_reaches: str = ""
 
 
-def _reaching(markets: Iterable[str], country: str) -> str:
+@functools.lru_cache(maxsize=4096)
+def _reaching(markets: tuple[str, ...], country: str) -> str:
+    """The first of ``markets`` that covers ``country``, "" when none does (cached: a batch
+    report asks it for every result, of a few hundred distinct market lists)."""
     return next((m for m in markets if market_covers([m], country)), "")
 
 

@@ -98,6 +98,10 @@ class SavedRows(Sequence):
         return self._saved + len(self._tail)
 
     def __getitem__(self, index):
+        if type(index) is int and 0 <= index < self._saved:  # ranking's case: an item read
+            found = self._source.decoded[index]  # before, many times per report company
+            if found is not _MISSING:
+                return found
         if isinstance(index, slice):
             return [self[i] for i in range(*index.indices(len(self)))]
         i = operator.index(index)  # numpy integers too

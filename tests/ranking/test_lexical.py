@@ -65,6 +65,19 @@ def test_a_pool_scores_the_same_as_the_whole_corpus(bm25):
     assert bm25.scores("pcr reagents", np.array([2, 0])) == pytest.approx(whole[[2, 0]])
 
 
+def test_pool_scores_leave_no_query_behind_across_vocabularies(bm25):
+    """Pools read idf from one zeroed vector per thread: each query puts its terms back to
+    zero, so a later query (or a BM25 with another vocabulary) never sees them, and a
+    query with no known term scores 0 with the whole-corpus dtype."""
+    other = BM25().fit(["wound care", "gauze", "sterile gauze and wound dressings"])
+    for _ in range(2):
+        assert list(bm25.scores("pcr kits", np.array([0, 1, 2]))) == list(bm25.scores("pcr kits"))
+        assert list(other.scores("gauze", np.array([2, 1]))) == list(other.scores("gauze")[[2, 1]])
+        assert list(bm25.scores("wound", np.array([0, 1]))) == [0.0, 0.0]
+        empty = bm25.scores("unknown words", np.array([0, 2]))
+        assert list(empty) == [0.0, 0.0] and empty.dtype == np.float64
+
+
 def test_a_document_as_the_query_reuses_its_tokens(bm25):
     for i, text in enumerate(CORPUS):
         assert bm25.document_scores(i) == pytest.approx(bm25.scores(text))

@@ -172,6 +172,32 @@ def test_match_many_gives_the_same_results_as_match(store, hashing_embedder, can
         assert [m.to_dict() for m in batch[company_id]] == [m.to_dict() for m in single]
 
 
+def test_match_many_reuses_kept_candidates_across_calls(store, hashing_embedder):
+    """A report worker keeps stage 1's candidate matrices from chunk to chunk: same results,
+    gathered once per filters, and refused for another ranker."""
+    from matchmaker.ranking.batch import CandidateCache
+
+    ranker = engine.build_ranker(store, hashing_embedder)
+    ranker.candidates = 3  # fewer than the other country has: stage 1's products run
+    all_ids = [p.id for p in store.list()]
+    kept = CandidateCache(ranker)
+    halves = [all_ids[: len(all_ids) // 2], all_ids[len(all_ids) // 2 :]]
+    for filters in (None, Filters(partnership_types=["distribution"])):
+        fresh = dict(ranker.match_many(all_ids, top=5, filters=filters, chunk=4))
+        reused = {}
+        for half in halves:
+            reused.update(ranker.match_many(half, top=5, filters=filters, chunk=4, kept=kept))
+        assert {k: [m.to_dict() for m in v] for k, v in reused.items()} == {
+            k: [m.to_dict() for m in v] for k, v in fresh.items()
+        }
+    gathered = kept.for_filters(Filters())
+    assert set(gathered) == {"LV", "KR"}
+    assert kept.for_filters(Filters()) is gathered  # the second call found them
+    other = engine.build_ranker(store, hashing_embedder)
+    with pytest.raises(ValueError, match="ranker it was made for"):
+        list(other.match_many(all_ids[:1], kept=kept))
+
+
 def test_match_many_restores_thread_settings_even_when_stopped_early(store, hashing_embedder):
     """Batches run with one BLAS/torch thread per worker; the process settings come back."""
     import torch
@@ -191,6 +217,18 @@ def test_match_many_restores_thread_settings_even_when_stopped_early(store, hash
 
 
 # -- score parts --------------------------------------------------------------------------------
+
+
+def test_match_to_dict_is_asdict(ranker):
+    """Match.to_dict is written out for speed; it must stay dataclasses.asdict, key order
+    included (a report's stored rows are its JSON), and copy what it holds."""
+    for m in ranker.match("baltic-generics", top=5):
+        filled = dataclasses.replace(m, name_local="Baltijas", city="Rīga", verified=True)
+        as_dict = filled.to_dict()
+        assert list(as_dict.items()) == list(dataclasses.asdict(filled).items())
+        assert list(as_dict) == [f.name for f in dataclasses.fields(filled)]
+        assert as_dict["reasons"] is not filled.reasons
+        assert as_dict["score_parts"] is not filled.score_parts
 
 
 def test_score_is_the_sum_of_its_parts(ranker):

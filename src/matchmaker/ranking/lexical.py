@@ -8,7 +8,9 @@ against. Built on scikit-learn's token counts rather than a new dependency.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -86,10 +88,13 @@ class BM25:
     def _scores_for_terms(self, terms: np.ndarray, pool: np.ndarray | None) -> np.ndarray:
         """Sum of the documents' term weights times idf over the distinct query terms.
 
-        For a pool, the pool's rows are gathered straight from the CSR arrays and
-        query terms found by binary search: scipy's row slicing, or a dense array
-        over a vocabulary of 100k+ terms, costs more than the scoring of a few
-        hundred rows, and a batch report scores one pool per company.
+        For a pool, the pool's rows are gathered straight from the CSR arrays
+        (scipy's row slicing costs more than scoring a few hundred rows, and a batch
+        report scores one pool per company), and each entry's idf is read from this
+        thread's query vector (:func:`_query_idf`). Only the entries of query terms
+        are summed: the others add exactly 0.0 (weights and idf are positive), so
+        the sums are the same to the last bit, with half the gathering (measured
+        at 100,000 profiles: 1.0 -> 0.6 ms for the word terms of one pool).
         """
         docs = self.weights_
         if pool is None:
@@ -101,8 +106,13 @@ class BM25:
         lengths = docs.indptr[pool + 1] - starts
         offsets = np.cumsum(lengths) - lengths
         entries = np.repeat(starts - offsets, lengths) + np.arange(lengths.sum())
-        contributions = docs.data[entries] * _idf_of(terms, self.idf_[terms], docs.indices[entries])
-        owners = np.repeat(np.arange(len(pool)), lengths)
+        with _query_idf(terms, self.idf_) as idf_query:
+            idf = idf_query[docs.indices[entries]]
+        hits = np.flatnonzero(idf)
+        if len(hits) == 0:  # np.bincount of nothing is an integer array
+            return np.zeros(len(pool))
+        owners = np.repeat(np.arange(len(pool)), lengths)[hits]
+        contributions = docs.data[entries[hits]] * idf[hits]
         return np.bincount(owners, weights=contributions, minlength=len(pool))
 
 
@@ -194,12 +204,26 @@ def language_mask(languages: Sequence[str]) -> int:
     return sum(1 << LANGUAGES.index(code) for code in set(languages) if code in LANGUAGES)
 
 
-def _idf_of(terms: np.ndarray, idf: np.ndarray, columns: np.ndarray) -> np.ndarray:
-    """idf of each column that is a query term, else 0 (``terms`` sorted and unique)."""
-    if len(terms) == 0:
-        return np.zeros(len(columns))
-    at = np.minimum(np.searchsorted(terms, columns), len(terms) - 1)
-    return np.where(terms[at] == columns, idf[at], 0.0)
+_QUERY_IDF = threading.local()
+
+
+@contextmanager
+def _query_idf(terms: np.ndarray, idf: np.ndarray) -> Iterator[np.ndarray]:
+    """A vector over the vocabulary: idf at the query's terms, 0.0 elsewhere.
+
+    One per thread, grown to the largest vocabulary asked for, and put back to
+    all zeros on leaving (only the query's terms are touched): allocating it per
+    query would clear 1.6 MB at 200,000 terms, and a binary search of each
+    entry's term among the query's cost more than the rest of the scoring.
+    """
+    vector = getattr(_QUERY_IDF, "vector", None)
+    if vector is None or len(vector) < len(idf):
+        vector = _QUERY_IDF.vector = np.zeros(len(idf))
+    try:
+        vector[terms] = idf[terms]
+        yield vector
+    finally:
+        vector[terms] = 0.0
 
 
 def fit_lexical(ranker, out: ArrayFolder | None = None, chunk: int = 5_000) -> None:

@@ -218,12 +218,13 @@ class PartnerRanker(Estimator):
         filters: Filters | None = None,
         chunk: int = 128,
         workers: int | None = None,
+        kept: batch.CandidateCache | None = None,
     ) -> Iterator[tuple[str, list[Match]]]:
         """Partners for many companies, yielded in the given order; same results as match().
 
         Chunked matrix products on a thread pool: see :func:`batch.match_many`.
         """
-        return batch.match_many(self, company_ids, top, filters, chunk, workers)
+        return batch.match_many(self, company_ids, top, filters, chunk, workers, kept)
 
     # -- partner ranking ------------------------------------------------------
 

@@ -19,9 +19,11 @@ FLOOR = 0.01
 def standardise(values: np.ndarray) -> np.ndarray:
     """Mean 0 and standard deviation 1 over the pool; all zeros when the pool agrees."""
     values = np.asarray(values, dtype=np.float64)
-    if len(values) < 2 or values.std() < 1e-9:
+    if len(values) < 2:
         return np.zeros(len(values))
-    spread = values.std()
+    spread = values.std()  # once: stage 2 standardises eight signals per company
+    if spread < 1e-9:
+        return np.zeros(len(values))
     return (values - values.mean()) / spread
 
 

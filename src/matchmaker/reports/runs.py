@@ -31,6 +31,7 @@ from typing import Any
 from ..engine import holder_state, lease_holder
 from ..profiles import Profile
 from ..ranking import Filters, Match, PartnerRanker
+from ..ranking.batch import CandidateCache
 from ..store import Store
 from .build import (
     CHUNK,
@@ -164,13 +165,14 @@ def work_on_run(
     run = load_run(store, run_id)
     spec = run_spec(run)
     worker = lease_holder()
+    kept = CandidateCache(ranker)  # gathered once per run, not once per chunk
     ranked = 0
     while True:
         _reopen_dead_workers(store, run_id)
         claimed = store.claim_report_chunk(run_id, worker, lease_seconds)
         if claimed is not None:
             seq, company_ids = claimed
-            rows = rank_chunk(ranker, company_ids, spec, threads)
+            rows = rank_chunk(ranker, company_ids, spec, threads, kept)
             store.finish_report_chunk(run_id, seq, rows)
             ranked += 1
         states = store.report_chunk_states(run_id)
@@ -193,11 +195,23 @@ def _reopen_dead_workers(store: Store, run_id: str) -> None:
 
 
 def rank_chunk(
-    ranker: PartnerRanker, company_ids: Sequence[str], spec: ReportSpec, threads: int | None
+    ranker: PartnerRanker,
+    company_ids: Sequence[str],
+    spec: ReportSpec,
+    threads: int | None,
+    kept: CandidateCache | None = None,
 ) -> bytes:
-    """One chunk's ranked partners as stored: compressed JSON of [company id, matches]."""
+    """One chunk's ranked partners as stored: compressed JSON of [company id, matches].
+
+    ``kept``: the stage-1 candidate matrices of the run's earlier chunks (ranking.batch).
+    """
     results = ranker.match_many(
-        company_ids, top=spec.top, filters=spec.partner_filters, chunk=CHUNK, workers=threads
+        company_ids,
+        top=spec.top,
+        filters=spec.partner_filters,
+        chunk=CHUNK,
+        workers=threads,
+        kept=kept,
     )
     rows = [[cid, [m.to_dict() for m in matches]] for cid, matches in results]
     return zlib.compress(json.dumps(rows, ensure_ascii=False).encode(), 6)
