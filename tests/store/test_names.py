@@ -211,3 +211,21 @@ def test_contains_matches_are_left_out_on_a_large_sqlite_database(store: Store, 
     monkeypatch.setattr(names_module, "CONTAINS_SCAN_MAX_COMPANIES", 5)  # the mini set has 10
     large = [e.id for e in Directory(store).suggest("ics")]
     assert large == (contained if store.dialect == "postgresql" else [])
+
+
+def test_an_api_page_walks_the_ids_in_order_on_sqlite(store: Store, monkeypatch):
+    """A page of GET /api/companies reads the primary key in id order and stops, instead of
+    sorting every live row per request (SQLite chose a deleted_at index and a temp B-tree:
+    2.4 s for a page at offset 99,000 of 100,000)."""
+    if store.dialect != "sqlite":
+        pytest.skip("SQLite's planner; PostgreSQL walks its primary key by cost")
+    everyone = [p.id for p in store.list()]
+    seen: list[tuple[str, list]] = []
+    query = store.db.query
+    monkeypatch.setattr(
+        store.db, "query", lambda sql, params: seen.append((sql, params)) or query(sql, params)
+    )
+    assert [p.id for p in store.list_page(None, "", 2, 1)] == everyone[1:3]
+    (sql, params), = seen
+    plan = " ".join(row[-1] for row in store.db.execute(f"EXPLAIN QUERY PLAN {sql}", params))
+    assert "TEMP B-TREE" not in plan, plan

@@ -91,9 +91,14 @@ class CompaniesMixin:
 
         ``text`` (folded, see ``records.search_key``) must be in the id, a name or the
         city. One SQL page: reading every profile to cut a page from it took seconds
-        and gigabytes per request at a million.
+        and gigabytes per request at a million. Unfiltered on SQLite, ``+deleted_at``
+        keeps the planner off the ``deleted_at`` indexes, which sort every live row for
+        each page (38 ms at 100,000 for the first page, 2.4 s at offset 99,000): it
+        walks the primary key in id order and stops after the page (1 ms, 0.27 s).
+        With a country or a text the covering index and its sort stay (faster there).
         """
-        where, params = ["deleted_at IS NULL"], []
+        unfiltered = self.dialect == "sqlite" and not country and not search_key(text)
+        where, params = ["+deleted_at IS NULL" if unfiltered else "deleted_at IS NULL"], []
         if country:
             where.append("country = ?")
             params.append(country)
