@@ -18,6 +18,10 @@ from .lookup import CONTAINS, EXACT, STARTS, WORD_STARTS, Entry, fold, typed_for
 if TYPE_CHECKING:
     from .store import Store
 
+#: "Contains" needs this many characters: a trigram index finds nothing shorter, so
+#: on PostgreSQL a shorter text would read every key row.
+CONTAINS_MIN_LENGTH = 3
+
 class Directory:
     """The live companies of a store, found by name (Latin, Latvian or Hangul)."""
 
@@ -28,8 +32,9 @@ class Directory:
         """Companies whose name (either script, or romanised) starts with, or contains, the text.
 
         Exact matches first, then names that start with it, then names with a later
-        word that starts with it, then names that contain it (on SQLite only while
-        the database is small, ``store.contains_search_affordable``); within each
+        word that starts with it, then names that contain it (a text of three
+        characters or more; on SQLite only while the database is small,
+        ``store.contains_search_affordable``); within each
         kind, in the order of the key that matched, then id.
         """
         forms = typed_forms(text)
@@ -52,6 +57,8 @@ class Directory:
         by (key, id), are among them.
         """
         best: dict[str, str] = {}
+        if kind == CONTAINS:  # shorter texts have no trigram to find them by (PostgreSQL)
+            forms = [form for form in forms if len(form) >= CONTAINS_MIN_LENGTH]
         for form in forms:
             for key, company_id in self.store.names_matching(kind, form, limit + len(found)):
                 if company_id not in found and key < best.get(company_id, key + "\0"):

@@ -53,7 +53,7 @@ def reference(profiles: list[Profile], text: str, limit: int = 8) -> list[str]:
             EXACT: [k for k in keys.whole if k in forms],
             STARTS: [k for k in keys.whole if any(k.startswith(f) for f in forms)],
             WORD_STARTS: [t for t in tails if any(t.startswith(f) for f in forms)],
-            CONTAINS: [k for k in keys.whole if any(f in k for f in forms)],
+            CONTAINS: [k for k in keys.whole if any(f in k for f in forms if len(f) >= 3)],
         }
         matched = [(kind, min(keys)) for kind, keys in by_kind.items() if keys]
         if matched:
@@ -229,3 +229,16 @@ def test_an_api_page_walks_the_ids_in_order_on_sqlite(store: Store, monkeypatch)
     (sql, params), = seen
     plan = " ".join(row[-1] for row in store.db.execute(f"EXPLAIN QUERY PLAN {sql}", params))
     assert "TEMP B-TREE" not in plan, plan
+
+
+def test_a_long_misspelt_text_is_looked_near_a_bounded_number_of_times(store: Store, monkeypatch):
+    calls = []
+    near = Store.names_near
+
+    def counted(self, *args):
+        calls.append(args)
+        return near(self, *args)
+
+    monkeypatch.setattr(Store, "names_near", counted)
+    store.not_found("-".join(["baltik"] * 2000))  # an id in a URL can be this long
+    assert 0 < len(calls) <= 3 * (1 + names_module.NEAR_WORDS)

@@ -35,6 +35,10 @@ CONTAINS_SCAN_MAX_COMPANIES = 20_000
 NEAR_KEYS = 100
 #: Letters a misspelt name must share with a company's key to be compared at all.
 NEAR_SHARED = 2
+#: Of a misspelt text, only this much and this many later words are looked near (a
+#: company name is shorter; an id in a URL can be kilobytes: two queries a word).
+NEAR_TEXT_LENGTH = 200
+NEAR_WORDS = 6
 
 _INSERT = "INSERT INTO name_keys (key, company_id, whole, live) VALUES (?, ?, ?, ?)"
 
@@ -150,8 +154,11 @@ class NamesMixin:
         ("Synthetic iMrae Labs") is still found by the word after it. Comparing every
         name took seconds at a million, on every unknown id.
         """
+        text = text[:NEAR_TEXT_LENGTH]
         forms = dict.fromkeys([*typed_forms(text), *typed_forms(text.replace("-", " "))])
-        probes = dict.fromkeys(p for form in forms for p in (form, *word_tails(form)))
+        probes = dict.fromkeys(
+            p for form in forms for p in (form, *word_tails(form)[:NEAR_WORDS])
+        )
         near = [
             company_id
             for probe in probes
