@@ -168,14 +168,21 @@ class NamesMixin:
         return names.suggest(text, [(r["id"], r["name"], r["name_local"]) for r in rows], limit)
 
     def directory_rows(self, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
-        """id -> (id, name, name_local, country, city) of those ids that are live companies."""
+        """id -> (id, name, name_local, country, city) of those ids that are live companies.
+
+        Read by primary key, the deleted ones dropped here: with ``deleted_at IS NULL``
+        in the SQL, SQLite walked a ``deleted_at`` index over every live row instead
+        (50 ms per type-ahead at 100,000 companies).
+        """
         found: dict[str, dict[str, Any]] = {}
         for chunk in _chunks(list(dict.fromkeys(ids))):
             sql = (
-                "SELECT id, name, name_local, country, city FROM companies "
-                f"WHERE deleted_at IS NULL AND id IN ({', '.join('?' * len(chunk))})"
+                "SELECT id, name, name_local, country, city, deleted_at FROM companies "
+                f"WHERE id IN ({', '.join('?' * len(chunk))})"
             )
-            found.update((row["id"], row) for row in self.db.query(sql, chunk))
+            found.update(
+                (row["id"], row) for row in self.db.query(sql, chunk) if not row["deleted_at"]
+            )
         return found
 
     def sector_counts(self) -> dict[str, int]:
