@@ -6,6 +6,7 @@ Run from the repository root::
     .venv/bin/python benchmarks/name_lookup.py --quick            # 300 and 2,000: a smoke run
     .venv/bin/python benchmarks/name_lookup.py --sizes 1000000 --tmp /work/tmp-names
     .venv/bin/python benchmarks/name_lookup.py --engine postgresql --sizes 10000
+    .venv/bin/python benchmarks/name_lookup.py --sizes 1000000 --skip-baseline
 
 Every profile is SYNTHETIC (``benchmarks/synthetic.py``: names start with
 "Synthetic", ids with ``syn-``). Korean ones get a synthetic Hangul local name
@@ -468,6 +469,7 @@ class Options:
     upsert_sample: int
     seed: int
     tmp: Path
+    skip_baseline: bool = False
 
 
 def run_size(size: int, opts: Options, open_fresh: Callable[[str], Store]) -> list[list[str]]:
@@ -525,6 +527,12 @@ def measure_store(store: Store, size: int, opts: Options, per_profile: float) ->
     new_times, new_answers = {}, {}
     for kind, calls in kinds.items():
         new_times[kind], new_answers[kind] = timed_calls(directory, calls, store=store)
+    if opts.skip_baseline:  # the new side alone (a million: the old takes ~1 min a call)
+        return [
+            [f"{size:,}", "migration 17 fill (once)", f"{filled * 1e3:,.0f}", "", "", "", "",
+             "", "", "1"],
+            *(_row(size, kind, new_times[kind], [], "(baseline skipped)") for kind in kinds),
+        ]  # fmt: skip
     gc.collect()
     before = rss_bytes()
     began = time.perf_counter()
@@ -692,6 +700,9 @@ def main(argv: list[str] | None = None) -> list[list[str]]:
         help="time the old directory on BASELINE_SUBSET kinds only (the default from 500k)",
     )  # fmt: skip
     parser.add_argument("--upsert-sample", type=int, default=None)
+    parser.add_argument(
+        "--skip-baseline", action="store_true", help="time the name_keys side only"
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument(
         "--tmp", type=Path, default=Path(tempfile.gettempdir()), help="folder for the databases"
@@ -708,6 +719,7 @@ def main(argv: list[str] | None = None) -> list[list[str]]:
         upsert_sample=args.upsert_sample or (200 if args.quick else 5000),
         seed=args.seed,
         tmp=args.tmp,
+        skip_baseline=args.skip_baseline,
     )
     print(f"load average at start: {os.getloadavg()} on {os.cpu_count()} CPUs", flush=True)
     stores = sqlite_stores if args.engine == "sqlite" else postgres_stores
