@@ -6,7 +6,7 @@ Run from the repository root::
     .venv/bin/python benchmarks/name_lookup.py --quick            # 300 and 2,000: a smoke run
     .venv/bin/python benchmarks/name_lookup.py --sizes 1000000 --tmp /work/tmp-names
     .venv/bin/python benchmarks/name_lookup.py --engine postgresql --sizes 10000
-    .venv/bin/python benchmarks/name_lookup.py --sizes 1000000 --skip-baseline
+    .venv/bin/python benchmarks/name_lookup.py --sizes 1000000 --skip-baseline --db /work/n1m.db
 
 Every profile is SYNTHETIC (``benchmarks/synthetic.py``: names start with
 "Synthetic", ids with ``syn-``). Korean ones get a synthetic Hangul local name
@@ -58,6 +58,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import gc
+import json
 import os
 import random
 import statistics
@@ -470,10 +471,14 @@ class Options:
     seed: int
     tmp: Path
     skip_baseline: bool = False
+    db: Path | None = None
 
 
 def run_size(size: int, opts: Options, open_fresh: Callable[[str], Store]) -> list[list[str]]:
     print(f"\n== {size:,} synthetic profiles ({opts.engine}) ==", flush=True)
+    if opts.db is not None:  # kept between runs: built once (a million takes ~25 min)
+        with Store.open(opts.db, create=True, synchronous="OFF") as store:
+            return measure_store(store, size, opts, None)
     sample = min(size, opts.upsert_sample)
     per_profile = time_upsert_many(lambda: open_fresh(f"upsert{size}"), sample, opts.seed)
     print(
@@ -488,13 +493,40 @@ def run_size(size: int, opts: Options, open_fresh: Callable[[str], Store]) -> li
         store.close()
 
 
-def measure_store(store: Store, size: int, opts: Options, per_profile: float) -> list[list[str]]:
+def measure_store(
+    store: Store, size: int, opts: Options, per_profile: float | None
+) -> list[list[str]]:
+    if opts.db is not None and store.db["companies"].count == size:
+        built = stored_profiles(store)
+        print(f"reusing {opts.db}: {built.companies:,} companies, nothing written", flush=True)
+        return measure_built(store, built, size, opts, None)
     built = build_store(store, size, opts.seed)
+    return measure_built(store, built, size, opts, per_profile)
+
+
+def stored_profiles(store: Store) -> Built:
+    """The profiles of a database this script built before (``--db``), as Named."""
+    named = [
+        Named(r["id"], r["name"], r["name_local"], r["country"], r["city"],
+              tuple(json.loads(r["sectors"])))
+        for r in store.db.query(
+            "SELECT id, name, name_local, country, city, sectors FROM companies ORDER BY rowid"
+        )
+    ]  # fmt: skip
+    keys = store.db.execute("SELECT COUNT(*) FROM name_keys").fetchone()[0]
+    return Built(named, 0.0, 0.0, len(named), keys)
+
+
+def measure_built(
+    store: Store, built: Built, size: int, opts: Options, per_profile: float | None
+) -> list[list[str]]:
+    """Sizes, the fill, the plans and the calls, on a store holding ``built``."""
+    extrapolated = f"~{per_profile * size:,.0f} s" if per_profile else "not timed"
     print(
         f"build: generating the synthetic profiles {built.generate_s:,.1f} s (not the store's); "
         f"writing {built.companies:,} companies + {built.name_keys:,} name_keys rows "
         f"{built.write_s:,.1f} s in one transaction "
-        f"(upsert_many would take ~{per_profile * size:,.0f} s)",
+        f"(upsert_many would take {extrapolated})",
         flush=True,
     )
     if store.dialect == "postgresql":  # what autovacuum would do after a bulk load
@@ -506,7 +538,7 @@ def measure_store(store: Store, size: int, opts: Options, per_profile: float) ->
         f"{disk['name_keys'] / size:,.0f} bytes a company",
         flush=True,
     )
-    deleted, filled, rows = time_fill(store)
+    deleted, filled, rows = (0.0, 0.0, built.name_keys) if per_profile is None else time_fill(store)
     print(
         f"migration 17's fill alone (_fill_name_keys): {filled:,.1f} s for {rows:,} rows "
         f"(the DELETE before it: {deleted:,.1f} s)",
@@ -703,6 +735,10 @@ def main(argv: list[str] | None = None) -> list[list[str]]:
     parser.add_argument(
         "--skip-baseline", action="store_true", help="time the name_keys side only"
     )
+    parser.add_argument(
+        "--db", type=Path, default=None,
+        help="SQLite database kept at PATH: built there once, then reused (one size only)",
+    )  # fmt: skip
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument(
         "--tmp", type=Path, default=Path(tempfile.gettempdir()), help="folder for the databases"
@@ -720,6 +756,7 @@ def main(argv: list[str] | None = None) -> list[list[str]]:
         seed=args.seed,
         tmp=args.tmp,
         skip_baseline=args.skip_baseline,
+        db=args.db,
     )
     print(f"load average at start: {os.getloadavg()} on {os.cpu_count()} CPUs", flush=True)
     stores = sqlite_stores if args.engine == "sqlite" else postgres_stores
