@@ -14,10 +14,12 @@ from pathlib import Path
 
 import click
 
+from ..directory import Directory
 from ..files import replaced_atomically
 from ..mission_store import MissionStore
 from ..missions import agenda, planning
 from ..missions.model import Mission, MissionError, format_slots, parse_days, parse_slots
+from ..profiles import Profile
 from ..ranking.fit import fit_label
 from ..service import Matchmaker
 from ..store import Store
@@ -130,9 +132,8 @@ def add(db_path: str, mission_id: int, companies: tuple[str, ...], cap, unavaila
     with open_store(db_path) as store:
         missions = MissionStore(store)
         slots = parse_slots(unavailable, missions.get(mission_id))
-        profiles = store.list()
         for text in companies:
-            company = planning.resolve_company(profiles, text)
+            company = _company(store, text)
             missions.add_participant(mission_id, company.id, ACTOR, cap, slots)
             click.echo(f"Added {company.name} ({company.id}, {company.country}).")
 
@@ -149,7 +150,7 @@ def set_participant(db_path: str, mission_id: int, company: str, cap, unavailabl
     """Set a participant's cap and availability."""
     with open_store(db_path) as store:
         missions = MissionStore(store)
-        found = planning.resolve_company(store.list(), company)
+        found = _company(store, company)
         slots = parse_slots(unavailable, missions.get(mission_id))
         missions.update_participant(mission_id, found.id, ACTOR, cap, slots)
     click.echo(f"Updated {found.name}.")
@@ -163,7 +164,7 @@ def set_participant(db_path: str, mission_id: int, company: str, cap, unavailabl
 def remove(db_path: str, mission_id: int, company: str) -> None:
     """Take a participant out (with its wishes)."""
     with open_store(db_path) as store:
-        found = planning.resolve_company(store.list(), company)
+        found = _company(store, company)
         MissionStore(store).remove_participant(mission_id, found.id, ACTOR)
     click.echo(f"Removed {found.name}.")
 
@@ -182,9 +183,8 @@ def wish(db_path: str, mission_id: int, first: str, second: str, kind: str | Non
     if kind is None:
         raise click.UsageError("say --must, --never or --clear")
     with open_store(db_path) as store:
-        profiles = store.list()
-        a = planning.resolve_company(profiles, first).id
-        b = planning.resolve_company(profiles, second).id
+        a = _company(store, first).id
+        b = _company(store, second).id
         missions = MissionStore(store)
         if kind == "clear":
             missions.remove_wish(mission_id, a, b, ACTOR)
@@ -221,8 +221,7 @@ def plan(db_path: str, mission_id: int, time_limit: float, keep: bool) -> None:
 
 def _change(db_path: str, mission_id: int, action: str, pair, slot, version) -> None:
     with open_store(db_path) as store:
-        profiles = store.list()
-        ids = tuple(planning.resolve_company(profiles, text).id for text in pair)
+        ids = tuple(_company(store, text).id for text in pair)
         missions = MissionStore(store)
         latest = missions.plan(mission_id)
         expected = version if version is not None else (latest.version if latest else 0)
@@ -323,7 +322,7 @@ def agenda_command(db_path: str, mission_id: int, company: str, out: str) -> Non
         raise MissionError("the agenda is written as .html or .ics; name the file so")
     with open_store(db_path, readonly=True) as store:
         m, made, people = _planned(store, mission_id)
-        found = planning.resolve_company(store.list(), company)
+        found = _company(store, company)
     if found.id not in people:
         raise MissionError(f"{found.name} does not take part in mission {mission_id}")
     if suffix == ".ics":
@@ -375,3 +374,18 @@ def _planned(store: Store, mission_id: int):
 def _write(out: str, data: bytes) -> None:
     with replaced_atomically(Path(out)) as tmp:
         Path(tmp).write_bytes(data)
+
+
+def _company(store: Store, text: str) -> Profile:
+    """The one live company an id or a name means; refuses none or several, naming them.
+
+    Names are looked up like the web's company search (``directory.py``): reading every
+    profile to search them took tens of seconds per command at a million companies.
+    """
+    entry, candidates = Directory(store).resolve(text)
+    if entry is not None:
+        return store.get(entry.id)
+    if not candidates:
+        raise MissionError(f"no company with id or name '{text}'")
+    names = ", ".join(f"{c.name} ({c.id})" for c in candidates[:5])
+    raise MissionError(f"'{text}' matches several companies: {names}; give the id")

@@ -9,12 +9,9 @@ comparison). Hand changes go through :mod:`.adjust` and are saved the same way.
 
 from __future__ import annotations
 
-import unicodedata
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..mission_store import MissionStore, StalePlanError
-from ..profiles import Profile
 from ..ranking import PartnerRanker
 from ..ranking.within import rank_among
 from ..store import Store
@@ -278,39 +275,3 @@ def _meeting(
         slot, table, lv, kr, fit.fit, fit.reasons_lv, fit.reasons_kr, by_hand=by_hand,
         lv_score=round(fit.lv_view, 4), kr_score=round(fit.kr_view, 4),
     )
-
-
-def fold(text: str) -> str:
-    """Case and accents removed, Hangul as jamo: 'rīga' finds 'Riga', '한' finds '한미'."""
-    decomposed = unicodedata.normalize("NFKD", text or "")
-    kept = "".join(c for c in decomposed if unicodedata.category(c) != "Mn")
-    return " ".join(kept.casefold().split())
-
-
-def search_companies(profiles: Sequence[Profile], text: str, limit: int = 20) -> list[Profile]:
-    """Companies whose id, name or local name contains ``text`` (folded), names first."""
-    wanted = fold(text)
-    if not wanted:
-        return []
-    found = [
-        p for p in profiles if wanted in fold(f"{p.id} {p.name} {p.name_local or ''}")
-    ]
-    found.sort(key=lambda p: (not fold(p.name).startswith(wanted), p.name.casefold(), p.id))
-    return found[:limit]
-
-
-def resolve_company(profiles: Sequence[Profile], text: str) -> Profile:
-    """The one company an id or a name (part) means; refuses none or several, naming them."""
-    for p in profiles:
-        if p.id == text:
-            return p
-    found = search_companies(profiles, text, limit=6)
-    exact = [p for p in found if fold(p.name) == fold(text)]
-    if len(exact) == 1:
-        return exact[0]
-    if len(found) == 1:
-        return found[0]
-    if not found:
-        raise MissionError(f"no company with id or name '{text}'")
-    names = ", ".join(f"{p.name} ({p.id})" for p in found[:5])
-    raise MissionError(f"'{text}' matches several companies: {names}; give the id")
