@@ -261,9 +261,10 @@ def servers_in_process(db: str, env: dict[str, str], threads: int):
     from matchmaker.web import create_app, resources
 
     settings = {k.removeprefix("MATCHMAKER_"): v for k, v in env.items() if "MATCHMAKER_" in k}
-    running = []
+    running, apps = [], []
     for _ in range(2):
         app = create_app(settings | {"DB": db})
+        apps.append(app)
         with app.app_context():  # fitted before listening, as `matchmaker serve` does
             resources.get_snapshot()
             resources.close_store()
@@ -278,6 +279,20 @@ def servers_in_process(db: str, env: dict[str, str], threads: int):
         for server in running:
             server.close()
             server.task_dispatcher.shutdown()
+        for app in apps:
+            _let_background_refits_finish(app)
+
+
+def _let_background_refits_finish(app, timeout: float = 120.0) -> None:
+    """Wait (bounded) for an app's background refresh or refit: it writes a saved fit
+    next to the database, and the temporary folder must not be removed under it."""
+    from matchmaker.web import resources
+
+    with app.app_context():
+        index = resources.live_index()
+    deadline = time.monotonic() + timeout
+    while index.refreshing and time.monotonic() < deadline:
+        time.sleep(0.1)
 
 
 def _serve_quietly(server) -> None:
