@@ -77,6 +77,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # run as a script: make `benchmarks.synthetic` importable
     sys.path.insert(0, str(ROOT))
 
+from benchmarks.scale import _table  # noqa: E402
 from benchmarks.synthetic import make_profile  # noqa: E402
 from matchmaker import names  # noqa: E402
 from matchmaker.directory import Directory  # noqa: E402
@@ -764,9 +765,7 @@ def main(argv: list[str] | None = None) -> list[list[str]]:
     with stores(args.tmp) as open_fresh:
         for size in sizes:
             rows += run_size(size, opts, open_fresh)
-    print("\n| " + " | ".join(HEADER) + " |\n|" + "---|" * len(HEADER))
-    for row in rows:
-        print("| " + " | ".join(row) + " |")
+    print("\n" + _table(HEADER, rows))
     print(f"load average at end: {os.getloadavg()}")
     return rows
 

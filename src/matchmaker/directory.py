@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 #: on PostgreSQL a shorter text would read every key row.
 CONTAINS_MIN_LENGTH = 3
 
+
 class Directory:
     """The live companies of a store, found by name (Latin, Latvian or Hangul)."""
 
@@ -61,7 +62,9 @@ class Directory:
             forms = [form for form in forms if len(form) >= CONTAINS_MIN_LENGTH]
         for form in forms:
             for key, company_id in self.store.names_matching(kind, form, limit + len(found)):
-                if company_id not in found and key < best.get(company_id, key + "\0"):
+                if company_id in found:
+                    continue
+                if company_id not in best or key < best[company_id]:
                     best[company_id] = key
         return sorted(best, key=lambda company_id: (best[company_id], company_id))[:limit]
 

@@ -12,7 +12,7 @@ The tables ordered or watched by SQLite's hidden ``rowid`` (``vectors``,
 gets ``embedding``, a pgvector column holding the one-row ``profile`` vector,
 searched by :meth:`~matchmaker.store.Store.nearest` through a per-model HNSW index.
 
-Migration 11 (the staff list at 100k) is a function, :func:`staff_list_at_scale`:
+Migration 11 (the staff list at 100k) is a function, :func:`one_by_one` of its statements:
 its trigger function's ``$$...$$`` body holds semicolons, which the splitting of
 migration SQL into statements would cut. It drops migration 10's ``company_names``
 and its trigram index: the ``search_key`` column, with a trigram GIN index of its
@@ -226,7 +226,22 @@ PG_FORMS: dict[int, str | Callable[[Any], None]] = {
         """,
 }
 
-#: Migration 11 on PostgreSQL, statement by statement (see :func:`staff_list_at_scale`).
+def one_by_one(statements: tuple[str, ...]) -> Callable[[Any], None]:
+    """A PostgreSQL migration step that runs ``statements`` one ``execute`` each.
+
+    Never split at ``;``: a function body holds semicolons. ``conn`` is the store's
+    :class:`~matchmaker.store.postgres.PgDatabase`; each statement is already
+    PostgreSQL's (its rewrites leave them as they are).
+    """
+
+    def step(conn: Any) -> None:
+        for statement in statements:
+            conn.execute(statement)
+
+    return step
+
+
+#: Migration 11 on PostgreSQL, statement by statement (see :func:`one_by_one`).
 STAFF_LIST_AT_SCALE = (
     "ALTER TABLE companies ADD COLUMN search_key TEXT NOT NULL DEFAULT ''",
     "DROP INDEX companies_staff_name",
@@ -287,17 +302,7 @@ STAFF_LIST_AT_SCALE = (
 )
 
 
-def staff_list_at_scale(conn: Any) -> None:
-    """Migration 11 on PostgreSQL: one ``execute`` per statement, never split at ``;``.
-
-    ``conn`` is the store's :class:`~matchmaker.store.postgres.PgDatabase`; each
-    statement is already PostgreSQL's (its rewrites leave them as they are).
-    """
-    for statement in STAFF_LIST_AT_SCALE:
-        conn.execute(statement)
-
-
-PG_FORMS[11] = staff_list_at_scale
+PG_FORMS[11] = one_by_one(STAFF_LIST_AT_SCALE)
 
 
 #: Migration 15 on PostgreSQL: a BEFORE trigger sets the stamp on the row being written.
@@ -316,13 +321,7 @@ CHANGED_REVISION = (
 )
 
 
-def changed_revision(conn: Any) -> None:
-    """Migration 15 on PostgreSQL, one statement at a time (the function holds ``;``)."""
-    for statement in CHANGED_REVISION:
-        conn.execute(statement)
-
-
-PG_FORMS[15] = changed_revision
+PG_FORMS[15] = one_by_one(CHANGED_REVISION)
 
 
 def nothing_to_change(conn: Any) -> None:
@@ -357,13 +356,7 @@ NAME_KEYS_TABLE = (
 )
 
 
-def name_keys_table(conn: Any) -> None:
-    """Migration 17 on PostgreSQL, one statement at a time (the function holds ``;``)."""
-    for statement in NAME_KEYS_TABLE:
-        conn.execute(statement)
-
-
-PG_FORMS[17] = name_keys_table
+PG_FORMS[17] = one_by_one(NAME_KEYS_TABLE)
 
 
 def dialect_form(dialect: str, version: int, step: object) -> object:
