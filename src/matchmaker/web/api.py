@@ -20,6 +20,7 @@ from ..ranking import Match
 from ..service import Matchmaker
 from ..store import ConflictError, ImportConflictError, NotFoundError, StaleEditError
 from . import assets, auth, security
+from .cursors import CursorError, make_cursor, read_cursor
 from .forms import parse_search
 from .resources import get_directory, get_embedder, get_ranker, get_store
 from .search import find_by_text
@@ -88,13 +89,49 @@ def suggest():
 
 @bp.get("/companies")
 def companies():
+    """One page of live profiles in id order: by ``offset``, or after a cursor (``after``).
+
+    Every page but the last names the next one (``X-Next-Cursor`` and a ``Link``
+    header, as GitHub's API does); one more row than the page is read to know.
+    """
     params = parse_search(request.args)
     limit = _bounded_int("limit", 100, 1, MAX_LIST)
     offset = _bounded_int("offset", 0, 0, 10_000_000)
-    if params.errors or isinstance(limit, str) or isinstance(offset, str):
-        return _error(400, "bad parameters", errors=_param_errors(params.errors, limit, offset))
-    profiles = get_store().list_page(params.country, params.q, limit, offset)
-    return jsonify([_shown(p) for p in profiles])
+    errors = _param_errors(params.errors, limit, offset)
+    after = _resume_after(params.country, params.q, errors)
+    if errors or isinstance(limit, str) or isinstance(offset, str):
+        return _error(400, "bad parameters", errors=errors)
+    rows = get_store().list_page(params.country, params.q, limit + 1, offset, after=after)
+    response = jsonify([_shown(p) for p in rows[:limit]])
+    if len(rows) > limit:
+        _name_next_page(response, make_cursor(rows[limit - 1].id, params.country, params.q))
+    return response
+
+
+def _resume_after(country: str | None, text: str, errors: dict[str, str]) -> str | None:
+    """The id ``?after=`` resumes past (None without one); a problem goes to ``errors``."""
+    token = request.args.get("after", "").strip()
+    if not token:
+        return None
+    if request.args.get("offset", "").strip():
+        errors["offset"] = "give either offset or after, not both: after already says where"
+        return None
+    if "country" in errors:
+        return None  # which listing the cursor must belong to is not known
+    try:
+        return read_cursor(token, country, text)
+    except CursorError as exc:
+        errors["after"] = str(exc)
+        return None
+
+
+def _name_next_page(response, cursor: str) -> None:
+    """The next page's cursor, and its whole URL with this request's filters and limit."""
+    names = ("country", "q", "limit")
+    kept = {name: request.args[name] for name in names if request.args.get(name)}
+    url = url_for("api.companies", _external=True, **kept, after=cursor)
+    response.headers["X-Next-Cursor"] = cursor
+    response.headers["Link"] = f'<{url}>; rel="next"'
 
 
 @bp.get("/companies/<company_id>")
