@@ -167,8 +167,12 @@ def page_plan(store: Store, country: str | None, text: str, after: str) -> str:
 def test_a_page_after_a_cursor_is_a_range_of_one_index_in_id_order(
     store: Store, country, text, index
 ):
-    """No sort of every match: a page reads an index from the cursor on and stops when full
-    (before migration 19, SQLite sorted every live row by id for each filtered page)."""
+    """No sort of every match: a page reads an index from the cursor on and stops when full.
+
+    Before migration 19, SQLite sorted every live row by id for each filtered page.
+    PostgreSQL (no migration-19 indexes: measured needless) walks its primary key from
+    the cursor, filtering as it goes.
+    """
     add_many(store)
     plan = page_plan(store, country, text, after="plan-01500")
     if store.dialect == "sqlite":
@@ -176,6 +180,5 @@ def test_a_page_after_a_cursor_is_a_range_of_one_index_in_id_order(
         assert "TEMP B-TREE" not in plan, plan
         return
     assert "Sort" not in plan and "Seq Scan" not in plan, plan
-    assert "Index Scan" in plan and "id >" in plan, plan
-    if country:
-        assert index in plan, plan
+    assert "Index Scan using companies_pkey" in plan, plan
+    assert "Index Cond: (id > 'plan-01500'::text)" in plan, plan
