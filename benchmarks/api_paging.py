@@ -16,11 +16,12 @@ migrates it (migration 19 adds two indexes): give it a copy, never a database in
 For each listing (all, ``country=LV``, ``q=riga``, both) it times, through the whole
 Flask app (``app.test_client()``: routing, SQL, JSON), the first page, a deep page
 (80 % of the way through the listing) asked by ``offset`` and by the cursor the page
-before it handed out, and the same deep offset page with the old SQL (the code before
-keyset paging, :func:`old_list_page`, put in place of ``Store.list_page`` for those
-requests only: the baseline, same process, same database). Then it walks one listing
-from start to end by following ``Link`` headers, and prints the query plan of every
-statement. The pages by offset and by cursor are checked to hold the same companies.
+before it handed out; then the first and the deep offset page with the code and schema
+before keyset paging (:func:`old_list_page` in place of ``Store.list_page``, and on
+SQLite without migration 19's indexes: the baseline, same process, same data). Then it
+walks one listing from start to end by following ``Link`` headers, and prints the query
+plan of every statement. The deep pages (offset, cursor, old code) are checked to hold
+the same companies.
 Nothing here asserts a time.
 """
 
@@ -34,6 +35,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
@@ -46,7 +48,9 @@ from flask.testing import FlaskClient  # noqa: E402
 from benchmarks.synthetic import make_profile  # noqa: E402
 from matchmaker.profiles import Profile  # noqa: E402
 from matchmaker.store import (  # noqa: E402
+    MIGRATIONS,
     Store,
+    _apply_step,
     _like_escaped,
     _profile_from_row,
     _row_from_content,
@@ -165,14 +169,26 @@ def next_url(link: str) -> str | None:
 
 
 @contextmanager
-def old_code() -> Iterator[None]:
-    """``Store.list_page`` as it was, for the baseline requests only."""
+def old_code(store: Store) -> Iterator[None]:
+    """The code and schema before keyset paging, for the baseline requests only.
+
+    ``Store.list_page`` as it was; on SQLite also without migration 19's indexes,
+    which the old statements would otherwise use (they are dropped, then made again).
+    """
     new = Store.list_page
+    sqlite = store.dialect == "sqlite"
+    if sqlite:
+        with store._immediate():
+            store.db.execute("DROP INDEX companies_live_id")
+            store.db.execute("DROP INDEX companies_live_country")
     Store.list_page = old_list_page  # type: ignore[method-assign]
     try:
         yield
     finally:
         Store.list_page = new  # type: ignore[method-assign]
+        if sqlite:
+            with store._immediate():
+                _apply_step(store.db.conn, dict(MIGRATIONS)[19])
 
 
 def cursor_before(client: FlaskClient, params: dict[str, str], offset: int) -> str:
@@ -183,32 +199,54 @@ def cursor_before(client: FlaskClient, params: dict[str, str], offset: int) -> s
     return response.headers["X-Next-Cursor"]
 
 
-def run_listing(
-    client: FlaskClient, store: Store, label: str, params: dict[str, str], repeat: int
-) -> list[list[str]]:
+@dataclass
+class Listing:
+    """One listing's requests: how many companies it holds, its first and deep pages."""
+
+    label: str
+    matches: int
+    deep: int
+    first: str
+    by_offset: str
+    by_cursor: str
+
+
+def listing(client: FlaskClient, store: Store, label: str, params: dict[str, str]) -> Listing:
     matches = count(store, params)
     deep = max(PAGE, int(matches * DEEP_SHARE) // PAGE * PAGE)  # a page starts there
-    first = urlencode(params | {"limit": PAGE})
-    by_offset = urlencode(params | {"limit": PAGE, "offset": deep})
-    by_cursor = urlencode(params | {"limit": PAGE, "after": cursor_before(client, params, deep)})
-    rows, pages = [], {}
-    for kind, query in (
-        ("page 1", first),
-        (f"offset {deep:,}", by_offset),
-        (f"cursor at {deep:,}", by_cursor),
+    after = cursor_before(client, params, deep)
+    return Listing(
+        label,
+        matches,
+        deep,
+        first=f"/api/companies?{urlencode(params | {'limit': PAGE})}",
+        by_offset=f"/api/companies?{urlencode(params | {'limit': PAGE, 'offset': deep})}",
+        by_cursor=f"/api/companies?{urlencode(params | {'limit': PAGE, 'after': after})}",
+    )
+
+
+def run_new(client: FlaskClient, asked: Listing, repeat: int) -> tuple[list[list[str]], list]:
+    """The first page, the deep page by offset and by cursor; rows, and the deep page's ids."""
+    rows, pages = [], []
+    for kind, url in (
+        ("page 1", asked.first),
+        (f"offset {asked.deep:,}", asked.by_offset),
+        (f"cursor at {asked.deep:,}", asked.by_cursor),
     ):
-        times, store_times, ids = timed(client, f"/api/companies?{query}", repeat)
-        pages[kind] = ids
-        rows.append(_row(label, matches, kind, times, store_times, len(ids)))
-    with old_code():
-        times, store_times, ids = timed(
-            client, f"/api/companies?{by_offset}", max(1, repeat // 4)
-        )
-        kind = f"OLD offset {deep:,} (baseline)"
-        rows.append(_row(label, matches, kind, times, store_times, len(ids)))
-    offset_ids, cursor_ids = pages[f"offset {deep:,}"], pages[f"cursor at {deep:,}"]
-    assert offset_ids == cursor_ids == ids, f"{label}: the deep pages differ"
-    return rows
+        times, store_times, ids = timed(client, url, repeat)
+        pages.append(ids)
+        rows.append(_row(asked.label, asked.matches, kind, times, store_times, len(ids)))
+    assert pages[1] == pages[2], f"{asked.label}: the deep pages by offset and cursor differ"
+    return rows, pages[1]
+
+
+def run_old(client: FlaskClient, asked: Listing, repeat: int) -> tuple[list[list[str]], list]:
+    """The first page and the deep page by offset with the old code (inside old_code)."""
+    rows, ids = [], []
+    for kind, url in (("OLD page 1", asked.first), (f"OLD offset {asked.deep:,}", asked.by_offset)):
+        times, store_times, ids = timed(client, url, repeat)
+        rows.append(_row(asked.label, asked.matches, kind, times, store_times, len(ids)))
+    return rows, ids
 
 
 def walk(client: FlaskClient, params: dict[str, str]) -> tuple[float, int, int]:
@@ -290,8 +328,11 @@ def app_client(db: str) -> FlaskClient:
 @contextmanager
 def sqlite_database(size: int, seed: int, given: Path | None) -> Iterator[str]:
     if given is not None:
+        started = time.perf_counter()
         with Store.open(given) as store:  # migrated here (migration 19), as a server would
-            print(f"{given}: {count(store, {}):,} live companies", flush=True)
+            opened = time.perf_counter() - started
+            print(f"{given}: {count(store, {}):,} live companies, opened (and migrated) in "
+                  f"{opened:.1f} s", flush=True)
         yield str(given)
         return
     with tempfile.TemporaryDirectory() as folder:
@@ -348,9 +389,14 @@ def main(argv: list[str] | None = None) -> list[list[str]]:
         database = sqlite_database(size, args.seed, args.db)
     with database as db, Store.open(db) as store:
         client = app_client(db)
+        asked = [listing(client, store, label, params) for label, params in LISTINGS]
+        new = [run_new(client, one, repeat) for one in asked]
+        with old_code(store):
+            old = [run_old(client, one, max(1, repeat // 4)) for one in asked]
         rows = []
-        for label, params in LISTINGS:
-            rows += run_listing(client, store, label, params, repeat)
+        for one, (new_rows, new_ids), (old_rows, old_ids) in zip(asked, new, old, strict=True):
+            assert new_ids == old_ids, f"{one.label}: the old code's deep page differs"
+            rows += new_rows + old_rows
         walked = dict(LISTINGS)[args.walk]
         seconds, pages, seen = walk(client, walked)
         plans = query_plans(store, client)

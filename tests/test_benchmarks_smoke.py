@@ -175,6 +175,19 @@ def test_staff_list_benchmark_runs_and_measures_the_baseline():
     assert all(float(row[3].replace(",", "")) > 0 for row in rows)
 
 
+def test_api_paging_benchmark_compares_offset_cursor_and_the_old_code(capsys):
+    """Both deep pages and the old code's are checked to be the same companies inside."""
+    from benchmarks import api_paging
+
+    rows = api_paging.main(["--size", "300", "--page", "10", "--repeat", "1"])
+    kinds = [(row[0], row[2]) for row in rows]
+    assert len(rows) == 5 * len(api_paging.LISTINGS)
+    assert ("country=LV", "page 1") in kinds and ("all", "OLD offset 230") in kinds
+    assert all(row[7] == "10" for row in rows if row[0] == "all")  # full pages
+    out = capsys.readouterr().out
+    assert "by cursor (Link headers)" in out and "USING INDEX companies_live_country" in out
+
+
 def test_name_lookup_benchmark_agrees_with_the_old_directory(tmp_path):
     from benchmarks import name_lookup
 

@@ -155,6 +155,7 @@ KNOWN_FIELDS = [
     "source", "verified", "version", "username", "password", "next", "digest", "format",
     "query_company", "query_text", "target_country", "candidate", "grade", "q", "top",
     "job", "companies", "direction", "changed_since", "min_employees", "strong_score",
+    "after", "offset", "limit",
 ]  # fmt: skip
 KEY = st.one_of(st.sampled_from(KNOWN_FIELDS), ODD)
 SCALAR = st.one_of(
