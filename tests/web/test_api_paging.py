@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import base64
 import json
+from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
+import yaml
 from flask.testing import FlaskClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -22,6 +24,7 @@ from matchmaker.profiles import validate_profile
 from matchmaker.store import Store
 from matchmaker.web.cursors import MAX_TOKEN_LENGTH, make_cursor
 
+OPENAPI = Path(__file__).parents[2] / "docs" / "openapi.yaml"
 #: Listings as a client asks for them (query parameters besides limit and after).
 LISTINGS = [{}, {"country": "KR"}, {"country": "lv"}, {"q": "Generics"}, {"q": "rīga"},
             {"country": "KR", "q": "seoul"}, {"q": "nothing like this"}]  # fmt: skip
@@ -207,3 +210,10 @@ def test_any_after_value_under_any_method_is_never_a_5xx(client, token, method):
     assert response.status_code < 500
     if method in ("GET", "HEAD") and token.strip():
         assert response.status_code == 400
+
+
+def test_openapi_documents_the_cursor_and_the_next_page_headers():
+    spec = yaml.safe_load(OPENAPI.read_text())
+    listing = spec["paths"]["/api/companies"]["get"]
+    assert {"after", "offset", "limit", "q"} <= {p.get("name") for p in listing["parameters"]}
+    assert set(listing["responses"]["200"]["headers"]) == {"X-Next-Cursor", "Link"}
