@@ -11,7 +11,8 @@ Every built profile is SYNTHETIC (``benchmarks/synthetic.py``: ids ``syn-kr-…`
 ``syn-lv-…``, so all Korean ids sort before all Latvian ones, the worst case for a
 walk of the primary key that skips the other country), one in 50 soft-deleted, written
 in one bulk insert into a temporary database. ``--db`` opens the file it is given and
-migrates it (migration 19 adds two indexes): give it a copy, never a database in use.
+migrates it (migration 19 adds two indexes, which the baseline drops and makes again):
+give it a copy, never a database in use (a ``postgresql://`` URL works too).
 
 For each listing (all, ``country=LV``, ``q=riga``, both) it times, through the whole
 Flask app (``app.test_client()``: routing, SQL, JSON), the first page, a deep page
@@ -19,9 +20,10 @@ Flask app (``app.test_client()``: routing, SQL, JSON), the first page, a deep pa
 before it handed out; then the first and the deep offset page with the code and schema
 before keyset paging (:func:`old_list_page` in place of ``Store.list_page``, and on
 SQLite without migration 19's indexes: the baseline, same process, same data). Then it
-walks one listing from start to end by following ``Link`` headers, and prints the query
-plan of every statement. The deep pages (offset, cursor, old code) are checked to hold
-the same companies.
+walks a listing from start to end by following ``Link`` headers, and a smaller one both
+so and by offset with the old code (as a sync had to before), and prints the query plan
+of every statement. The deep pages (offset, cursor, old code) and the two walks are
+checked to hold the same companies.
 Nothing here asserts a time.
 """
 
@@ -249,17 +251,31 @@ def run_old(client: FlaskClient, asked: Listing, repeat: int) -> tuple[list[list
     return rows, ids
 
 
-def walk(client: FlaskClient, params: dict[str, str]) -> tuple[float, int, int]:
-    """Follow ``Link`` headers from the first page to the last: (seconds, pages, companies)."""
+def walk(client: FlaskClient, params: dict[str, str]) -> tuple[float, list[str], int]:
+    """Follow ``Link`` headers from the first page to the last: (seconds, ids, pages)."""
     url: str | None = f"/api/companies?{urlencode(params | {'limit': PAGE})}"
-    started, pages, seen = time.perf_counter(), 0, 0
+    started, seen, pages = time.perf_counter(), [], 0
     while url:
         response = client.get(url)
         assert response.status_code == 200, (url, response.get_data()[:300])
+        seen += [c["id"] for c in response.get_json()]
         pages += 1
-        seen += len(response.get_json())
         url = next_url(response.headers.get("Link", ""))
-    return time.perf_counter() - started, pages, seen
+    return time.perf_counter() - started, seen, pages
+
+
+def walk_by_offset(client: FlaskClient, params: dict[str, str]) -> tuple[float, list[str], int]:
+    """Every page by ``offset``, as a client of the old API had to: (seconds, ids, pages)."""
+    started, seen, pages = time.perf_counter(), [], 0
+    while True:
+        url = f"/api/companies?{urlencode(params | {'limit': PAGE, 'offset': len(seen)})}"
+        response = client.get(url)
+        assert response.status_code == 200, (url, response.get_data()[:300])
+        page = [c["id"] for c in response.get_json()]
+        seen += page
+        pages += 1
+        if len(page) < PAGE:
+            return time.perf_counter() - started, seen, pages
 
 
 def query_plans(store: Store, client: FlaskClient) -> list[str]:
@@ -326,14 +342,14 @@ def app_client(db: str) -> FlaskClient:
 
 
 @contextmanager
-def sqlite_database(size: int, seed: int, given: Path | None) -> Iterator[str]:
+def sqlite_database(size: int, seed: int, given: str | None) -> Iterator[str]:
     if given is not None:
         started = time.perf_counter()
         with Store.open(given) as store:  # migrated here (migration 19), as a server would
             opened = time.perf_counter() - started
             print(f"{given}: {count(store, {}):,} live companies, opened (and migrated) in "
                   f"{opened:.1f} s", flush=True)
-        yield str(given)
+        yield given
         return
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / f"paging-{size}.db"
@@ -371,10 +387,17 @@ def main(argv: list[str] | None = None) -> list[list[str]]:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--size", type=int, default=None, help="synthetic profiles to build")
     parser.add_argument("--engine", choices=["sqlite", "postgresql"], default="sqlite")
-    parser.add_argument("--db", type=Path, default=None, help="an existing SQLite file (a copy)")
+    parser.add_argument(
+        "--db", default=None, help="an existing database, a file (a copy) or a PostgreSQL URL"
+    )
     parser.add_argument("--repeat", type=int, default=None, help="requests per kind")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--walk", default="country=LV", help="the listing walked end to end")
+    parser.add_argument("--walk", default="country=LV", help="the listing walked by cursor")
+    parser.add_argument(
+        "--walk-both",
+        default="country=LV&q=riga",
+        help="the listing walked by cursor and by offset with the old code (slow)",
+    )
     parser.add_argument("--page", type=int, default=100, help="companies a page (limit)")
     parser.add_argument("--quick", action="store_true", help="2,000 profiles, few repeats")
     args = parser.parse_args(argv)
@@ -397,8 +420,11 @@ def main(argv: list[str] | None = None) -> list[list[str]]:
         for one, (new_rows, new_ids), (old_rows, old_ids) in zip(asked, new, old, strict=True):
             assert new_ids == old_ids, f"{one.label}: the old code's deep page differs"
             rows += new_rows + old_rows
-        walked = dict(LISTINGS)[args.walk]
-        seconds, pages, seen = walk(client, walked)
+        walked = walk(client, dict(LISTINGS)[args.walk])
+        both = walk(client, dict(LISTINGS)[args.walk_both])
+        with old_code(store):
+            old_walk = walk_by_offset(client, dict(LISTINGS)[args.walk_both])
+        assert old_walk[1] == both[1], "the walks by offset and by cursor differ"
         plans = query_plans(store, client)
         store_engine = store.dialect
     header = [
@@ -409,10 +435,15 @@ def main(argv: list[str] | None = None) -> list[list[str]]:
     print("| " + " | ".join(header) + " |\n|" + "---|" * len(header))
     for row in rows:
         print("| " + " | ".join(row) + " |")
-    print(
-        f"\nwhole listing '{args.walk}' by cursor (Link headers): {seen:,} companies in "
-        f"{pages:,} pages, {seconds:.2f} s ({seconds / pages * 1e3:.1f} ms a page)"
-    )
+    for label, (seconds, seen, pages), how in (
+        (args.walk, walked, "by cursor (Link headers)"),
+        (args.walk_both, both, "by cursor (Link headers)"),
+        (args.walk_both, old_walk, "OLD: by offset, the code before"),
+    ):
+        print(
+            f"whole listing '{label}' {how}: {len(seen):,} companies in {pages:,} pages, "
+            f"{seconds:.2f} s ({seconds / pages * 1e3:.1f} ms a page)"
+        )
     print("\nquery plans (a page after a cursor):")
     print("\n".join(plans))
     print(f"load average at end: {os.getloadavg()}")

@@ -185,7 +185,8 @@ def test_api_paging_benchmark_compares_offset_cursor_and_the_old_code(capsys):
     assert ("country=LV", "page 1") in kinds and ("all", "OLD offset 230") in kinds
     assert all(row[7] == "10" for row in rows if row[0] == "all")  # full pages
     out = capsys.readouterr().out
-    assert "by cursor (Link headers)" in out and "USING INDEX companies_live_country" in out
+    assert "by cursor (Link headers)" in out and "OLD: by offset" in out
+    assert "USING INDEX companies_live_country" in out
 
 
 def test_name_lookup_benchmark_agrees_with_the_old_directory(tmp_path):
