@@ -287,7 +287,9 @@ def query_plans(store: Store, client: FlaskClient) -> list[str]:
 
     def recording(self, *args, **kwargs):
         original = self.db.query
-        self.db.query = lambda sql, params: seen.append((sql, params)) or original(sql, params)
+        self.db.query = lambda sql, params, **kw: (
+            seen.append((sql, params)) or original(sql, params, **kw)
+        )
         try:
             return query(self, *args, **kwargs)
         finally:

@@ -142,7 +142,9 @@ def page_plan(store: Store, country: str | None, text: str, after: str) -> str:
     """The plan of the statement ``list_page`` runs for a page after ``after``."""
     seen: list[tuple[str, list]] = []
     query = store.db.query
-    store.db.query = lambda sql, params: seen.append((sql, params)) or query(sql, params)
+    store.db.query = lambda sql, params, **kw: (
+        seen.append((sql, params)) or query(sql, params, **kw)
+    )
     try:
         store.list_page(country, text, 101, after=after)
     finally:
@@ -182,3 +184,18 @@ def test_a_page_after_a_cursor_is_a_range_of_one_index_in_id_order(
     assert "Sort" not in plan and "Seq Scan" not in plan, plan
     assert "Index Scan using companies_pkey" in plan, plan
     assert "Index Cond: (id > 'plan-01500'::text)" in plan, plan
+
+
+def test_on_postgresql_every_page_is_planned_for_its_cursor(store: Store):
+    """Never a prepared statement: psycopg prepares one run five times on a connection, and
+    PostgreSQL's generic plan for it, blind to the cursor and the limit, read and sorted
+    every match past the cursor for each page (37 ms against 0.8 ms at 100,000)."""
+    if store.dialect != "postgresql":
+        pytest.skip("PostgreSQL's plan cache")
+    add_many(store, 300)
+    for n in range(10):
+        store.list_page("LV", "valmiera", 5, after=f"plan-{n * 20:05d}")
+    prepared = store.db.execute(
+        "SELECT statement FROM pg_prepared_statements WHERE statement LIKE '%ORDER BY id%'"
+    ).fetchall()
+    assert prepared == []

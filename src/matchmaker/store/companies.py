@@ -99,7 +99,8 @@ class CompaniesMixin:
         ``offset`` counts from there. Each page walks a migration-19 index of live
         rows in id order and stops when it is full: the one that starts with the
         country when there is one, and tests the text in the index, reading only
-        the rows it returns (see :func:`_page_index`; docs/benchmarks.md "API paging").
+        the rows it returns (see :func:`_page_index`; docs/benchmarks.md "API paging");
+        PostgreSQL plans each page for its values, and walks its primary key.
         """
         where, params = ["deleted_at IS NULL"], []
         if country:
@@ -114,7 +115,17 @@ class CompaniesMixin:
             params.append(after)
         source = "companies" + _page_index(self.dialect, bool(country))
         sql = f"SELECT * FROM {source} WHERE {' AND '.join(where)} ORDER BY id LIMIT ? OFFSET ?"
-        return [_profile_from_row(r) for r in self.db.query(sql, [*params, limit, offset])]
+        return [_profile_from_row(r) for r in self._planned_afresh(sql, [*params, limit, offset])]
+
+    def _planned_afresh(self, sql: str, params: list[Any]) -> Iterable[dict[str, Any]]:
+        """Rows of a statement whose best plan depends on its values (a cursor, a LIMIT).
+
+        On PostgreSQL never a prepared statement's generic plan, which chose to read and
+        sort every match past the cursor for each page (``PgDatabase.query``).
+        """
+        if self.dialect == "postgresql":
+            return self.db.query(sql, params, prepare=False)
+        return self.db.query(sql, params)
 
     def changed_since(self, revision: int) -> tuple[list[Profile], list[str]]:
         """Companies written after data revision ``revision``: (live profiles, deleted ids).

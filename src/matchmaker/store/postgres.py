@@ -284,10 +284,18 @@ class PgDatabase:
         with self.translated_errors(), self.connection.cursor() as cursor:
             cursor.executemany(translate(sql), [list(row) for row in rows])
 
-    def query(self, sql: str, params: Sequence[Any] | None = None) -> Iterator[dict[str, Any]]:
-        """Rows as dicts, like sqlite-utils (the stand-in ``rowid`` column left out)."""
+    def query(
+        self, sql: str, params: Sequence[Any] | None = None, *, prepare: bool | None = None
+    ) -> Iterator[dict[str, Any]]:
+        """Rows as dicts, like sqlite-utils (the stand-in ``rowid`` column left out).
+
+        ``prepare=False`` has the server plan the statement for its values every time:
+        psycopg prepares a statement run five times on a connection, and PostgreSQL may
+        then reuse one generic plan that cannot see them (a page of ``Store.list_page``
+        then sorted every match past the cursor: 37 ms against 0.8 ms at 100,000).
+        """
         with self.translated_errors(), self.connection.cursor(row_factory=dict_row) as cursor:
-            cursor.execute(translate(sql), list(params or ()))
+            cursor.execute(translate(sql), list(params or ()), prepare=prepare)
             rows = cursor.fetchall()
         for row in rows:
             row.pop("rowid", None)
