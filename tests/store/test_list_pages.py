@@ -199,3 +199,22 @@ def test_on_postgresql_every_page_is_planned_for_its_cursor(store: Store):
         "SELECT statement FROM pg_prepared_statements WHERE statement LIKE '%ORDER BY id%'"
     ).fetchall()
     assert prepared == []
+
+
+def test_migration_19_indexes_a_stored_database_on_sqlite_only(store: Store):
+    """Upgrading a database made before it: SQLite gets the two live-row indexes (pages
+    unchanged), PostgreSQL nothing (its planner needs none, docs/benchmarks.md)."""
+    before = [p.id for p in store.list_page("KR", "", 3, after="a")]
+    with store._immediate():
+        if store.dialect == "sqlite":
+            store.db.execute("DROP INDEX companies_live_id")
+            store.db.execute("DROP INDEX companies_live_country")
+        store.db.execute("DELETE FROM migrations WHERE version = 19")
+    assert store.migrate() == [19]
+    if store.dialect == "sqlite":
+        names = {r[0] for r in store.db.execute("SELECT name FROM sqlite_master").fetchall()}
+    else:
+        names = {r[0] for r in store.db.execute("SELECT indexname FROM pg_indexes").fetchall()}
+    live = {"companies_live_id", "companies_live_country"}
+    assert live <= names if store.dialect == "sqlite" else not live & names
+    assert [p.id for p in store.list_page("KR", "", 3, after="a")] == before
