@@ -114,7 +114,7 @@ def _resume_after(country: str | None, text: str, errors: dict[str, str]) -> str
     if not token:
         return None
     if request.args.get("offset", "").strip():
-        errors["offset"] = "give either offset or after, not both: after already says where"
+        errors.setdefault("offset", "give either offset or after, not both: after says where")
         return None
     if "country" in errors:
         return None  # which listing the cursor must belong to is not known
