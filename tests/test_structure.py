@@ -79,6 +79,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "matchmaker.indexing",
             "matchmaker.fitted_state",
             "matchmaker.saved_parts",
+            "matchmaker.saved_pages",
             "matchmaker.work_folders",
         ),
     ),

@@ -54,6 +54,7 @@ import shutil
 from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -247,9 +248,17 @@ def load(
     return ranker if _agrees_with(ranker, store) else None
 
 
+class SavedFit(NamedTuple):
+    """A loaded fit, the data revision it was fitted at, and the folder it maps."""
+
+    ranker: PartnerRanker
+    revision: int
+    folder: Path
+
+
 def load_latest(
     db_path: str | Path, revision: int, embedder, store, learned: LearnedScorer | None = None
-) -> tuple[PartnerRanker, int] | None:
+) -> SavedFit | None:
     """The newest saved fit of this model at or before ``revision``, with its revision.
 
     The live index (live_index.py) then applies the companies changed since
@@ -275,7 +284,7 @@ def load_latest(
             continue
         changed, deleted = store.changed_since(saved)
         if _agrees_with(ranker, store, skip={p.id for p in changed} | set(deleted)):
-            return ranker, saved
+            return SavedFit(ranker, saved, folder)
     return None
 
 
