@@ -30,7 +30,6 @@ def saved_folder(store: Store, tmp_db_path, hashing_embedder: HashingEmbedder, m
     return folder
 
 
-@pytest.mark.sqlite_only  # the saved fit is a folder beside a SQLite file
 def test_every_file_a_match_maps_is_read_index_first(saved_folder: Path):
     files = saved_pages.saved_files(saved_folder)
     parts = [path.relative_to(saved_folder).parts[0] for path, _ in files]
@@ -45,7 +44,6 @@ def test_every_file_a_match_maps_is_read_index_first(saved_folder: Path):
     assert done.skipped_bytes == 0
 
 
-@pytest.mark.sqlite_only
 def test_reading_stops_at_the_budget(saved_folder: Path):
     sizes = [size for _, size in saved_pages.saved_files(saved_folder)]
     budget = sum(sizes) // 2
@@ -72,7 +70,6 @@ def test_available_memory_is_read_from_meminfo(tmp_path: Path):
         assert saved_pages.available_memory() > 0
 
 
-@pytest.mark.sqlite_only
 def test_a_restart_reads_the_loaded_fit_in_the_background(
     store: Store, tmp_db_path, hashing_embedder: HashingEmbedder, monkeypatch, caplog
 ):

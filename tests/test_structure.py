@@ -80,6 +80,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "matchmaker.fitted_state",
             "matchmaker.saved_parts",
             "matchmaker.saved_pages",
+            "matchmaker.fit_location",
             "matchmaker.work_folders",
         ),
     ),

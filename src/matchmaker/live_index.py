@@ -22,7 +22,7 @@ A full refit still happens, in a background thread while searches go on:
   companies changed at once (a bulk import: a refit is then as quick);
 * on demand (:meth:`LiveIndex.refit`).
 
-It is then saved (``<database>.fitted/``), brought up to date with what
+It is then saved (:mod:`fit_location`), brought up to date with what
 changed while it ran, and swapped in. Incremental updates are never saved: a
 restart loads the last full fit and applies the changes since its revision.
 
