@@ -358,6 +358,12 @@ NAME_KEYS_TABLE = (
 
 PG_FORMS[17] = one_by_one(NAME_KEYS_TABLE)
 
+#: Migration 18 on PostgreSQL: the primary key by kind first, rebuilt in place.
+PG_FORMS[18] = (
+    "ALTER TABLE name_keys DROP CONSTRAINT name_keys_pkey, "
+    "ADD PRIMARY KEY (whole, key, company_id)"
+)
+
 
 def dialect_form(dialect: str, version: int, step: object) -> object:
     """The step to run for ``version`` on ``dialect`` (its PostgreSQL form where it has one)."""
