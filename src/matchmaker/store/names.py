@@ -92,7 +92,26 @@ class NamesMixin:
                 where, [int(kind == STARTS), prefix_end(form)], form, limit
             )
         pattern = f"%{_like_escaped(form)}%"
+        if self.dialect == "postgresql":
+            return self._first_containing(pattern, limit)
         return self._first_companies("whole = 1 AND key LIKE ? ESCAPE '\\'", [pattern], "", limit)
+
+    def _first_containing(self, pattern: str, limit: int) -> list[tuple[str, str]]:
+        """PostgreSQL's "contains": every company's smallest matching key, in one query.
+
+        The trigram index finds the matching rows, however few or many; one query
+        groups and orders them. Walked in key order like the other kinds, a text common
+        inside names (in a few thousand keys at 100,000 companies) was a walk of the
+        primary key past every key before the matching ones (125-300 ms), which
+        PostgreSQL's estimates chose over the index (15-45 ms); and each further step
+        of the walk would have repeated the bitmap scan and sort of every match.
+        """
+        sql = (
+            "SELECT MIN(key), company_id FROM name_keys "
+            "WHERE whole = 1 AND live = 1 AND key LIKE ? ESCAPE '\\' "
+            "GROUP BY company_id ORDER BY MIN(key), company_id LIMIT ?"
+        )
+        return [(key, company_id) for key, company_id in self.db.execute(sql, [pattern, limit])]
 
     def _first_companies(
         self, where: str, params: list[Any], start: str, limit: int
