@@ -10,6 +10,7 @@ undo) and migration 17 must fill them for profiles stored before it.
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -27,7 +28,7 @@ from matchmaker.lookup import (
     word_tails,
 )
 from matchmaker.profiles import Profile
-from matchmaker.store import Store
+from matchmaker.store import Store, restore_database
 from matchmaker.store import names as names_module
 
 #: Texts a person might type, covering every kind of match in the mini profiles.
@@ -136,6 +137,43 @@ def test_sectors_and_countries_come_from_the_live_profiles(store: Store):
     store.delete_many(["jeju-cosmetics"], actor="test")
     assert "cosmetics" not in Directory(store).sectors
     assert directory.countries(["han-generics", "jeju-cosmetics", "nope"]) == {"han-generics": "KR"}
+
+
+def test_a_restored_backup_with_the_same_revision_shows_its_own_sectors(store: Store, tmp_path):
+    """The sector list is cached per database and data revision; a backup of another
+    database can carry the same revision, so a restore must change the cache's key."""
+    if store.dialect != "sqlite":
+        pytest.skip("restore copies a SQLite file (PostgreSQL: pg_restore)")
+    other_path = tmp_path / "other.db"
+    store.backup_to(other_path)
+    with Store.open(other_path) as other:
+        other.delete_many(["jeju-cosmetics"], actor="test")  # its sector is no one else's
+        while store.revision() < other.revision():  # edits that leave the sectors as they are
+            profile = store.get("han-generics")
+            store.save(dataclasses.replace(profile, seeks=profile.seeks + " More."), actor="test")
+        revision = other.revision()
+        assert store.revision() == revision
+        other.backup_to(tmp_path / "other-backup.db")
+    assert "cosmetics" in Directory(store).sectors  # counted, and cached for this revision
+    before = store.database_identity()
+    restore_database(tmp_path / "other-backup.db", store.path)  # while `store` stays open
+    assert store.revision() == revision and store.database_identity() != before
+    assert "cosmetics" not in Directory(store).sectors
+
+
+def test_the_database_identity_changes_with_a_restore_not_with_a_write(store: Store):
+    before = store.database_identity()
+    store.delete_many(["jeju-cosmetics"], actor="test")
+    assert store.database_identity() == before
+    if store.dialect == "postgresql":  # pg_restore drops and creates the tables
+        with store._immediate():
+            store.db.execute("CREATE TABLE meta_restored AS SELECT * FROM meta")
+            store.db.execute("DROP TABLE meta")
+            store.db.execute("ALTER TABLE meta_restored RENAME TO meta")
+    else:
+        store.backup_to(Path(store.path).with_name("copy.db"))
+        restore_database(Path(store.path).with_name("copy.db"), store.path)
+    assert store.database_identity() != before
 
 
 def test_migrations_17_and_18_fill_and_reorder_the_rows_of_stored_profiles(store: Store):
