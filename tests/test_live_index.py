@@ -12,7 +12,6 @@ from __future__ import annotations
 import dataclasses
 import time
 
-import pytest
 from mapped_arrays import memory_mapped
 
 from matchmaker import engine, fitted_state, live_index
@@ -108,7 +107,6 @@ def test_a_change_whose_vectors_are_not_written_yet_waits(
     assert index.snapshot.ranker.profiles_[-1].offers == "sterile eye drops"
 
 
-@pytest.mark.sqlite_only  # the saved fit is a folder beside a SQLite file
 def test_a_restart_loads_the_saved_fit_and_applies_what_changed_since(
     store: Store, tmp_db_path, hashing_embedder: HashingEmbedder, monkeypatch
 ):

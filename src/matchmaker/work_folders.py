@@ -83,7 +83,7 @@ class WorkFolder:
 
 def create(root: Path, prefix: str, subfolders: Sequence[str] = ()) -> WorkFolder:
     """A new hidden folder ``root/.<prefix>-…`` with ``subfolders``, locked. Raises OSError."""
-    root.mkdir(exist_ok=True)
+    root.mkdir(parents=True, exist_ok=True)  # a fit folder of its own (fit_location)
     path = Path(tempfile.mkdtemp(prefix=f".{prefix}-", dir=root))
     try:
         lock = os.open(path / LOCK_NAME, os.O_CREAT | os.O_RDWR, 0o600)

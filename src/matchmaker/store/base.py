@@ -8,6 +8,7 @@ stale edit is refused instead of silently overwriting someone else's.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import sys
 from collections.abc import Iterator
@@ -217,6 +218,25 @@ class StoreBase:
     def revision(self) -> int:
         """Increases on every write to companies: a cheap 'has anything changed?' check."""
         return int(self.db.execute("SELECT value FROM meta WHERE key = 'revision'").fetchone()[0])
+
+    def database_identity(self) -> tuple[int, ...]:
+        """What tells this database from another at the same path, whatever its revision.
+
+        A backup can carry the very revision the database it replaces had, so a cache
+        keyed by path and revision alone would outlive a restore. ``matchmaker
+        restore`` copies the backup in with SQLite's backup API, which raises the
+        file's schema version in the same step, or renames a copy into place (a new
+        inode); on PostgreSQL, pg_restore creates the tables anew (``meta`` gets a new
+        oid). Either changes this; an ordinary write does not.
+        """
+        if self.dialect == "postgresql":
+            return (int(self.db.execute("SELECT 'meta'::regclass::oid").fetchone()[0]),)
+        schema = int(self.db.execute("PRAGMA schema_version").fetchone()[0])
+        try:
+            inode = os.stat(self.path).st_ino
+        except OSError:  # ":memory:"
+            inode = 0
+        return (inode, schema)
 
     def stats(self, model_id: str | None = None) -> dict[str, Any]:
         one = lambda sql, *p: self.db.execute(sql, p).fetchone()[0]  # noqa: E731

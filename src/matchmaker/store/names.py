@@ -2,9 +2,10 @@
 
 ``name_keys`` holds, for each company, the keys of :func:`matchmaker.lookup.name_keys`
 (its id and names folded, Hangul romanised, and the tails of those from a later word),
-and whether it is live. A typed prefix is then one range of the primary key, walked
-in key order until enough companies are found, on SQLite and PostgreSQL alike,
-instead of a pass over every company in Python (at a million companies the in-memory
+and whether it is live. A typed prefix is then one range of the primary key (kind
+first: whole keys, then word tails; migration 18), walked in key order until enough
+companies are found, on SQLite and PostgreSQL alike, instead of a pass over every
+company in Python (at a million companies the in-memory
 directory took 127 s and 2.7 GB to build in every process; docs/benchmarks.md,
 "Finding a company by name").
 
@@ -75,40 +76,68 @@ class NamesMixin:
         In key order, each company once at its first matching key: EXACT, a whole key
         equal to ``form``; STARTS, a whole key starting with it; WORD_STARTS, a later
         word's tail starting with it; CONTAINS, a whole key containing it. The first
-        three are ranges of the primary key, and a walk of it in order stops as soon
-        as ``limit`` companies are found, however many match.
+        three are ranges of the primary key (whole, key, company_id), each within its
+        own kind's rows, and a walk of it in order stops as soon as ``limit``
+        companies are found, however many match.
         """
-        if kind == EXACT:
-            where, params = "key = ? AND whole = 1", [form]
-        elif kind in (STARTS, WORD_STARTS):
-            where = "key >= ? AND key < ? AND whole = ?"
-            params = [form, prefix_end(form), int(kind == STARTS)]
-        else:
-            where, params = "key LIKE ? ESCAPE '\\' AND whole = 1", [f"%{_like_escaped(form)}%"]
-        return self._first_companies(where, params, limit)
+        if kind == EXACT:  # one row per company: no walk in steps
+            sql = (
+                "SELECT key, company_id FROM name_keys WHERE whole = 1 AND key = ? AND live = 1 "
+                "ORDER BY company_id LIMIT ?"
+            )
+            return [(key, company_id) for key, company_id in self.db.execute(sql, [form, limit])]
+        if kind in (STARTS, WORD_STARTS):
+            where = "whole = ? AND key < ?"
+            return self._first_companies(
+                where, [int(kind == STARTS), prefix_end(form)], form, limit
+            )
+        pattern = f"%{_like_escaped(form)}%"
+        if self.dialect == "postgresql":
+            return self._first_containing(pattern, limit)
+        return self._first_companies("whole = 1 AND key LIKE ? ESCAPE '\\'", [pattern], "", limit)
+
+    def _first_containing(self, pattern: str, limit: int) -> list[tuple[str, str]]:
+        """PostgreSQL's "contains": every company's smallest matching key, in one query.
+
+        The trigram index finds the matching rows, however few or many; one query
+        groups and orders them. Walked in key order like the other kinds, a text common
+        inside names (in a few thousand keys at 100,000 companies) was a walk of the
+        primary key past every key before the matching ones (125-300 ms), which
+        PostgreSQL's estimates chose over the index (15-45 ms); and each further step
+        of the walk would have repeated the bitmap scan and sort of every match.
+        """
+        sql = (
+            "SELECT MIN(key), company_id FROM name_keys "
+            "WHERE whole = 1 AND live = 1 AND key LIKE ? ESCAPE '\\' "
+            "GROUP BY company_id ORDER BY MIN(key), company_id LIMIT ?"
+        )
+        return [(key, company_id) for key, company_id in self.db.execute(sql, [pattern, limit])]
 
     def _first_companies(
-        self, where: str, params: list[Any], limit: int
+        self, where: str, params: list[Any], start: str, limit: int
     ) -> list[tuple[str, str]]:
-        """The first ``limit`` companies of the key rows ``where`` selects, in key order.
+        """The first ``limit`` companies of the key rows ``where`` selects from key ``start`` on.
 
-        Read ROWS_PER_STEP rows at a time, each step starting after the last row read
-        (a keyset on the primary key's order), until enough distinct companies are seen.
+        Read ROWS_PER_STEP rows at a time in (key, company_id) order. The walk's lower
+        bound is one row value: (start, '') at first, then the last row read, so each
+        step starts in the index where the last one stopped. (With ``key >= start`` kept
+        beside it, SQLite bounded every step by that and tested the row value row by
+        row: each step re-read all the steps before it, 290 ms for 200 steps at a
+        million, 18 ms with the row value alone.)
         """
         found: dict[str, str] = {}
-        after: list[Any] = []
+        after, beyond = [start, ""], ">="
         while len(found) < limit:
             sql = (
-                f"SELECT key, company_id FROM name_keys WHERE {where} AND live = 1"
-                f"{' AND (key, company_id) > (?, ?)' if after else ''} "
-                "ORDER BY key, company_id LIMIT ?"
+                f"SELECT key, company_id FROM name_keys WHERE {where} AND live = 1 "
+                f"AND (key, company_id) {beyond} (?, ?) ORDER BY key, company_id LIMIT ?"
             )
             rows = self.db.execute(sql, [*params, *after, ROWS_PER_STEP]).fetchall()
             for key, company_id in rows:
                 found.setdefault(company_id, key)
             if len(rows) < ROWS_PER_STEP:
                 break
-            after = list(rows[-1])
+            after, beyond = list(rows[-1]), ">"
         return [(key, company_id) for company_id, key in list(found.items())[:limit]]
 
     def contains_search_affordable(self) -> bool:
@@ -132,19 +161,23 @@ class NamesMixin:
 
         Up to ``limit`` keys on each side of where ``form`` would be, among those that
         share its first ``shared`` characters: a typo late in a name keeps it near.
+        Whole keys and word tails are two ranges of the primary key, read apart and
+        merged in (key, company_id) order.
         """
         head = form[:shared]
-        after = (
-            "SELECT company_id FROM name_keys WHERE key >= ? AND key < ? AND live = 1 "
-            "ORDER BY key LIMIT ?"
+        near = (
+            "SELECT key, company_id FROM name_keys WHERE whole = ? AND key >= ? AND key < ? "
+            "AND live = 1 ORDER BY key {order}, company_id {order} LIMIT ?"
         )
-        before = (
-            "SELECT company_id FROM name_keys WHERE key >= ? AND key < ? AND live = 1 "
-            "ORDER BY key DESC LIMIT ?"
-        )
-        ids = [r[0] for r in self.db.execute(after, [form, prefix_end(head), limit]).fetchall()]
-        ids += [r[0] for r in self.db.execute(before, [head, form, limit]).fetchall()]
-        return list(dict.fromkeys(ids))
+        after: list[tuple[str, str]] = []
+        before: list[tuple[str, str]] = []
+        for whole in (1, 0):
+            params = [whole, form, prefix_end(head), limit]
+            after += self.db.execute(near.format(order="ASC"), params).fetchall()
+            params = [whole, head, form, limit]
+            before += self.db.execute(near.format(order="DESC"), params).fetchall()
+        rows = sorted(after)[:limit] + sorted(before, reverse=True)[:limit]
+        return list(dict.fromkeys(company_id for _, company_id in rows))
 
     def similar_names(self, text: str, limit: int = 3) -> list[str]:
         """Ids of live companies with a name close to a misspelt one ('Grindex' -> grindeks).

@@ -359,6 +359,20 @@ NAME_KEYS_TABLE = (
 
 PG_FORMS[17] = one_by_one(NAME_KEYS_TABLE)
 
+#: Migration 18 on PostgreSQL: the primary key by kind first, rebuilt in place; and the
+#: trigram index on whole keys only, the rows "contains" reads (a word tail is part of a
+#: whole key): half the index, and no word tails to recheck and drop (56 -> 23 ms for a
+#: text in 6,634 keys at 100,000 companies).
+NAME_KEYS_BY_KIND = (
+    "ALTER TABLE name_keys DROP CONSTRAINT name_keys_pkey, "
+    "ADD PRIMARY KEY (whole, key, company_id)",
+    "DROP INDEX name_keys_contains",
+    "CREATE INDEX name_keys_contains ON name_keys USING gin (key gin_trgm_ops) WHERE whole = 1",
+)
+
+
+PG_FORMS[18] = one_by_one(NAME_KEYS_BY_KIND)
+
 
 def no_paging_indexes(conn: Any) -> None:
     """Migration 19 on PostgreSQL: nothing. Its planner already walks the primary key from
