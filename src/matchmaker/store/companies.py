@@ -115,17 +115,8 @@ class CompaniesMixin:
             params.append(after)
         source = "companies" + _page_index(self.dialect, bool(country))
         sql = f"SELECT * FROM {source} WHERE {' AND '.join(where)} ORDER BY id LIMIT ? OFFSET ?"
-        return [_profile_from_row(r) for r in self._planned_afresh(sql, [*params, limit, offset])]
-
-    def _planned_afresh(self, sql: str, params: list[Any]) -> Iterable[dict[str, Any]]:
-        """Rows of a statement whose best plan depends on its values (a cursor, a LIMIT).
-
-        On PostgreSQL never a prepared statement's generic plan, which chose to read and
-        sort every match past the cursor for each page (``PgDatabase.query``).
-        """
-        if self.dialect == "postgresql":
-            return self.db.query(sql, params, prepare=False)
-        return self.db.query(sql, params)
+        # (PostgreSQL plans each page for its cursor: store.postgres.CUSTOM_PLANS)
+        return [_profile_from_row(r) for r in self.db.query(sql, [*params, limit, offset])]
 
     def changed_since(self, revision: int) -> tuple[list[Profile], list[str]]:
         """Companies written after data revision ``revision``: (live profiles, deleted ids).
