@@ -51,7 +51,30 @@ def test_a_second_process_loads_the_fit_instead_of_refitting(
         assert service.query("PCR kits distributor", country="KR").matches
 
 
-def test_an_edit_makes_a_new_fit_and_drops_the_old_one(store, hashing_embedder, tmp_db_path):
+def test_a_call_after_an_edit_brings_the_saved_fit_forward_instead_of_fitting(
+    store, hashing_embedder, tmp_db_path, monkeypatch
+):
+    """As a restarted server does (live_index): a CLI call or a report after an edit used
+    to fit in full (10 s at 102 companies, hours at a million)."""
+    service = Matchmaker(store, embedder=hashing_embedder)
+    service.match("baltic-generics")
+    fitted_at = store.revision()
+    profile = store.get("baltic-generics")
+    service.save(profile.__class__(**{**vars(profile), "offers": "EU-GMP tablets"}), "test")
+    _no_fitting(monkeypatch)
+    again = Matchmaker(store, embedder=hashing_embedder)
+    assert again.match("baltic-generics")
+    ranker = again.ranker()
+    assert ranker.fitted_rows_ == len(store.list()) < len(ranker.profiles_)  # one row applied
+    assert "EU-GMP tablets" in ranker.profiles_[ranker.index_["baltic-generics"]].offers
+    saved = [p.name for p in fitted_state.state_root(tmp_db_path).iterdir()]
+    assert len(saved) == 1 and saved[0].startswith(f"r{fitted_at}-")  # not saved again
+
+
+def test_enough_edits_make_a_new_fit_and_drop_the_old_one(
+    store, hashing_embedder, tmp_db_path, monkeypatch
+):
+    monkeypatch.setattr(engine, "REFIT_AFTER_ROWS", 1)  # one edit of ten companies is "many"
     service = Matchmaker(store, embedder=hashing_embedder)
     service.match("baltic-generics")
     profile = store.get("baltic-generics")
@@ -60,6 +83,7 @@ def test_an_edit_makes_a_new_fit_and_drops_the_old_one(store, hashing_embedder, 
     saved = [p.name for p in fitted_state.state_root(tmp_db_path).iterdir()]
     assert len(saved) == 1 and saved[0].startswith(f"r{store.revision()}-")
     loaded = engine.load_saved_ranker(store, hashing_embedder, store.revision())
+    assert loaded.fitted_rows_ == len(loaded.profiles_)  # a full fit
     assert "EU-GMP tablets" in loaded.profiles_[loaded.index_["baltic-generics"]].offers
 
 

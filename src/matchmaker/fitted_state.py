@@ -194,7 +194,7 @@ def _new_work_folder(root: Path, key: str) -> work_folders.WorkFolder | None:
     try:
         return work_folders.create(root, key, subfolders=("arrays",))
     except OSError as exc:
-        log.info("could not save the fitted ranker in %s: %s", root, exc)
+        log.warning("could not save the fitted ranker in %s: %s", root, exc)
         return None
 
 
@@ -208,7 +208,7 @@ def _finish(
             _write(ranker, work.path)
             work.rename(final)
         except OSError as exc:
-            log.info("could not save the fitted ranker in %s: %s", root, exc)
+            log.warning("could not save the fitted ranker in %s: %s", root, exc)
             work.discard()
             return final if final.is_dir() else None  # another process may have won the race
     work_folders.sweep(root, keep=key)  # older states, and folders of saves that died

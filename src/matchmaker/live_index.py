@@ -46,7 +46,7 @@ from .embedding import Embedder
 from .indexing import stale_fields
 from .profiles import Profile
 from .ranking import PartnerRanker
-from .ranking.incremental import NeedsRefit, apply_changes, changed_share
+from .ranking.incremental import NeedsRefit, apply_changes
 from .reports import Progress
 from .saved_parts import resolve_all
 from .store import Store
@@ -61,12 +61,12 @@ POLL_SECONDS = 0.5
 #: After a failed background refresh, searches go on from the old snapshot and the
 #: next attempt waits this long, so a broken model is not reloaded on every request.
 RETRY_AFTER_FAILURE_SECONDS = 30.0
-#: Share of rows changed since the last full fit beyond which a full refit starts.
-REFIT_SHARE = 0.05
+#: Share of rows changed since the last full fit beyond which a full refit starts ...
+REFIT_SHARE = engine.REFIT_SHARE
 #: ... but never before this many rows changed (a small set drifts fast, and refits fast).
-REFIT_AFTER_ROWS = 20
+REFIT_AFTER_ROWS = engine.REFIT_AFTER_ROWS
 #: Changed companies applied incrementally in one go, at most (more: refit in full).
-MOST_AT_ONCE = 2_000
+MOST_AT_ONCE = engine.MOST_AT_ONCE
 
 log = logging.getLogger(__name__)
 
@@ -407,8 +407,7 @@ def _warm_up_in_background(ranker: PartnerRanker, folder: Path) -> None:
 
 def _wants_refit(ranker: PartnerRanker) -> bool:
     """Whether enough rows changed since the last full fit to fit again (in the background)."""
-    share = changed_share(ranker)
-    return share > REFIT_SHARE and share * ranker.fitted_rows_ >= REFIT_AFTER_ROWS
+    return engine.wants_refit(ranker, REFIT_SHARE, REFIT_AFTER_ROWS)
 
 
 def _stale_profiles(store: Store, embedder: Embedder, profiles: list[Profile]) -> list[Profile]:

@@ -6,8 +6,11 @@ before it listens; the Flask development server is used only with ``--debug``.
 
 from __future__ import annotations
 
+import time
+
 import click
 
+from ..fit_location import state_root
 from ..store import Store, is_postgres_url
 from ..web import create_app, resources
 from ..web import reports as report_views
@@ -41,8 +44,11 @@ def serve(host: str, port: int, threads: int, debug: bool, db_path: str) -> None
     with app.app_context():
         store = resources.get_store()
         companies = store.stats()["companies"]
-        click.echo(f"Loading the model and fitting the ranker on {companies} companies...")
-        resources.get_snapshot()  # fitted before listening; later refits run in the background
+        click.echo(f"Preparing the ranker for {companies} companies...")
+        saved_before = _saved_fits(db_path)
+        started = time.perf_counter()
+        resources.get_snapshot()  # ready before listening; later refits run in the background
+        click.echo(_how_ranker_started(db_path, saved_before, time.perf_counter() - started))
         resources.get_embedder().encode(["warm-up"])  # the first text search is fast too
         resumed = report_views.recover_jobs()
         if resumed:
@@ -56,3 +62,31 @@ def serve(host: str, port: int, threads: int, debug: bool, db_path: str) -> None
 
     click.echo(f"Serving matchmaker on {url} (waitress, {threads} threads); Ctrl+C stops it.")
     waitress.serve(app, host=host, port=port, threads=threads, ident="matchmaker")
+
+
+def _saved_fits(db_path: str) -> set[str] | None:
+    """The names of this database's saved fits (None: fits are not kept)."""
+    root = state_root(db_path)
+    if root is None:
+        return None
+    try:
+        return {p.name for p in root.iterdir() if p.name.startswith("r")}
+    except OSError:
+        return set()
+
+
+def _how_ranker_started(db_path: str, before: set[str] | None, seconds: float) -> str:
+    """Whether the ranker was loaded or fitted, and where its fits are kept: an operator
+    needs to know that a restart will load it (seconds) rather than fit (hours at 1M)."""
+    after = _saved_fits(db_path)
+    if after is None:
+        return f"Ranker fitted in {seconds:.1f} s (not saved: MATCHMAKER_FIT_DIR=none)."
+    root = state_root(db_path)
+    if after - (before or set()):
+        return f"Ranker fitted in {seconds:.1f} s and saved in {root} for restarts."
+    if before:
+        return f"Ranker loaded in {seconds:.1f} s from the saved fit in {root}."
+    return (
+        f"Ranker fitted in {seconds:.1f} s, but it could not be saved in {root}: "
+        "every restart will fit again (is the folder writable?)."
+    )
