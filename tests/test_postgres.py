@@ -302,3 +302,21 @@ def test_database_urls_are_shown_without_their_password(url):
     from matchmaker.store.connection import shown
 
     assert "s3cret-pw" not in shown(url) and "db.internal" in shown(url)
+
+
+def test_the_name_lookup_benchmark_prints_a_kept_database_without_its_password(
+    tmp_db_path, tmp_path, capsys
+):
+    """``name_lookup --db URL`` says which database it builds, then reuses; a password in
+    the URL must not reach the terminal (nor a figure pasted into docs/benchmarks.md)."""
+    if str(ROOT) not in sys.path:  # benchmarks/ is not an installed package
+        sys.path.insert(0, str(ROOT))
+    from benchmarks import name_lookup
+
+    url = f"{tmp_db_path}{'&' if '?' in str(tmp_db_path) else '?'}password=s3cret-pw"
+    argv = ["--engine", "postgresql", "--db", url, "--sizes", "60", "--repeat", "1"]
+    argv += ["--upsert-sample", "5", "--skip-baseline", "--tmp", str(tmp_path)]
+    name_lookup.main(argv)  # builds the kept database
+    name_lookup.main(argv)  # reuses it
+    out = capsys.readouterr().out
+    assert "reusing postgresql://" in out and "s3cret-pw" not in out
