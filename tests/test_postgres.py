@@ -129,7 +129,7 @@ def _scores(base: str, text: str) -> dict[str, float]:
 
 
 def test_two_app_processes_see_each_others_edits_through_the_data_revision(
-    store, tmp_db_path, hashing_embedder
+    store, tmp_db_path, hashing_embedder, tmp_path
 ):
     """Two ``matchmaker serve`` processes on one database: an edit saved by another process
     (as an app process saves it: written and embedded) shows in both servers' searches
@@ -155,6 +155,8 @@ def test_two_app_processes_see_each_others_edits_through_the_data_revision(
     print(f"edit visible after: {seen}")
     assert set(seen) == {"first", "second"}, seen
     assert max(seen.values()) < 5.0, seen  # about 0.1-0.5 s on an idle machine
+    # the servers saved their fit in the test's folder, never the user's cache (clean_env)
+    assert [p.name for p in (tmp_path / "fits").iterdir()], "no fit saved in the test's folder"
 
 
 def _hold_every_connection(url: str) -> list:
