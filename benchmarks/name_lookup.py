@@ -534,7 +534,7 @@ def measure_store(
 ) -> list[list[str]]:
     if opts.db is not None and store.db["companies"].count == size:
         built = stored_profiles(store)
-        print(f"reusing {opts.db}: {built.companies:,} companies, nothing written", flush=True)
+        print(f"reusing {store.path}: {built.companies:,} companies, nothing written", flush=True)
         return measure_built(store, built, size, opts, None)
     built = build_store(store, size, opts.seed)
     return measure_built(store, built, size, opts, per_profile)

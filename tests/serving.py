@@ -16,6 +16,8 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
+from pg_server import on_postgres
+
 
 def free_port() -> int:
     with socket.socket() as sock:
@@ -24,8 +26,15 @@ def free_port() -> int:
 
 
 def clean_env(**extra: str) -> dict[str, str]:
-    """This process's environment without MATCHMAKER_* settings, offline, plus ``extra``."""
+    """This process's environment without MATCHMAKER_* settings, offline, plus ``extra``.
+
+    On PostgreSQL the test's own fit folder is kept (conftest's ``fit_folder`` sets
+    MATCHMAKER_FIT_DIR for each test): without it a server on a database URL saves its
+    fits in the user's cache folder (fit_location), and the suite would fill it.
+    """
     env = {k: v for k, v in os.environ.items() if not k.startswith("MATCHMAKER_")}
+    if on_postgres() and os.environ.get("MATCHMAKER_FIT_DIR"):
+        env["MATCHMAKER_FIT_DIR"] = os.environ["MATCHMAKER_FIT_DIR"]
     return env | {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"} | extra
 
 

@@ -66,3 +66,20 @@ def test_fit_dir_chooses_the_folder_for_both_engines_and_none_keeps_none(
     assert one != two and one.name.startswith("matchmaker.db-")
     monkeypatch.setenv("MATCHMAKER_FIT_DIR", "none")
     assert state_root(URL) is None and state_root("/srv/a/matchmaker.db") is None
+
+
+@pytest.mark.parametrize("mark", ["#", "?"])
+def test_a_password_with_a_url_delimiter_is_read_as_libpq_reads_it(mark: str):
+    """libpq takes ``#`` and ``?`` unencoded in a password; ``urlsplit`` cut the URL there,
+    so these two databases on two hosts shared one folder, and a password's start became
+    the "port" of a ValueError."""
+    one = state_root(f"postgresql://app:pa{mark}ss@host-a:5432/matchmaker")
+    two = state_root(f"postgresql://app:pa{mark}ss@host-b:5432/matchmaker")
+    rotated = state_root(f"postgresql://app:other{mark}word@host-a:5432/matchmaker")
+    assert one is not None and two is not None
+    assert one != two and one == rotated
+    assert one.name.startswith("matchmaker-") and "pa" not in one.name.lower()
+
+
+def test_a_url_libpq_cannot_read_keeps_no_fits():
+    assert state_root("postgresql://app:s3cret@host/matchmaker?no_such_option=1") is None

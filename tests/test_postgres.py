@@ -129,7 +129,7 @@ def _scores(base: str, text: str) -> dict[str, float]:
 
 
 def test_two_app_processes_see_each_others_edits_through_the_data_revision(
-    store, tmp_db_path, hashing_embedder
+    store, tmp_db_path, hashing_embedder, tmp_path
 ):
     """Two ``matchmaker serve`` processes on one database: an edit saved by another process
     (as an app process saves it: written and embedded) shows in both servers' searches
@@ -155,6 +155,8 @@ def test_two_app_processes_see_each_others_edits_through_the_data_revision(
     print(f"edit visible after: {seen}")
     assert set(seen) == {"first", "second"}, seen
     assert max(seen.values()) < 5.0, seen  # about 0.1-0.5 s on an idle machine
+    # the servers saved their fit in the test's folder, never the user's cache (clean_env)
+    assert [p.name for p in (tmp_path / "fits").iterdir()], "no fit saved in the test's folder"
 
 
 def _hold_every_connection(url: str) -> list:
@@ -302,3 +304,21 @@ def test_database_urls_are_shown_without_their_password(url):
     from matchmaker.store.connection import shown
 
     assert "s3cret-pw" not in shown(url) and "db.internal" in shown(url)
+
+
+def test_the_name_lookup_benchmark_prints_a_kept_database_without_its_password(
+    tmp_db_path, tmp_path, capsys
+):
+    """``name_lookup --db URL`` says which database it builds, then reuses; a password in
+    the URL must not reach the terminal (nor a figure pasted into docs/benchmarks.md)."""
+    if str(ROOT) not in sys.path:  # benchmarks/ is not an installed package
+        sys.path.insert(0, str(ROOT))
+    from benchmarks import name_lookup
+
+    url = f"{tmp_db_path}{'&' if '?' in str(tmp_db_path) else '?'}password=s3cret-pw"
+    argv = ["--engine", "postgresql", "--db", url, "--sizes", "60", "--repeat", "1"]
+    argv += ["--upsert-sample", "5", "--skip-baseline", "--tmp", str(tmp_path)]
+    name_lookup.main(argv)  # builds the kept database
+    name_lookup.main(argv)  # reuses it
+    out = capsys.readouterr().out
+    assert "reusing postgresql://" in out and "s3cret-pw" not in out

@@ -5,7 +5,8 @@ ranker in seconds instead of fitting it (two hours and 11 GB at a million
 companies). Beside a SQLite file it goes in ``<database>.fitted``. A PostgreSQL
 URL is not a path, and it may carry a password that must never become one, so
 its fits go in a folder of their own, named from the URL without the password:
-``<fit folder>/<database name>-<hash of user, host, port, name and options>``.
+``<fit folder>/<database name>-<hash of its connection parameters>`` (as libpq
+reads the URL).
 
 The fit folder is ``MATCHMAKER_FIT_DIR`` when set (for SQLite too, when the
 database's own folder is read-only), else ``matchmaker/fits`` in the user's
@@ -23,18 +24,18 @@ import hashlib
 import os
 import re
 from pathlib import Path
-from urllib.parse import parse_qsl, urlsplit
 
 from . import config
 
-#: Query options of a PostgreSQL URL left out of its folder name: secrets, not identity.
+#: Connection parameters left out of a PostgreSQL URL's folder name: secrets, not identity.
 SECRET_OPTIONS = frozenset({"password", "passfile", "sslpassword"})
 
 
 def state_root(db_path: str | Path) -> Path | None:
     """The folder of this database's saved fits; None when none are kept.
 
-    None for an in-memory database, or when ``MATCHMAKER_FIT_DIR`` is ``none``.
+    None for an in-memory database, when ``MATCHMAKER_FIT_DIR`` is ``none``, or for a
+    PostgreSQL URL libpq cannot read (its connection fails anyway).
     """
     if not db_path or str(db_path) == ":memory:":
         return None
@@ -45,7 +46,10 @@ def state_root(db_path: str | Path) -> Path | None:
     if not chosen and not is_url:
         return Path(str(db_path) + ".fitted")
     base = Path(chosen).expanduser() if chosen else default_fit_dir()
-    return base / (url_folder_name(str(db_path)) if is_url else file_folder_name(Path(db_path)))
+    if not is_url:
+        return base / file_folder_name(Path(db_path))
+    name = url_folder_name(str(db_path))
+    return None if name is None else base / name
 
 
 def default_fit_dir() -> Path:
@@ -54,26 +58,32 @@ def default_fit_dir() -> Path:
     return Path(cache) / "matchmaker" / "fits"
 
 
-def url_folder_name(url: str) -> str:
+def url_folder_name(url: str) -> str | None:
     """A folder name for a PostgreSQL URL: its database name, then a hash of what
-    identifies the database (user, host, port, name, options), never the password."""
-    parts = urlsplit(url)
-    options = sorted(
-        (key, value)
-        for key, value in parse_qsl(parts.query, keep_blank_values=True)
-        if key.lower() not in SECRET_OPTIONS
-    )
+    identifies the database (every connection parameter but the secrets), or None
+    when the URL cannot be read.
+
+    Read with libpq's own parser (what the connection uses), not ``urlsplit``: a
+    password holding an unencoded ``#`` or ``?`` is valid for libpq, but ``urlsplit``
+    cuts the URL there, so two databases on different hosts shared one folder and a
+    password's start became the "port" of a ``ValueError`` (a log line).
+    """
+    try:
+        from psycopg import Error as PgError
+        from psycopg.conninfo import conninfo_to_dict
+    except ImportError:  # no PostgreSQL driver: no connection either
+        return None
+    try:
+        params = conninfo_to_dict(url)
+    except PgError:  # the connection refuses it too; its message names no password
+        return None
     identity = repr(
-        (
-            parts.scheme,
-            parts.username,
-            (parts.hostname or "").lower(),
-            parts.port,
-            parts.path,
-            options,
+        sorted(
+            (key, str(value)) for key, value in params.items() if key.lower() not in SECRET_OPTIONS
         )
     )
-    return f"{_readable(parts.path.strip('/') or 'postgres')}-{_digest(identity)}"
+    name = str(params.get("dbname") or params.get("user") or "postgres")
+    return f"{_readable(name)}-{_digest(identity)}"
 
 
 def file_folder_name(path: Path) -> str:
