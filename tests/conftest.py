@@ -49,18 +49,21 @@ def no_learned_model(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MATCHMAKER_LEARNED_MODEL", "none")
 
 
-@pytest.fixture(autouse=True)
-def fit_folder(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+@pytest.fixture(scope="session", autouse=True)
+def fit_folder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     """Saved fits where each engine keeps them by default, never in the user's cache.
 
     SQLite: beside the test's database file (``<database>.fitted``), whatever the
-    developer's environment says. PostgreSQL: a folder of the test's own, as
-    ``MATCHMAKER_FIT_DIR`` gives an app server (fit_location).
+    developer's environment says. PostgreSQL: a folder of the session's own, as
+    ``MATCHMAKER_FIT_DIR`` gives an app server (fit_location); each test database has
+    its own sub-folder there. Session-wide, so module fixtures that fit see it too.
     """
-    if on_postgres():
-        monkeypatch.setenv("MATCHMAKER_FIT_DIR", str(tmp_path / "fits"))
-    else:
-        monkeypatch.delenv("MATCHMAKER_FIT_DIR", raising=False)
+    with pytest.MonkeyPatch.context() as patch:
+        if on_postgres():
+            patch.setenv("MATCHMAKER_FIT_DIR", str(tmp_path_factory.mktemp("fits")))
+        else:
+            patch.delenv("MATCHMAKER_FIT_DIR", raising=False)
+        yield
 
 
 @pytest.fixture

@@ -83,3 +83,18 @@ def test_a_password_with_a_url_delimiter_is_read_as_libpq_reads_it(mark: str):
 
 def test_a_url_libpq_cannot_read_keeps_no_fits():
     assert state_root("postgresql://app:s3cret@host/matchmaker?no_such_option=1") is None
+
+
+def test_a_user_without_a_home_folder_keeps_no_fits_unless_told_where(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+):
+    """Some containers run as a user with no home folder: Path.home() raises."""
+
+    def no_home() -> Path:
+        raise RuntimeError("Could not determine home directory.")
+
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    monkeypatch.setattr(Path, "home", no_home)
+    assert state_root(URL) is None
+    monkeypatch.setenv("MATCHMAKER_FIT_DIR", str(tmp_path))
+    assert state_root(URL).parent == tmp_path

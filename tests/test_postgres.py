@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import sys
 import time
 import urllib.parse
@@ -22,6 +23,7 @@ from serving import clean_env, serving
 
 from matchmaker import engine
 from matchmaker.cli import cli
+from matchmaker.fit_location import state_root
 from matchmaker.ranking import Filters
 from matchmaker.store import Store, StoreError
 
@@ -156,7 +158,9 @@ def test_two_app_processes_see_each_others_edits_through_the_data_revision(
     assert set(seen) == {"first", "second"}, seen
     assert max(seen.values()) < 5.0, seen  # about 0.1-0.5 s on an idle machine
     # the servers saved their fit in the test's folder, never the user's cache (clean_env)
-    assert [p.name for p in (tmp_path / "fits").iterdir()], "no fit saved in the test's folder"
+    fits = Path(os.environ["MATCHMAKER_FIT_DIR"])  # the session's (conftest.fit_folder)
+    assert fits.parent == tmp_path.parent, fits  # pytest's folder, not ~/.cache
+    assert state_root(str(tmp_db_path)).is_dir(), "no fit saved in the test's folder"
 
 
 def _hold_every_connection(url: str) -> list:
@@ -298,6 +302,7 @@ def test_restore_on_postgresql_refuses_before_showing_the_url(tmp_path, runner, 
         "postgresql://ann:s3cret-pw@db.internal/matchmaker",
         "postgres://ann:s3cret-pw@db.internal:5432/matchmaker?sslmode=require",
         "postgresql://db.internal/matchmaker?user=ann&password=s3cret-pw",
+        "postgresql://ann@db.internal/matchmaker?sslmode=verify-full&sslpassword=s3cret-pw",
     ],
 )
 def test_database_urls_are_shown_without_their_password(url):

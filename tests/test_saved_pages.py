@@ -59,13 +59,20 @@ def test_a_folder_removed_meanwhile_reads_nothing_and_raises_nothing(tmp_path: P
     assert (done.files, done.read_bytes, done.skipped_bytes) == (0, 0, 0)
 
 
-def test_available_memory_is_read_from_meminfo(tmp_path: Path):
-    meminfo = tmp_path / "meminfo"
+def test_available_memory_is_read_from_meminfo_within_a_containers_limit(tmp_path: Path):
+    meminfo, cgroup = tmp_path / "meminfo", tmp_path / "cgroup"
+    cgroup.mkdir()
     meminfo.write_text("MemTotal:       24000000 kB\nMemAvailable:   12345678 kB\nCached: 1 kB\n")
-    assert saved_pages.available_memory(meminfo) == 12345678 * 1024
-    assert saved_pages.available_memory(tmp_path / "not-linux") == 0  # unknown: read nothing
+    no_cgroup = tmp_path / "no-cgroup"
+    assert saved_pages.available_memory(meminfo, no_cgroup) == 12345678 * 1024
+    (cgroup / "memory.max").write_text("max\n")
+    assert saved_pages.available_memory(meminfo, cgroup) == 12345678 * 1024  # no limit
+    (cgroup / "memory.max").write_text("4294967296\n")
+    (cgroup / "memory.current").write_text("1073741824\n")
+    assert saved_pages.available_memory(meminfo, cgroup) == 3 * 1024**3  # the limit's room
+    assert saved_pages.available_memory(tmp_path / "not-linux", no_cgroup) == 0  # unknown
     meminfo.write_text("MemAvailable: lots\n")
-    assert saved_pages.available_memory(meminfo) == 0
+    assert saved_pages.available_memory(meminfo, no_cgroup) == 0
     if saved_pages.MEMINFO.exists():  # this machine's
         assert saved_pages.available_memory() > 0
 

@@ -34,8 +34,9 @@ SECRET_OPTIONS = frozenset({"password", "passfile", "sslpassword"})
 def state_root(db_path: str | Path) -> Path | None:
     """The folder of this database's saved fits; None when none are kept.
 
-    None for an in-memory database, when ``MATCHMAKER_FIT_DIR`` is ``none``, or for a
-    PostgreSQL URL libpq cannot read (its connection fails anyway).
+    None for an in-memory database, when ``MATCHMAKER_FIT_DIR`` is ``none`` (or unset
+    for a user without a home folder), or for a PostgreSQL URL libpq cannot read (its
+    connection fails anyway).
     """
     if not db_path or str(db_path) == ":memory:":
         return None
@@ -46,15 +47,23 @@ def state_root(db_path: str | Path) -> Path | None:
     if not chosen and not is_url:
         return Path(str(db_path) + ".fitted")
     base = Path(chosen).expanduser() if chosen else default_fit_dir()
+    if base is None:  # no home folder to keep them in: fit in memory, as without a folder
+        return None
     if not is_url:
         return base / file_folder_name(Path(db_path))
     name = url_folder_name(str(db_path))
     return None if name is None else base / name
 
 
-def default_fit_dir() -> Path:
-    """``matchmaker/fits`` in the user's cache folder (the XDG base directory rule)."""
-    cache = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+def default_fit_dir() -> Path | None:
+    """``matchmaker/fits`` in the user's cache folder (the XDG base directory rule);
+    None for a user without a home folder (some containers): set MATCHMAKER_FIT_DIR."""
+    cache = os.environ.get("XDG_CACHE_HOME")
+    if not cache:
+        try:
+            cache = str(Path.home() / ".cache")
+        except RuntimeError:
+            return None
     return Path(cache) / "matchmaker" / "fits"
 
 

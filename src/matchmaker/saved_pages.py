@@ -37,6 +37,8 @@ KEEP_FREE = 2 * 1024**3
 READ_BLOCK = 4 * 1024**2
 #: Where the kernel says how much memory can be had without swapping.
 MEMINFO = Path("/proc/meminfo")
+#: This process's cgroup (v2), whose memory limit a container sets.
+CGROUP = Path("/sys/fs/cgroup")
 
 
 @dataclass(frozen=True)
@@ -53,8 +55,9 @@ def read_into_cache(folder: Path, budget: int | None = None) -> Prefetched:
     """Read the saved fit in ``folder`` once, so its pages are in the page cache.
 
     ``budget``: the most bytes to read; by default what :func:`available_memory`
-    reports less :data:`KEEP_FREE`. Files are read whole, in :data:`PARTS` order,
-    until the next one would go over it; the rest is skipped and counted.
+    reports less :data:`KEEP_FREE`. Files are read whole, in :data:`PARTS` order; a
+    file that would go over the budget is skipped (and counted), and smaller ones
+    after it are still read.
     """
     if budget is None:
         budget = max(0, available_memory() - KEEP_FREE)
@@ -94,20 +97,35 @@ def saved_files(folder: Path) -> list[tuple[Path, int]]:
     return found
 
 
-def available_memory(meminfo: Path = MEMINFO) -> int:
-    """Bytes the kernel can give without swapping (``MemAvailable``); 0 if unknown.
+def available_memory(meminfo: Path = MEMINFO, cgroup: Path = CGROUP) -> int:
+    """Bytes the kernel can give without swapping (``MemAvailable``), and no more than a
+    container's memory limit leaves (cgroup v2); 0 if unknown.
 
     Unknown (not Linux) means nothing is read ahead: better a slow first
-    ``match`` than pushing a busy machine into swap.
+    ``match`` than pushing a busy machine into swap. In a container, page cache
+    counts against its limit, so reading past it would push out the pages read first.
     """
+    available = 0
     try:
         for line in meminfo.read_text().splitlines():
             name, _, value = line.partition(":")
             if name == "MemAvailable":
-                return int(value.split()[0]) * 1024
+                available = int(value.split()[0]) * 1024
     except (OSError, ValueError, IndexError):
-        pass
-    return 0
+        return 0
+    left = _container_room(cgroup)
+    return available if left is None else min(available, left)
+
+
+def _container_room(cgroup: Path) -> int | None:
+    """What this cgroup's ``memory.max`` leaves above ``memory.current``; None: no limit."""
+    try:
+        limit = (cgroup / "memory.max").read_text().strip()
+        if limit == "max":
+            return None
+        return max(0, int(limit) - int((cgroup / "memory.current").read_text()))
+    except (OSError, ValueError):
+        return None
 
 
 def _read_through(path: Path, buffer: memoryview) -> int:

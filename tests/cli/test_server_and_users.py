@@ -93,3 +93,22 @@ def test_serve_and_user_are_documented_in_the_readme():
     readme = (Path(__file__).parents[2] / "README.md").read_text()
     for command in ("matchmaker serve", "matchmaker user add"):
         assert command in readme
+
+
+def test_serve_says_whether_it_loaded_or_fitted_the_ranker_and_where(tmp_path: Path, monkeypatch):
+    """An operator must know that a restart loads the fit (seconds) or fits (hours at 1M)."""
+    from matchmaker.cli.server import _how_ranker_started, _saved_fits
+
+    monkeypatch.delenv("MATCHMAKER_FIT_DIR", raising=False)
+    db = str(tmp_path / "agency.db")
+    assert _saved_fits(db) == set()  # no folder yet
+    nothing_saved = _how_ranker_started(db, set(), 2.0)
+    assert "could not be saved" in nothing_saved and "agency.db.fitted" in nothing_saved
+    (tmp_path / "agency.db.fitted" / "r3-0123456789abcdef").mkdir(parents=True)
+    fitted = _how_ranker_started(db, set(), 2.0)
+    assert fitted.startswith("Ranker fitted in 2.0 s and saved in") and "agency.db.fitted" in fitted
+    loaded = _how_ranker_started(db, {"r3-0123456789abcdef"}, 0.4)
+    assert loaded.startswith("Ranker loaded in 0.4 s from the saved fit in")
+    monkeypatch.setenv("MATCHMAKER_FIT_DIR", "none")
+    assert _saved_fits(db) is None
+    assert "not saved" in _how_ranker_started(db, None, 2.0)

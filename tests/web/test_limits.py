@@ -178,6 +178,18 @@ def test_forwarded_addresses_count_only_behind_a_trusted_proxy(
         assert (first.status_code, second.status_code) == (200, second_answer)
 
 
+def test_behind_a_trusted_proxy_links_use_the_address_clients_see(
+    store: Store, tmp_db_path: Path, tmp_path: Path
+):
+    """The API's next-page link, behind a TLS balancer that forwards the public host."""
+    forwarded = {"X-Forwarded-Proto": "https", "X-Forwarded-Host": "match.example.org"}
+    for proxies, start in ((0, "<http://localhost/"), (1, "<https://match.example.org/")):
+        app = make_app(tmp_db_path, tmp_path, PROXIES=proxies)
+        answer = app.test_client().get("/api/companies?limit=2", headers=forwarded)
+        assert answer.status_code == 200
+        assert answer.headers["Link"].startswith(start), answer.headers["Link"]
+
+
 def test_the_flood_benchmark_runs_end_to_end():
     """benchmarks/search_flood.py with the hashing embedder and tiny phases (no time asserted)."""
     import sys

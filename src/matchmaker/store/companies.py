@@ -1,9 +1,9 @@
-"""Company profiles: read, create, edit, import, delete, verify, each write audited.
-"""
+"""Company profiles: read, create, edit, import, delete, verify, each write audited."""
 
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from typing import Any
@@ -113,10 +113,20 @@ class CompaniesMixin:
         if after is not None:
             where.append("id > ?")
             params.append(after)
-        source = "companies" + _page_index(self.dialect, bool(country))
-        sql = f"SELECT * FROM {source} WHERE {' AND '.join(where)} ORDER BY id LIMIT ? OFFSET ?"
+        hint = _page_index(self.dialect, bool(country))
+        page = f" WHERE {' AND '.join(where)} ORDER BY id LIMIT ? OFFSET ?"
         # (PostgreSQL plans each page for its cursor: store.postgres.CUSTOM_PLANS)
-        return [_profile_from_row(r) for r in self.db.query(sql, [*params, limit, offset])]
+        try:
+            rows = list(
+                self.db.query("SELECT * FROM companies" + hint + page, [*params, limit, offset])
+            )
+        except sqlite3.OperationalError as exc:
+            if not hint or "no such index" not in str(exc):
+                raise
+            # a backup from before migration 19, restored under a running server and
+            # not migrated yet: the same page without the index (slower, never a 500)
+            rows = list(self.db.query("SELECT * FROM companies" + page, [*params, limit, offset]))
+        return [_profile_from_row(r) for r in rows]
 
     def changed_since(self, revision: int) -> tuple[list[Profile], list[str]]:
         """Companies written after data revision ``revision``: (live profiles, deleted ids).
@@ -341,9 +351,7 @@ class CompaniesMixin:
         rows = list(self.db.query("SELECT * FROM companies WHERE id = ?", [company_id]))
         return rows[0] if rows else None
 
-    def _write(
-        self, profile: Profile, actor: str, action: str, reverts: int | None = None
-    ) -> str:
+    def _write(self, profile: Profile, actor: str, action: str, reverts: int | None = None) -> str:
         """Write one profile inside the caller's transaction; return what happened."""
         row = self._row(profile.id)
         stamp = now()

@@ -38,7 +38,7 @@ def shown(path: str | Path) -> str:
     if not is_postgres_url(text):
         return text
     text = re.sub(r"(://[^:/@]*):[^@/]*@", r"\1@", text)
-    return re.sub(r"([?&]password=)[^&]*", r"\1***", text, flags=re.IGNORECASE)
+    return re.sub(r"([?&](?:ssl)?password=)[^&]*", r"\1***", text, flags=re.IGNORECASE)
 
 
 def synchronous_level(value: str | None = None) -> str:

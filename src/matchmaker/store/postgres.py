@@ -253,8 +253,9 @@ class PgDatabase:
             ) from None
         except PoolTimeout:
             raise BusyError(
-                f"every connection to the database is in use (waited {POOL_WAIT_S:g} s); try "
-                "again in a moment, or raise MATCHMAKER_DB_POOL"
+                f"no connection to the database within {POOL_WAIT_S:g} s: the database "
+                "server is down or unreachable, or every connection is in use (then raise "
+                "MATCHMAKER_DB_POOL); try again in a moment"
             ) from None
         except pg_errors.DiskFull as exc:
             raise DatabaseFileError(

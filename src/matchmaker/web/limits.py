@@ -97,7 +97,11 @@ def init_app(app: Flask) -> None:
     if proxies:
         # Behind N reverse proxies the client is the Nth address from the right in
         # X-Forwarded-For; without this every client would share the proxy's limits.
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
+        # The forwarded scheme, host and port make the links the app writes (the
+        # API's Link: rel="next") point at the address clients use, not the app's own.
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies, x_port=proxies
+        )
     app.before_request(check_request_limit)
     app.after_request(add_retry_after)
 
