@@ -71,6 +71,32 @@ def test_a_call_after_an_edit_brings_the_saved_fit_forward_instead_of_fitting(
     assert len(saved) == 1 and saved[0].startswith(f"r{fitted_at}-")  # not saved again
 
 
+def test_a_report_after_an_edit_ranks_the_same_whatever_older_fit_a_machine_keeps(
+    store, hashing_embedder, tmp_path, monkeypatch
+):
+    """The chunks of one report run are ranked by processes here and on other machines
+    (each with its own fit folder) and resumed later: a ranker brought forward from
+    whichever older fit a machine keeps scores differently from a full fit (its base's
+    vocabularies), so a report ranks with the revision's own fit, saved or fitted."""
+    from matchmaker.reports import ReportSpec
+
+    Matchmaker(store, embedder=hashing_embedder).match("baltic-generics")  # saves a fit
+    profile = store.get("baltic-generics")
+    edited = profile.__class__(**{**vars(profile), "offers": "EU-GMP tablets and PCR kits"})
+    Matchmaker(store, embedder=hashing_embedder).save(edited, "test")
+    brought = Matchmaker(store, embedder=hashing_embedder).ranker()
+    assert brought.fitted_rows_ < len(brought.profiles_)  # searches: brought forward
+    spec = ReportSpec(top=3)
+    here = Matchmaker(store, embedder=hashing_embedder, reproducible=True)
+    assert here.ranker().fitted_rows_ == len(here.ranker().profiles_)  # a full fit
+    monkeypatch.setenv("MATCHMAKER_FIT_DIR", str(tmp_path / "another-machine"))
+    there = Matchmaker(store, embedder=hashing_embedder, reproducible=True)
+    assert here.report(spec).sections == there.report(spec).sections
+    assert [m.to_dict() for m in brought.match("baltic-generics", top=3)] != [
+        m.to_dict() for m in here.ranker().match("baltic-generics", top=3)
+    ]  # what a run mixing the two rankers would have written
+
+
 def test_enough_edits_make_a_new_fit_and_drop_the_old_one(
     store, hashing_embedder, tmp_db_path, monkeypatch
 ):

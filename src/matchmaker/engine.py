@@ -270,18 +270,25 @@ def fitted_ranker(
     revision: int,
     progress: Progress | None = None,
     profiles: list[Profile] | None = None,
+    bring_forward: bool = True,
 ) -> PartnerRanker:
     """The ranker of ``revision``: loaded from its saved fit (:mod:`fit_location`), else
-    fitted and saved.
+    an older saved fit brought forward (:func:`brought_forward`), else fitted and saved.
 
     A CLI call or a restarted server then starts from the saved fit (mapped
     from disk) instead of refitting, and loads the model only for free text
     (:mod:`fitted_state`). It is saved only if the database is still at
     ``revision`` once the fit is done, so a state never carries a later write
     under an earlier revision's name.
+
+    ``bring_forward=False`` (reports): a ranker that depends on ``revision`` alone, never
+    on which older fit this machine happens to keep. A brought-forward ranker keeps its
+    base fit's vocabularies, so its scores differ from a full fit's; the chunks of one
+    report run, ranked by processes here and on other machines (each with its own fit
+    folder) and resumed later, must all come from the same ranker.
     """
     saved = load_saved_ranker(store, embedder, revision)
-    if saved is None:
+    if saved is None and bring_forward:
         saved = brought_forward(store, embedder, revision)
     if saved is not None:
         return saved

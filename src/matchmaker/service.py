@@ -49,6 +49,9 @@ class Matchmaker:
     fitting with a ranker kept elsewhere: the web app passes its live index's,
     so a report job shares the ranker that searches use instead of fitting a
     second copy (at 100k companies, a minute of work and a gigabyte of memory).
+    ``reproducible`` (CLI reports): the ranker is the saved or full fit of the revision,
+    never an older fit brought forward, so every process of a report run, on any
+    machine, ranks with the same one (:func:`engine.fitted_ranker`).
     """
 
     def __init__(
@@ -57,11 +60,13 @@ class Matchmaker:
         embedder: Embedder | None = None,
         progress: Progress | None = None,
         fitter: Fitter | None = None,
+        reproducible: bool = False,
     ):
         self.store = store
         self._embedder = embedder
         self.progress = progress
         self.fitter = fitter
+        self.reproducible = reproducible
         self._ranker: PartnerRanker | None = None
         self._ranker_revision: int | None = None
 
@@ -114,7 +119,13 @@ class Matchmaker:
             if self.fitter is not None:
                 self._ranker = self.fitter(self.store, progress)
             else:
-                self._ranker = fitted_ranker(self.store, self.embedder, revision, progress=progress)
+                self._ranker = fitted_ranker(
+                    self.store,
+                    self.embedder,
+                    revision,
+                    progress=progress,
+                    bring_forward=not self.reproducible,
+                )
             self._ranker_revision = revision
         return self._ranker
 

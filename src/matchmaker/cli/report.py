@@ -161,7 +161,7 @@ def report(
         return
     earlier = read_previous(previous) if previous else None
     with open_store(db_path) as store:
-        service = Matchmaker(store, progress=progress_printer("Embedding"))
+        service = Matchmaker(store, progress=progress_printer("Embedding"), reproducible=True)
         result = service.report(spec, previous=earlier, progress=progress_printer("Ranking"))
     write_report(result, fmt, out, language)
     say_written(result, earlier is not None, out, started)

@@ -73,7 +73,7 @@ def start(
     """``report --workers N``: record a run, rank it with N processes here, write the file."""
     previous = read_previous(output.previous) if output.previous else None  # fail early
     with open_store(db_path) as store:
-        service = Matchmaker(store, progress=progress_printer("Embedding"))
+        service = Matchmaker(store, progress=progress_printer("Embedding"), reproducible=True)
         run_id, ranker = start_run(store, service_fit(service), spec, output, chunk_size)
         chunks = sum(store.report_chunk_states(run_id).values())
         click.echo(
@@ -111,7 +111,7 @@ def resume(
         ranker = None
         states = store.report_chunk_states(run_id)
         if states["open"] or states["claimed"]:
-            service = Matchmaker(store, progress=progress_printer("Embedding"))
+            service = Matchmaker(store, progress=progress_printer("Embedding"), reproducible=True)
             ranker = join_run(store, service_fit(service), run_id)
         finish(store, ranker, run_id, workers, db_path, previous, started)
 
@@ -202,7 +202,7 @@ def report_worker(run_id: str, threads: int | None, progress: bool, db_path: str
                 if progress
                 else (None, None)
             )
-            service = Matchmaker(store, progress=embedding)
+            service = Matchmaker(store, progress=embedding, reproducible=True)
             ranker = join_run(store, service_fit(service), run_id)
             ranked = work_on_run(store, ranker, run_id, threads, progress=ranking)
         states = store.report_chunk_states(run_id)
