@@ -112,3 +112,18 @@ def test_serve_says_whether_it_loaded_or_fitted_the_ranker_and_where(tmp_path: P
     monkeypatch.setenv("MATCHMAKER_FIT_DIR", "none")
     assert _saved_fits(db) is None
     assert "not saved" in _how_ranker_started(db, None, 2.0)
+
+
+def test_the_deploy_recipe_is_shell_and_makes_one_secret_key_for_every_process():
+    """A key made inline on the serve line differs per machine and per restart: logins
+    made through one app process fail on the next, and every restart logs everyone out."""
+    import re
+    import subprocess
+
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    section = readme.split("## Deploy for many users", 1)[1]
+    recipe = re.search(r"```sh\n(.*?)```", section, re.DOTALL).group(1)
+    assert subprocess.run(["bash", "-n"], input=recipe, text=True).returncode == 0
+    serve = recipe[recipe.index("MATCHMAKER_ENV=production") :]
+    assert "token_urlsafe" not in serve and "MATCHMAKER_SECRET_KEY=" in serve
+    assert recipe.count("token_urlsafe") == 1
