@@ -113,6 +113,7 @@ def test_enough_edits_make_a_new_fit_and_drop_the_old_one(
     assert "EU-GMP tablets" in loaded.profiles_[loaded.index_["baltic-generics"]].offers
 
 
+@pytest.mark.sqlite_only  # a new database file at the same path; a URL's database stays
 def test_another_database_at_the_same_revision_is_not_answered_from_it(
     tmp_db_path, mini_path, hashing_embedder
 ):
