@@ -27,8 +27,9 @@ An incremental update (ranking.incremental) works on a loaded fit as it is:
 and grow in place (ranking.growing.grow_csr, which hands back a SciPy matrix),
 and the new texts go through the Deferred vectorizers. So the first update
 imports SciPy and scikit-learn and unpickles the vectorizers (1.5 s of CPU in a
-process that had neither); a cold CLI never updates, and a web process warms
-them up in the background after loading (:func:`resolve_all`, live_index).
+process that had neither). A CLI call pays that only when the database changed
+since the saved fit (engine.brought_forward); a web process warms them up in the
+background after loading (:func:`resolve_all`, live_index).
 """
 
 from __future__ import annotations
