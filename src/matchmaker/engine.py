@@ -331,8 +331,9 @@ def brought_forward(store: Store, embedder: Embedder, revision: int) -> PartnerR
     there is none, more than :data:`MOST_AT_ONCE` changed, or enough changed to fit in
     full again (:func:`wants_refit`; that fit is then saved for the next call).
 
-    Without it a CLI call or a report after any edit fitted in full: 10 s at 102
-    companies on a loaded machine, about 2 hours at a million.
+    Without it a CLI call after any edit fitted in full: 10 s at 102 companies on a
+    loaded machine, about 2 hours at a million. (Reports still fit the revision in
+    full: :func:`fitted_ranker`'s ``bring_forward``.)
     """
     from . import fitted_state
     from .ranking.incremental import NeedsRefit, apply_changes
