@@ -7,6 +7,7 @@ written once, here.
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 from collections.abc import Callable, Iterator, Sequence
@@ -33,6 +34,8 @@ from .ranking import LearnedScorer, PartnerRanker, Weights
 from .ranking.dense_fit import VectorChunks
 from .store import DatabaseFileError, Store, UpsertSummary
 from .texts import FIELDS
+
+log = logging.getLogger(__name__)
 
 Progress = Callable[[int, int], None]
 
@@ -336,7 +339,6 @@ def brought_forward(store: Store, embedder: Embedder, revision: int) -> PartnerR
     full: :func:`fitted_ranker`'s ``bring_forward``.)
     """
     from . import fitted_state
-    from .ranking.incremental import NeedsRefit, apply_changes
 
     check_vector_model(store, embedder)
     found = fitted_state.load_latest(
@@ -346,12 +348,28 @@ def brought_forward(store: Store, embedder: Embedder, revision: int) -> PartnerR
         return None
     changed, deleted = store.changed_since(found.revision)
     embed_profiles(store, embedder, changed)  # only the stale fields, if any
+    ranker = changes_applied(store, embedder, found.ranker, changed, deleted)
+    return None if ranker is None or wants_refit(ranker) else ranker
+
+
+def changes_applied(
+    store: Store,
+    embedder: Embedder,
+    ranker: PartnerRanker,
+    changed: list[Profile],
+    deleted: list[str],
+) -> PartnerRanker | None:
+    """``ranker`` with the ``changed`` companies (their vectors read from the store, where
+    they must be) and the ``deleted`` ones applied, copy-on-write (:mod:`ranking.incremental`);
+    None when the change needs a full fit (a country the fit never saw)."""
+    from .ranking.incremental import NeedsRefit, apply_changes
+
     vectors = store.load_vectors_of(embedder.model_id, [p.id for p in changed])
     try:
-        ranker = apply_changes(found.ranker, changed, deleted, vectors)
-    except NeedsRefit:
+        return apply_changes(ranker, changed, deleted, vectors)
+    except NeedsRefit as exc:
+        log.info("fitting in full: %s", exc)
         return None
-    return None if wants_refit(ranker) else ranker
 
 
 def load_saved_ranker(store: Store, embedder: Embedder, revision: int) -> PartnerRanker | None:

@@ -46,7 +46,6 @@ from .embedding import Embedder
 from .indexing import stale_fields
 from .profiles import Profile
 from .ranking import PartnerRanker
-from .ranking.incremental import NeedsRefit, apply_changes
 from .reports import Progress
 from .saved_parts import resolve_all
 from .store import Store
@@ -235,11 +234,8 @@ class LiveIndex:
             if patient:
                 self._wait_for_other_embedders(store, embedder, changed)
             engine.embed_profiles(store, embedder, changed)
-        vectors = store.load_vectors_of(embedder.model_id, [p.id for p in changed])
-        try:
-            ranker = apply_changes(ranker, changed, deleted, vectors)
-        except NeedsRefit as exc:
-            log.info("refitting in full: %s", exc)
+        ranker = engine.changes_applied(store, embedder, ranker, changed, deleted)
+        if ranker is None:
             return None
         if _wants_refit(ranker):
             self.refit(embedder)

@@ -19,7 +19,7 @@ from .errors import (
     NotFoundError,
     StaleEditError,
 )
-from .names import IDS_PER_QUERY
+from .names import id_chunks
 from .records import UpsertSummary, _profile_from_row, _row_from_content, now, search_key
 from .staff_queries import _like_escaped
 
@@ -73,10 +73,8 @@ class CompaniesMixin:
 
     def live_profiles_of(self, company_ids: Iterable[str]) -> dict[str, Profile]:
         """id -> profile of those ids that are live companies (a few, by primary key)."""
-        wanted = list(dict.fromkeys(company_ids))
         found: dict[str, Profile] = {}
-        for start in range(0, len(wanted), IDS_PER_QUERY):
-            chunk = wanted[start : start + IDS_PER_QUERY]
+        for chunk in id_chunks(list(dict.fromkeys(company_ids))):
             sql = f"SELECT * FROM companies WHERE id IN ({', '.join('?' * len(chunk))})"
             rows = self.db.query(sql, chunk)  # by primary key (see names.directory_rows)
             found.update((r["id"], _profile_from_row(r)) for r in rows if not r["deleted_at"])

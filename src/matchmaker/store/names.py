@@ -208,7 +208,7 @@ class NamesMixin:
         (50 ms per type-ahead at 100,000 companies).
         """
         found: dict[str, dict[str, Any]] = {}
-        for chunk in _chunks(list(dict.fromkeys(ids))):
+        for chunk in id_chunks(list(dict.fromkeys(ids))):
             sql = (
                 "SELECT id, name, name_local, country, city, deleted_at FROM companies "
                 f"WHERE id IN ({', '.join('?' * len(chunk))})"
@@ -227,6 +227,7 @@ class NamesMixin:
         return {value: count for value, count in self.db.execute(sql).fetchall()}
 
 
-def _chunks(ids: Sequence[str]) -> Iterable[Sequence[str]]:
+def id_chunks(ids: Sequence[str]) -> Iterable[Sequence[str]]:
+    """``ids`` in lists short enough for one ``IN (...)`` each (:data:`IDS_PER_QUERY`)."""
     for start in range(0, len(ids), IDS_PER_QUERY):
         yield ids[start : start + IDS_PER_QUERY]
